@@ -1,0 +1,52 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace bistro {
+
+std::optional<level_id> config::find_level(std::string_view name) const {
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i] == name) return static_cast<level_id>(i);
+  return std::nullopt;
+}
+
+std::optional<resource_id> config::find_resource(std::string_view name) const {
+  for (std::size_t i = 0; i < resources.size(); ++i)
+    if (resources[i].name == name) return static_cast<resource_id>(i);
+  return std::nullopt;
+}
+
+const job_config* config::find_job(std::string_view name) const {
+  auto it = std::lower_bound(
+      jobs.begin(), jobs.end(), name,
+      [](const job_config& job, std::string_view n) { return job.name < n; });
+  return it != jobs.end() && it->name == name ? &*it : nullptr;
+}
+
+const std::vector<std::string>& known_policy_names() {
+  static const std::vector<std::string> names{
+      "roundrobin", "ranked_priority", "randomized_priority", "long_tail"};
+  return names;
+}
+
+config_result load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return {nullptr,
+            {path + ": cannot open config file: " + std::strerror(errno)}};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return {nullptr, {path + ": cannot read config file"}};
+  }
+  auto result = parse_config(text.str());
+  for (auto& e : result.errors) e = path + ": " + e;
+  return result;
+}
+
+}  // namespace bistro

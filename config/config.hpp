@@ -1,0 +1,167 @@
+// The scheduler's configuration: an immutable snapshot of Bistro's
+// FileConfigLoader format (one JSON object; `bistro_settings` holds the
+// scheduler settings, every `bistro_job->NAME` key is a job).
+//
+// A `config` is built once by `parse_config` and then shared read-only as
+// `std::shared_ptr<const config>`: any number of threads may read it at once,
+// nobody mutates it. Actor-free: no CAF include here or below.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/backoff_settings.hpp"
+#include "config/job_filter.hpp"
+
+namespace bistro {
+
+/// Index into `config::levels`: 0 is `instance`, the last is `worker`.
+using level_id = std::int32_t;
+/// Index into `config::resources`.
+using resource_id = std::int32_t;
+
+/// How a task's process is killed (`kill_subprocess.method`).
+enum class kill_method { term, term_wait_kill, kill };
+
+struct kill_request {
+  kill_method method = kill_method::term_wait_kill;
+  /// For term_wait_kill: ms between SIGTERM and SIGKILL.
+  std::int64_t kill_wait_ms = 5000;
+  friend bool operator==(const kill_request&, const kill_request&) = default;
+};
+
+/// `task_subprocess`: how the worker supervises a task's process.
+struct task_subprocess_options {
+  std::int64_t poll_ms = 10;
+  std::int64_t max_log_lines_per_poll_interval = 50;
+  std::int64_t parent_death_signal = 9;
+  bool process_group_leader = false;
+  bool use_canary_pipe = true;
+  friend bool operator==(const task_subprocess_options&,
+                         const task_subprocess_options&) = default;
+};
+
+/// `nodes.node_order`: the order in which a job visits its nodes.
+enum class node_order { random, original, lexicographic };
+
+/// `remote_worker_selector`: which worker a task goes to.
+enum class worker_selector { roundrobin, busiest };
+
+/// One node source: its registered name and its prefs, verbatim. The node
+/// source itself validates the prefs when it runs (actors/nodes/).
+struct node_source_config {
+  std::string source;
+  boost::json::object prefs;
+};
+
+/// One resource, defined on one level: every node of `level` has `limit`
+/// slots; a job uses `default_amount` unless it overrides it.
+struct resource_config {
+  std::string name;
+  level_id level = 0;
+  std::int64_t limit = 0;
+  std::int64_t default_amount = 0;
+  /// Used by the `busiest` worker selector; 0 = not a factor.
+  std::int64_t weight = 0;
+};
+
+/// One `bistro_job->NAME` entry with every setting resolved (job fields fall
+/// back to `bistro_settings`). A job with errors is kept, so that it can be
+/// shown and fixed, but never runs.
+struct job_config {
+  std::string name;
+  bool enabled = true;
+  std::string owner;
+  double priority = 1.0;
+  /// Passed to the task verbatim as `config`.
+  boost::json::object config;
+  /// Amount used per resource, indexed by resource_id (defaults filled in).
+  std::vector<std::int64_t> resources;
+  /// Indexed by level_id; a default-constructed filter passes everything.
+  std::vector<job_filter> filters;
+  std::vector<std::string> depends_on;
+  level_id level_for_tasks = 0;
+  backoff_settings backoff;
+  /// Seconds after which orphaned tasks are killed; nullopt = never.
+  std::optional<double> kill_orphan_tasks_after_sec;
+  task_subprocess_options task_subprocess;
+  kill_request kill_subprocess;
+  /// Replaces --worker_command when not empty.
+  std::vector<std::string> command;
+  /// A worker host the job's tasks must run on ("" = any).
+  std::string host_placement;
+  /// Tasks run on the worker named like their ancestor on this level.
+  std::optional<level_id> level_for_host_placement;
+  /// Each names the JSON path and what was wrong with it.
+  std::vector<std::string> errors;
+
+  /// Enabled and error-free.
+  bool runnable() const { return enabled && errors.empty(); }
+};
+
+/// The whole snapshot.
+struct config {
+  bool enabled = false;
+  double working_wait_sec = 0.5;
+  double idle_wait_sec = 5.0;
+  std::string scheduler = "roundrobin";
+  worker_selector remote_worker_selector = worker_selector::roundrobin;
+  backoff_settings backoff = backoff_settings::bistro_default();
+  node_order order = node_order::random;
+  /// `instance`, the configured levels, then `worker`.
+  std::vector<std::string> levels;
+  std::vector<node_source_config> node_sources;
+  std::vector<resource_config> resources;
+  /// resource ids defined on each level, indexed by level_id.
+  std::vector<std::vector<resource_id>> resources_by_level;
+  level_id level_for_tasks = 0;
+  std::optional<double> kill_orphan_tasks_after_sec;
+  task_subprocess_options task_subprocess;
+  kill_request kill_subprocess;
+  /// Per worker shard id: worker-level resource limits that differ.
+  std::map<std::string, std::vector<std::pair<resource_id, std::int64_t>>>
+      worker_resources_override;
+  /// Sorted by name.
+  std::vector<job_config> jobs;
+  /// Things that are legal but probably not meant (unknown keys, jobs that
+  /// depend on unknown jobs), each with its JSON path.
+  std::vector<std::string> warnings;
+
+  level_id instance_level() const { return 0; }
+  level_id worker_level() const {
+    return static_cast<level_id>(levels.size()) - 1;
+  }
+  /// Levels between instance and worker.
+  level_id num_configured_levels() const {
+    return static_cast<level_id>(levels.size()) - 2;
+  }
+  std::optional<level_id> find_level(std::string_view name) const;
+  std::optional<resource_id> find_resource(std::string_view name) const;
+  const job_config* find_job(std::string_view name) const;
+};
+
+/// The scheduling policies `bistro_settings.scheduler` may name. The policy
+/// registry (actors/policies/) implements exactly these.
+const std::vector<std::string>& known_policy_names();
+
+/// Either a snapshot (job-level errors live inside it) or the errors that
+/// rejected the whole file, each "json.path: what was wrong".
+struct config_result {
+  std::shared_ptr<const config> value;
+  std::vector<std::string> errors;
+  bool ok() const { return value != nullptr; }
+};
+
+/// Parses the text of a config file.
+config_result parse_config(std::string_view json_text);
+
+/// Reads and parses a file; I/O errors name the file.
+config_result load_config_file(const std::string& path);
+
+}  // namespace bistro
