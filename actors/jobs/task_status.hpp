@@ -1,0 +1,96 @@
+// The status of one task (one job on one node): its label, the line a task
+// writes to report it, and its JSON rendering for the APIs.
+//
+// A task ends by writing one status line: a bare label (`done`), or JSON
+// `{"result": "done", "data": {...}}`, or Bistro's bit form
+// `{"result_bits": 4, "data": ...}` (values from Bistro's bits.thrift). The
+// `data` it carries is kept and handed back to the next run as
+// `prev_status`. A line that cannot be understood is an error with backoff,
+// never a crash: errors are values here, nothing throws.
+//
+// Plain values and free functions: no shared state, safe to call from any
+// thread. No CAF include.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bistro {
+
+/// What a task is doing or how its last run ended. Persisted in the status
+/// store: never renumber, only append.
+enum class status_label : std::uint8_t {
+  /// Not run yet since the node appeared (or the status store was cleaned).
+  never_started = 0,
+  running = 1,
+  done = 2,
+  /// Ran, made progress, wants to run again at once.
+  incomplete = 3,
+  /// Ran, wants to run again after the current backoff; uses no retry.
+  incomplete_backoff = 4,
+  /// Ran and failed; retries after the next backoff or becomes `failed`.
+  error_backoff = 5,
+  /// Failed for good until forgiven.
+  failed = 6,
+  /// The system found the task was not running after all (a synthetic
+  /// status: a real one arriving later replaces it). Runnable at once.
+  was_not_running = 7,
+  /// Its worker was lost: an error with a safety backoff long enough for the
+  /// lost process to be killed. Uses no retry; a real status arriving later
+  /// replaces it.
+  worker_lost = 8,
+};
+
+inline constexpr std::size_t num_status_labels = 9;
+
+/// The canonical name (`error_backoff`, not its alias `backoff`).
+std::string_view to_string(status_label label);
+
+/// Accepts every canonical name and the alias `backoff`.
+std::optional<status_label> status_label_from_string(std::string_view name);
+
+/// Whether a task may report this label itself (the others are the
+/// system's own).
+bool is_task_reported(status_label label);
+
+/// A status line, understood.
+struct parsed_status {
+  status_label label = status_label::error_backoff;
+  /// The `data` value serialized as JSON; empty when absent, null or {}.
+  std::string data;
+  /// Why this is an error, for humans; empty for a well-formed status.
+  std::string message;
+
+  friend bool operator==(const parsed_status&, const parsed_status&) = default;
+};
+
+/// Understands one status line. Never fails: anything unparseable becomes
+/// error_backoff with message "cannot parse status: <first 200 bytes>".
+parsed_status parse_status_line(std::string_view line);
+
+/// Everything known about one task, as stored and shown.
+struct status_record {
+  status_label label = status_label::never_started;
+  /// Errors since the last success or forgive: the backoff step.
+  std::uint16_t backoff_step = 0;
+  /// Runnable again from this time on; 0 = no backoff.
+  std::int64_t backoff_until_ms = 0;
+  /// When the status last changed; 0 = never.
+  std::int64_t updated_ms = 0;
+  /// A synthetic status that a real one may replace.
+  bool overwriteable = false;
+  std::string data;
+  std::string message;
+
+  friend bool operator==(const status_record&, const status_record&) = default;
+};
+
+/// Renders a status for the APIs: {"label", "time_ms"?, "data"?,
+/// "message"?, "backoff_step"?, "backoff_until_ms"?, "overwriteable"?}.
+/// `data` is embedded as JSON (as a string if it does not parse).
+boost::json::object status_to_json(const status_record& status);
+
+}  // namespace bistro
