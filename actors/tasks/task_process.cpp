@@ -1,0 +1,336 @@
+#include "actors/tasks/task_process.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+extern char** environ;
+
+namespace bistro {
+
+namespace {
+
+constexpr int status_fd_in_child = 3;
+constexpr const char* status_path_in_child = "/dev/fd/3";
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Moves a descriptor to 10 or above, so that the child's dup2 onto 0-3
+// never clobbers one it still needs.
+int raise_fd(int fd) {
+  if (fd < 0 || fd >= 10) return fd;
+  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  return high;
+}
+
+struct pipe_pair {
+  int read = -1, write = -1;
+  bool open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    read = raise_fd(fds[0]);
+    write = raise_fd(fds[1]);
+    if (read < 0 || write < 0) return false;
+    ::fcntl(read, F_SETFL, ::fcntl(read, F_GETFL) | O_NONBLOCK);
+    return true;
+  }
+  void close_both() {
+    close_fd(read);
+    close_fd(write);
+  }
+};
+
+}  // namespace
+
+std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
+    const task_launch& launch) {
+  if (launch.command.empty()) return std::string{"no command to run"};
+  std::error_code ec;
+  std::filesystem::create_directories(launch.cwd, ec);
+  if (ec)
+    return "cannot create working directory " + launch.cwd + ": " +
+           ec.message();
+
+  // Everything the child touches is prepared before it exists: between
+  // vfork and exec it may only make system calls.
+  std::vector<std::string> args = launch.command;
+  args.push_back(launch.node);
+  args.push_back(status_path_in_child);
+  args.push_back(launch.json_arg);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pipe_pair out, err, status, exec_error;
+  if (!out.open() || !err.open() || !status.open() || !exec_error.open()) {
+    int e = errno;
+    out.close_both();
+    err.close_both();
+    status.close_both();
+    exec_error.close_both();
+    return std::string{"cannot create pipes: "} + std::strerror(e);
+  }
+  int dev_null = raise_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  const bool group_leader = launch.options.process_group_leader;
+  const int death_signal = static_cast<int>(launch.options.parent_death_signal);
+  const pid_t parent = ::getpid();
+  const char* cwd = launch.cwd.c_str();
+
+  // Why vfork and not posix_spawn: posix_spawn (itself clone(CLONE_VM |
+  // CLONE_VFORK) underneath) cannot set PR_SET_PDEATHSIG, which every task
+  // needs. vfork has the same cost — no page tables are copied — and the
+  // child only makes system calls before exec. Signals stay blocked until
+  // the child has reset their handlers, so no handler of ours runs on the
+  // parent's memory.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::vfork();
+  if (pid == 0) {
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction sa;
+      if (::sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_IGN &&
+          sa.sa_handler != SIG_DFL) {
+        sa.sa_handler = SIG_DFL;
+        ::sigaction(sig, &sa, nullptr);
+      }
+    }
+    if (group_leader) ::setpgid(0, 0);
+    if (death_signal > 0) {
+      ::prctl(PR_SET_PDEATHSIG, death_signal);
+      if (::getppid() != parent) ::_exit(127);  // the parent already died
+    }
+    int e = 0;
+    if (::chdir(cwd) != 0 || ::dup2(dev_null, 0) < 0 ||
+        ::dup2(out.write, 1) < 0 || ::dup2(err.write, 2) < 0 ||
+        ::dup2(status.write, status_fd_in_child) < 0) {
+      e = errno;
+    } else {
+      // Keep no descriptor of ours (sockets, databases) in the task, except
+      // the exec-error pipe, which closes itself on exec.
+      ::syscall(SYS_close_range, status_fd_in_child + 1, ~0U,
+                1u << 2 /* CLOSE_RANGE_CLOEXEC */);
+      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      ::execvp(argv[0], argv.data());
+      e = errno;
+    }
+    [[maybe_unused]] auto n = ::write(exec_error.write, &e, sizeof(e));
+    ::_exit(127);
+  }
+  int spawn_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close_fd(dev_null);
+  close_fd(out.write);
+  close_fd(err.write);
+  close_fd(status.write);
+  close_fd(exec_error.write);
+  if (pid < 0) {
+    out.close_both();
+    err.close_both();
+    status.close_both();
+    exec_error.close_both();
+    return "cannot start " + launch.command[0] + ": " +
+           std::strerror(spawn_errno);
+  }
+  // The exec-error pipe closes on a successful exec; otherwise it holds the
+  // child's errno. vfork resumed us only after exec or _exit, so this read
+  // does not wait.
+  int child_errno = 0;
+  ::fcntl(exec_error.read, F_SETFL, 0);
+  auto got = ::read(exec_error.read, &child_errno, sizeof(child_errno));
+  close_fd(exec_error.read);
+  if (got == static_cast<ssize_t>(sizeof(child_errno))) {
+    ::waitpid(pid, nullptr, 0);
+    out.close_both();
+    err.close_both();
+    status.close_both();
+    return "cannot start " + launch.command[0] + ": " +
+           std::strerror(child_errno);
+  }
+
+  std::unique_ptr<task_process> p{new task_process};
+  p->pid_ = pid;
+  p->group_leader_ = group_leader;
+  p->use_canary_ = launch.options.use_canary_pipe;
+  p->max_lines_ = launch.options.max_log_lines_per_poll_interval;
+  p->out_fd_ = out.read;
+  p->err_fd_ = err.read;
+  p->status_fd_ = status.read;
+  return p;
+}
+
+task_process::~task_process() {
+  if (pid_ > 0 && !exit_code_) {
+    // The owner gave up on a live task: make sure it does not linger.
+    signal_task(SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  close_fd(out_fd_);
+  close_fd(err_fd_);
+  close_fd(status_fd_);
+}
+
+bool task_process::drain(int& fd, std::string& buffer,
+                         task_output_line::stream_kind kind,
+                         std::int64_t max_lines,
+                         std::vector<task_output_line>& out) {
+  if (fd < 0) return true;
+  std::int64_t lines = 0;
+  char chunk[16 * 1024];
+  auto emit = [&](std::string_view line) {
+    if (line.size() > max_log_line_bytes)
+      line = line.substr(0, max_log_line_bytes);
+    out.push_back({kind, std::string{line}});
+    ++lines;
+  };
+  for (;;) {
+    // Emit whole lines already buffered before reading more.
+    std::size_t start = 0;
+    for (auto nl = buffer.find('\n', start);
+         nl != std::string::npos && (max_lines <= 0 || lines < max_lines);
+         nl = buffer.find('\n', start)) {
+      emit(std::string_view{buffer}.substr(start, nl - start));
+      start = nl + 1;
+    }
+    buffer.erase(0, start);
+    if (max_lines > 0 && lines >= max_lines) return false;
+    // A line that never ends is cut, and its remainder dropped, so memory
+    // stays bounded whatever the task writes.
+    if (buffer.size() > max_log_line_bytes) {
+      emit(buffer);
+      buffer.clear();
+    }
+    auto n = ::read(fd, chunk, sizeof(chunk));
+    if (n > 0) {
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+    // EOF or a hard error: the stream is over.
+    if (!buffer.empty()) emit(buffer);
+    buffer.clear();
+    close_fd(fd);
+    return true;
+  }
+}
+
+void task_process::read_status_pipe() {
+  char chunk[16 * 1024];
+  while (status_fd_ >= 0) {
+    auto n = ::read(status_fd_, chunk, sizeof(chunk));
+    if (n > 0) {
+      if (status_text_.size() + static_cast<std::size_t>(n) > max_status_bytes)
+        status_overflow_ = true;
+      else
+        status_text_.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    close_fd(status_fd_);
+  }
+}
+
+bool task_process::poll(std::int64_t now_ms,
+                        std::vector<task_output_line>& out) {
+  bool out_done =
+      drain(out_fd_, out_buf_, task_output_line::out, max_lines_, out);
+  bool err_done =
+      drain(err_fd_, err_buf_, task_output_line::err, max_lines_, out);
+  read_status_pipe();
+  if (!exit_code_) {
+    int wstatus = 0;
+    pid_t r = ::waitpid(pid_, &wstatus, WNOHANG);
+    if (r == pid_) {
+      exit_code_ =
+          WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
+    }
+  }
+  if (sigkill_at_ms_ && now_ms >= *sigkill_at_ms_) {
+    signal_task(SIGKILL);
+    sigkill_at_ms_.reset();
+  }
+  if (!exit_code_) return false;
+  // The process is gone. Descendants may still hold the pipes: with the
+  // canary, the task lasts until they all close the status pipe; without
+  // it, whatever is not written yet is not waited for.
+  if (use_canary_ && status_fd_ >= 0) return false;
+  if (!use_canary_) {
+    close_fd(status_fd_);
+    if (!out_done) close_fd(out_fd_);
+    if (!err_done) close_fd(err_fd_);
+    out_done = err_done = true;
+  }
+  if (out_done && err_done) {
+    // A kill may leave descendants in the group; a finished task leaves
+    // nothing behind when it leads its group.
+    if (group_leader_) ::kill(-pid_, SIGKILL);
+    return true;
+  }
+  return false;
+}
+
+void task_process::signal_task(int sig) {
+  if (pid_ <= 0) return;
+  if (group_leader_)
+    ::kill(-pid_, sig);
+  else if (!exit_code_)
+    ::kill(pid_, sig);
+}
+
+void task_process::kill(const kill_request& how, std::int64_t now_ms) {
+  kill_requested_ = true;
+  switch (how.method) {
+    case kill_method::term:
+      signal_task(SIGTERM);
+      break;
+    case kill_method::kill:
+      signal_task(SIGKILL);
+      break;
+    case kill_method::term_wait_kill:
+      if (how.kill_wait_ms <= 0) {
+        signal_task(SIGKILL);
+      } else {
+        signal_task(SIGTERM);
+        sigkill_at_ms_ = now_ms + how.kill_wait_ms;
+      }
+      break;
+  }
+}
+
+parsed_status task_process::status() const {
+  auto error = [](std::string message) {
+    return parsed_status{status_label::error_backoff, "", std::move(message)};
+  };
+  if (status_overflow_)
+    return error("task wrote a status longer than " +
+                 std::to_string(max_status_bytes) + " bytes");
+  std::vector<std::string_view> lines;
+  std::string_view text{status_text_};
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos)
+      lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  if (lines.size() == 1) return parse_status_line(lines.front());
+  if (lines.empty() && kill_requested_)
+    return {status_label::incomplete_backoff, "",
+            "task was killed before it wrote a status"};
+  if (lines.empty()) return error("task wrote no status");
+  return error("task wrote " + std::to_string(lines.size()) + " status lines");
+}
+
+}  // namespace bistro

@@ -1,0 +1,102 @@
+// One running task process: started with its argv, cwd and a status pipe
+// (argv[2] is "/dev/fd/3", so `echo done > "$2"` works), stdout and stderr
+// captured line by line, reaped without blocking, killed on request with
+// the job's kill method.
+//
+// Plain logic, no CAF include. Not thread-safe: one owner calls `poll`
+// every `poll_ms` (the worker's supervisor thread). That owner's thread
+// must outlive the task, because Linux delivers the parent-death signal
+// when the *thread* that started the child exits.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "actors/jobs/task_status.hpp"
+#include "config/config.hpp"
+
+namespace bistro {
+
+/// What to start.
+struct task_launch {
+  /// The program and its arguments, before the node, status path and JSON
+  /// argument that `start` appends.
+  std::vector<std::string> command;
+  std::string node;
+  std::string json_arg;
+  /// Working directory; created (with parents) when missing.
+  std::string cwd;
+  task_subprocess_options options;
+};
+
+/// One captured line of output.
+struct task_output_line {
+  enum stream_kind : std::uint8_t { out = 1, err = 2 };
+  stream_kind stream;
+  std::string text;  // without the newline; cut at max_log_line_bytes
+};
+
+class task_process {
+ public:
+  /// Lines longer than this are cut (the rest of the line is dropped).
+  static constexpr std::size_t max_log_line_bytes = 64 * 1024;
+  /// A status longer than this is an error, not a status.
+  static constexpr std::size_t max_status_bytes = 4 * 1024 * 1024;
+
+  /// Starts the process, or returns why it could not start (naming the
+  /// program and the errno).
+  static std::variant<std::unique_ptr<task_process>, std::string> start(
+      const task_launch& launch);
+
+  ~task_process();
+  task_process(const task_process&) = delete;
+  task_process& operator=(const task_process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  /// Reads what is ready on the pipes without blocking, appending at most
+  /// `max_log_lines_per_poll_interval` lines per stream (<= 0: no limit;
+  /// what is left waits in the pipe, so a flooding task blocks, not us),
+  /// reaps the process if it exited, and escalates a pending kill.
+  /// Returns true once the task is finished: the process exited and, with
+  /// `use_canary_pipe`, every holder of the status pipe closed it.
+  bool poll(std::int64_t now_ms, std::vector<task_output_line>& out);
+
+  /// Starts killing the task with `how`; `poll` sends SIGKILL when
+  /// term_wait_kill's wait has passed.
+  void kill(const kill_request& how, std::int64_t now_ms);
+  bool kill_requested() const { return kill_requested_; }
+
+  /// After `poll` returned true: the task's status by the getting-started
+  /// rule (exactly one line), or the error that stands in for it.
+  parsed_status status() const;
+
+  /// Exit code, or -signal when killed by a signal; set once reaped.
+  std::optional<int> exit_code() const { return exit_code_; }
+
+ private:
+  task_process() = default;
+  void signal_task(int sig);
+  bool drain(int& fd, std::string& buffer, task_output_line::stream_kind kind,
+             std::int64_t max_lines, std::vector<task_output_line>& out);
+  void read_status_pipe();
+
+  pid_t pid_ = -1;
+  bool group_leader_ = false;
+  bool use_canary_ = true;
+  std::int64_t max_lines_ = 50;
+  int out_fd_ = -1, err_fd_ = -1, status_fd_ = -1;
+  std::string out_buf_, err_buf_, status_text_;
+  bool status_overflow_ = false;
+  std::optional<int> exit_code_;
+  bool kill_requested_ = false;
+  std::optional<std::int64_t> sigkill_at_ms_;
+};
+
+}  // namespace bistro

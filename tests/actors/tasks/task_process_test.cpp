@@ -1,0 +1,247 @@
+#include "actors/tasks/task_process.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace bistro;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/bistro_task_test_XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+/// A shell script in `dir` with `body`; returns its path.
+std::string script(const temp_dir& dir, const std::string& name,
+                   const std::string& body) {
+  auto p = dir.path / name;
+  std::ofstream(p) << "#!/bin/sh\n" << body << '\n';
+  fs::permissions(p, fs::perms::owner_all);
+  return p.string();
+}
+
+struct finished_task {
+  parsed_status status;
+  std::vector<task_output_line> lines;
+  std::optional<int> exit_code;
+};
+
+/// Polls a task every 2 ms until it finishes; fails the test after
+/// `timeout_ms` (a bound, not a wait for something to happen).
+finished_task run(const task_launch& launch, int timeout_ms = 10000,
+                  std::function<void(task_process&)> after_start = {}) {
+  auto started = task_process::start(launch);
+  if (auto* err = std::get_if<std::string>(&started)) FAIL(*err);
+  auto& p = *std::get<std::unique_ptr<task_process>>(started);
+  if (after_start) after_start(p);
+  finished_task out;
+  auto deadline = now_ms() + timeout_ms;
+  while (!p.poll(now_ms(), out.lines)) {
+    REQUIRE(now_ms() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  out.status = p.status();
+  out.exit_code = p.exit_code();
+  return out;
+}
+
+task_launch launch_of(const std::string& program, const temp_dir& dir) {
+  task_launch l;
+  l.command = {program};
+  l.node = "node11";
+  l.json_arg = R"({"id":"job"})";
+  l.cwd = (dir.path / "jobs" / "job").string();
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("a task gets node, status path and JSON as arguments in its cwd") {
+  temp_dir dir;
+  auto p =
+      script(dir, "t.sh", R"sh(echo "$1|$2|$3|$(pwd)"; echo done > "$2")sh");
+  auto r = run(launch_of(p, dir));
+  CHECK(r.status.label == status_label::done);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].stream == task_output_line::out);
+  CHECK(r.lines[0].text == "node11|/dev/fd/3|{\"id\":\"job\"}|" +
+                               (dir.path / "jobs" / "job").string());
+}
+
+TEST_CASE("the exit code is ignored when a status was written") {
+  temp_dir dir;
+  auto r =
+      run(launch_of(script(dir, "t.sh", R"(echo done > "$2"; exit 1)"), dir));
+  CHECK(r.status.label == status_label::done);
+  CHECK(r.exit_code == 1);
+}
+
+TEST_CASE("no status line is an error") {
+  temp_dir dir;
+  auto r = run(launch_of(script(dir, "t.sh", "exit 0"), dir));
+  CHECK(r.status.label == status_label::error_backoff);
+  CHECK(r.status.message == "task wrote no status");
+}
+
+TEST_CASE("two status lines are an error") {
+  temp_dir dir;
+  auto r = run(launch_of(
+      script(dir, "t.sh", R"(echo done > "$2"; echo failed > "$2")"), dir));
+  CHECK(r.status.label == status_label::error_backoff);
+  CHECK(r.status.message == "task wrote 2 status lines");
+}
+
+TEST_CASE("a JSON status keeps its data") {
+  temp_dir dir;
+  auto r = run(launch_of(
+      script(dir, "t.sh",
+             R"(echo '{"result": "incomplete", "data": {"k": 1}}' > "$2")"),
+      dir));
+  CHECK(r.status.label == status_label::incomplete);
+  CHECK(r.status.data == R"({"k":1})");
+}
+
+TEST_CASE("a program that does not exist names the errno") {
+  temp_dir dir;
+  auto started = task_process::start(launch_of("/nonexistent/prog", dir));
+  REQUIRE(std::holds_alternative<std::string>(started));
+  CHECK(std::get<std::string>(started) ==
+        "cannot start /nonexistent/prog: No such file or directory");
+}
+
+TEST_CASE("stdout and stderr are captured line by line") {
+  temp_dir dir;
+  auto r = run(launch_of(
+      script(dir, "t.sh",
+             R"(echo a; echo b >&2; printf 'no newline'; echo done > "$2")"),
+      dir));
+  std::vector<std::string> out, err;
+  for (auto& l : r.lines)
+    (l.stream == task_output_line::out ? out : err).push_back(l.text);
+  CHECK(out == std::vector<std::string>{"a", "no newline"});
+  CHECK(err == std::vector<std::string>{"b"});
+}
+
+TEST_CASE("output is rate limited per poll and very long lines are cut") {
+  temp_dir dir;
+  auto l = launch_of(
+      script(dir, "t.sh",
+             R"(i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done
+                head -c 200000 /dev/zero | tr '\0' x; echo
+                echo done > "$2")"),
+      dir);
+  l.options.max_log_lines_per_poll_interval = 7;
+  auto started = task_process::start(l);
+  REQUIRE(std::holds_alternative<std::unique_ptr<task_process>>(started));
+  auto& p = *std::get<std::unique_ptr<task_process>>(started);
+  std::vector<task_output_line> lines;
+  auto deadline = now_ms() + 10000;
+  std::size_t max_per_poll = 0;
+  for (;;) {
+    auto before = lines.size();
+    bool done = p.poll(now_ms(), lines);
+    max_per_poll = std::max(max_per_poll, lines.size() - before);
+    if (done) break;
+    REQUIRE(now_ms() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(max_per_poll <= 7);
+  REQUIRE(lines.size() >= 301);
+  CHECK(lines[299].text == "line299");
+  CHECK(lines[300].text.size() == task_process::max_log_line_bytes);
+  CHECK(p.status().label == status_label::done);
+}
+
+TEST_CASE("term_wait_kill escalates to KILL for a task that traps TERM") {
+  temp_dir dir;
+  auto l = launch_of(
+      script(dir, "t.sh", R"(trap '' TERM; echo started; exec sleep 30)"), dir);
+  std::int64_t killed_at = 0;
+  auto r = run(l, 10000, [&](task_process& p) {
+    // Kill only once the trap is set, or TERM alone would do.
+    std::vector<task_output_line> lines;
+    auto deadline = now_ms() + 5000;
+    while (lines.empty()) {
+      REQUIRE_FALSE(p.poll(now_ms(), lines));
+      REQUIRE(now_ms() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    killed_at = now_ms();
+    p.kill({kill_method::term_wait_kill, 300}, killed_at);
+  });
+  CHECK(now_ms() - killed_at >= 300);
+  CHECK(r.exit_code == -SIGKILL);
+  CHECK(r.status.label == status_label::incomplete_backoff);
+}
+
+TEST_CASE("a process group leader's kill reaches its grandchildren") {
+  temp_dir dir;
+  auto pid_file = (dir.path / "grandchild.pid").string();
+  auto l = launch_of(
+      script(dir, "t.sh", "sleep 30 & echo $! > " + pid_file + "; wait"), dir);
+  l.options.process_group_leader = true;
+  pid_t grandchild = 0;
+  run(l, 10000, [&](task_process& p) {
+    auto deadline = now_ms() + 5000;
+    while (!(std::ifstream(pid_file) >> grandchild)) {
+      REQUIRE(now_ms() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    p.kill({kill_method::term, 0}, now_ms());
+  });
+  REQUIRE(grandchild > 0);
+  // The grandchild was our child's child: once killed, init reaps it.
+  auto deadline = now_ms() + 5000;
+  while (::kill(grandchild, 0) == 0) {
+    REQUIRE(now_ms() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+TEST_CASE("the canary pipe waits for descendants that keep the status pipe") {
+  temp_dir dir;
+  auto l = launch_of(
+      script(dir, "t.sh", R"((sleep 0.3; echo done > "$2") & exit 0)"), dir);
+  auto r = run(l);
+  CHECK(r.status.label == status_label::done);
+}
+
+TEST_CASE("without the canary pipe the task ends with its process") {
+  temp_dir dir;
+  auto l = launch_of(
+      script(dir, "t.sh",
+             R"(echo done > "$2"; (sleep 5 >/dev/null 2>&1 3>&-) & exit 0)"),
+      dir);
+  l.options.use_canary_pipe = false;
+  auto begin = now_ms();
+  auto r = run(l);
+  CHECK(now_ms() - begin < 4000);
+  CHECK(r.status.label == status_label::done);
+}
+
+TEST_CASE("a huge status is an error, not unbounded memory") {
+  temp_dir dir;
+  auto r = run(launch_of(
+      script(dir, "t.sh", R"(head -c 5000000 /dev/zero | tr '\0' x > "$2")"),
+      dir));
+  CHECK(r.status.label == status_label::error_backoff);
+  CHECK(r.status.message == "task wrote a status longer than 4194304 bytes");
+}
