@@ -1,0 +1,27 @@
+// The `add_time` node source: time-stamped nodes from a schedule. Under
+// every node of `parent_level` it adds one node per event time t of any
+// `schedule` item with now - lifetime < t <= now, named by `format` (default
+// "{parent}:{time}"). A node is enabled while now - t < enabled_lifetime
+// (default: lifetime); items landing on the same t merge: their tags are
+// united and any item that has disabled it disables it.
+//
+// Item cron: {"epoch": {"period": P, "start": S = 0, "end": E}} for
+// S + k*P (k >= 0, up to E), or a crontab string "m h dom mon dow" in UTC
+// (crontab_schedule.hpp).
+//
+// Stateless: the time comes from the context, so tests set it. Safe from any
+// thread. Plain logic: no CAF include.
+#pragma once
+
+#include "actors/nodes/node_source.hpp"
+
+namespace bistro {
+
+class add_time_node_source final : public node_source {
+ public:
+  std::optional<std::string> add_nodes(const node_source_context& ctx,
+                                       const boost::json::object& prefs,
+                                       node_tree_builder& tree) const override;
+};
+
+}  // namespace bistro

@@ -1,0 +1,34 @@
+// Builds a whole node tree from a config snapshot: the instance node, then
+// every `nodes.node_sources` entry run in order, each able to hang nodes
+// under the levels earlier entries filled. All or nothing: on any error the
+// result has no tree and the errors say which entry failed and why
+// (`nodes.node_sources[1] (range_label): parent_level "host" is not a
+// level`), so the caller keeps its previous tree.
+//
+// A pure function of its arguments (the time included); safe from any
+// thread, but it blocks while `script` sources run: call it off CAF's shared
+// threads. Plain logic: no CAF include.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/nodes/node_tree.hpp"
+#include "config/config.hpp"
+
+namespace bistro {
+
+struct node_tree_result {
+  /// Null when `errors` is not empty.
+  std::shared_ptr<const node_tree> tree;
+  std::vector<std::string> errors;
+  bool ok() const { return tree != nullptr; }
+};
+
+/// Never throws; every failure is in `errors`.
+node_tree_result build_node_tree(const config& cfg, std::string instance_name,
+                                 std::int64_t now_sec);
+
+}  // namespace bistro

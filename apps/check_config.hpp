@@ -1,0 +1,15 @@
+// `bistro_scheduler --check_config`: parse a config file, build its node
+// tree once, and print a short summary or every error. No actor system and
+// no networking are involved. Single-threaded.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace bistro {
+
+/// Returns the process exit code: 0 when the file is usable, 1 otherwise.
+int check_config(const std::string& path, const std::string& instance_name,
+                 std::ostream& out, std::ostream& err);
+
+}  // namespace bistro
