@@ -1,0 +1,605 @@
+#include "actors/store/task_log_store.hpp"
+
+#include <algorithm>
+#include <boost/regex.hpp>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace bistro {
+
+// On-disk layout, format version 1. Changing any byte of it means a new
+// format_version (and record_version for values); old readers refuse newer
+// formats at open.
+//
+//   "meta"              "format_version" -> u32 big-endian
+//   "<type>"            key:   u16be len(job) | job | u16be len(node) | node
+//                              | u64be line_id
+//                       value: u8 record_version (1) | i64be time_ms | line
+//   "<type>.by_time"    key:   u64be line_id
+//                       value: the (job, node) part of the "<type>" key
+//
+// <type> is log_type_name(): "stdout", "stderr", "statuses". Length-prefixed
+// names keep one (job, node) contiguous whatever bytes the names hold.
+// line_id = time_s << 31 | seq, where time_s = floor(time_ms / 1000) clamped
+// to [0, 2^32) and seq is the store's 31-bit wrapping counter: non-negative,
+// so big-endian bytes sort like the numbers, and ordered by second then by
+// arrival, which is Bistro's cursor order. A line_id is unique per type
+// (MDB_NOOVERWRITE on the index, bumping seq on a clash).
+
+namespace {
+
+constexpr std::uint32_t format_version = 1;
+constexpr std::uint8_t record_version = 1;
+constexpr int seq_bits = 31;
+constexpr std::int64_t seq_mask = (std::int64_t{1} << seq_bits) - 1;
+constexpr std::int64_t max_time_s = (std::int64_t{1} << 32) - 1;
+constexpr std::size_t id_bytes = 8;
+constexpr std::size_t record_header_bytes = 9;
+constexpr const char* type_names[] = {"stdout", "stderr", "statuses"};
+constexpr log_type all_types[] = {log_type::stdout_log, log_type::stderr_log,
+                                  log_type::statuses};
+
+void put_be(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) {
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+}
+
+std::uint64_t get_be(std::string_view in, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
+    v = (v << 8) | static_cast<unsigned char>(in[i]);
+  }
+  return v;
+}
+
+std::string id_key(std::int64_t id) {
+  std::string out;
+  put_be(out, static_cast<std::uint64_t>(id), id_bytes);
+  return out;
+}
+
+std::string stream_prefix(std::string_view job, std::string_view node) {
+  std::string out;
+  out.reserve(4 + job.size() + node.size() + id_bytes);
+  put_be(out, job.size(), 2);
+  out.append(job);
+  put_be(out, node.size(), 2);
+  out.append(node);
+  return out;
+}
+
+struct job_node {
+  std::string_view job;
+  std::string_view node;
+};
+
+std::optional<job_node> parse_prefix(std::string_view p) {
+  if (p.size() < 2) return std::nullopt;
+  std::size_t job_len = get_be(p, 2);
+  if (p.size() < 4 + job_len) return std::nullopt;
+  std::size_t node_len = get_be(p.substr(2 + job_len), 2);
+  if (p.size() != 4 + job_len + node_len) return std::nullopt;
+  return job_node{p.substr(2, job_len), p.substr(4 + job_len)};
+}
+
+struct record_view {
+  std::int64_t time_ms;
+  std::string_view line;
+};
+
+std::string make_record(std::int64_t time_ms, std::string_view line) {
+  std::string out;
+  out.reserve(record_header_bytes + line.size());
+  out.push_back(static_cast<char>(record_version));
+  put_be(out, static_cast<std::uint64_t>(time_ms), 8);
+  out.append(line);
+  return out;
+}
+
+// Records of an unknown version are skipped by readers.
+std::optional<record_view> parse_record(std::string_view v) {
+  if (v.size() < record_header_bytes ||
+      static_cast<std::uint8_t>(v[0]) != record_version) {
+    return std::nullopt;
+  }
+  return record_view{static_cast<std::int64_t>(get_be(v.substr(1), 8)),
+                     v.substr(record_header_bytes)};
+}
+
+std::int64_t time_s_of(std::int64_t time_ms) {
+  std::int64_t s = time_ms / 1000 - (time_ms % 1000 < 0 ? 1 : 0);
+  return std::clamp<std::int64_t>(s, 0, max_time_s);
+}
+
+std::int64_t make_line_id(std::int64_t time_s, std::int64_t seq) {
+  return (time_s << seq_bits) | (seq & seq_mask);
+}
+
+bool in_stream(std::string_view key, std::string_view prefix) {
+  return key.size() == prefix.size() + id_bytes &&
+         key.substr(0, prefix.size()) == prefix;
+}
+
+// Collects one page: the first `limit` kept lines, then the id of the next.
+struct page_builder {
+  std::size_t limit;
+  log_page page;
+
+  // False once the page is full.
+  bool add(job_node jn, const record_view& r, std::int64_t id) {
+    if (page.lines.size() >= limit) {
+      page.next_line_id = id;
+      return false;
+    }
+    page.lines.push_back(log_line{std::string(jn.job), std::string(jn.node),
+                                  r.time_ms, std::string(r.line), id});
+    return true;
+  }
+};
+
+std::string lmdb_failure(const std::string& dir, const char* what, int rc) {
+  return "task log store " + dir + ": " + what +
+         " failed: " + lmdb_error_text(rc);
+}
+
+}  // namespace
+
+// The per-line tests of a query: its regex and, when it starts at a time,
+// the millisecond bound inside the first second.
+class line_filter {
+ public:
+  static std::variant<line_filter, std::string> make(const log_query& q) {
+    line_filter f;
+    if (!q.regex_filter.empty()) {
+      try {
+        f.re_.emplace(q.regex_filter, boost::regex::perl);
+      } catch (const std::exception& e) {
+        return "task_logs: regex_filter \"" + q.regex_filter +
+               "\" is not a valid regex: " + e.what();
+      }
+    }
+    if (!q.start_line_id && q.start_time_ms) {
+      (q.ascending ? f.min_time_ms_ : f.max_time_ms_) = *q.start_time_ms;
+    }
+    return f;
+  }
+
+  /// Sets `error` when the regex gives up on a line (too complex).
+  bool keep(const record_view& r, std::string& error) const {
+    if (min_time_ms_ && r.time_ms < *min_time_ms_) return false;
+    if (max_time_ms_ && r.time_ms > *max_time_ms_) return false;
+    if (!re_) return true;
+    try {
+      return boost::regex_search(r.line.begin(), r.line.end(), *re_);
+    } catch (const std::exception& e) {
+      error = std::string("task_logs: regex_filter failed: ") + e.what();
+      return false;
+    }
+  }
+
+ private:
+  std::optional<boost::regex> re_;
+  std::optional<std::int64_t> min_time_ms_;
+  std::optional<std::int64_t> max_time_ms_;
+};
+
+std::string_view log_type_name(log_type type) {
+  switch (type) {
+    case log_type::stdout_log:
+      return "stdout";
+    case log_type::stderr_log:
+      return "stderr";
+    case log_type::statuses:
+      return "statuses";
+  }
+  return "unknown";
+}
+
+std::optional<log_type> parse_log_type(std::string_view name) {
+  for (log_type t : all_types) {
+    if (log_type_name(t) == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::string_view task_log_store::cut_line(std::string_view line) {
+  if (line.size() <= max_line_bytes) return line;
+  auto continuation = [&](std::size_t i) {
+    return (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
+  };
+  // line[n] is the first byte left out: if it continues a UTF-8 sequence,
+  // leave out the whole sequence. Not UTF-8 at all: cut at the byte.
+  std::size_t n = max_line_bytes;
+  while (n > max_line_bytes - 3 && continuation(n)) --n;
+  if (continuation(n)) n = max_line_bytes;
+  return line.substr(0, n);
+}
+
+std::int64_t task_log_store::line_id_at_time(std::int64_t time_ms,
+                                             bool ascending) {
+  return make_line_id(time_s_of(time_ms), ascending ? 0 : seq_mask);
+}
+
+task_log_store::task_log_store(std::unique_ptr<lmdb_env> env,
+                               const dbis (&dbs)[3], std::uint32_t next_seq,
+                               std::size_t prune_chunk_lines)
+    : env_(std::move(env)),
+      dbs_{dbs[0], dbs[1], dbs[2]},
+      next_seq_(next_seq),
+      prune_chunk_lines_(std::max<std::size_t>(prune_chunk_lines, 1)) {}
+
+const task_log_store::dbis* task_log_store::dbs_of(log_type type) const {
+  auto i = static_cast<std::size_t>(type);
+  return i >= 1 && i <= 3 ? &dbs_[i - 1] : nullptr;
+}
+
+std::variant<std::unique_ptr<task_log_store>, std::string> task_log_store::open(
+    const std::string& dir, const task_log_store_options& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return "task log store: cannot create the directory " + dir + " (" +
+           ec.message() + "); check --data_dir and its permissions";
+  }
+  lmdb_env_options env_options = options.env;
+  env_options.flags |= MDB_NOMETASYNC;
+  env_options.max_dbs = std::max(env_options.max_dbs, 8u);
+  auto opened = lmdb_env::open(dir, env_options);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    return "task log store: " + *error;
+  }
+  auto env = std::move(std::get<std::unique_ptr<lmdb_env>>(opened));
+
+  dbis dbs[3] = {};
+  std::uint32_t found_version = format_version;
+  std::int64_t max_seq = -1;
+  int rc = env->write([&](lmdb_txn& txn) {
+    MDB_dbi meta = 0;
+    if (int rc = txn.open_dbi("meta", MDB_CREATE, &meta)) return rc;
+    std::string_view stored;
+    int rc = txn.get(meta, "format_version", &stored);
+    if (rc == MDB_NOTFOUND) {
+      std::string v;
+      put_be(v, format_version, 4);
+      rc = txn.put(meta, "format_version", v);
+      found_version = format_version;
+    } else if (rc == 0) {
+      found_version = stored.size() == 4 ? get_be(stored, 4) : 0;
+    }
+    if (rc != 0) return rc;
+    for (std::size_t i = 0; i < 3; ++i) {
+      std::string index = std::string(type_names[i]) + ".by_time";
+      if ((rc = txn.open_dbi(type_names[i], MDB_CREATE, &dbs[i].lines)) ||
+          (rc = txn.open_dbi(index.c_str(), MDB_CREATE, &dbs[i].by_time))) {
+        return rc;
+      }
+      lmdb_cursor cursor;
+      if ((rc = lmdb_cursor::open(txn, dbs[i].by_time, &cursor))) return rc;
+      std::string_view key;
+      rc = cursor.get(MDB_LAST, &key, nullptr);
+      if (rc == 0 && key.size() == id_bytes) {
+        max_seq = std::max<std::int64_t>(
+            max_seq, static_cast<std::int64_t>(get_be(key, 8)) & seq_mask);
+      } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc;
+      }
+    }
+    return 0;
+  });
+  if (rc != 0) {
+    return "task log store: cannot read " + dir + "/data.mdb (" +
+           lmdb_error_text(rc) + "); move the directory " + dir +
+           " away and restart to begin with an empty store";
+  }
+  if (found_version != format_version) {
+    return "task log store: " + dir + " holds format version " +
+           std::to_string(found_version) + ", this build reads version " +
+           std::to_string(format_version) +
+           "; run a matching bistro_worker or move the directory away";
+  }
+  return std::unique_ptr<task_log_store>(new task_log_store(
+      std::move(env), dbs, static_cast<std::uint32_t>(max_seq + 1),
+      options.prune_chunk_lines));
+}
+
+std::optional<std::string> task_log_store::append(
+    log_type type, std::span<const log_entry> batch) {
+  const dbis* d = dbs_of(type);
+  if (!d) return "task log store: unknown log type";
+  if (batch.empty()) return std::nullopt;
+  const std::size_t max_key = env_->max_key_bytes();
+  std::size_t skipped = 0;
+  std::string first_skipped;
+  int rc = env_->write([&](lmdb_txn& txn) {
+    skipped = 0;
+    std::string key;
+    for (const log_entry& e : batch) {
+      if (4 + e.job.size() + e.node.size() + id_bytes > max_key) {
+        if (skipped++ == 0) first_skipped = e.job + "\" on \"" + e.node;
+        continue;
+      }
+      const std::string prefix = stream_prefix(e.job, e.node);
+      const std::string record = make_record(e.time_ms, cut_line(e.line));
+      const std::int64_t time_s = time_s_of(e.time_ms);
+      // A clash means the counter wrapped within one second, or lines of an
+      // earlier run share this second: take the next seq.
+      for (int attempt = 0;; ++attempt) {
+        const std::string id = id_key(make_line_id(time_s, next_seq_++));
+        int rc = txn.put(d->by_time, id, prefix, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST && attempt < 1000) continue;
+        if (rc != 0) return rc;
+        key = prefix;
+        key += id;
+        if ((rc = txn.put(d->lines, key, record))) return rc;
+        break;
+      }
+    }
+    return 0;
+  });
+  if (rc == MDB_MAP_FULL) {
+    return "task log store " + dir() + ": full at its cap of " +
+           std::to_string(map_bytes() >> 20) +
+           " MiB; shorten --log_retention or raise the cap";
+  }
+  if (rc != 0) return lmdb_failure(dir(), "append", rc);
+  if (skipped > 0) {
+    return "task log store " + dir() + ": dropped " + std::to_string(skipped) +
+           " line(s) whose job and node names exceed " +
+           std::to_string(max_key - 4 - id_bytes) +
+           " bytes together, e.g. "
+           "job \"" +
+           first_skipped + "\"";
+  }
+  return std::nullopt;
+}
+
+std::variant<log_page, std::string> task_log_store::query(
+    const log_query& q) const {
+  const dbis* d = dbs_of(q.type);
+  if (!d) return std::string("task_logs: unknown log type");
+  auto made = line_filter::make(q);
+  if (auto* error = std::get_if<std::string>(&made)) return *error;
+  const line_filter& filter = std::get<line_filter>(made);
+  std::int64_t start_id =
+      q.ascending ? 0 : std::numeric_limits<std::int64_t>::max();
+  if (q.start_line_id) {
+    start_id = std::max<std::int64_t>(*q.start_line_id, 0);
+  } else if (q.start_time_ms) {
+    start_id = line_id_at_time(*q.start_time_ms, q.ascending);
+  }
+  lmdb_txn txn;
+  if (int rc = env_->begin_read(&txn)) {
+    return lmdb_failure(dir(), "query", rc);
+  }
+  return q.jobs.empty() ? query_by_time(txn, *d, q, filter, start_id)
+                        : query_streams(txn, *d, q, filter, start_id);
+}
+
+// Jobs named: merge the (job, node) streams in line_id order, each read
+// straight from the "<type>" database. One seek per stream to start, then
+// one step per line (plus a seek when the merge switches streams).
+std::variant<log_page, std::string> task_log_store::query_streams(
+    const lmdb_txn& txn, const dbis& d, const log_query& q,
+    const line_filter& filter, std::int64_t start_id) const {
+  lmdb_cursor cursor;
+  if (int rc = lmdb_cursor::open(txn, d.lines, &cursor)) {
+    return lmdb_failure(dir(), "query", rc);
+  }
+  const std::set<std::string> jobs(q.jobs.begin(), q.jobs.end());
+  const std::set<std::string> nodes(q.nodes.begin(), q.nodes.end());
+  const std::size_t max_key = env_->max_key_bytes();
+  std::vector<std::string> streams;
+  for (const std::string& job : jobs) {
+    if (!nodes.empty()) {
+      for (const std::string& node : nodes) {
+        if (4 + job.size() + node.size() + id_bytes <= max_key) {
+          streams.push_back(stream_prefix(job, node));
+        }
+      }
+      continue;
+    }
+    if (job.size() + 6 + id_bytes > max_key) continue;
+    // Every node of the job: hop from one (job, node) to the next.
+    std::string job_prefix;
+    put_be(job_prefix, job.size(), 2);
+    job_prefix += job;
+    std::string target = job_prefix;
+    std::string_view key = target;
+    int rc = cursor.get(MDB_SET_RANGE, &key, nullptr);
+    while (rc == 0 && key.substr(0, job_prefix.size()) == job_prefix &&
+           key.size() > job_prefix.size() + id_bytes) {
+      streams.emplace_back(key.substr(0, key.size() - id_bytes));
+      // Ids are non-negative, so 0x80 sorts after every id of the stream.
+      target = streams.back() + '\x80';
+      key = target;
+      rc = cursor.get(MDB_SET_RANGE, &key, nullptr);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_failure(dir(), "query", rc);
+  }
+
+  struct head {
+    std::int64_t id;
+    std::size_t stream;
+    std::string_view key;
+    std::string_view value;
+  };
+  // A heap's top is its greatest element: invert for ascending order.
+  auto after = [asc = q.ascending](const head& a, const head& b) {
+    return asc ? a.id > b.id : a.id < b.id;
+  };
+  constexpr std::size_t nowhere = std::numeric_limits<std::size_t>::max();
+  std::size_t cursor_stream = nowhere;  // whose current line the cursor is on
+  std::vector<head> heap;
+  // Leaves `h` on stream s's next line; MDB_NOTFOUND at the stream's end.
+  auto step = [&](std::size_t s, head& h, bool first) {
+    std::string target;
+    int rc = 0;
+    std::string_view key;
+    if (first) {
+      target = streams[s] + id_key(start_id);
+      if (q.ascending) {
+        key = target;
+        rc = cursor.get(MDB_SET_RANGE, &key, &h.value);
+      } else {
+        rc = cursor.seek_at_or_before(target, &key, &h.value);
+      }
+    } else {
+      if (cursor_stream != s) {
+        key = h.key;
+        rc = cursor.get(MDB_SET_RANGE, &key, &h.value);
+      }
+      if (rc == 0) {
+        rc = cursor.get(q.ascending ? MDB_NEXT : MDB_PREV, &key, &h.value);
+      }
+    }
+    if (rc == 0 && !in_stream(key, streams[s])) rc = MDB_NOTFOUND;
+    cursor_stream = rc == 0 ? s : nowhere;
+    if (rc == 0) {
+      h = head{static_cast<std::int64_t>(get_be(key.substr(key.size() - 8), 8)),
+               s, key, h.value};
+    }
+    return rc;
+  };
+  for (std::size_t s = 0; s < streams.size(); ++s) {
+    head h{};
+    int rc = step(s, h, true);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc != 0) return lmdb_failure(dir(), "query", rc);
+    heap.push_back(h);
+    std::push_heap(heap.begin(), heap.end(), after);
+  }
+
+  page_builder page{q.limit, {}};
+  std::string error;
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    head h = heap.back();
+    heap.pop_back();
+    auto record = parse_record(h.value);
+    if (record && filter.keep(*record, error)) {
+      auto jn = parse_prefix(streams[h.stream]);
+      if (jn && !page.add(*jn, *record, h.id)) break;
+    }
+    if (!error.empty()) return error;
+    int rc = step(h.stream, h, false);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc != 0) return lmdb_failure(dir(), "query", rc);
+    heap.push_back(h);
+    std::push_heap(heap.begin(), heap.end(), after);
+  }
+  return std::move(page.page);
+}
+
+// All jobs: walk the time index, which is already in line_id order, and
+// fetch each kept line from "<type>".
+std::variant<log_page, std::string> task_log_store::query_by_time(
+    const lmdb_txn& txn, const dbis& d, const log_query& q,
+    const line_filter& filter, std::int64_t start_id) const {
+  lmdb_cursor cursor;
+  if (int rc = lmdb_cursor::open(txn, d.by_time, &cursor)) {
+    return lmdb_failure(dir(), "query", rc);
+  }
+  const std::set<std::string, std::less<>> nodes(q.nodes.begin(),
+                                                 q.nodes.end());
+  const std::string start = id_key(start_id);
+  std::string_view key = start;
+  std::string_view value;
+  int rc = q.ascending ? cursor.get(MDB_SET_RANGE, &key, &value)
+                       : cursor.seek_at_or_before(start, &key, &value);
+  page_builder page{q.limit, {}};
+  std::string error;
+  std::string line_key;
+  for (; rc == 0;
+       rc = cursor.get(q.ascending ? MDB_NEXT : MDB_PREV, &key, &value)) {
+    auto jn = parse_prefix(value);
+    if (!jn || key.size() != id_bytes) continue;
+    if (!nodes.empty() && !nodes.contains(jn->node)) continue;
+    line_key.assign(value);
+    line_key.append(key);
+    std::string_view stored;
+    rc = txn.get(d.lines, line_key, &stored);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc != 0) break;
+    auto record = parse_record(stored);
+    if (!record || !filter.keep(*record, error)) {
+      if (!error.empty()) return error;
+      continue;
+    }
+    if (!page.add(*jn, *record, static_cast<std::int64_t>(get_be(key, 8)))) {
+      break;
+    }
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_failure(dir(), "query", rc);
+  return std::move(page.page);
+}
+
+std::variant<std::size_t, std::string> task_log_store::prune_older_than(
+    std::int64_t cutoff_ms) {
+  const std::int64_t cutoff_s = time_s_of(cutoff_ms);
+  std::size_t total = 0;
+  for (log_type type : all_types) {
+    const dbis& d = *dbs_of(type);
+    std::string resume = id_key(0);
+    for (bool finished = false; !finished;) {
+      std::size_t deleted = 0;
+      std::string next_resume;
+      int rc = env_->write([&](lmdb_txn& txn) {
+        deleted = 0;
+        finished = false;
+        lmdb_cursor cursor;
+        if (int rc = lmdb_cursor::open(txn, d.by_time, &cursor)) return rc;
+        std::string_view key = resume;
+        std::string_view value;
+        int rc = cursor.get(MDB_SET_RANGE, &key, &value);
+        std::string line_key;
+        for (;;) {
+          if (rc == MDB_NOTFOUND) {
+            finished = true;
+            return 0;
+          }
+          if (rc != 0) return rc;
+          if (deleted >= prune_chunk_lines_) {
+            next_resume.assign(key);
+            return 0;
+          }
+          const auto id = static_cast<std::int64_t>(get_be(key, 8));
+          if ((id >> seq_bits) > cutoff_s) {
+            finished = true;
+            return 0;
+          }
+          line_key.assign(value);
+          line_key.append(key);
+          // Lines of the cutoff's own second need their exact time.
+          bool old = (id >> seq_bits) < cutoff_s;
+          if (!old) {
+            std::string_view stored;
+            rc = txn.get(d.lines, line_key, &stored);
+            if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+            auto record = rc == 0 ? parse_record(stored) : std::nullopt;
+            old = !record || record->time_ms < cutoff_ms;
+          }
+          if (old) {
+            rc = txn.del(d.lines, line_key);
+            if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+            if ((rc = cursor.del())) return rc;
+            ++deleted;
+          }
+          // After a delete, MDB_NEXT lands on the entry that moved up.
+          rc = cursor.get(MDB_NEXT, &key, &value);
+        }
+      });
+      if (rc != 0) return lmdb_failure(dir(), "prune", rc);
+      total += deleted;
+      resume = std::move(next_resume);
+    }
+  }
+  return total;
+}
+
+}  // namespace bistro
