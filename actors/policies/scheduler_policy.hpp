@@ -1,0 +1,75 @@
+// A scheduling policy decides in which order a round tries its candidate
+// tasks (Bistro's SchedulerPolicy). It sees each runnable job with the nodes
+// where that job could start a task, and asks a `task_placer` to start them
+// one at a time. The placer owns the resource arithmetic (a copy of the
+// free-slot ledger) and the choice of worker, so a policy is only an
+// ordering: a pure function of its candidates, the placer's answers and the
+// random generator it is handed.
+//
+// Policies are stateless: one instance may serve any number of threads at
+// once. A placer and a candidate list belong to one round, on one thread.
+// Plain logic: no CAF include.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "actors/nodes/node_tree.hpp"
+
+namespace bistro {
+
+/// Index into `config::jobs`.
+using job_index = std::uint32_t;
+
+/// What became of one attempt to start a task.
+enum class placement_outcome {
+  /// The task starts; its resources are taken.
+  started,
+  /// Not now: a slot on the node's chain or its worker is full. The
+  /// candidate is used up for this round.
+  blocked,
+  /// Nothing of this job can start this round (instance slots or every
+  /// worker are full). The candidate is kept for the next round.
+  job_stalled,
+};
+
+/// The policy's one window onto resources. Implemented by the scheduler.
+class task_placer {
+ public:
+  virtual ~task_placer() = default;
+  /// Tries to start `job` on `node`; a candidate must be tried once only.
+  virtual placement_outcome try_start(job_index job, node_id node) = 0;
+};
+
+/// One runnable job and the nodes it could start tasks on.
+struct job_candidates {
+  job_index job = 0;
+  double priority = 1.0;
+  /// Every candidate the job has, including those not offered this round
+  /// because they wait for a slot: the long tail policy ranks by it.
+  std::size_t remaining = 0;
+  /// Tried from the back; a policy pops what it has tried.
+  std::vector<node_id> nodes;
+  /// Set by `try_next` when the job cannot start anything this round.
+  bool stalled = false;
+
+  bool exhausted() const { return stalled || nodes.empty(); }
+};
+
+/// Tries the job's next candidate (the back of `nodes`). `started` and
+/// `blocked` consume it; `job_stalled` keeps it and stalls the job.
+placement_outcome try_next(job_candidates& job, task_placer& placer);
+
+class scheduler_policy {
+ public:
+  virtual ~scheduler_policy() = default;
+  /// Starts tasks through `placer` in the policy's order until no job can
+  /// start more; returns how many started. Untried nodes stay in `jobs`.
+  virtual std::size_t schedule(std::vector<job_candidates>& jobs,
+                               task_placer& placer,
+                               std::mt19937_64& rng) const = 0;
+};
+
+}  // namespace bistro

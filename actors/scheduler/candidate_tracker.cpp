@@ -1,0 +1,150 @@
+#include "actors/scheduler/candidate_tracker.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace bistro {
+
+void candidate_tracker::reset(const config& cfg,
+                              std::shared_ptr<const level_slots> slots) {
+  slots_ = std::move(slots);
+  const std::size_t num_jobs = cfg.jobs.size();
+  task_level_.clear();
+  base_.assign(1, 0);
+  std::uint64_t total = 0;
+  for (const auto& job : cfg.jobs) {
+    task_level_.push_back(job.level_for_tasks);
+    if (job.runnable()) total += slots_->count(job.level_for_tasks);
+    if (total >= end_of_list) {
+      throw std::length_error("more than 2^32 (job, node) candidates");
+    }
+    base_.push_back(static_cast<std::uint32_t>(total));
+  }
+  tracked_.assign(num_jobs, 0);
+  state_.assign(total, candidate_state::idle);
+  next_.assign(total, end_of_list);
+  own_heads_.assign(slots_->tree().size(), end_of_list);
+  ancestor_heads_.assign(static_cast<std::size_t>(slots_->tree().num_levels()),
+                         {});
+  num_jobs_ = num_jobs;
+  group_heads_.clear();
+  pending_.assign(num_jobs, {});
+  active_.assign(num_jobs, {});
+}
+
+void candidate_tracker::set_state(job_index job, node_id node,
+                                  candidate_state s) {
+  auto& current = state_[id(job, node)];
+  if (current == candidate_state::idle) ++tracked_[job];
+  if (s == candidate_state::idle) --tracked_[job];
+  current = s;
+}
+
+void candidate_tracker::offer(job_index job, node_id node) {
+  if (!has_space(job)) return;
+  // Status rows span the whole tree; only canonical nodes on the job's
+  // level are its tasks.
+  if (node >= slots_->tree().size() ||
+      slots_->tree().level(node) != task_level_[job] ||
+      slots_->canonical(node) != node) {
+    return;
+  }
+  if (state(job, node) != candidate_state::idle) return;
+  set_state(job, node, candidate_state::pending);
+  pending_[job].push_back(node);
+}
+
+void candidate_tracker::activate(job_index job, node_id node) {
+  set_state(job, node, candidate_state::active);
+  active_[job].push_back(node);
+}
+
+void candidate_tracker::activate_all(job_index job,
+                                     std::vector<node_id> nodes) {
+  for (node_id n : nodes) state_[id(job, n)] = candidate_state::active;
+  tracked_[job] += nodes.size();
+  auto& active = active_[job];
+  if (active.empty()) {
+    active = std::move(nodes);
+  } else {
+    active.insert(active.end(), nodes.begin(), nodes.end());
+  }
+}
+
+std::uint32_t& candidate_tracker::head_of(job_index job, std::uint32_t key) {
+  const auto tree_size = slots_->tree().size();
+  if (key >= tree_size) {
+    auto g = key - tree_size;
+    if (g >= group_heads_.size()) group_heads_.resize(g + 1, end_of_list);
+    return group_heads_[g];
+  }
+  const level_id level = slots_->tree().level(key);
+  if (level == task_level_[job]) return own_heads_[key];
+  auto& heads = ancestor_heads_[level];
+  if (heads.empty())
+    heads.assign(slots_->count(level) * num_jobs_, end_of_list);
+  return heads[slots_->slot(key) * num_jobs_ + job];
+}
+
+void candidate_tracker::park(job_index job, node_id node, std::uint32_t key) {
+  const auto i = id(job, node);
+  if (state_[i] == candidate_state::idle) ++tracked_[job];
+  state_[i] = candidate_state::parked;
+  auto& head = head_of(job, key);
+  next_[i] = head;
+  head = i;
+}
+
+void candidate_tracker::wake(std::uint32_t key) {
+  const auto tree_size = slots_->tree().size();
+  if (key < tree_size) {
+    wake_list(own_heads_[key]);
+  } else if (key - tree_size < group_heads_.size()) {
+    wake_list(group_heads_[key - tree_size]);
+  }
+}
+
+void candidate_tracker::wake_list(std::uint32_t& head) {
+  std::uint32_t i = head;
+  head = end_of_list;
+  job_index job = 0;
+  while (i != end_of_list) {
+    // Lists mix jobs; consecutive entries are mostly of one job.
+    if (i < base_[job] || i >= base_[job + 1]) {
+      job = static_cast<job_index>(
+          std::upper_bound(base_.begin(), base_.end(), i) - base_.begin() - 1);
+    }
+    state_[i] = candidate_state::active;
+    active_[job].push_back(slots_->node_at(task_level_[job], i - base_[job]));
+    std::uint32_t next = next_[i];
+    next_[i] = end_of_list;
+    i = next;
+  }
+}
+
+std::uint32_t* candidate_tracker::find_ancestor_head(job_index job,
+                                                     node_id node) {
+  auto& heads = ancestor_heads_[slots_->tree().level(node)];
+  return heads.empty() ? nullptr : &heads[slots_->slot(node) * num_jobs_ + job];
+}
+
+const std::uint32_t* candidate_tracker::find_ancestor_head(job_index job,
+                                                           node_id node) const {
+  return const_cast<candidate_tracker*>(this)->find_ancestor_head(job, node);
+}
+
+bool candidate_tracker::waiting_on(job_index job, node_id node) const {
+  const std::uint32_t* head = find_ancestor_head(job, node);
+  return head && *head != end_of_list;
+}
+
+std::size_t candidate_tracker::memory_bytes() const {
+  std::size_t bytes = state_.capacity() + next_.capacity() * 4 +
+                      own_heads_.capacity() * 4 + group_heads_.capacity() * 4;
+  for (const auto& heads : ancestor_heads_) bytes += heads.capacity() * 4;
+  for (const auto& v : pending_) bytes += v.capacity() * sizeof(node_id);
+  for (const auto& v : active_) bytes += v.capacity() * sizeof(node_id);
+  return bytes;
+}
+
+}  // namespace bistro

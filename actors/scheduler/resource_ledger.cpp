@@ -1,0 +1,188 @@
+#include "actors/scheduler/resource_ledger.hpp"
+
+#include <algorithm>
+
+namespace bistro {
+
+namespace {
+
+constexpr std::int64_t clamp_limit = std::int64_t{1} << 30;
+
+std::int32_t clamped(std::int64_t v) {
+  return static_cast<std::int32_t>(std::clamp(v, -clamp_limit, clamp_limit));
+}
+
+}  // namespace
+
+job_demand job_demand::of(const config& cfg, const job_config& job) {
+  job_demand d;
+  const auto num_levels = static_cast<level_id>(cfg.levels.size());
+  d.by_level.resize(static_cast<std::size_t>(num_levels));
+  d.top_level = num_levels;
+  for (level_id level = 0; level < num_levels; ++level) {
+    std::vector<std::int32_t> amounts;
+    bool any = false;
+    for (resource_id r : cfg.resources_by_level[level]) {
+      auto amount = static_cast<std::size_t>(r) < job.resources.size()
+                        ? job.resources[r]
+                        : cfg.resources[r].default_amount;
+      amounts.push_back(clamped(std::max<std::int64_t>(amount, 0)));
+      any = any || amounts.back() != 0;
+    }
+    // Zero amounts are not checked: using nothing cannot push a slot lower.
+    if (!any) continue;
+    if (level == cfg.worker_level()) {
+      d.worker = std::move(amounts);
+    } else {
+      d.by_level[level] = std::move(amounts);
+      d.top_level = std::min(d.top_level, level);
+    }
+  }
+  return d;
+}
+
+resource_ledger::resource_ledger(std::shared_ptr<const config> cfg,
+                                 std::shared_ptr<const level_slots> slots)
+    : cfg_(std::move(cfg)), slots_(std::move(slots)) {
+  const auto num_levels = cfg_->worker_level();
+  std::size_t size = 0;
+  for (level_id level = 0; level < num_levels; ++level) {
+    base_.push_back(size);
+    width_.push_back(cfg_->resources_by_level[level].size());
+    size += width_.back() * slots_->count(level);
+  }
+  free_.reserve(size);
+  for (level_id level = 0; level < num_levels; ++level) {
+    std::vector<std::int32_t> row;
+    for (resource_id r : cfg_->resources_by_level[level]) {
+      row.push_back(clamped(cfg_->resources[r].limit));
+    }
+    for (std::uint32_t s = 0; s < slots_->count(level); ++s) {
+      free_.insert(free_.end(), row.begin(), row.end());
+    }
+  }
+}
+
+worker_index resource_ledger::add_worker(std::string_view shard) {
+  const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
+  auto first = worker_free_.size();
+  for (resource_id r : ids) {
+    worker_free_.push_back(clamped(cfg_->resources[r].limit));
+  }
+  auto it = cfg_->worker_resources_override.find(std::string{shard});
+  if (it != cfg_->worker_resources_override.end()) {
+    for (const auto& [r, limit] : it->second) {
+      auto pos = std::find(ids.begin(), ids.end(), r);
+      if (pos != ids.end())
+        worker_free_[first + (pos - ids.begin())] = clamped(limit);
+    }
+  }
+  return static_cast<worker_index>(num_workers_++);
+}
+
+node_id resource_ledger::first_blocking(const job_demand& demand,
+                                        node_id chain) const {
+  const auto& tree = slots_->tree();
+  for (node_id n = chain; n != no_node; n = tree.parent(n)) {
+    const level_id level = tree.level(n);
+    if (level < demand.top_level) break;
+    const auto& amounts = demand.by_level[level];
+    if (amounts.empty()) continue;
+    const std::int32_t* row =
+        free_.data() + base_[level] + slots_->slot(n) * width_[level];
+    for (std::size_t i = 0; i < amounts.size(); ++i) {
+      if (row[i] < amounts[i]) return n;
+    }
+  }
+  return no_node;
+}
+
+std::int64_t resource_ledger::room_on(const job_demand& demand,
+                                      node_id n) const {
+  const level_id level = slots_->tree().level(n);
+  const auto& amounts = demand.by_level[level];
+  const std::int32_t* row =
+      free_.data() + base_[level] + slots_->slot(n) * width_[level];
+  std::int64_t room = INT64_MAX;
+  for (std::size_t i = 0; i < amounts.size(); ++i) {
+    if (amounts[i] > 0)
+      room = std::min<std::int64_t>(room, row[i] / amounts[i]);
+  }
+  return std::max<std::int64_t>(room, 0);
+}
+
+bool resource_ledger::worker_fits(const job_demand& demand,
+                                  worker_index w) const {
+  const std::int32_t* row = worker_free_.data() + w * demand.worker.size();
+  for (std::size_t i = 0; i < demand.worker.size(); ++i) {
+    if (row[i] < demand.worker[i]) return false;
+  }
+  return true;
+}
+
+std::int64_t resource_ledger::weight_left_after(const job_demand& demand,
+                                                worker_index w) const {
+  const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
+  const std::int32_t* row = worker_free_.data() + w * ids.size();
+  std::int64_t left = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::int64_t amount = demand.worker.empty() ? 0 : demand.worker[i];
+    left += (row[i] - amount) * cfg_->resources[ids[i]].weight;
+  }
+  return left;
+}
+
+void resource_ledger::take(const job_demand& demand, node_id chain,
+                           worker_index w) {
+  charge(demand, chain, w, -1);
+}
+
+void resource_ledger::give_back(const job_demand& demand, node_id chain,
+                                worker_index w) {
+  charge(demand, chain, w, +1);
+}
+
+void resource_ledger::charge(const job_demand& demand, node_id chain,
+                             worker_index w, std::int32_t sign) {
+  const auto& tree = slots_->tree();
+  for (node_id n = chain; n != no_node; n = tree.parent(n)) {
+    const level_id level = tree.level(n);
+    if (level < demand.top_level) break;
+    const auto& amounts = demand.by_level[level];
+    std::int32_t* row =
+        free_.data() + base_[level] + slots_->slot(n) * width_[level];
+    for (std::size_t i = 0; i < amounts.size(); ++i) {
+      row[i] += sign * amounts[i];
+    }
+  }
+  if (w == no_worker) return;
+  std::int32_t* row = worker_free_.data() + w * demand.worker.size();
+  for (std::size_t i = 0; i < demand.worker.size(); ++i) {
+    row[i] += sign * demand.worker[i];
+  }
+}
+
+std::int32_t resource_ledger::column(resource_id r) const {
+  const auto& ids = cfg_->resources_by_level[cfg_->resources[r].level];
+  return static_cast<std::int32_t>(std::find(ids.begin(), ids.end(), r) -
+                                   ids.begin());
+}
+
+std::int32_t resource_ledger::free_on_node(node_id n, resource_id r) const {
+  const level_id level = slots_->tree().level(n);
+  return free_[base_[level] + slots_->slot(n) * width_[level] + column(r)];
+}
+
+std::int32_t resource_ledger::free_on_worker(worker_index w,
+                                             resource_id r) const {
+  const auto width = cfg_->resources_by_level[cfg_->worker_level()].size();
+  return worker_free_[w * width + column(r)];
+}
+
+bool resource_ledger::any_negative() const {
+  auto negative = [](std::int32_t v) { return v < 0; };
+  return std::any_of(free_.begin(), free_.end(), negative) ||
+         std::any_of(worker_free_.begin(), worker_free_.end(), negative);
+}
+
+}  // namespace bistro

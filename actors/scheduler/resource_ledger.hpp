@@ -1,0 +1,87 @@
+// The free-slot ledger: how much of every resource is left on every node and
+// every worker. Dense arrays: for each level that defines resources, one row
+// of `limit`s per slot (see level_slots), and one row per worker for the
+// worker-level resources (limits overridden per shard by
+// `worker_resources_override`). A task holds its job's amounts on its node,
+// on every ancestor up to the instance, and on its worker.
+//
+// `take` never checks: replaying running tasks under lowered limits may leave
+// entries negative, which only blocks new starts (nothing is killed). Limits
+// and amounts are clamped to 2^30 so that the 32-bit arithmetic cannot wrap.
+//
+// A value type: copying it is the policy's private copy (a few memcpys).
+// Not thread-safe; one owner at a time. Plain logic: no CAF include.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "actors/scheduler/level_slots.hpp"
+#include "config/config.hpp"
+
+namespace bistro {
+
+/// Index of a worker in the ledger (and the worker roster).
+using worker_index = std::uint32_t;
+inline constexpr worker_index no_worker = UINT32_MAX;
+
+/// A job's amounts, laid out like the ledger's rows.
+struct job_demand {
+  /// Per level_id: one amount per resource of the level (in
+  /// `resources_by_level` order); empty when the job needs none there.
+  std::vector<std::vector<std::int32_t>> by_level;
+  /// The topmost level with a non-empty entry: checks stop there.
+  level_id top_level = 0;
+  /// Per worker-level resource; empty when the job needs none.
+  std::vector<std::int32_t> worker;
+
+  static job_demand of(const config& cfg, const job_config& job);
+};
+
+class resource_ledger {
+ public:
+  resource_ledger(std::shared_ptr<const config> cfg,
+                  std::shared_ptr<const level_slots> slots);
+
+  /// Appends a worker's row, at its limits; returns its index.
+  worker_index add_worker(std::string_view shard);
+  std::size_t num_workers() const { return num_workers_; }
+
+  /// The first node on the way up from `chain` (a task node entry) whose
+  /// slots cannot take `demand`, or no_node when every one can.
+  node_id first_blocking(const job_demand& demand, node_id chain) const;
+  /// How many tasks of `demand` the slots of node `n` alone could take.
+  std::int64_t room_on(const job_demand& demand, node_id n) const;
+  bool worker_fits(const job_demand& demand, worker_index w) const;
+  /// Sum of (free - amount) * weight over worker resources: what `busiest`
+  /// minimises.
+  std::int64_t weight_left_after(const job_demand& demand,
+                                 worker_index w) const;
+
+  /// Charges (or refunds) `demand` on `chain` and its ancestors, and on `w`
+  /// unless it is no_worker.
+  void take(const job_demand& demand, node_id chain, worker_index w);
+  void give_back(const job_demand& demand, node_id chain, worker_index w);
+
+  std::int32_t free_on_node(node_id n, resource_id r) const;
+  std::int32_t free_on_worker(worker_index w, resource_id r) const;
+  /// Whether any entry is below zero (only after lowered limits).
+  bool any_negative() const;
+
+ private:
+  void charge(const job_demand& demand, node_id chain, worker_index w,
+              std::int32_t sign);
+  std::int32_t column(resource_id r) const;
+
+  std::shared_ptr<const config> cfg_;
+  std::shared_ptr<const level_slots> slots_;
+  std::vector<std::size_t> base_;   // per level: first entry of slot 0
+  std::vector<std::size_t> width_;  // per level: resources on it
+  std::vector<std::int32_t> free_;  // every level's rows, back to back
+  std::vector<std::int32_t> worker_free_;
+  std::size_t num_workers_ = 0;
+};
+
+}  // namespace bistro

@@ -1,0 +1,161 @@
+// The scheduling round, kept incremental. A round_scheduler holds, across
+// rounds, the free-slot ledger, the running tasks' charges, the workers and
+// every job's candidate state (candidate_tracker), so that a round costs
+// what changed since the last one, not the size of the node tree:
+// - `reset` (new config or tree) re-derives everything; the next round then
+//   scans every (job, node) once;
+// - `task_finished` gives a task's slots back and wakes only the candidates
+//   that wait on those slots, plus the task itself and its dependents; on
+//   an ancestor (a host), only as many of each job's waiters as the freed
+//   slots can take, each checked against the live ledger first;
+// - each round asks every job's status row for `take_newly_runnable` (ended
+//   backoffs, forgiven tasks), validates what changed, and hands the active
+//   candidates to the policy.
+// A (job, node) is a candidate when the job is runnable, the node is on the
+// job's level_for_tasks, enabled with enabled ancestors that pass the job's
+// filters (task_eligibility), its status is runnable now, and every
+// depends_on job is done on that node (an unknown dependency never is).
+//
+// A round is prepare (candidates + a ledger copy) -> plan_round (the pure
+// policy run, may happen on another thread) -> commit (re-validates picks
+// against the live ledger, marks them running, parks the rest). `run_round`
+// does all three in place. Time and randomness are parameters.
+//
+// Not thread-safe: one owner (the scheduler actor). Plain logic: no CAF.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/jobs/job_status_row.hpp"
+#include "actors/policies/scheduler_policy.hpp"
+#include "actors/scheduler/candidate_tracker.hpp"
+#include "actors/scheduler/ledger_placer.hpp"
+
+namespace bistro {
+
+/// Everything one policy run needs; owned or shared-const, so it can move
+/// to another thread.
+struct round_input {
+  /// Which reset this round belongs to: a commit after another reset is
+  /// dropped.
+  std::uint64_t generation = 0;
+  std::shared_ptr<const placement_context> context;
+  resource_ledger ledger;  // the policy's own copy
+  std::vector<std::uint32_t> cursors;
+  std::vector<job_candidates> jobs;
+};
+
+/// What the policy run decided.
+struct round_output {
+  std::uint64_t generation = 0;
+  resource_ledger ledger;  // after the picks
+  std::vector<std::uint32_t> cursors;
+  std::vector<task_pick> picks;  // in the order the policy made them
+  std::vector<parked_candidate> parked;
+  std::vector<job_candidates> jobs;  // the untried candidates
+};
+
+/// The pure part of a round: `policy` over the candidates and the ledger.
+/// With `on_park`, parked candidates go there at once instead of into the
+/// output.
+round_output plan_round(
+    const scheduler_policy& policy, round_input input, std::mt19937_64& rng,
+    const std::function<void(const parked_candidate&)>& on_park = {});
+
+/// Statuses per job, indexed like config::jobs (rows by canonical node id).
+using status_rows = std::span<job_status_row* const>;
+
+class round_scheduler {
+ public:
+  /// Re-derives everything for a new config and/or tree; tasks already
+  /// running keep their charges (matched by job and node name; those of
+  /// deleted jobs or nodes are dropped), even where limits were lowered.
+  /// `rng` shuffles the node order when the config asks for random order.
+  void reset(std::shared_ptr<const config> cfg,
+             std::shared_ptr<const node_tree> tree, std::mt19937_64& rng);
+
+  worker_index add_worker(std::string_view shard, std::string_view host);
+  /// The worker takes no new tasks; its running tasks keep their charges
+  /// until `task_finished`.
+  void remove_worker(worker_index w);
+
+  /// A running task ended, whatever its status: returns its slots and
+  /// re-offers whatever waited on them, the task itself and its dependents.
+  void task_finished(job_index job, node_id node);
+  /// A task found running (adopted after a restart): charged unchecked.
+  void adopt_running(job_index job, node_id node, worker_index w);
+
+  round_input prepare_round(status_rows rows, std::int64_t now_ms);
+  /// Starts the picks that still fit the live ledger (marking them running
+  /// in `rows`) and returns them; parks what waits.
+  std::vector<task_pick> commit_round(round_output output, status_rows rows,
+                                      std::int64_t now_ms);
+  /// prepare + plan + commit, without copying the ledger.
+  std::vector<task_pick> run_round(const scheduler_policy& policy,
+                                   status_rows rows, std::int64_t now_ms,
+                                   std::mt19937_64& rng);
+
+  /// Some slots kept room after the last round while candidates still wait
+  /// on them: run another round even if nothing else happens.
+  bool has_follow_up() const {
+    return !recheck_.empty() || !freed_ancestors_.empty();
+  }
+
+  const resource_ledger& ledger() const { return *ledger_; }
+  const placement_context& context() const { return *context_; }
+  const worker_roster& workers() const { return roster_; }
+  const candidate_tracker& candidates() const { return tracker_; }
+  std::size_t num_running() const { return running_.size(); }
+  std::size_t memory_bytes() const;
+
+ private:
+  struct running_task {
+    node_id chain;
+    worker_index worker;
+  };
+  static std::uint64_t task_key(job_index job, node_id node) {
+    return (std::uint64_t{job} << 32) | node;
+  }
+  void refresh_context();
+  void charge_running(job_index job, node_id node, node_id chain,
+                      worker_index w);
+  bool is_candidate(job_index job, node_id node, status_rows rows,
+                    std::int64_t now_ms) const;
+  void scan_all(status_rows rows, std::int64_t now_ms);
+  void wake(std::uint32_t key);
+  void wake_ancestors();
+  round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
+
+  std::shared_ptr<const config> cfg_;
+  std::shared_ptr<const level_slots> slots_;
+  std::shared_ptr<const task_eligibility> eligibility_;
+  std::shared_ptr<const std::vector<job_demand>> demands_;
+  std::shared_ptr<const placement_context> context_;
+  std::optional<resource_ledger> ledger_;
+  worker_roster roster_;
+  candidate_tracker tracker_;
+  std::vector<std::uint32_t> cursors_;
+  std::vector<std::vector<job_index>> depends_on_;  // per job
+  std::vector<std::vector<job_index>> dependents_;  // per job
+  std::vector<std::uint8_t> blocked_job_;           // unknown dependency
+  std::vector<std::vector<node_id>> order_;  // per level, when not original
+  std::unordered_map<std::uint64_t, running_task> running_;
+  std::uint64_t generation_ = 0;
+  bool scan_pending_ = false;
+  bool round_open_ = false;
+  bool ledger_lent_ = false;
+  std::vector<std::uint32_t> deferred_wakes_;
+  // Ancestors that got slots back, and those to look at again next round.
+  std::vector<node_id> freed_ancestors_;
+  std::vector<node_id> recheck_;
+};
+
+}  // namespace bistro

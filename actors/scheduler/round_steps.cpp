@@ -1,0 +1,185 @@
+// The three steps of a round: prepare, plan (pure), commit.
+#include <algorithm>
+
+#include "actors/scheduler/round_scheduler.hpp"
+
+namespace bistro {
+
+round_output plan_round(
+    const scheduler_policy& policy, round_input input, std::mt19937_64& rng,
+    const std::function<void(const parked_candidate&)>& on_park) {
+  ledger_placer placer(*input.context, std::move(input.ledger),
+                       std::move(input.cursors));
+  placer.on_park = on_park;
+  policy.schedule(input.jobs, placer, rng);
+  return {input.generation,          std::move(placer.ledger),
+          std::move(placer.cursors), std::move(placer.picks),
+          std::move(placer.parked),  std::move(input.jobs)};
+}
+
+bool round_scheduler::is_candidate(job_index job, node_id node,
+                                   status_rows rows,
+                                   std::int64_t now_ms) const {
+  const job_status_row* row = rows[job];
+  if (blocked_job_[job] || !row || node >= row->size()) return false;
+  auto copies = slots_->any_replicas() ? slots_->copies(node)
+                                       : std::span<const node_id>{};
+  if (copies.empty()) copies = std::span<const node_id>{&node, 1};
+  if (std::none_of(copies.begin(), copies.end(), [&](node_id copy) {
+        return eligibility_->allows(job, copy);
+      })) {
+    return false;
+  }
+  if (!row->runnable_at(node, now_ms)) return false;
+  for (job_index d : depends_on_[job]) {
+    const job_status_row* dep = rows[d];
+    if (!dep || node >= dep->size() || dep->label(node) != status_label::done)
+      return false;
+  }
+  return true;
+}
+
+void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
+  scan_pending_ = false;
+  for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
+    if (rows[j]) rows[j]->take_newly_runnable(now_ms);  // the scan covers it
+    for (node_id n : tracker_.pending(j)) {
+      tracker_.set_state(j, n, candidate_state::idle);
+    }
+    tracker_.pending(j).clear();
+    const auto& job = cfg_->jobs[j];
+    const job_status_row* row = rows[j];
+    if (!job.runnable() || !row || blocked_job_[j]) continue;
+    const level_id level = job.level_for_tasks;
+    const auto& order = order_[level];
+    const std::uint32_t count = slots_->count(level);
+    // The common case, inlined: no replicas, no dependencies.
+    const bool plain = !slots_->any_replicas() && depends_on_[j].empty();
+    std::vector<node_id> nodes;
+    nodes.reserve(count);
+    // Pushed last-first: policies try the back of the list first.
+    for (std::uint32_t i = count; i-- > 0;) {
+      node_id n = order.empty() ? slots_->node_at(level, i) : order[i];
+      if (plain ? n < row->size() && eligibility_->allows(j, n) &&
+                      row->runnable_at(n, now_ms)
+                : is_candidate(j, n, rows, now_ms)) {
+        nodes.push_back(n);
+      }
+    }
+    tracker_.activate_all(j, std::move(nodes));
+  }
+}
+
+round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
+                                     bool lend) {
+  if (scan_pending_) {
+    scan_all(rows, now_ms);
+  } else {
+    wake_ancestors();
+    for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
+      if (!rows[j] || !cfg_->jobs[j].runnable()) continue;
+      for (node_id n : rows[j]->take_newly_runnable(now_ms)) {
+        tracker_.offer(j, n);
+      }
+      auto pending = std::move(tracker_.pending(j));
+      tracker_.pending(j).clear();
+      for (node_id n : pending) {
+        if (is_candidate(j, n, rows, now_ms)) {
+          tracker_.activate(j, n);
+        } else {
+          tracker_.set_state(j, n, candidate_state::idle);
+        }
+      }
+    }
+  }
+  round_open_ = true;
+  ledger_lent_ = lend;
+  round_input input{generation_,
+                    context_,
+                    lend ? std::move(*ledger_) : *ledger_,
+                    cursors_,
+                    {}};
+  for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
+    auto& active = tracker_.active(j);
+    if (active.empty()) continue;
+    input.jobs.push_back({j, cfg_->jobs[j].priority, tracker_.tracked(j),
+                          std::move(active), false});
+    active.clear();
+  }
+  return input;
+}
+
+round_input round_scheduler::prepare_round(status_rows rows,
+                                           std::int64_t now_ms) {
+  return prepare(rows, now_ms, false);
+}
+
+std::vector<task_pick> round_scheduler::run_round(
+    const scheduler_policy& policy, status_rows rows, std::int64_t now_ms,
+    std::mt19937_64& rng) {
+  // In place: parks go straight to their wait lists.
+  auto output = plan_round(policy, prepare(rows, now_ms, true), rng,
+                           [this](const parked_candidate& p) {
+                             if (p.key == retry_key) {
+                               tracker_.activate(p.job, p.node);
+                             } else {
+                               tracker_.park(p.job, p.node, p.key);
+                             }
+                           });
+  return commit_round(std::move(output), rows, now_ms);
+}
+
+std::vector<task_pick> round_scheduler::commit_round(round_output output,
+                                                     status_rows rows,
+                                                     std::int64_t now_ms) {
+  const bool lent = ledger_lent_;
+  round_open_ = ledger_lent_ = false;
+  if (lent) ledger_.emplace(std::move(output.ledger));
+  std::vector<task_pick> started;
+  if (output.generation != generation_) return started;  // a reset came
+  cursors_ = std::move(output.cursors);
+  started.reserve(output.picks.size());
+  for (const auto& pick : output.picks) {
+    const auto& demand = (*demands_)[pick.job];
+    const auto key = task_key(pick.job, pick.node);
+    bool valid =
+        !running_.count(key) && rows[pick.job]->runnable_at(pick.node, now_ms);
+    if (lent) {
+      if (!valid) ledger_->give_back(demand, pick.chain, pick.worker);
+    } else {
+      // The live ledger may have changed since prepare_round.
+      valid = valid && roster_.serves(pick.job, pick.worker) &&
+              ledger_->first_blocking(demand, pick.chain) == no_node &&
+              ledger_->worker_fits(demand, pick.worker);
+      if (valid) ledger_->take(demand, pick.chain, pick.worker);
+    }
+    tracker_.set_state(pick.job, pick.node, candidate_state::idle);
+    if (!valid) {
+      tracker_.offer(pick.job, pick.node);  // validated again next round
+      continue;
+    }
+    running_[key] = {pick.chain, pick.worker};
+    rows[pick.job]->mark_running(pick.node, now_ms);
+    started.push_back(pick);
+  }
+  for (auto& job : output.jobs) {
+    auto& active = tracker_.active(job.job);
+    if (active.empty()) {
+      active = std::move(job.nodes);
+    } else {
+      active.insert(active.end(), job.nodes.begin(), job.nodes.end());
+    }
+  }
+  for (const auto& p : output.parked) {
+    if (p.key == retry_key) {
+      tracker_.activate(p.job, p.node);
+    } else {
+      tracker_.park(p.job, p.node, p.key);
+    }
+  }
+  for (auto key : deferred_wakes_) tracker_.wake(key);
+  deferred_wakes_.clear();
+  return started;
+}
+
+}  // namespace bistro

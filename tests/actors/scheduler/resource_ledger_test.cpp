@@ -1,0 +1,102 @@
+#include "actors/scheduler/resource_ledger.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/scheduler_fixtures.hpp"
+
+using namespace bistro;
+using namespace bistro::testing;
+
+namespace {
+
+struct ledger_fixture {
+  std::shared_ptr<const config> cfg = make_config(
+      bistro_settings(
+          R"("worker_resources_override": {"big": {"worker_slots": 5}})",
+          R"("worker": {"worker_slots": {"limit": 2, "default": 1}})"),
+      job("a"));
+  std::shared_ptr<const node_tree> tree = make_tree(*cfg, {{"host1", ""},
+                                                           {"db11", "host1"},
+                                                           {"db12", "host1"},
+                                                           {"db13", "host1"},
+                                                           {"host2", ""},
+                                                           {"db11", "host2"}});
+  std::shared_ptr<const level_slots> slots =
+      std::make_shared<const level_slots>(tree);
+  resource_ledger ledger{cfg, slots};
+  job_demand demand = job_demand::of(*cfg, cfg->jobs[0]);
+
+  node_id node(const char* name) { return *tree->find(name); }
+  std::int32_t free(const char* n, const char* r) {
+    return ledger.free_on_node(node(n), *cfg->find_resource(r));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A task charges its node, every ancestor and its worker") {
+  ledger_fixture f;
+  worker_index w = f.ledger.add_worker("small");
+  REQUIRE(f.ledger.first_blocking(f.demand, f.node("db12")) == no_node);
+  f.ledger.take(f.demand, f.node("db12"), w);
+  CHECK(f.free("db12", "db_concurrency") == 0);
+  CHECK(f.free("host1", "host_concurrency") == 1);
+  CHECK(f.ledger.free_on_worker(w, *f.cfg->find_resource("worker_slots")) == 1);
+  CHECK(f.ledger.first_blocking(f.demand, f.node("db12")) == f.node("db12"));
+  f.ledger.give_back(f.demand, f.node("db12"), w);
+  CHECK(f.free("db12", "db_concurrency") == 1);
+  CHECK(f.free("host1", "host_concurrency") == 2);
+}
+
+TEST_CASE("A full ancestor blocks every node under it") {
+  ledger_fixture f;
+  f.ledger.take(f.demand, f.node("db12"), no_worker);
+  f.ledger.take(f.demand, f.node("db11"), no_worker);
+  CHECK(f.free("host1", "host_concurrency") == 0);
+  CHECK(f.ledger.first_blocking(f.demand, f.node("db13")) == f.node("host1"));
+}
+
+TEST_CASE("Replicas share the node's own slots but not their ancestors") {
+  ledger_fixture f;
+  auto copies = f.slots->copies(f.node("db11"));
+  REQUIRE(copies.size() == 2);
+  f.ledger.take(f.demand, copies[1], no_worker);  // via host2
+  CHECK(f.free("host2", "host_concurrency") == 1);
+  CHECK(f.free("host1", "host_concurrency") == 2);
+  CHECK(f.ledger.first_blocking(f.demand, copies[0]) == copies[0]);
+}
+
+TEST_CASE("Worker limits come from the config, overridden per shard") {
+  ledger_fixture f;
+  worker_index small = f.ledger.add_worker("small");
+  worker_index big = f.ledger.add_worker("big");
+  auto r = *f.cfg->find_resource("worker_slots");
+  CHECK(f.ledger.free_on_worker(small, r) == 2);
+  CHECK(f.ledger.free_on_worker(big, r) == 5);
+  f.ledger.take(f.demand, f.node("db11"), small);
+  f.ledger.take(f.demand, f.node("db12"), small);
+  CHECK_FALSE(f.ledger.worker_fits(f.demand, small));
+  CHECK(f.ledger.worker_fits(f.demand, big));
+}
+
+TEST_CASE("Unchecked charges may go below zero and then block every start") {
+  ledger_fixture f;
+  f.ledger.take(f.demand, f.node("db11"), no_worker);
+  f.ledger.take(f.demand, f.node("db11"), no_worker);
+  CHECK(f.free("db11", "db_concurrency") == -1);
+  CHECK(f.ledger.any_negative());
+  f.ledger.give_back(f.demand, f.node("db11"), no_worker);
+  CHECK(f.ledger.first_blocking(f.demand, f.node("db11")) == f.node("db11"));
+  f.ledger.give_back(f.demand, f.node("db11"), no_worker);
+  CHECK(f.ledger.first_blocking(f.demand, f.node("db11")) == no_node);
+  CHECK_FALSE(f.ledger.any_negative());
+}
+
+TEST_CASE("A copy of the ledger is independent of the original") {
+  ledger_fixture f;
+  resource_ledger copy = f.ledger;
+  copy.take(f.demand, f.node("db12"), no_worker);
+  CHECK(f.free("db12", "db_concurrency") == 1);
+  CHECK(copy.free_on_node(f.node("db12"),
+                          *f.cfg->find_resource("db_concurrency")) == 0);
+}
