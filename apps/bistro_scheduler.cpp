@@ -1,24 +1,46 @@
 // bistro_scheduler: flag parsing and wiring only.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <caf/actor_system_config.hpp>
+#include <caf/all.hpp>
 #include <iostream>
 #include <string>
 
+#include "actors/config_watcher/config_watcher.hpp"
+#include "actors/nodes/nodes_actor.hpp"
+#include "actors/policies/policy_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/workers/fake_worker.hpp"
+#include "actors/workers/local_worker.hpp"
 #include "apps/check_config.hpp"
+#include "apps/flags_common.hpp"
 
 namespace {
 
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
-  return buf;
-}
+using namespace bistro;
 
 struct scheduler_flags : caf::actor_system_config {
   std::string config_file;
   bool check_config = false;
+  std::int64_t config_update_ms = 10000;
+  std::string worker_command;
+  std::string data_dir = "/tmp/bistro_scheduler";
   std::string instance_node_name;
+  bool clean_statuses = false;
+  std::int64_t nodes_update_ms = 300000;
+  std::int64_t nodes_retry_ms = 30000;
+  bool dry_run = false;
+  bool benchmark_run = false;
+  std::int64_t test_task_duration = 1000;
+  double test_failure_rate = 0.0;
+  std::string log_level = "info";
+  std::int64_t server_port = 0;
+  std::int64_t http_server_port = 0;
+  std::int64_t startup_wait_for_workers = -1;
+  bool exit_when_done = false;
+  std::int64_t seed = 0;
+  std::int64_t log_retention = 30 * 24 * 3600;
+  std::int64_t log_prune_frequency = 3600;
 
   scheduler_flags() {
     opt_group{custom_options_, "global"}
@@ -26,8 +48,44 @@ struct scheduler_flags : caf::actor_system_config {
              "the JSON config file (Bistro's FileConfigLoader format)")
         .add(check_config, "check_config",
              "parse --config_file, print a summary or every error, exit")
+        .add(config_update_ms, "config_update_ms",
+             "how often to check the config file for changes (ms)")
+        .add(worker_command, "worker_command",
+             "run tasks locally with this command (split on spaces); a "
+             "job's \"command\" replaces it")
+        .add(data_dir, "data_dir",
+             "task working dirs (jobs/JOB/) and task logs (task_logs/)")
         .add(instance_node_name, "instance_node_name",
-             "name of the instance node (default: the hostname)");
+             "name of the instance node (default: the hostname)")
+        .add(clean_statuses, "clean_statuses",
+             "start with no stored task statuses")
+        .add(nodes_update_ms, "nodes_update_ms",
+             "how often to refresh the node tree (ms)")
+        .add(nodes_retry_ms, "nodes_retry_ms",
+             "how soon to retry a failed node refresh (ms)")
+        .add(dry_run, "dry_run", "mark tasks done without running anything")
+        .add(benchmark_run, "benchmark_run",
+             "run fake tasks lasting 0..2x --test_task_duration ms, no "
+             "processes")
+        .add(test_task_duration, "test_task_duration",
+             "mean fake task duration for --benchmark_run (ms)")
+        .add(test_failure_rate, "test_failure_rate",
+             "probability that a fake task fails, for --benchmark_run")
+        .add(log_level, "log_level", "trace, debug, info, warn, error or off")
+        .add(server_port, "server_port",
+             "port for remote workers and bistro_shell (not yet served)")
+        .add(http_server_port, "http_server_port",
+             "port of the HTTP API (not yet served)")
+        .add(startup_wait_for_workers, "CAUTION_startup_wait_for_workers",
+             "seconds to wait for workers before starting tasks (-1: none "
+             "in local mode)")
+        .add(exit_when_done, "exit_when_done",
+             "exit once nothing runs and nothing more can start")
+        .add(seed, "seed", "random seed for the policies (0: from the clock)")
+        .add(log_retention, "log_retention", "keep task logs this many seconds")
+        .add(log_prune_frequency, "log_prune_frequency",
+             "prune task logs every this many seconds");
+    set_thread_count(*this);
   }
 };
 
@@ -44,12 +102,78 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: --config_file is required\n";
     return 2;
   }
+  if (!set_log_level(flags.log_level)) {
+    std::cerr << "bistro_scheduler: --log_level: unknown level \""
+              << flags.log_level << "\"\n";
+    return 2;
+  }
   auto instance =
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
   if (flags.check_config)
-    return bistro::check_config(flags.config_file, instance, std::cout,
-                                std::cerr);
-  std::cerr << "bistro_scheduler: this build only supports --check_config; "
-               "the actor system lands with issue 4\n";
-  return 2;
+    return check_config(flags.config_file, instance, std::cout, std::cerr);
+  if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run) {
+    std::cerr << "bistro_scheduler: give --worker_command (remote workers "
+                 "are not supported yet), --dry_run or --benchmark_run\n";
+    return 2;
+  }
+
+  flags.add_message_types<caf::id_block::bistro>();
+  caf::actor_system sys{flags};
+  auto seed = flags.seed != 0 ? static_cast<std::uint64_t>(flags.seed)
+                              : static_cast<std::uint64_t>(::getpid()) ^
+                                    static_cast<std::uint64_t>(time(nullptr));
+
+  scheduler_options opts;
+  opts.worker_command = split_command(flags.worker_command);
+  opts.startup_wait_ms =
+      std::max<std::int64_t>(flags.startup_wait_for_workers, 0) * 1000;
+  opts.exit_when_done = flags.exit_when_done;
+  opts.seed = seed;
+  opts.policy = spawn_policy_actor(sys, seed + 1);
+  auto scheduler = spawn_scheduler(sys, opts);
+
+  worker_actor worker;
+  if (flags.dry_run || flags.benchmark_run) {
+    fake_worker_options f;
+    f.shard = host_name();
+    f.sink = caf::actor_cast<task_sink_actor>(scheduler);
+    f.mean_duration_ms = flags.dry_run ? 0 : flags.test_task_duration;
+    f.failure_rate = flags.dry_run ? 0.0 : flags.test_failure_rate;
+    f.seed = seed + 2;
+    worker = spawn_fake_worker(sys, f);
+  } else {
+    local_worker_options w;
+    w.shard = host_name();
+    w.data_dir = flags.data_dir;
+    w.sink = caf::actor_cast<task_sink_actor>(scheduler);
+    w.log_retention_s = flags.log_retention;
+    w.log_prune_frequency_s = flags.log_prune_frequency;
+    auto spawned = spawn_local_worker(sys, w);
+    if (auto* err = std::get_if<std::string>(&spawned)) {
+      std::cerr << "bistro_scheduler: " << *err << '\n';
+      caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    worker = std::get<worker_actor>(spawned);
+  }
+  caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
+
+  auto nodes = spawn_nodes_actor(
+      sys, {instance, flags.nodes_update_ms, flags.nodes_retry_ms, scheduler});
+  auto watcher = spawn_config_watcher(
+      sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
+  spdlog::info("bistro_scheduler: config {}, data in {}", flags.config_file,
+               flags.data_dir);
+
+  // Runs until the scheduler quits (--exit_when_done) or we are killed.
+  caf::scoped_actor waiter{sys};
+  waiter->monitor(scheduler);
+  waiter->receive([](const caf::down_msg&) {});
+  for (auto a :
+       {caf::actor_cast<caf::actor>(watcher),
+        caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),
+        caf::actor_cast<caf::actor>(opts.policy)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  return 0;
 }

@@ -1,0 +1,29 @@
+// The config watcher: checks the config file every `update_ms` and, when
+// its mtime, size or inode changed (in any direction: a clock that went
+// backwards still counts), reparses it. A good file goes to the nodes actor;
+// a broken one is reported to the scheduler (source "config", the message,
+// the time) while the last good config keeps running.
+//
+// Runs detached: reading and parsing a large file never stalls CAF's
+// shared threads.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <cstdint>
+#include <string>
+
+#include "actors/protocol/protocol.hpp"
+
+namespace bistro {
+
+struct config_watcher_options {
+  std::string path;
+  std::int64_t update_ms = 10000;
+  nodes_actor nodes;
+  scheduler_actor scheduler;
+};
+
+config_watcher_actor spawn_config_watcher(caf::actor_system& sys,
+                                          config_watcher_options options);
+
+}  // namespace bistro

@@ -1,0 +1,83 @@
+// The data that crosses actor boundaries, local or remote: what a worker
+// must run and what it reports back. Plain structs with CAF inspect()
+// overloads; everything here is serializable, because remote workers
+// (bistro_worker) receive and send the same messages.
+//
+// Value types: copy freely, share nothing.
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bistro {
+
+/// Version of the messages below; a peer with another version is refused.
+inline constexpr std::uint32_t protocol_version = 1;
+
+/// One run of a task: the scheduler's order to a worker.
+struct task_spec {
+  std::string job;
+  std::string node;
+  /// Unique per run, never reused: statuses of stale runs are ignored.
+  std::uint64_t run_id = 0;
+  /// The job's `command` or --worker_command; the worker appends the node,
+  /// the status path and `json_arg`.
+  std::vector<std::string> command;
+  std::string json_arg;
+  // task_subprocess and kill_subprocess, flattened for the wire.
+  std::int64_t poll_ms = 10;
+  std::int64_t max_log_lines_per_poll_interval = 50;
+  std::int64_t parent_death_signal = 9;
+  bool process_group_leader = false;
+  bool use_canary_pipe = true;
+  std::uint8_t kill_method = 1;  // bistro::kill_method
+  std::int64_t kill_wait_ms = 5000;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(caf::meta::type_name("task_spec"), x.job, x.node, x.run_id,
+           x.command, x.json_arg, x.poll_ms, x.max_log_lines_per_poll_interval,
+           x.parent_death_signal, x.process_group_leader, x.use_canary_pipe,
+           x.kill_method, x.kill_wait_ms);
+}
+
+/// How a run ended, from the worker.
+struct task_result {
+  std::string job;
+  std::string node;
+  std::uint64_t run_id = 0;
+  std::uint8_t label = 0;  // bistro::status_label
+  std::string data;        // JSON text, "" = none
+  std::string message;
+  std::int32_t exit_code = 0;
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  std::string worker;  // shard id
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_result& x) {
+  return f(caf::meta::type_name("task_result"), x.job, x.node, x.run_id,
+           x.label, x.data, x.message, x.exit_code, x.start_ms, x.end_ms,
+           x.worker);
+}
+
+/// A worker's order to stop a run.
+struct kill_order {
+  std::string job;
+  std::string node;
+  std::uint64_t run_id = 0;
+  std::uint8_t kill_method = 1;
+  std::int64_t kill_wait_ms = 5000;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kill_order& x) {
+  return f(caf::meta::type_name("kill_order"), x.job, x.node, x.run_id,
+           x.kill_method, x.kill_wait_ms);
+}
+
+}  // namespace bistro

@@ -1,0 +1,348 @@
+#include "actors/scheduler/scheduler_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <random>
+#include <unordered_map>
+
+#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/scheduler/status_remap.hpp"
+#include "actors/scheduler/task_arguments.hpp"
+
+namespace bistro {
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// One run the scheduler started and has not heard the end of.
+struct run_info {
+  std::string job;
+  std::string node;
+  worker_index worker = no_worker;
+  std::int64_t start_ms = 0;
+  /// Since when the run's job or node is gone or disabled.
+  std::optional<std::int64_t> orphan_since_ms;
+  bool kill_sent = false;
+};
+
+struct scheduler_state {
+  scheduler_options options;
+  config_ptr cfg;
+  node_tree_ptr tree;
+  status_row_set rows;
+  std::vector<job_status_row*> row_ptrs;
+  round_scheduler rounds;
+  std::mt19937_64 rng;
+  std::vector<worker_actor> workers;  // by worker_index
+  /// Workers that joined before the first config: the round state needs
+  /// a config before it can size a worker's slots.
+  std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
+  std::unordered_map<std::uint64_t, run_info> running;  // by run id
+  std::uint64_t next_run_id = 0;
+  std::int64_t started_ms = 0;
+  bool round_in_flight = false;
+  bool dirty = false;
+  bool poke_queued = false;
+  std::uint64_t timer_generation = 0;
+  std::size_t last_round_starts = 0;
+  static inline const char* name = "scheduler";
+};
+
+using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+void start_round(scheduler_ptr self);
+
+/// Something changed: run a round soon (coalesced).
+void poke(scheduler_ptr self) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (st.round_in_flight || st.poke_queued) return;
+  st.poke_queued = true;
+  self->send(self, tick_atom_v, std::uint64_t{0});
+}
+
+void arm_timer(scheduler_ptr self, std::int64_t ms) {
+  auto gen = ++self->state.timer_generation;
+  self->delayed_send(self,
+                     std::chrono::milliseconds(std::max<std::int64_t>(ms, 1)),
+                     tick_atom_v, gen);
+}
+
+/// The wait until the next round: working_wait while tasks start, else
+/// idle_wait, and never past the next backoff expiry.
+std::int64_t next_wait_ms(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  if (!st.cfg) return 1000;
+  double wait_sec = st.last_round_starts > 0 ? st.cfg->working_wait_sec
+                                             : st.cfg->idle_wait_sec;
+  auto wait = static_cast<std::int64_t>(wait_sec * 1000);
+  for (auto* row : st.row_ptrs)
+    if (auto expiry = row->next_backoff_expiry_ms())
+      wait = std::min(wait, *expiry - now);
+  return wait;
+}
+
+bool nothing_more_to_do(scheduler_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg || !st.running.empty() || st.last_round_starts > 0 ||
+      st.round_in_flight || st.dirty)
+    return false;
+  for (auto* row : st.row_ptrs)
+    if (row->next_backoff_expiry_ms()) return false;
+  return true;
+}
+
+std::optional<std::size_t> job_index_of(scheduler_ptr self,
+                                        const std::string& name) {
+  const auto* job = self->state.cfg->find_job(name);
+  if (!job) return std::nullopt;
+  return static_cast<std::size_t>(job - self->state.cfg->jobs.data());
+}
+
+/// Marks runs whose job or node is gone or disabled, and kills those that
+/// stayed orphaned past their job's kill_orphan_tasks_after_sec.
+void check_orphans(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  for (auto& [run_id, run] : st.running) {
+    const auto* job = st.cfg->find_job(run.job);
+    auto node = st.tree->find(run.node);
+    bool orphan = !job || !job->enabled || !node || !st.tree->enabled(*node);
+    for (node_id n = node ? st.tree->parent(*node) : no_node;
+         !orphan && n != no_node; n = st.tree->parent(n))
+      orphan = !st.tree->enabled(n);
+    if (!orphan) {
+      run.orphan_since_ms.reset();
+      continue;
+    }
+    if (!run.orphan_since_ms) run.orphan_since_ms = now;
+    auto after = job ? job->kill_orphan_tasks_after_sec
+                     : st.cfg->kill_orphan_tasks_after_sec;
+    if (!after || run.kill_sent) continue;
+    auto deadline =
+        *run.orphan_since_ms + static_cast<std::int64_t>(*after * 1000);
+    if (now < deadline) continue;
+    const auto& kill = job ? job->kill_subprocess : st.cfg->kill_subprocess;
+    spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
+                 run_id);
+    run.kill_sent = true;
+    if (run.worker < st.workers.size())
+      self->send(st.workers[run.worker], kill_atom_v,
+                 kill_order{run.job, run.node, run_id,
+                            static_cast<std::uint8_t>(kill.method),
+                            kill.kill_wait_ms});
+  }
+}
+
+void add_worker(scheduler_ptr self, worker_actor worker,
+                const std::string& shard, const std::string& host) {
+  auto& st = self->state;
+  if (!st.cfg) {
+    st.early_joins.emplace_back(std::move(worker), shard, host);
+    return;
+  }
+  auto w = st.rounds.add_worker(shard, host);
+  if (st.workers.size() <= w) st.workers.resize(w + 1);
+  st.workers[w] = std::move(worker);
+  spdlog::info("worker {} on {} joined", shard, host);
+  poke(self);
+}
+
+void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
+                        node_tree_ptr tree) {
+  auto& st = self->state;
+  st.rows =
+      remap_status_rows(st.cfg.get(), st.tree.get(), st.rows, *cfg, *tree);
+  st.row_ptrs.clear();
+  for (auto& row : st.rows) st.row_ptrs.push_back(row.get());
+  st.cfg = std::move(cfg);
+  st.tree = std::move(tree);
+  st.rounds.reset(st.cfg, st.tree, st.rng);
+  for (auto& [worker, shard, host] : st.early_joins)
+    add_worker(self, std::move(worker), shard, host);
+  st.early_joins.clear();
+  // Running tasks keep their slots: the round state re-charges those it
+  // knew by name. A run whose job or node came back after a config that
+  // dropped it is charged again here, so it is never started twice.
+  for (auto& [run_id, run] : st.running) {
+    auto job = job_index_of(self, run.job);
+    auto node = st.tree->find(run.node);
+    if (job && node && st.rows[*job]->label(*node) != status_label::running) {
+      st.rows[*job]->mark_running(*node, run.start_ms);
+      st.rounds.adopt_running(static_cast<job_index>(*job), *node, run.worker);
+    }
+  }
+  check_orphans(self, wall_ms());
+  poke(self);
+}
+
+void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
+              std::int64_t now) {
+  auto& st = self->state;
+  const auto& roster = st.rounds.workers();
+  for (const auto& pick : picks) {
+    const auto& job = st.cfg->jobs[pick.job];
+    auto run_id = st.next_run_id++;
+    task_spec spec;
+    spec.job = job.name;
+    spec.node = std::string{st.tree->name(pick.node)};
+    spec.run_id = run_id;
+    spec.command =
+        job.command.empty() ? st.options.worker_command : job.command;
+    spec.json_arg = task_json_argument(
+        {*st.cfg, job, *st.tree, pick.chain, st.rows[pick.job]->data(pick.node),
+         roster.shard(pick.worker), roster.host(pick.worker)});
+    spec.poll_ms = job.task_subprocess.poll_ms;
+    spec.max_log_lines_per_poll_interval =
+        job.task_subprocess.max_log_lines_per_poll_interval;
+    spec.parent_death_signal = job.task_subprocess.parent_death_signal;
+    spec.process_group_leader = job.task_subprocess.process_group_leader;
+    spec.use_canary_pipe = job.task_subprocess.use_canary_pipe;
+    spec.kill_method = static_cast<std::uint8_t>(job.kill_subprocess.method);
+    spec.kill_wait_ms = job.kill_subprocess.kill_wait_ms;
+    st.running.emplace(run_id, run_info{spec.job, spec.node, pick.worker, now,
+                                        std::nullopt, false});
+    spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
+                 run_id, roster.shard(pick.worker));
+    if (spec.command.empty()) {
+      task_result r{
+          spec.job, spec.node,
+          run_id,   static_cast<std::uint8_t>(status_label::error_backoff),
+          "",       "no command: set the job's \"command\" or --worker_command",
+          0,        now,
+          now,      roster.shard(pick.worker)};
+      self->send(self, result_atom_v, std::move(r));
+      continue;
+    }
+    self->send(st.workers[pick.worker], run_atom_v, std::move(spec));
+  }
+}
+
+void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
+  auto& st = self->state;
+  auto now = wall_ms();
+  st.round_in_flight = false;
+  st.last_round_starts = picks.size();
+  dispatch(self, picks, now);
+  check_orphans(self, now);
+  if (st.rounds.has_follow_up()) st.dirty = true;
+  if (st.dirty) {
+    poke(self);
+  } else if (st.options.exit_when_done && nothing_more_to_do(self)) {
+    spdlog::info("nothing left to run: exiting (--exit_when_done)");
+    self->quit();
+    return;
+  }
+  arm_timer(self, next_wait_ms(self, now));
+}
+
+void start_round(scheduler_ptr self) {
+  auto& st = self->state;
+  if (st.round_in_flight) {
+    st.dirty = true;
+    return;
+  }
+  st.dirty = false;
+  auto now = wall_ms();
+  if (!st.cfg || !st.cfg->enabled || st.workers.empty() ||
+      now < st.started_ms + st.options.startup_wait_ms) {
+    arm_timer(self, st.cfg
+                        ? std::min<std::int64_t>(
+                              next_wait_ms(self, now),
+                              st.started_ms + st.options.startup_wait_ms - now)
+                        : 1000);
+    return;
+  }
+  st.round_in_flight = true;
+  auto input =
+      std::make_shared<round_input>(st.rounds.prepare_round(st.row_ptrs, now));
+  self->request(st.options.policy, std::chrono::seconds(60), plan_atom_v,
+                std::move(input))
+      .then(
+          [=](round_output_ptr output) {
+            auto picks = self->state.rounds.commit_round(
+                std::move(*output), self->state.row_ptrs, wall_ms());
+            finish_round(self, std::move(picks));
+          },
+          [=](const caf::error& err) {
+            spdlog::error("scheduling round failed: {}",
+                          self->system().render(err));
+            finish_round(self, {});
+          });
+}
+
+void on_result(scheduler_ptr self, const task_result& r) {
+  auto& st = self->state;
+  auto it = st.running.find(r.run_id);
+  if (it == st.running.end() || it->second.job != r.job ||
+      it->second.node != r.node) {
+    spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
+                 r.job, r.node);
+    return;
+  }
+  st.running.erase(it);
+  auto label = static_cast<status_label>(r.label);
+  auto job = job_index_of(self, r.job);
+  auto node = st.tree->find(r.node);
+  std::string_view now_label = "dropped: its job or node is gone";
+  if (job && node) {
+    // Backoffs count from the scheduler's clock, not the worker's.
+    st.rows[*job]->apply(*node, parsed_status{label, r.data, r.message},
+                         wall_ms(), st.cfg->jobs[*job].backoff);
+    st.rounds.task_finished(static_cast<job_index>(*job), *node);
+    now_label = to_string(st.rows[*job]->label(*node));
+  }
+  spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
+               to_string(label), r.message.empty() ? "" : ": ", r.message,
+               now_label);
+  poke(self);
+}
+
+scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
+                                                  scheduler_options options) {
+  auto& st = self->state;
+  st.options = std::move(options);
+  st.rng.seed(st.options.seed);
+  st.started_ms = wall_ms();
+  // Run ids only grow, also across restarts: milliseconds since the epoch,
+  // times 1024 runs per millisecond of head room.
+  st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
+  return {
+      [=](result_atom, const task_result& r) { on_result(self, r); },
+      [=](update_atom, config_ptr cfg, node_tree_ptr tree) {
+        adopt_new_snapshot(self, std::move(cfg), std::move(tree));
+      },
+      [=](error_atom, const std::string& source, const std::string& message,
+          std::int64_t) {
+        spdlog::error("{} error, keeping the last good state: {}", source,
+                      message);
+      },
+      [=](join_atom, worker_actor worker, const std::string& shard,
+          const std::string& host) {
+        add_worker(self, std::move(worker), shard, host);
+      },
+      [=](tick_atom, std::uint64_t generation) {
+        if (generation == 0) {
+          self->state.poke_queued = false;
+        } else if (generation != self->state.timer_generation) {
+          return;  // superseded by a newer timer
+        }
+        start_round(self);
+      },
+  };
+}
+
+}  // namespace
+
+scheduler_actor spawn_scheduler(caf::actor_system& sys,
+                                scheduler_options options) {
+  return sys.spawn(scheduler_behavior, std::move(options));
+}
+
+}  // namespace bistro

@@ -1,0 +1,43 @@
+// The scheduler actor: the broker. It owns the current (config, node tree)
+// pair, every job's status row, the incremental round state
+// (round_scheduler) and the registry of running tasks. A round runs when
+// something changed (a task ended, a new config or tree, a backoff expired)
+// and on the `working_wait`/`idle_wait` timer, coalesced to at most one in
+// flight: prepare here, plan in the policy actor, commit here, then `run`
+// orders go to workers. Statuses from stale runs are ignored.
+//
+// Why the status rows live here and not in one actor per job: a round reads
+// every job's row synchronously to keep its candidates incremental, and
+// jobs are not a concurrency boundary — a message per job per round would
+// only add copies and latency.
+//
+// Event-based, on CAF's shared threads: it never blocks. Workers, the
+// policy, the nodes actor and the config watcher are separate actors.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/protocol/protocol.hpp"
+
+namespace bistro {
+
+struct scheduler_options {
+  /// --worker_command, split into argv; a job's `command` replaces it.
+  std::vector<std::string> worker_command;
+  /// No task starts before this many ms after start-up.
+  std::int64_t startup_wait_ms = 0;
+  /// Quit once nothing runs and nothing ever will without a change.
+  bool exit_when_done = false;
+  std::uint64_t seed = 0;
+  policy_actor policy;
+};
+
+/// Spawns the scheduler. Workers join with `join`; (config, tree) pairs
+/// arrive from the nodes actor.
+scheduler_actor spawn_scheduler(caf::actor_system& sys,
+                                scheduler_options options);
+
+}  // namespace bistro

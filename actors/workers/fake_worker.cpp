@@ -1,0 +1,74 @@
+#include "actors/workers/fake_worker.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <random>
+
+#include "actors/jobs/task_status.hpp"
+
+namespace bistro {
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct fake_worker_state {
+  fake_worker_options options;
+  std::mt19937_64 rng;
+  static inline const char* name = "fake_worker";
+};
+
+// The fake run's end travels as a result addressed to the sink, delayed by
+// the run's duration: no timer bookkeeping in the worker itself.
+worker_actor::behavior_type fake_worker(
+    worker_actor::stateful_pointer<fake_worker_state> self,
+    fake_worker_options options) {
+  self->state.options = std::move(options);
+  self->state.rng.seed(self->state.options.seed);
+  return {
+      [=](run_atom, const task_spec& spec) {
+        auto& st = self->state;
+        std::int64_t duration = 0;
+        if (st.options.mean_duration_ms > 0)
+          duration = std::uniform_int_distribution<std::int64_t>(
+              0, 2 * st.options.mean_duration_ms)(st.rng);
+        bool fails =
+            st.options.failure_rate > 0 &&
+            std::bernoulli_distribution(st.options.failure_rate)(st.rng);
+        auto now = wall_ms();
+        task_result r;
+        r.job = spec.job;
+        r.node = spec.node;
+        r.run_id = spec.run_id;
+        r.label = static_cast<std::uint8_t>(fails ? status_label::error_backoff
+                                                  : status_label::done);
+        r.message = fails ? "fake failure (--test_failure_rate)" : "";
+        r.start_ms = now;
+        r.end_ms = now + duration;
+        r.worker = st.options.shard;
+        if (duration == 0)
+          self->send(st.options.sink, result_atom_v, std::move(r));
+        else
+          self->delayed_send(st.options.sink,
+                             std::chrono::milliseconds(duration), result_atom_v,
+                             std::move(r));
+      },
+      [=](kill_atom, const kill_order&) {
+        // Fake runs end on their own schedule; nothing to kill.
+      },
+      [=](tick_atom) {},
+  };
+}
+
+}  // namespace
+
+worker_actor spawn_fake_worker(caf::actor_system& sys,
+                               fake_worker_options options) {
+  return sys.spawn(fake_worker, std::move(options));
+}
+
+}  // namespace bistro

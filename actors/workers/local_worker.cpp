@@ -1,0 +1,197 @@
+#include "actors/workers/local_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <map>
+
+#include "actors/store/task_log_store.hpp"
+#include "actors/tasks/task_process.hpp"
+
+namespace bistro {
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct running_run {
+  task_spec spec;
+  std::unique_ptr<task_process> process;
+  std::int64_t start_ms = 0;
+};
+
+struct local_worker_state {
+  local_worker_options options;
+  std::shared_ptr<task_log_store> logs;
+  std::int64_t next_prune_ms = 0;
+  std::map<std::pair<std::string, std::string>, running_run> runs;
+  bool tick_scheduled = false;
+  static inline const char* name = "local_worker";
+};
+
+using worker_ptr = worker_actor::stateful_pointer<local_worker_state>;
+
+task_result result_of(const task_spec& spec, const std::string& shard,
+                      const parsed_status& status, std::int64_t start_ms,
+                      std::int32_t exit_code) {
+  task_result r;
+  r.job = spec.job;
+  r.node = spec.node;
+  r.run_id = spec.run_id;
+  r.label = static_cast<std::uint8_t>(status.label);
+  r.data = status.data;
+  r.message = status.message;
+  r.exit_code = exit_code;
+  r.start_ms = start_ms;
+  r.end_ms = wall_ms();
+  r.worker = shard;
+  return r;
+}
+
+void write_logs(worker_ptr self, log_type type,
+                const std::vector<log_entry>& entries) {
+  if (entries.empty()) return;
+  if (auto err = self->state.logs->append(type, entries))
+    spdlog::error("task logs: {}", *err);
+}
+
+void log_status(worker_ptr self, const task_spec& spec, std::string line) {
+  write_logs(self, log_type::statuses,
+             {log_entry{spec.job, spec.node, wall_ms(), std::move(line)}});
+}
+
+void schedule_tick(worker_ptr self) {
+  auto& st = self->state;
+  if (st.tick_scheduled || st.runs.empty()) return;
+  std::int64_t poll = 1000;
+  for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
+  st.tick_scheduled = true;
+  self->delayed_send(self,
+                     std::chrono::milliseconds(std::max<std::int64_t>(poll, 1)),
+                     tick_atom_v);
+}
+
+void start_run(worker_ptr self, task_spec spec) {
+  auto& st = self->state;
+  auto key = std::make_pair(spec.job, spec.node);
+  auto start_ms = wall_ms();
+  if (auto it = st.runs.find(key); it != st.runs.end()) {
+    // Never two runs of one (job, node) at once, whatever the scheduler
+    // believes; the refused run ends with an error the scheduler can see.
+    parsed_status refused{status_label::error_backoff, "",
+                          "worker " + st.options.shard + " refused run " +
+                              std::to_string(spec.run_id) + ": run " +
+                              std::to_string(it->second.spec.run_id) +
+                              " of this task is still running"};
+    self->send(st.options.sink, result_atom_v,
+               result_of(spec, st.options.shard, refused, start_ms, 0));
+    return;
+  }
+  task_launch launch;
+  launch.command = spec.command;
+  launch.node = spec.node;
+  launch.json_arg = spec.json_arg;
+  launch.cwd = st.options.data_dir + "/jobs/" + spec.job;
+  launch.options.poll_ms = spec.poll_ms;
+  launch.options.max_log_lines_per_poll_interval =
+      spec.max_log_lines_per_poll_interval;
+  launch.options.parent_death_signal = spec.parent_death_signal;
+  launch.options.process_group_leader = spec.process_group_leader;
+  launch.options.use_canary_pipe = spec.use_canary_pipe;
+  auto started = task_process::start(launch);
+  if (auto* err = std::get_if<std::string>(&started)) {
+    spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
+    parsed_status failed{status_label::error_backoff, "", *err};
+    log_status(self, spec, "cannot start: " + *err);
+    self->send(st.options.sink, result_atom_v,
+               result_of(spec, st.options.shard, failed, start_ms, 0));
+    return;
+  }
+  log_status(self, spec, "started run " + std::to_string(spec.run_id));
+  running_run run;
+  run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
+  run.spec = std::move(spec);
+  run.start_ms = start_ms;
+  st.runs.emplace(std::move(key), std::move(run));
+  schedule_tick(self);
+}
+
+void poll_runs(worker_ptr self) {
+  auto& st = self->state;
+  st.tick_scheduled = false;
+  std::vector<task_output_line> lines;
+  std::vector<log_entry> out, err;
+  auto now = wall_ms();
+  for (auto it = st.runs.begin(); it != st.runs.end();) {
+    auto& run = it->second;
+    lines.clear();
+    bool finished = run.process->poll(now, lines);
+    for (auto& line : lines)
+      (line.stream == task_output_line::out ? out : err)
+          .push_back({run.spec.job, run.spec.node, now, std::move(line.text)});
+    if (!finished) {
+      ++it;
+      continue;
+    }
+    auto status = run.process->status();
+    auto exit_code = run.process->exit_code().value_or(0);
+    log_status(self, run.spec,
+               std::string{to_string(status.label)} +
+                   (status.message.empty() ? "" : ": " + status.message) +
+                   " (exit " + std::to_string(exit_code) + ")");
+    self->send(
+        st.options.sink, result_atom_v,
+        result_of(run.spec, st.options.shard, status, run.start_ms, exit_code));
+    it = st.runs.erase(it);
+  }
+  // One transaction per stream per poll, however many tasks wrote.
+  write_logs(self, log_type::stdout_log, out);
+  write_logs(self, log_type::stderr_log, err);
+  if (now >= st.next_prune_ms) {
+    st.next_prune_ms = now + st.options.log_prune_frequency_s * 1000;
+    auto pruned =
+        st.logs->prune_older_than(now - st.options.log_retention_s * 1000);
+    if (auto* e = std::get_if<std::string>(&pruned))
+      spdlog::error("task logs: pruning: {}", *e);
+  }
+  schedule_tick(self);
+}
+
+worker_actor::behavior_type local_worker(worker_ptr self,
+                                         local_worker_options options,
+                                         std::shared_ptr<task_log_store> logs) {
+  self->state.options = std::move(options);
+  self->state.logs = std::move(logs);
+  return {
+      [=](run_atom, task_spec spec) { start_run(self, std::move(spec)); },
+      [=](kill_atom, const kill_order& order) {
+        auto it = self->state.runs.find({order.job, order.node});
+        if (it == self->state.runs.end() ||
+            it->second.spec.run_id != order.run_id)
+          return;  // already over, or a stale order
+        it->second.process->kill(
+            {static_cast<kill_method>(order.kill_method), order.kill_wait_ms},
+            wall_ms());
+      },
+      [=](tick_atom) { poll_runs(self); },
+  };
+}
+
+}  // namespace
+
+std::variant<worker_actor, std::string> spawn_local_worker(
+    caf::actor_system& sys, local_worker_options options) {
+  auto opened = task_log_store::open(options.data_dir + "/task_logs");
+  if (auto* err = std::get_if<std::string>(&opened)) return *err;
+  std::shared_ptr<task_log_store> logs =
+      std::move(std::get<std::unique_ptr<task_log_store>>(opened));
+  return sys.spawn<caf::detached>(local_worker, std::move(options),
+                                  std::move(logs));
+}
+
+}  // namespace bistro

@@ -1,0 +1,37 @@
+// The worker actor that runs real task processes on this machine: the same
+// actor behind the scheduler's in-process worker (--worker_command) and
+// behind bistro_worker. It starts each run with task_process, polls every
+// task every `poll_ms` for output and exit, writes output and status events
+// to the task-log store, and reports each ended run to the task sink.
+//
+// Runs detached, on its own thread: waitpid, pipe reads and LMDB writes
+// never block CAF's shared threads, and the thread that started the tasks
+// outlives them (the parent-death signal is tied to it).
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "actors/protocol/protocol.hpp"
+
+namespace bistro {
+
+struct local_worker_options {
+  /// The worker's shard id, reported in every result.
+  std::string shard;
+  /// Tasks run in <data_dir>/jobs/<job>/; logs go to <data_dir>/task_logs.
+  std::string data_dir;
+  task_sink_actor sink;
+  /// Task logs older than this are pruned, every `log_prune_frequency_s`.
+  std::int64_t log_retention_s = 30 * 24 * 3600;
+  std::int64_t log_prune_frequency_s = 3600;
+};
+
+/// Opens the task-log store, then spawns the worker; an unusable store is
+/// an error naming its directory (nothing would be logged otherwise).
+std::variant<worker_actor, std::string> spawn_local_worker(
+    caf::actor_system& sys, local_worker_options options);
+
+}  // namespace bistro

@@ -1,0 +1,40 @@
+#include "apps/flags_common.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+#include <thread>
+
+namespace bistro {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::vector<std::string> split_command(const std::string& command) {
+  std::vector<std::string> argv;
+  std::istringstream in(command);
+  for (std::string word; in >> word;) argv.push_back(word);
+  return argv;
+}
+
+bool set_log_level(const std::string& level) {
+  auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") return false;
+  spdlog::set_level(parsed);
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  return true;
+}
+
+void set_thread_count(caf::actor_system_config& cfg) {
+  auto cores = std::max(2u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
+  cfg.set("work-stealing.aggressive-poll-attempts", size_t{10});
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{50});
+}
+
+}  // namespace bistro
