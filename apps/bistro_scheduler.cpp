@@ -41,6 +41,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t seed = 0;
   std::int64_t log_retention = 30 * 24 * 3600;
   std::int64_t log_prune_frequency = 3600;
+  std::int64_t stats_interval_ms = 10000;
 
   scheduler_flags() {
     opt_group{custom_options_, "global"}
@@ -84,7 +85,10 @@ struct scheduler_flags : caf::actor_system_config {
         .add(seed, "seed", "random seed for the policies (0: from the clock)")
         .add(log_retention, "log_retention", "keep task logs this many seconds")
         .add(log_prune_frequency, "log_prune_frequency",
-             "prune task logs every this many seconds");
+             "prune task logs every this many seconds")
+        .add(stats_interval_ms, "stats_interval_ms",
+             "log a stats line (started, finished, rounds) this often; 0 = "
+             "never");
     set_thread_count(*this);
   }
 };
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
   opts.startup_wait_ms =
       std::max<std::int64_t>(flags.startup_wait_for_workers, 0) * 1000;
   opts.exit_when_done = flags.exit_when_done;
+  opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
   opts.policy = spawn_policy_actor(sys, seed + 1);
   auto scheduler = spawn_scheduler(sys, opts);

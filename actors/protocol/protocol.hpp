@@ -42,6 +42,7 @@ CAF_ADD_ATOM(bistro, bistro, plan_atom, "plan")
 CAF_ADD_ATOM(bistro, bistro, error_atom, "error")
 CAF_ADD_ATOM(bistro, bistro, stop_atom, "stop")
 CAF_ADD_ATOM(bistro, bistro, join_atom, "join")
+CAF_ADD_ATOM(bistro, bistro, stats_atom, "stats")
 CAF_END_TYPE_ID_BLOCK(bistro)
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
@@ -83,11 +84,11 @@ using config_watcher_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 /// config watcher and the nodes actor (source, message, time in ms), task
 /// results, and workers that join (handle, shard id, host). `tick` is its
 /// round timer (generation 0 = run a round now; otherwise only the newest
-/// timer counts).
+/// timer counts); `stats` its timer for the periodic stats log line.
 using scheduler_actor = task_sink_actor::extend<
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
-    caf::reacts_to<tick_atom, std::uint64_t>>;
+    caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>>;
 
 }  // namespace bistro

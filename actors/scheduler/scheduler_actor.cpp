@@ -52,6 +52,12 @@ struct scheduler_state {
   bool poke_queued = false;
   std::uint64_t timer_generation = 0;
   std::size_t last_round_starts = 0;
+  // Counters since start, for the stats line (and later the metrics).
+  std::uint64_t rounds_run = 0;
+  std::uint64_t tasks_started = 0;
+  std::uint64_t tasks_finished = 0;
+  double round_seconds = 0;
+  std::chrono::steady_clock::time_point round_began;
   static inline const char* name = "scheduler";
 };
 
@@ -229,6 +235,11 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   auto now = wall_ms();
   st.round_in_flight = false;
   st.last_round_starts = picks.size();
+  ++st.rounds_run;
+  st.tasks_started += picks.size();
+  st.round_seconds += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - st.round_began)
+                          .count();
   dispatch(self, picks, now);
   check_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
@@ -260,6 +271,7 @@ void start_round(scheduler_ptr self) {
     return;
   }
   st.round_in_flight = true;
+  st.round_began = std::chrono::steady_clock::now();
   auto input =
       std::make_shared<round_input>(st.rounds.prepare_round(st.row_ptrs, now));
   self->request(st.options.policy, std::chrono::seconds(60), plan_atom_v,
@@ -287,6 +299,7 @@ void on_result(scheduler_ptr self, const task_result& r) {
     return;
   }
   st.running.erase(it);
+  ++st.tasks_finished;
   auto label = static_cast<status_label>(r.label);
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
@@ -313,8 +326,23 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
+  if (st.options.stats_interval_ms > 0)
+    self->delayed_send(self,
+                       std::chrono::milliseconds(st.options.stats_interval_ms),
+                       stats_atom_v);
   return {
       [=](result_atom, const task_result& r) { on_result(self, r); },
+      [=](stats_atom) {
+        auto& st = self->state;
+        spdlog::info(
+            "stats: running {} started {} finished {} rounds {} "
+            "round_seconds {:.3f}",
+            st.running.size(), st.tasks_started, st.tasks_finished,
+            st.rounds_run, st.round_seconds);
+        self->delayed_send(
+            self, std::chrono::milliseconds(st.options.stats_interval_ms),
+            stats_atom_v);
+      },
       [=](update_atom, config_ptr cfg, node_tree_ptr tree) {
         adopt_new_snapshot(self, std::move(cfg), std::move(tree));
       },

@@ -32,6 +32,8 @@ struct scheduler_options {
   /// Quit once nothing runs and nothing ever will without a change.
   bool exit_when_done = false;
   std::uint64_t seed = 0;
+  /// Logs a "stats:" line this often (0 = never): counters since start.
+  std::int64_t stats_interval_ms = 10000;
   policy_actor policy;
 };
 
