@@ -1,0 +1,136 @@
+// The scheduler's store of task statuses: one record per (job, node) holding
+// everything needed to resume after a restart (label, backoff step and
+// deadline, data, message, run id, worker shard, start and end times), in an
+// LMDB environment at `<data_dir>/statuses`. The scheduler writes through one
+// actor that batches many statuses into each `commit` (one transaction, one
+// fsync per batch) and reads everything back once, with `load_all`, at
+// startup.
+//
+// On disk (format version 1; the byte layout is in status_store.cpp): a
+// "meta" database holding the format version, and a "statuses" database
+// keyed by length-prefixed (job, node), so that a job's records are
+// contiguous. Each value starts with its record version. A newer format
+// refuses to open and a newer record fails `load_all`, each with a message
+// naming what and where; nothing is guessed.
+//
+// Thread contract: one store may be shared by threads. `load_all` and
+// `count` run in read transactions and never wait for writers; `commit`,
+// `prune_jobs_not_in` and `clear` serialise on LMDB's writer lock. Every
+// call blocks on disk I/O: keep them off CAF's shared threads. Errors are
+// values; nothing throws. No CAF include.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "actors/jobs/task_status.hpp"
+#include "actors/store/lmdb_env.hpp"
+
+namespace bistro {
+
+/// One task's persisted status.
+struct stored_status {
+  std::string job;
+  std::string node;
+  status_record status{};
+  /// The run that set this status; 0 = none.
+  std::uint64_t run_id = 0;
+  /// The worker shard that ran it; empty = none.
+  std::string worker{};
+  /// Since the epoch; 0 = not started / not ended.
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+
+  friend bool operator==(const stored_status&, const stored_status&) = default;
+};
+
+/// How commits reach the disk.
+enum class status_sync : std::uint8_t {
+  /// fsync at every commit: a committed batch survives a power cut.
+  durable,
+  /// MDB_NOSYNC: the OS writes back when it likes; a crash of the machine
+  /// (not of the process) may lose recent batches or, on some file
+  /// systems, corrupt the store. For tests and benchmarks.
+  no_sync,
+};
+
+struct status_store_options {
+  status_sync sync = status_sync::durable;
+  /// The map to start with; an existing file may already be larger.
+  std::size_t initial_map_bytes = std::size_t{64} << 20;
+  /// The map doubles on demand up to this; past it commits fail.
+  std::size_t max_map_bytes = std::size_t{64} << 30;
+  /// Delete the files before opening (`--clean_statuses`): also recovers
+  /// from a store too damaged to open.
+  bool start_empty = false;
+};
+
+class status_store {
+ public:
+  /// The format this build writes; it reads only this format.
+  static constexpr std::uint32_t format_version = 1;
+  /// The newest record version this build reads (and the one it writes).
+  static constexpr std::uint8_t record_version = 1;
+
+  /// Opens or creates the store in `dir` (normally `<data_dir>/statuses`),
+  /// creating the directory. An unreadable, corrupt or newer store is an
+  /// error naming the file and what to do.
+  static std::variant<std::unique_ptr<status_store>, std::string> open(
+      const std::string& dir, const status_store_options& options = {});
+
+  /// In one write transaction: writes `upserts` in order (a later entry for
+  /// the same (job, node) wins), then removes `deletes` (job, node) pairs
+  /// (absent ones are ignored). On any error nothing is written and the
+  /// store stays usable: names too long for a key (see `names_fit`), the
+  /// map at its cap, a full disk.
+  std::optional<std::string> commit(
+      std::span<const stored_status> upserts,
+      std::span<const std::pair<std::string, std::string>> deletes = {});
+
+  /// Every record, in key order (by job, then node; names compare by length
+  /// first). A record this build cannot decode fails the whole load.
+  std::variant<std::vector<stored_status>, std::string> load_all() const;
+
+  /// Deletes the records of every job not in `keep_jobs`.
+  std::optional<std::string> prune_jobs_not_in(
+      const std::vector<std::string>& keep_jobs);
+
+  /// Deletes every record.
+  std::optional<std::string> clear();
+
+  /// The number of records.
+  std::variant<std::size_t, std::string> count() const;
+
+  /// Whether (job, node) makes a key LMDB accepts (together ~500 bytes), so
+  /// that a caller can set aside a status that `commit` would refuse.
+  bool names_fit(std::string_view job, std::string_view node) const;
+
+  const std::string& dir() const { return env_->dir(); }
+  std::size_t map_bytes() const { return env_->map_bytes(); }
+
+  /// The key of (job, node): u16be length | job | u16be length | node.
+  /// Public so that tests can plant records.
+  static std::string key_of(std::string_view job, std::string_view node);
+
+ private:
+  status_store(std::unique_ptr<lmdb_env> env, MDB_dbi statuses,
+               std::size_t max_map_bytes)
+      : env_(std::move(env)),
+        statuses_(statuses),
+        max_map_bytes_(max_map_bytes) {}
+  std::string write_error(const std::string& what, int rc) const;
+
+  std::unique_ptr<lmdb_env> env_;
+  MDB_dbi statuses_;
+  std::size_t max_map_bytes_;
+};
+
+}  // namespace bistro

@@ -1,0 +1,159 @@
+// How fast the scheduler's status store commits and reloads: statuses
+// committed per second in batches of 1,000 with a durable sync (one fsync
+// per batch, as the status store actor's group commit does), the latency of
+// one such batch, and the time to reopen a store of 1,000,000 statuses and
+// `load_all` it, which is what a scheduler restart waits for (page cache
+// warm: the file was just written). Prints one JSON line per figure. Takes
+// an optional directory to put the stores in (default: a fresh one in /tmp).
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "actors/store/status_store.hpp"
+#include "benchmarks/bench_common.hpp"
+
+namespace {
+
+// Not "x" + std::to_string(i): GCC 12 -Wrestrict misfires on it.
+std::string numbered(const char* prefix, long long i) {
+  std::string out(prefix);
+  out += std::to_string(i);
+  return out;
+}
+
+constexpr std::size_t batch_statuses = 1000;
+constexpr std::size_t durable_batches = 200;
+constexpr std::size_t durable_keys = 100'000;  // later batches overwrite
+constexpr std::size_t load_records = 1'000'000;
+constexpr std::size_t fill_batch = 50'000;
+constexpr int nodes_per_job = 1000;
+constexpr std::int64_t t0 = 1'700'000'000'000;
+
+// A typical status: a finished run with a little JSON data.
+bistro::stored_status make_status(std::size_t i) {
+  bistro::stored_status s;
+  s.job = numbered("job", static_cast<long long>(i / nodes_per_job));
+  s.node = numbered("host-", static_cast<long long>(i % nodes_per_job));
+  s.status.label =
+      i % 10 ? bistro::status_label::done : bistro::status_label::error_backoff;
+  s.status.backoff_step = i % 10 ? 0 : 2;
+  s.status.backoff_until_ms = i % 10 ? 0 : t0 + 60'000;
+  s.status.updated_ms = t0 + static_cast<std::int64_t>(i);
+  s.status.data = R"({"rows": 12345, "output": "s3://bucket/part"})";
+  s.run_id = i + 1;
+  s.worker = numbered("w", static_cast<long long>(i % 16));
+  s.start_ms = t0;
+  s.end_ms = t0 + 5000;
+  return s;
+}
+
+std::unique_ptr<bistro::status_store> open_or_die(
+    const std::string& dir, const bistro::status_store_options& options) {
+  auto opened = bistro::status_store::open(dir, options);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    std::fprintf(stderr, "status_store_bench: %s\n", error->c_str());
+    std::exit(1);
+  }
+  return std::move(std::get<std::unique_ptr<bistro::status_store>>(opened));
+}
+
+void commit_or_die(bistro::status_store& store,
+                   const std::vector<bistro::stored_status>& batch) {
+  if (auto error = store.commit(batch)) {
+    std::fprintf(stderr, "status_store_bench: %s\n", error->c_str());
+    std::exit(1);
+  }
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bistro::bench::require_release_build(argv[0]);
+  std::string dir;
+  if (argc > 1) {
+    dir = argv[1];
+  } else {
+    std::string tmpl = "/tmp/status_store_bench_XXXXXX";
+    if (!mkdtemp(tmpl.data())) return 1;
+    dir = tmpl;
+  }
+
+  // Durable group commits.
+  std::vector<double> latencies_ms;
+  double durable_s = 0;
+  {
+    auto store = open_or_die(dir + "/durable", {});
+    std::vector<bistro::stored_status> batch;
+    for (std::size_t b = 0; b < durable_batches; ++b) {
+      batch.clear();
+      for (std::size_t k = 0; k < batch_statuses; ++k) {
+        batch.push_back(make_status((b * batch_statuses + k) % durable_keys));
+      }
+      bistro::bench::stopwatch watch;
+      commit_or_die(*store, batch);
+      latencies_ms.push_back(watch.seconds() * 1000);
+      durable_s += latencies_ms.back() / 1000;
+    }
+  }
+  const double statuses = static_cast<double>(durable_batches * batch_statuses);
+  std::printf(
+      "{\"bench\":\"status_store\",\"figure\":\"commit_statuses_per_s\","
+      "\"value\":%.0f,\"batch\":%zu,\"batches\":%zu,\"sync\":\"durable\"}\n",
+      statuses / durable_s, batch_statuses, durable_batches);
+  std::printf(
+      "{\"bench\":\"status_store\",\"figure\":\"commit_batch_latency_ms\","
+      "\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"mean\":%.3f,\"batch\":%zu,"
+      "\"sync\":\"durable\"}\n",
+      percentile(latencies_ms, 0.5), percentile(latencies_ms, 0.99),
+      percentile(latencies_ms, 1.0),
+      durable_s * 1000 / static_cast<double>(durable_batches), batch_statuses);
+
+  // A store of 1M statuses, filled without syncing, then reopened and
+  // loaded as a restarting scheduler does.
+  bistro::status_store_options fill_options;
+  fill_options.sync = bistro::status_sync::no_sync;
+  std::size_t file_bytes = 0;
+  {
+    auto store = open_or_die(dir + "/large", fill_options);
+    std::vector<bistro::stored_status> batch;
+    for (std::size_t i = 0; i < load_records; i += fill_batch) {
+      batch.clear();
+      for (std::size_t k = 0; k < fill_batch; ++k) {
+        batch.push_back(make_status(i + k));
+      }
+      commit_or_die(*store, batch);
+    }
+  }
+  bistro::bench::stopwatch load_watch;
+  auto store = open_or_die(dir + "/large", {});
+  auto loaded = store->load_all();
+  const double load_s = load_watch.seconds();
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    std::fprintf(stderr, "status_store_bench: %s\n", error->c_str());
+    return 1;
+  }
+  const std::size_t records =
+      std::get<std::vector<bistro::stored_status>>(loaded).size();
+  file_bytes = std::filesystem::file_size(dir + "/large/data.mdb");
+  std::printf(
+      "{\"bench\":\"status_store\",\"figure\":\"load_all_s\",\"value\":%.3f,"
+      "\"records\":%zu,\"file_bytes\":%zu,\"rss_bytes\":%lld}\n",
+      load_s, records, file_bytes, bistro::bench::resident_bytes());
+
+  store.reset();
+  if (argc <= 1) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return records == load_records ? 0 : 1;
+}
