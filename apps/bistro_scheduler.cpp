@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <iostream>
 #include <string>
 
 #include "actors/config_watcher/config_watcher.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
+#include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/workers/fake_worker.hpp"
 #include "actors/workers/local_worker.hpp"
@@ -35,6 +37,15 @@ struct scheduler_flags : caf::actor_system_config {
   double test_failure_rate = 0.0;
   std::string log_level = "info";
   std::int64_t server_port = 0;
+  std::string server_address;
+  std::int64_t heartbeat_grace_period = 60;
+  std::int64_t healthcheck_period = 60;
+  std::int64_t healthcheck_grace_period = 60;
+  std::int64_t lose_unhealthy_worker_after = 500;
+  std::int64_t worker_check_interval = 5;
+  bool allow_bump_unhealthy_worker = false;
+  std::int64_t suicide_backoff_safety_margin_sec = 60;
+  std::int64_t suicide_task_kill_wait_ms = 5000;
   std::int64_t http_server_port = 0;
   std::int64_t startup_wait_for_workers = -1;
   bool exit_when_done = false;
@@ -74,12 +85,35 @@ struct scheduler_flags : caf::actor_system_config {
              "probability that a fake task fails, for --benchmark_run")
         .add(log_level, "log_level", "trace, debug, info, warn, error or off")
         .add(server_port, "server_port",
-             "port for remote workers and bistro_shell (not yet served)")
+             "port for remote workers (the CAF front door); 0 = none")
+        .add(server_address, "server_address",
+             "address to listen on for --server_port (default: all)")
+        .add(heartbeat_grace_period, "heartbeat_grace_period",
+             "a worker whose heartbeat is this many seconds late is "
+             "unhealthy")
+        .add(healthcheck_period, "healthcheck_period",
+             "seconds between healthchecks of each worker")
+        .add(healthcheck_grace_period, "healthcheck_grace_period",
+             "a worker whose last good healthcheck was sent more than "
+             "period + this many seconds ago is unhealthy")
+        .add(lose_unhealthy_worker_after, "lose_unhealthy_worker_after",
+             "seconds of being unhealthy after which a worker is lost")
+        .add(worker_check_interval, "worker_check_interval",
+             "seconds between checks of every worker's health")
+        .add(allow_bump_unhealthy_worker, "allow_bump_unhealthy_worker",
+             "a new worker with the shard id of an unhealthy one replaces it")
+        .add(suicide_backoff_safety_margin_sec,
+             "CAUTION_worker_suicide_backoff_safety_margin_sec",
+             "extra seconds a lost worker's tasks wait before running again")
+        .add(suicide_task_kill_wait_ms,
+             "CAUTION_worker_suicide_task_kill_wait_ms",
+             "ms a worker that lost the scheduler waits between TERM and "
+             "KILL of its tasks")
         .add(http_server_port, "http_server_port",
              "port of the HTTP API (not yet served)")
         .add(startup_wait_for_workers, "CAUTION_startup_wait_for_workers",
-             "seconds to wait for workers before starting tasks (-1: none "
-             "in local mode)")
+             "seconds to wait for workers to report before starting tasks "
+             "(-1: derived from the health timeouts; none in local-only mode)")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed", "random seed for the policies (0: from the clock)")
@@ -90,6 +124,7 @@ struct scheduler_flags : caf::actor_system_config {
              "log a stats line (started, finished, rounds) this often; 0 = "
              "never");
     set_thread_count(*this);
+    enable_networking(*this);
   }
 };
 
@@ -115,9 +150,16 @@ int main(int argc, char** argv) {
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
   if (flags.check_config)
     return check_config(flags.config_file, instance, std::cout, std::cerr);
-  if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run) {
-    std::cerr << "bistro_scheduler: give --worker_command (remote workers "
-                 "are not supported yet), --dry_run or --benchmark_run\n";
+  const bool remote = flags.server_port > 0;
+  if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
+      !remote) {
+    std::cerr << "bistro_scheduler: give --server_port (remote workers), "
+                 "--worker_command (local tasks), --dry_run or "
+                 "--benchmark_run\n";
+    return 2;
+  }
+  if (flags.server_port > 65535) {
+    std::cerr << "bistro_scheduler: --server_port must be below 65536\n";
     return 2;
   }
 
@@ -128,14 +170,54 @@ int main(int argc, char** argv) {
                                     static_cast<std::uint64_t>(time(nullptr));
 
   scheduler_options opts;
-  opts.worker_command = split_command(flags.worker_command);
+  auto& health = opts.health;
+  health.heartbeat_grace_ms = flags.heartbeat_grace_period * 1000;
+  health.healthcheck_period_ms = flags.healthcheck_period * 1000;
+  health.healthcheck_grace_ms = flags.healthcheck_grace_period * 1000;
+  health.lose_unhealthy_worker_after_ms =
+      flags.lose_unhealthy_worker_after * 1000;
+  health.worker_check_interval_ms = flags.worker_check_interval * 1000;
+  health.suicide_task_kill_wait_ms = flags.suicide_task_kill_wait_ms;
+  health.suicide_backoff_safety_margin_ms =
+      flags.suicide_backoff_safety_margin_sec * 1000;
+  opts.timeouts.heartbeat_grace_ms = health.heartbeat_grace_ms;
+  opts.timeouts.healthcheck_period_ms = health.healthcheck_period_ms;
+  opts.timeouts.healthcheck_grace_ms = health.healthcheck_grace_ms;
+  opts.timeouts.lose_unhealthy_worker_after_ms =
+      health.lose_unhealthy_worker_after_ms;
+  opts.timeouts.allow_bump_unhealthy_worker = flags.allow_bump_unhealthy_worker;
+  // Bistro's safe default: long enough for every worker that ran tasks
+  // before a restart to heartbeat in and report them.
   opts.startup_wait_ms =
-      std::max<std::int64_t>(flags.startup_wait_for_workers, 0) * 1000;
+      flags.startup_wait_for_workers >= 0
+          ? flags.startup_wait_for_workers * 1000
+          : (remote ? health.heartbeat_period_ms + health.heartbeat_grace_ms +
+                          health.worker_check_interval_ms
+                    : 0);
   opts.exit_when_done = flags.exit_when_done;
   opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
   opts.policy = spawn_policy_actor(sys, seed + 1);
   auto scheduler = spawn_scheduler(sys, opts);
+
+  front_door_actor front_door;
+  if (remote) {
+    front_door = spawn_front_door(sys, scheduler);
+    auto port = sys.middleman().publish(
+        front_door, static_cast<std::uint16_t>(flags.server_port),
+        flags.server_address.empty() ? nullptr : flags.server_address.c_str(),
+        true);
+    if (!port) {
+      std::cerr << "bistro_scheduler: cannot listen on --server_port="
+                << flags.server_port << ": " << sys.render(port.error())
+                << '\n';
+      caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    spdlog::info("bistro_scheduler: workers connect on port {}", *port);
+  }
 
   worker_actor worker;
   if (flags.dry_run || flags.benchmark_run) {
@@ -146,9 +228,10 @@ int main(int argc, char** argv) {
     f.failure_rate = flags.dry_run ? 0.0 : flags.test_failure_rate;
     f.seed = seed + 2;
     worker = spawn_fake_worker(sys, f);
-  } else {
+  } else if (!flags.worker_command.empty()) {
     local_worker_options w;
     w.shard = host_name();
+    w.command = split_command(flags.worker_command);
     w.data_dir = flags.data_dir;
     w.sink = caf::actor_cast<task_sink_actor>(scheduler);
     w.log_retention_s = flags.log_retention;
@@ -162,7 +245,8 @@ int main(int argc, char** argv) {
     }
     worker = std::get<worker_actor>(spawned);
   }
-  caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
+  if (worker)
+    caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
 
   auto nodes = spawn_nodes_actor(
       sys, {instance, flags.nodes_update_ms, flags.nodes_retry_ms, scheduler});

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <caf/io/middleman.hpp>
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -35,6 +37,18 @@ void set_thread_count(caf::actor_system_config& cfg) {
   cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
   cfg.set("work-stealing.aggressive-poll-attempts", size_t{10});
   cfg.set("work-stealing.moderate-poll-attempts", size_t{50});
+}
+
+}  // namespace bistro
+
+namespace bistro {
+
+void enable_networking(caf::actor_system_config& cfg) {
+  cfg.load<caf::io::middleman>();
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::seconds(1)});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::seconds(10)});
 }
 
 }  // namespace bistro

@@ -22,4 +22,8 @@ bool set_log_level(const std::string& level);
 /// idle instead of CAF 0.17's long busy polling.
 void set_thread_count(caf::actor_system_config& cfg);
 
+/// Loads CAF's middleman with BASP heartbeats every second and a connection
+/// timeout, so that a frozen peer is detected (both are off by default).
+void enable_networking(caf::actor_system_config& cfg);
+
 }  // namespace bistro

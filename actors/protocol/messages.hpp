@@ -80,4 +80,51 @@ typename Inspector::result_type inspect(Inspector& f, kill_order& x) {
            x.kill_method, x.kill_wait_ms);
 }
 
+/// A run a worker is busy with, as it tells a (possibly restarted)
+/// scheduler so that the run is adopted instead of started again.
+struct running_task_report {
+  std::string job;
+  std::string node;
+  std::uint64_t run_id = 0;
+  std::int64_t start_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
+  return f(caf::meta::type_name("running_task_report"), x.job, x.node, x.run_id,
+           x.start_ms);
+}
+
+/// The timeouts both ends of a worker connection must agree on; the
+/// scheduler sends its own in every welcome.
+struct health_settings {
+  std::int64_t heartbeat_period_ms = 15000;
+  std::int64_t heartbeat_grace_ms = 60000;
+  std::int64_t healthcheck_period_ms = 60000;
+  std::int64_t healthcheck_grace_ms = 60000;
+  std::int64_t lose_unhealthy_worker_after_ms = 500000;
+  std::int64_t worker_check_interval_ms = 5000;
+  /// How long a worker that lost the scheduler gives its tasks between
+  /// TERM and KILL.
+  std::int64_t suicide_task_kill_wait_ms = 5000;
+  /// Extra wait before a lost worker's tasks may run elsewhere.
+  std::int64_t suicide_backoff_safety_margin_ms = 60000;
+
+  /// How long after its last acknowledged heartbeat a silent worker is
+  /// lost (the scheduler's view) and kills its own tasks (the worker's).
+  std::int64_t lose_after_silence_ms() const {
+    return heartbeat_period_ms + heartbeat_grace_ms +
+           lose_unhealthy_worker_after_ms;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_settings& x) {
+  return f(caf::meta::type_name("health_settings"), x.heartbeat_period_ms,
+           x.heartbeat_grace_ms, x.healthcheck_period_ms,
+           x.healthcheck_grace_ms, x.lose_unhealthy_worker_after_ms,
+           x.worker_check_interval_ms, x.suicide_task_kill_wait_ms,
+           x.suicide_backoff_safety_margin_ms);
+}
+
 }  // namespace bistro

@@ -2,10 +2,10 @@
 // typed interface of every actor, and the single type-id block. Nothing
 // else declares a message.
 //
-// Types sent to remote peers (task_spec, task_result, kill_order) are
-// serializable; snapshot pointers (config, node tree, round data) are local
-// only, shared read-only, and marked as unsafe message types so that CAF
-// never tries to serialize them.
+// Types sent to remote peers (task_spec, task_result, kill_order, the
+// worker handshake) are serializable; snapshot pointers (config, node tree,
+// round data) are local only, shared read-only, and marked as unsafe
+// message types so that CAF never tries to serialize them.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -29,10 +29,7 @@ using round_output_ptr = std::shared_ptr<round_output>;
 
 }  // namespace bistro
 
-CAF_BEGIN_TYPE_ID_BLOCK(bistro, caf::first_custom_type_id)
-CAF_ADD_TYPE_ID(bistro, (bistro::task_spec))
-CAF_ADD_TYPE_ID(bistro, (bistro::task_result))
-CAF_ADD_TYPE_ID(bistro, (bistro::kill_order))
+// Atoms (CAF 0.17: at most 10 characters).
 CAF_ADD_ATOM(bistro, bistro, run_atom, "run")
 CAF_ADD_ATOM(bistro, bistro, kill_atom, "kill")
 CAF_ADD_ATOM(bistro, bistro, tick_atom, "tick")
@@ -40,10 +37,13 @@ CAF_ADD_ATOM(bistro, bistro, result_atom, "result")
 CAF_ADD_ATOM(bistro, bistro, update_atom, "update")
 CAF_ADD_ATOM(bistro, bistro, plan_atom, "plan")
 CAF_ADD_ATOM(bistro, bistro, error_atom, "error")
-CAF_ADD_ATOM(bistro, bistro, stop_atom, "stop")
 CAF_ADD_ATOM(bistro, bistro, join_atom, "join")
 CAF_ADD_ATOM(bistro, bistro, stats_atom, "stats")
-CAF_END_TYPE_ID_BLOCK(bistro)
+CAF_ADD_ATOM(bistro, bistro, hello_atom, "hello")
+CAF_ADD_ATOM(bistro, bistro, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(bistro, bistro, ping_atom, "ping")
+CAF_ADD_ATOM(bistro, bistro, list_atom, "list")
+CAF_ADD_ATOM(bistro, bistro, check_atom, "check")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
@@ -54,15 +54,87 @@ namespace bistro {
 
 /// A worker runs tasks. The scheduler sends `run` (the worker answers with
 /// a `result` to its task sink when the run ends, also when it cannot
-/// start or when the (job, node) is already running there) and `kill`.
-/// `tick` is the worker's own poll timer.
-using worker_actor = caf::typed_actor<caf::reacts_to<run_atom, task_spec>,
-                                      caf::reacts_to<kill_atom, kill_order>,
-                                      caf::reacts_to<tick_atom>>;
+/// start or when the (job, node) is already running there), `kill` for one
+/// run, `kill` with a wait for every run (a worker that lost its scheduler),
+/// `ping` (the healthcheck: true while it accepts work) and `list` (its
+/// running tasks). `tick` is the worker's own poll timer.
+using worker_actor = caf::typed_actor<
+    caf::reacts_to<run_atom, task_spec>, caf::reacts_to<kill_atom, kill_order>,
+    caf::reacts_to<kill_atom, std::int64_t>,
+    caf::replies_to<ping_atom>::with<bool>,
+    caf::replies_to<list_atom>::with<std::vector<running_task_report>>,
+    caf::reacts_to<tick_atom>>;
 
 /// Where workers report ended runs: the scheduler.
 using task_sink_actor =
     caf::typed_actor<caf::reacts_to<result_atom, task_result>>;
+
+/// A remote worker introduces itself: who it is, how to reach it, what it
+/// runs now and what ended while it was cut off.
+struct worker_hello {
+  std::string shard;
+  std::string host;
+  std::int32_t pid = 0;
+  std::int64_t start_ms = 0;
+  std::uint32_t protocol_version = 0;
+  /// How often this worker heartbeats (--heartbeat_period_sec).
+  std::int64_t heartbeat_period_ms = 15000;
+  worker_actor handle;
+  std::vector<running_task_report> running;
+  std::vector<task_result> finished;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
+  return f(caf::meta::type_name("worker_hello"), x.shard, x.host, x.pid,
+           x.start_ms, x.protocol_version, x.heartbeat_period_ms, x.handle,
+           x.running, x.finished);
+}
+
+/// The scheduler's answer to a hello; a refusal says why.
+struct worker_welcome {
+  bool accepted = false;
+  std::string message;
+  std::uint32_t protocol_version = bistro::protocol_version;
+  health_settings health;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
+  return f(caf::meta::type_name("worker_welcome"), x.accepted, x.message,
+           x.protocol_version, x.health);
+}
+
+/// The answer to a heartbeat: false when the scheduler no longer counts
+/// this worker instance (it was lost): the worker kills its tasks and
+/// says hello again, as a new worker.
+struct heartbeat_reply {
+  bool known = false;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
+  return f(caf::meta::type_name("heartbeat_reply"), x.known, x.message);
+}
+
+/// The scheduler's one door to the network, published on --server_port:
+/// workers say hello (shard id, host, pid, start time, protocol version,
+/// handle, running tasks), heartbeat (shard id, start time), and report
+/// results. Nothing else is reachable from outside.
+using front_door_actor = caf::typed_actor<
+    caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
+    caf::replies_to<heartbeat_atom, std::string,
+                    std::int64_t>::with<heartbeat_reply>,
+    caf::reacts_to<result_atom, task_result>>;
+
+/// The worker's link to its scheduler (bistro_worker): the task sink of
+/// the local worker (results go on to the scheduler, or wait while cut
+/// off); `join` hands it the local worker and starts connecting; `tick` is
+/// its heartbeat timer, `check` its lost-the-scheduler deadline timer.
+using worker_link_actor = task_sink_actor::extend<
+    caf::reacts_to<join_atom, worker_actor>, caf::reacts_to<join_atom>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<check_atom>>;
 
 /// The policy runs one round's plan per message; no errors (a plan with no
 /// picks is an answer).
@@ -82,13 +154,27 @@ using config_watcher_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
 /// The scheduler: the broker. Gets (config, tree) pairs, errors from the
 /// config watcher and the nodes actor (source, message, time in ms), task
-/// results, and workers that join (handle, shard id, host). `tick` is its
-/// round timer (generation 0 = run a round now; otherwise only the newest
-/// timer counts); `stats` its timer for the periodic stats log line.
-using scheduler_actor = task_sink_actor::extend<
+/// results, in-process workers that join (handle, shard id, host), and the
+/// front door's hellos and heartbeats. `tick` is its round timer
+/// (generation 0 = run a round now; otherwise only the newest timer
+/// counts); `stats` its stats-line timer; `check` its worker-health timer.
+using scheduler_actor = front_door_actor::extend<
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
-    caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>>;
+    caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>,
+    caf::reacts_to<check_atom>>;
 
 }  // namespace bistro
+
+CAF_BEGIN_TYPE_ID_BLOCK(bistro, caf::first_custom_type_id)
+CAF_ADD_TYPE_ID(bistro, (bistro::task_spec))
+CAF_ADD_TYPE_ID(bistro, (bistro::task_result))
+CAF_ADD_TYPE_ID(bistro, (bistro::kill_order))
+CAF_ADD_TYPE_ID(bistro, (bistro::running_task_report))
+CAF_ADD_TYPE_ID(bistro, (bistro::health_settings))
+CAF_ADD_TYPE_ID(bistro, (bistro::worker_hello))
+CAF_ADD_TYPE_ID(bistro, (bistro::worker_welcome))
+CAF_ADD_TYPE_ID(bistro, (bistro::heartbeat_reply))
+CAF_ADD_TYPE_ID(bistro, (bistro::worker_actor))
+CAF_END_TYPE_ID_BLOCK(bistro)

@@ -2,66 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <caf/all.hpp>
-#include <chrono>
-#include <random>
-#include <unordered_map>
-
-#include "actors/scheduler/round_scheduler.hpp"
-#include "actors/scheduler/status_remap.hpp"
+#include "actors/scheduler/scheduler_state.hpp"
 #include "actors/scheduler/task_arguments.hpp"
 
 namespace bistro {
 
-namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// One run the scheduler started and has not heard the end of.
-struct run_info {
-  std::string job;
-  std::string node;
-  worker_index worker = no_worker;
-  std::int64_t start_ms = 0;
-  /// Since when the run's job or node is gone or disabled.
-  std::optional<std::int64_t> orphan_since_ms;
-  bool kill_sent = false;
-};
-
-struct scheduler_state {
-  scheduler_options options;
-  config_ptr cfg;
-  node_tree_ptr tree;
-  status_row_set rows;
-  std::vector<job_status_row*> row_ptrs;
-  round_scheduler rounds;
-  std::mt19937_64 rng;
-  std::vector<worker_actor> workers;  // by worker_index
-  /// Workers that joined before the first config: the round state needs
-  /// a config before it can size a worker's slots.
-  std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
-  std::unordered_map<std::uint64_t, run_info> running;  // by run id
-  std::uint64_t next_run_id = 0;
-  std::int64_t started_ms = 0;
-  bool round_in_flight = false;
-  bool dirty = false;
-  bool poke_queued = false;
-  std::uint64_t timer_generation = 0;
-  std::size_t last_round_starts = 0;
-  // Counters since start, for the stats line (and later the metrics).
-  std::uint64_t rounds_run = 0;
-  std::uint64_t tasks_started = 0;
-  std::uint64_t tasks_finished = 0;
-  double round_seconds = 0;
-  std::chrono::steady_clock::time_point round_began;
-  static inline const char* name = "scheduler";
-};
-
-using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+namespace scheduler_detail {
 
 void start_round(scheduler_ptr self);
 
@@ -138,26 +84,12 @@ void check_orphans(scheduler_ptr self, std::int64_t now) {
     spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
                  run_id);
     run.kill_sent = true;
-    if (run.worker < st.workers.size())
-      self->send(st.workers[run.worker], kill_atom_v,
+    if (run.worker < st.workers.size() && st.workers[run.worker].handle)
+      self->send(st.workers[run.worker].handle, kill_atom_v,
                  kill_order{run.job, run.node, run_id,
                             static_cast<std::uint8_t>(kill.method),
                             kill.kill_wait_ms});
   }
-}
-
-void add_worker(scheduler_ptr self, worker_actor worker,
-                const std::string& shard, const std::string& host) {
-  auto& st = self->state;
-  if (!st.cfg) {
-    st.early_joins.emplace_back(std::move(worker), shard, host);
-    return;
-  }
-  auto w = st.rounds.add_worker(shard, host);
-  if (st.workers.size() <= w) st.workers.resize(w + 1);
-  st.workers[w] = std::move(worker);
-  spdlog::info("worker {} on {} joined", shard, host);
-  poke(self);
 }
 
 void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
@@ -170,9 +102,7 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
   st.cfg = std::move(cfg);
   st.tree = std::move(tree);
   st.rounds.reset(st.cfg, st.tree, st.rng);
-  for (auto& [worker, shard, host] : st.early_joins)
-    add_worker(self, std::move(worker), shard, host);
-  st.early_joins.clear();
+  join_early_workers(self);
   // Running tasks keep their slots: the round state re-charges those it
   // knew by name. A run whose job or node came back after a config that
   // dropped it is charged again here, so it is never started twice.
@@ -199,8 +129,7 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.job = job.name;
     spec.node = std::string{st.tree->name(pick.node)};
     spec.run_id = run_id;
-    spec.command =
-        job.command.empty() ? st.options.worker_command : job.command;
+    spec.command = job.command;  // empty: the worker's --worker_command
     spec.json_arg = task_json_argument(
         {*st.cfg, job, *st.tree, pick.chain, st.rows[pick.job]->data(pick.node),
          roster.shard(pick.worker), roster.host(pick.worker)});
@@ -216,17 +145,7 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
                                         std::nullopt, false});
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
-    if (spec.command.empty()) {
-      task_result r{
-          spec.job, spec.node,
-          run_id,   static_cast<std::uint8_t>(status_label::error_backoff),
-          "",       "no command: set the job's \"command\" or --worker_command",
-          0,        now,
-          now,      roster.shard(pick.worker)};
-      self->send(self, result_atom_v, std::move(r));
-      continue;
-    }
-    self->send(st.workers[pick.worker], run_atom_v, std::move(spec));
+    self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
   }
 }
 
@@ -293,7 +212,8 @@ void on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
   auto it = st.running.find(r.run_id);
   if (it == st.running.end() || it->second.job != r.job ||
-      it->second.node != r.node) {
+      it->second.node != r.node ||
+      st.workers[it->second.worker].shard != r.worker) {
     spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
                  r.job, r.node);
     return;
@@ -326,6 +246,8 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
+  st.registry = worker_registry{st.options.timeouts};
+  self->send(self, check_atom_v);
   if (st.options.stats_interval_ms > 0)
     self->delayed_send(self,
                        std::chrono::milliseconds(st.options.stats_interval_ms),
@@ -353,8 +275,13 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
       },
       [=](join_atom, worker_actor worker, const std::string& shard,
           const std::string& host) {
-        add_worker(self, std::move(worker), shard, host);
+        add_local_worker(self, std::move(worker), shard, host);
       },
+      [=](hello_atom, worker_hello& hello) { return on_hello(self, hello); },
+      [=](heartbeat_atom, const std::string& shard, std::int64_t start_ms) {
+        return on_heartbeat(self, shard, start_ms);
+      },
+      [=](check_atom) { check_workers(self); },
       [=](tick_atom, std::uint64_t generation) {
         if (generation == 0) {
           self->state.poke_queued = false;
@@ -366,11 +293,11 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   };
 }
 
-}  // namespace
+}  // namespace scheduler_detail
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys,
                                 scheduler_options options) {
-  return sys.spawn(scheduler_behavior, std::move(options));
+  return sys.spawn(scheduler_detail::scheduler_behavior, std::move(options));
 }
 
 }  // namespace bistro

@@ -21,12 +21,11 @@
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
+#include "actors/workers/worker_registry.hpp"
 
 namespace bistro {
 
 struct scheduler_options {
-  /// --worker_command, split into argv; a job's `command` replaces it.
-  std::vector<std::string> worker_command;
   /// No task starts before this many ms after start-up.
   std::int64_t startup_wait_ms = 0;
   /// Quit once nothing runs and nothing ever will without a change.
@@ -34,6 +33,9 @@ struct scheduler_options {
   std::uint64_t seed = 0;
   /// Logs a "stats:" line this often (0 = never): counters since start.
   std::int64_t stats_interval_ms = 10000;
+  /// Remote workers: the timeouts sent to them and the registry's.
+  health_settings health;
+  worker_timeouts timeouts;
   policy_actor policy;
 };
 

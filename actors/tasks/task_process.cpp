@@ -55,7 +55,8 @@ struct pipe_pair {
 
 std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     const task_launch& launch) {
-  if (launch.command.empty()) return std::string{"no command to run"};
+  if (launch.command.empty())
+    return std::string{"no command: set the job's \"command\" or --worker_command"};
   std::error_code ec;
   std::filesystem::create_directories(launch.cwd, ec);
   if (ec)

@@ -60,6 +60,9 @@ worker_actor::behavior_type fake_worker(
       [=](kill_atom, const kill_order&) {
         // Fake runs end on their own schedule; nothing to kill.
       },
+      [=](kill_atom, std::int64_t) {},
+      [=](ping_atom) { return true; },
+      [=](list_atom) { return std::vector<running_task_report>{}; },
       [=](tick_atom) {},
   };
 }

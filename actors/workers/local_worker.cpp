@@ -93,7 +93,7 @@ void start_run(worker_ptr self, task_spec spec) {
     return;
   }
   task_launch launch;
-  launch.command = spec.command;
+  launch.command = spec.command.empty() ? st.options.command : spec.command;
   launch.node = spec.node;
   launch.json_arg = spec.json_arg;
   launch.cwd = st.options.data_dir + "/jobs/" + spec.job;
@@ -177,6 +177,19 @@ worker_actor::behavior_type local_worker(worker_ptr self,
         it->second.process->kill(
             {static_cast<kill_method>(order.kill_method), order.kill_wait_ms},
             wall_ms());
+      },
+      [=](kill_atom, std::int64_t wait_ms) {
+        // The scheduler is gone for good: stop everything, TERM then KILL.
+        for (auto& [key, run] : self->state.runs)
+          run.process->kill({kill_method::term_wait_kill, wait_ms}, wall_ms());
+      },
+      [=](ping_atom) { return true; },
+      [=](list_atom) {
+        std::vector<running_task_report> out;
+        for (auto& [key, run] : self->state.runs)
+          out.push_back(
+              {run.spec.job, run.spec.node, run.spec.run_id, run.start_ms});
+        return out;
       },
       [=](tick_atom) { poll_runs(self); },
   };

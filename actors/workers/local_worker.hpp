@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "actors/protocol/protocol.hpp"
 
@@ -21,6 +22,8 @@ namespace bistro {
 struct local_worker_options {
   /// The worker's shard id, reported in every result.
   std::string shard;
+  /// --worker_command: runs every task whose job has no `command`.
+  std::vector<std::string> command;
   /// Tasks run in <data_dir>/jobs/<job>/; logs go to <data_dir>/task_logs.
   std::string data_dir;
   task_sink_actor sink;

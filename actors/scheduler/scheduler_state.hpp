@@ -1,0 +1,97 @@
+// The scheduler actor's state and the functions its two source files share
+// (scheduler_actor.cpp: rounds, results, snapshots; scheduler_workers.cpp:
+// remote workers and their health). Internal to actors/scheduler/; only the
+// scheduler actor's own thread touches this state.
+#pragma once
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <optional>
+#include <random>
+#include <unordered_map>
+
+#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/scheduler/status_remap.hpp"
+#include "actors/workers/worker_registry.hpp"
+
+namespace bistro::scheduler_detail {
+
+inline std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// One run the scheduler started and has not heard the end of.
+struct run_info {
+  std::string job;
+  std::string node;
+  worker_index worker = no_worker;
+  std::int64_t start_ms = 0;
+  /// Since when the run's job or node is gone or disabled.
+  std::optional<std::int64_t> orphan_since_ms;
+  bool kill_sent = false;
+};
+
+/// A worker the scheduler may send runs to.
+struct worker_slot {
+  worker_actor handle;
+  std::string shard;
+  /// Remote workers are health-checked; the in-process one is not.
+  bool remote = false;
+  std::int64_t start_ms = 0;
+  std::int64_t last_ping_ms = 0;
+};
+
+struct scheduler_state {
+  scheduler_options options;
+  config_ptr cfg;
+  node_tree_ptr tree;
+  status_row_set rows;
+  std::vector<job_status_row*> row_ptrs;
+  round_scheduler rounds;
+  std::mt19937_64 rng;
+  std::vector<worker_slot> workers;  // by worker_index
+  /// Workers that joined before the first config: the round state needs
+  /// a config before it can size a worker's slots.
+  std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
+  /// Remote workers' health.
+  worker_registry registry{worker_timeouts{}};
+  std::unordered_map<std::uint64_t, run_info> running;  // by run id
+  std::uint64_t next_run_id = 0;
+  std::int64_t started_ms = 0;
+  bool round_in_flight = false;
+  bool dirty = false;
+  bool poke_queued = false;
+  std::uint64_t timer_generation = 0;
+  std::size_t last_round_starts = 0;
+  // Counters since start, for the stats line (and later the metrics).
+  std::uint64_t rounds_run = 0;
+  std::uint64_t tasks_started = 0;
+  std::uint64_t tasks_finished = 0;
+  double round_seconds = 0;
+  std::chrono::steady_clock::time_point round_began;
+  static inline const char* name = "scheduler";
+};
+
+using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+/// Something changed: run a round soon (coalesced).
+void poke(scheduler_ptr self);
+void on_result(scheduler_ptr self, const task_result& r);
+std::optional<std::size_t> job_index_of(scheduler_ptr self,
+                                        const std::string& name);
+
+// scheduler_workers.cpp
+void add_local_worker(scheduler_ptr self, worker_actor worker,
+                      const std::string& shard, const std::string& host);
+worker_welcome on_hello(scheduler_ptr self, worker_hello& hello);
+heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
+                             std::int64_t start_ms);
+/// The worker-health timer: transitions, healthchecks, losses.
+void check_workers(scheduler_ptr self);
+/// Workers waiting for the first config join the round state.
+void join_early_workers(scheduler_ptr self);
+
+}  // namespace bistro::scheduler_detail

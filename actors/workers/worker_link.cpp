@@ -1,0 +1,228 @@
+#include "actors/workers/worker_link.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <chrono>
+
+namespace bistro {
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct link_state {
+  worker_link_options options;
+  worker_actor worker;
+  front_door_actor front;
+  bool registered = false;
+  bool connecting = false;
+  /// This worker instance: a new one after every suicide.
+  std::int64_t start_ms = 0;
+  /// When the scheduler last acknowledged us (hello or heartbeat).
+  std::optional<std::int64_t> last_ack_ms;
+  health_settings health;
+  std::int64_t retry_ms = 1000;
+  std::vector<task_result> pending;  // ended while cut off
+  static inline const char* name = "worker_link";
+};
+
+using link_ptr = worker_link_actor::stateful_pointer<link_state>;
+
+std::string where(link_ptr self) {
+  return self->state.options.scheduler_host + ":" +
+         std::to_string(self->state.options.scheduler_port);
+}
+
+void retry_later(link_ptr self, const std::string& why) {
+  auto& st = self->state;
+  spdlog::error("scheduler {}: {}; retrying in {} ms", where(self), why,
+                st.retry_ms);
+  st.connecting = false;
+  self->delayed_send(self, std::chrono::milliseconds(st.retry_ms), join_atom_v);
+  st.retry_ms = std::min(st.retry_ms * 2, st.options.max_retry_ms);
+}
+
+/// How long the scheduler takes to declare a silent worker lost; past it
+/// the worker's tasks must already be dying.
+std::int64_t silence_limit_ms(const health_settings& h) {
+  return std::min(h.heartbeat_period_ms + h.heartbeat_grace_ms,
+                  h.healthcheck_period_ms + h.healthcheck_grace_ms) +
+         h.lose_unhealthy_worker_after_ms;
+}
+
+void suicide(link_ptr self, const std::string& why) {
+  auto& st = self->state;
+  spdlog::error(
+      "lost the scheduler ({}): killing every task and starting "
+      "over as a new worker",
+      why);
+  self->send(st.worker, kill_atom_v, st.health.suicide_task_kill_wait_ms);
+  st.registered = false;
+  st.last_ack_ms.reset();
+  st.start_ms = wall_ms();
+  if (!st.connecting) self->send(self, join_atom_v);
+}
+
+void say_hello(link_ptr self) {
+  auto& st = self->state;
+  self->request(st.worker, std::chrono::seconds(10), list_atom_v)
+      .then(
+          [=](std::vector<running_task_report>& running) {
+            auto& st = self->state;
+            worker_hello hello;
+            hello.shard = st.options.shard;
+            hello.host = st.options.host;
+            hello.pid = static_cast<std::int32_t>(::getpid());
+            hello.start_ms = st.start_ms;
+            hello.protocol_version = protocol_version;
+            hello.heartbeat_period_ms = st.options.heartbeat_period_ms;
+            hello.handle = st.worker;
+            hello.running = std::move(running);
+            hello.finished = st.pending;
+            auto sent_results = hello.finished.size();
+            self->request(st.front, std::chrono::seconds(10), hello_atom_v,
+                          std::move(hello))
+                .then(
+                    [=](const worker_welcome& welcome) {
+                      auto& st = self->state;
+                      st.connecting = false;
+                      if (!welcome.accepted) {
+                        if (welcome.protocol_version != protocol_version) {
+                          spdlog::critical("scheduler {} refused us: {}",
+                                           where(self), welcome.message);
+                          self->quit(caf::exit_reason::user_shutdown);
+                          return;
+                        }
+                        retry_later(self, "refused: " + welcome.message);
+                        return;
+                      }
+                      st.pending.erase(st.pending.begin(),
+                                       st.pending.begin() + sent_results);
+                      st.registered = true;
+                      st.retry_ms = 1000;
+                      st.health = welcome.health;
+                      st.last_ack_ms = wall_ms();
+                      spdlog::info("registered with scheduler {} as {}: {}",
+                                   where(self), st.options.shard,
+                                   welcome.message);
+                    },
+                    [=](const caf::error& err) {
+                      retry_later(
+                          self, "hello failed: " + self->system().render(err));
+                    });
+          },
+          [=](const caf::error& err) {
+            retry_later(self, "cannot list running tasks: " +
+                                  self->system().render(err));
+          });
+}
+
+void connect(link_ptr self) {
+  auto& st = self->state;
+  if (st.connecting || st.registered) return;
+  st.connecting = true;
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
+                st.options.scheduler_host, st.options.scheduler_port)
+      .then(
+          [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
+              const std::set<std::string>& ifs) {
+            if (!ptr) {
+              retry_later(self, "no actor is published on that port");
+              return;
+            }
+            if (ifs != self->system().message_types<front_door_actor>()) {
+              retry_later(self,
+                          "the peer is not a bistro scheduler speaking "
+                          "protocol version " +
+                              std::to_string(protocol_version));
+              return;
+            }
+            self->state.front = caf::actor_cast<front_door_actor>(ptr);
+            self->monitor(self->state.front);
+            say_hello(self);
+          },
+          [=](const caf::error& err) {
+            retry_later(self, "cannot connect: " + self->system().render(err));
+          });
+}
+
+void heartbeat(link_ptr self) {
+  auto& st = self->state;
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.options.heartbeat_period_ms),
+                     tick_atom_v);
+  if (!st.registered || !st.front) return;
+  auto sent = wall_ms();
+  self->request(st.front,
+                std::chrono::milliseconds(st.options.heartbeat_period_ms),
+                heartbeat_atom_v, st.options.shard, st.start_ms)
+      .then(
+          [=](const heartbeat_reply& reply) {
+            if (reply.known)
+              self->state.last_ack_ms = sent;
+            else if (self->state.registered)
+              suicide(self, "the scheduler says: " + reply.message);
+          },
+          [=](const caf::error&) {
+            // Missed heartbeats count through the deadline check.
+          });
+}
+
+void check_deadline(link_ptr self) {
+  auto& st = self->state;
+  self->delayed_send(self, std::chrono::milliseconds(250), check_atom_v);
+  if (!st.last_ack_ms) return;
+  auto silent = wall_ms() - *st.last_ack_ms;
+  if (silent > silence_limit_ms(st.health))
+    suicide(self,
+            "no heartbeat acknowledged for " + std::to_string(silent) + " ms");
+}
+
+worker_link_actor::behavior_type worker_link(link_ptr self,
+                                             worker_link_options options) {
+  self->state.options = std::move(options);
+  self->state.start_ms = wall_ms();
+  self->set_down_handler([=](const caf::down_msg& down) {
+    auto& st = self->state;
+    if (down.source != st.front.address()) return;
+    spdlog::warn("connection to scheduler {} lost", where(self));
+    st.front = nullptr;
+    st.registered = false;
+    if (!st.connecting) self->send(self, join_atom_v);
+  });
+  return {
+      [=](result_atom, task_result& r) {
+        auto& st = self->state;
+        if (st.registered && st.front)
+          self->send(st.front, result_atom_v, std::move(r));
+        else
+          st.pending.push_back(std::move(r));
+      },
+      [=](join_atom, worker_actor worker) {
+        self->state.worker = std::move(worker);
+        connect(self);
+        heartbeat(self);
+        check_deadline(self);
+      },
+      [=](join_atom) { connect(self); },
+      [=](tick_atom) { heartbeat(self); },
+      [=](check_atom) { check_deadline(self); },
+  };
+}
+
+}  // namespace
+
+worker_link_actor spawn_worker_link(caf::actor_system& sys,
+                                    worker_link_options options) {
+  return sys.spawn(worker_link, std::move(options));
+}
+
+}  // namespace bistro

@@ -1,0 +1,34 @@
+// The worker's link to its scheduler, inside bistro_worker. It connects to
+// the scheduler's front door through the middleman actor with a timeout
+// (CAF 0.17's blocking remote_actor could hang on a silent port), checks
+// that the peer speaks our interface, says hello with its running tasks,
+// heartbeats, and forwards task results — holding them while cut off.
+// When no heartbeat was acknowledged for as long as the scheduler takes to
+// declare it lost, or the scheduler says it was lost, it kills its tasks
+// (TERM, then KILL) and starts over as a new worker instance.
+//
+// Event-based: every network step is an asynchronous request.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <cstdint>
+#include <string>
+
+#include "actors/protocol/protocol.hpp"
+
+namespace bistro {
+
+struct worker_link_options {
+  std::string scheduler_host;
+  std::uint16_t scheduler_port = 0;
+  std::string shard;
+  std::string host;
+  std::int64_t heartbeat_period_ms = 15000;
+  /// Connect attempts back off from 1 s up to this.
+  std::int64_t max_retry_ms = 30000;
+};
+
+worker_link_actor spawn_worker_link(caf::actor_system& sys,
+                                    worker_link_options options);
+
+}  // namespace bistro

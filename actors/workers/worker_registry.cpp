@@ -1,0 +1,121 @@
+#include "actors/workers/worker_registry.hpp"
+
+namespace bistro {
+
+const char* to_string(worker_health h) {
+  switch (h) {
+    case worker_health::new_worker:
+      return "NEW";
+    case worker_health::healthy:
+      return "HEALTHY";
+    case worker_health::unhealthy:
+      return "UNHEALTHY";
+    case worker_health::must_die:
+      return "MUST_DIE";
+  }
+  return "?";
+}
+
+worker_registry::hello_result worker_registry::hello(
+    const worker_record& candidate, std::int64_t now_ms) {
+  hello_result out;
+  auto it = workers_.find(candidate.shard);
+  if (it != workers_.end() && it->second.health != worker_health::must_die) {
+    auto& current = it->second;
+    bool same_instance = current.start_ms == candidate.start_ms &&
+                         current.pid == candidate.pid &&
+                         current.host == candidate.host;
+    if (same_instance) {
+      // A reconnect after a dropped connection: the same process, same
+      // tasks; it stays what it was.
+      current.last_heartbeat_ms = now_ms;
+      out.accepted = true;
+      out.message = "welcome back";
+      return out;
+    }
+    bool bump = current.health == worker_health::unhealthy &&
+                timeouts_.allow_bump_unhealthy_worker;
+    if (!bump) {
+      out.message = "shard id \"" + candidate.shard +
+                    "\" is already taken by the " + to_string(current.health) +
+                    " worker on " + current.host + " (pid " +
+                    std::to_string(current.pid) +
+                    "); use another --shard_id, or stop that worker";
+      return out;
+    }
+    out.bumped = current;
+  }
+  worker_record r = candidate;
+  r.health = worker_health::new_worker;
+  r.registered_ms = now_ms;
+  r.last_heartbeat_ms = now_ms;
+  r.last_good_healthcheck_ms.reset();
+  r.unhealthy_since_ms = 0;
+  workers_[r.shard] = std::move(r);
+  out.accepted = true;
+  out.message = "welcome";
+  return out;
+}
+
+bool worker_registry::heartbeat(const std::string& shard, std::int64_t start_ms,
+                                std::int64_t now_ms) {
+  auto it = workers_.find(shard);
+  if (it == workers_.end() || it->second.start_ms != start_ms ||
+      it->second.health == worker_health::must_die)
+    return false;
+  it->second.last_heartbeat_ms = now_ms;
+  return true;
+}
+
+void worker_registry::healthcheck_ok(const std::string& shard,
+                                     std::int64_t start_ms,
+                                     std::int64_t sent_ms) {
+  auto it = workers_.find(shard);
+  if (it == workers_.end() || it->second.start_ms != start_ms) return;
+  auto& r = it->second;
+  if (!r.last_good_healthcheck_ms || *r.last_good_healthcheck_ms < sent_ms)
+    r.last_good_healthcheck_ms = sent_ms;
+}
+
+std::vector<worker_registry::transition> worker_registry::check(
+    std::int64_t now_ms) {
+  std::vector<transition> out;
+  for (auto& [shard, r] : workers_) {
+    if (r.health == worker_health::must_die) continue;
+    bool heartbeat_ok = now_ms - r.last_heartbeat_ms <=
+                        r.heartbeat_period_ms + timeouts_.heartbeat_grace_ms;
+    // A NEW worker has until one healthcheck period plus grace after it
+    // registered to answer its first healthcheck.
+    auto checked = r.last_good_healthcheck_ms.value_or(r.registered_ms);
+    bool healthcheck_ok =
+        now_ms - checked <=
+        timeouts_.healthcheck_period_ms + timeouts_.healthcheck_grace_ms;
+    auto from = r.health;
+    if (heartbeat_ok && healthcheck_ok) {
+      if (r.last_good_healthcheck_ms) r.health = worker_health::healthy;
+    } else {
+      if (r.health != worker_health::unhealthy) {
+        r.health = worker_health::unhealthy;
+        r.unhealthy_since_ms = now_ms;
+      }
+      if (now_ms - r.unhealthy_since_ms >=
+          timeouts_.lose_unhealthy_worker_after_ms)
+        r.health = worker_health::must_die;
+    }
+    if (r.health != from) out.push_back({shard, from, r.health});
+  }
+  return out;
+}
+
+const worker_record* worker_registry::find(const std::string& shard) const {
+  auto it = workers_.find(shard);
+  return it == workers_.end() ? nullptr : &it->second;
+}
+
+bool worker_registry::usable(const std::string& shard) const {
+  const auto* r = find(shard);
+  return r && (r->health == worker_health::new_worker ||
+               r->health == worker_health::healthy);
+}
+
+}  // namespace bistro

@@ -1,0 +1,110 @@
+// bistro_worker: flag parsing and wiring only.
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <iostream>
+#include <string>
+
+#include "actors/workers/local_worker.hpp"
+#include "actors/workers/worker_link.hpp"
+#include "apps/flags_common.hpp"
+
+namespace {
+
+using namespace bistro;
+
+struct worker_flags : caf::actor_system_config {
+  std::string scheduler_host;
+  std::int64_t scheduler_port = 0;
+  std::string worker_command;
+  std::string data_dir = "/tmp/bistro_worker";
+  std::string shard_id;
+  std::int64_t heartbeat_period_sec = 15;
+  std::int64_t log_retention = 30 * 24 * 3600;
+  std::int64_t log_prune_frequency = 3600;
+  std::string log_level = "info";
+
+  worker_flags() {
+    opt_group{custom_options_, "global"}
+        .add(scheduler_host, "scheduler_host",
+             "the scheduler's host name or address (:: = this host, IPv6)")
+        .add(scheduler_port, "scheduler_port", "the scheduler's --server_port")
+        .add(worker_command, "worker_command",
+             "run every task with this command (split on spaces)")
+        .add(data_dir, "data_dir",
+             "task working dirs (jobs/JOB/) and task logs (task_logs/)")
+        .add(shard_id, "shard_id",
+             "this worker's unique name (default: the hostname)")
+        .add(heartbeat_period_sec, "heartbeat_period_sec",
+             "how often to heartbeat to the scheduler (seconds)")
+        .add(log_retention, "log_retention", "keep task logs this many seconds")
+        .add(log_prune_frequency, "log_prune_frequency",
+             "prune task logs every this many seconds")
+        .add(log_level, "log_level", "trace, debug, info, warn, error or off");
+    set_thread_count(*this);
+    enable_networking(*this);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  worker_flags flags;
+  if (auto err = flags.parse(argc, argv)) {
+    std::cerr << "bistro_worker: bad flags: " << to_string(err) << '\n';
+    return 2;
+  }
+  if (flags.cli_helptext_printed) return 0;
+  if (!set_log_level(flags.log_level)) {
+    std::cerr << "bistro_worker: --log_level: unknown level\n";
+    return 2;
+  }
+  if (flags.scheduler_host.empty() || flags.scheduler_port <= 0 ||
+      flags.scheduler_port > 65535 || flags.worker_command.empty()) {
+    std::cerr << "bistro_worker: --scheduler_host, --scheduler_port and "
+                 "--worker_command are required\n";
+    return 2;
+  }
+  flags.add_message_types<caf::id_block::bistro>();
+  caf::actor_system sys{flags};
+  auto shard = flags.shard_id.empty() ? host_name() : flags.shard_id;
+  // "::" means this host, as in Bistro's getting-started guide.
+  auto host =
+      flags.scheduler_host == "::" ? std::string{"::1"} : flags.scheduler_host;
+
+  worker_link_options link_options;
+  link_options.scheduler_host = host;
+  link_options.scheduler_port =
+      static_cast<std::uint16_t>(flags.scheduler_port);
+  link_options.shard = shard;
+  link_options.host = host_name();
+  link_options.heartbeat_period_ms = flags.heartbeat_period_sec * 1000;
+  auto link = spawn_worker_link(sys, link_options);
+
+  local_worker_options w;
+  w.shard = shard;
+  w.command = split_command(flags.worker_command);
+  w.data_dir = flags.data_dir;
+  w.sink = caf::actor_cast<task_sink_actor>(link);
+  w.log_retention_s = flags.log_retention;
+  w.log_prune_frequency_s = flags.log_prune_frequency;
+  auto spawned = spawn_local_worker(sys, w);
+  if (auto* err = std::get_if<std::string>(&spawned)) {
+    std::cerr << "bistro_worker: " << *err << '\n';
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  auto worker = std::get<worker_actor>(spawned);
+  caf::anon_send(link, join_atom_v, worker);
+  spdlog::info("bistro_worker {}: scheduler {}:{}, data in {}", shard, host,
+               flags.scheduler_port, flags.data_dir);
+
+  // Runs until the link gives up (a scheduler of another protocol version)
+  // or we are killed.
+  caf::scoped_actor waiter{sys};
+  waiter->monitor(link);
+  waiter->receive([](const caf::down_msg&) {});
+  caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+  return 1;
+}

@@ -1,0 +1,130 @@
+#include "actors/workers/worker_registry.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace bistro;
+
+namespace {
+
+worker_timeouts short_timeouts(bool allow_bump = false) {
+  worker_timeouts t;
+  t.heartbeat_grace_ms = 1000;
+  t.healthcheck_period_ms = 1000;
+  t.healthcheck_grace_ms = 1000;
+  t.lose_unhealthy_worker_after_ms = 3000;
+  t.allow_bump_unhealthy_worker = allow_bump;
+  return t;
+}
+
+worker_record worker(const std::string& shard, std::int64_t start_ms,
+                     std::int32_t pid = 1) {
+  worker_record r;
+  r.shard = shard;
+  r.host = "h";
+  r.pid = pid;
+  r.start_ms = start_ms;
+  r.heartbeat_period_ms = 1000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a worker is new until a healthcheck succeeds, then healthy") {
+  worker_registry reg(short_timeouts());
+  REQUIRE(reg.hello(worker("w", 5), 0).accepted);
+  CHECK(reg.find("w")->health == worker_health::new_worker);
+  CHECK(reg.usable("w"));
+  CHECK(reg.check(500).empty());
+  reg.healthcheck_ok("w", 5, 600);
+  auto t = reg.check(700);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::healthy);
+}
+
+TEST_CASE("late heartbeats make a worker unhealthy, then lost") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0);
+  reg.healthcheck_ok("w", 5, 0);
+  reg.check(100);
+  // Heartbeat period 1000 + grace 1000: late after 2000.
+  CHECK(reg.check(2000).empty());
+  auto t = reg.check(2001);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::unhealthy);
+  CHECK_FALSE(reg.usable("w"));
+  CHECK(reg.check(5000).empty());
+  t = reg.check(5001);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::must_die);
+  CHECK_FALSE(reg.heartbeat("w", 5, 5002));
+}
+
+TEST_CASE("an unhealthy worker recovers when heartbeats and pings resume") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0);
+  reg.healthcheck_ok("w", 5, 0);
+  reg.check(2500);
+  CHECK(reg.find("w")->health == worker_health::unhealthy);
+  CHECK(reg.heartbeat("w", 5, 2600));
+  reg.healthcheck_ok("w", 5, 2600);
+  auto t = reg.check(2700);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::healthy);
+}
+
+TEST_CASE("failing healthchecks alone make a worker unhealthy") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0);
+  reg.healthcheck_ok("w", 5, 0);
+  for (std::int64_t t = 500; t <= 2500; t += 500) reg.heartbeat("w", 5, t);
+  CHECK(reg.check(2000).size() == 1);  // healthy
+  auto t = reg.check(2001);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::unhealthy);
+}
+
+TEST_CASE("a second worker with a healthy worker's shard id is refused") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5, 100), 0);
+  auto r = reg.hello(worker("w", 9, 200), 10);
+  CHECK_FALSE(r.accepted);
+  CHECK(r.message ==
+        "shard id \"w\" is already taken by the NEW worker on h (pid 100); use "
+        "another --shard_id, or stop that worker");
+  CHECK(reg.find("w")->start_ms == 5);
+}
+
+TEST_CASE("the same worker instance may reconnect and keeps its state") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0);
+  reg.healthcheck_ok("w", 5, 0);
+  reg.check(10);
+  auto r = reg.hello(worker("w", 5), 20);
+  CHECK(r.accepted);
+  CHECK_FALSE(r.bumped);
+  CHECK(reg.find("w")->health == worker_health::healthy);
+}
+
+TEST_CASE("an unhealthy worker is bumped only when allowed") {
+  for (bool allow : {false, true}) {
+    worker_registry reg(short_timeouts(allow));
+    reg.hello(worker("w", 5, 100), 0);
+    reg.check(2500);  // unhealthy
+    auto r = reg.hello(worker("w", 9, 200), 2600);
+    CHECK(r.accepted == allow);
+    CHECK(r.bumped.has_value() == allow);
+  }
+}
+
+TEST_CASE("a lost worker's shard id is free for a new instance") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0);
+  reg.check(2500);
+  reg.check(6000);
+  REQUIRE(reg.find("w")->health == worker_health::must_die);
+  auto r = reg.hello(worker("w", 9), 6100);
+  CHECK(r.accepted);
+  CHECK(reg.find("w")->health == worker_health::new_worker);
+  CHECK_FALSE(reg.heartbeat("w", 5, 6200));  // the old instance stays lost
+  CHECK(reg.heartbeat("w", 9, 6200));
+}
