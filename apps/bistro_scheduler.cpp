@@ -262,7 +262,11 @@ int main(int argc, char** argv) {
   for (auto a :
        {caf::actor_cast<caf::actor>(watcher),
         caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),
+        caf::actor_cast<caf::actor>(front_door),
         caf::actor_cast<caf::actor>(opts.policy)})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  // Everything that must outlive the scheduler has been told to stop; do
+  // not wait for actors CAF's networking keeps alive for remote peers.
+  sys.await_actors_before_shutdown(false);
   return 0;
 }

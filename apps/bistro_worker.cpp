@@ -106,5 +106,8 @@ int main(int argc, char** argv) {
   waiter->monitor(link);
   waiter->receive([](const caf::down_msg&) {});
   caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+  // Everything that must outlive the scheduler has been told to stop; do
+  // not wait for actors CAF's networking keeps alive for remote peers.
+  sys.await_actors_before_shutdown(false);
   return 1;
 }

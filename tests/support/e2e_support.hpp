@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -27,6 +28,13 @@ namespace bistro::testing {
 inline std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Wall-clock ms, comparable with the times task scripts record.
+inline std::int64_t wall_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -72,12 +80,20 @@ class child_process {
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
   }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  child_process(child_process&& other) noexcept
+      : pid_(std::exchange(other.pid_, -1)),
+        exit_code_(other.exit_code_),
+        log_path_(std::move(other.log_path_)) {}
   ~child_process() {
     if (pid_ > 0 && !exit_code_) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
   }
+  void kill(int sig) { ::kill(pid_, sig); }
+
   /// Waits up to `timeout_ms` for the exit; nullopt if still running.
   std::optional<int> wait(std::int64_t timeout_ms) {
     auto deadline = steady_ms() + timeout_ms;
