@@ -35,8 +35,14 @@ bool set_log_level(const std::string& level) {
 void set_thread_count(caf::actor_system_config& cfg) {
   auto cores = std::max(2u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
+  // CAF 0.17's idle workers poll their queues instead of waiting on a
+  // condition: first spinning, then sleeping 50 us, then 10 ms (the
+  // "relaxed" phase), which delays every message to an idle system by up
+  // to 10 ms. Spin less, and cap the idle sleep at 1 ms.
   cfg.set("work-stealing.aggressive-poll-attempts", size_t{10});
   cfg.set("work-stealing.moderate-poll-attempts", size_t{50});
+  cfg.set("work-stealing.relaxed-sleep-duration",
+          caf::timespan{std::chrono::milliseconds(1)});
 }
 
 }  // namespace bistro

@@ -58,10 +58,39 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
   return static_cast<std::size_t>(job - self->state.cfg->jobs.data());
 }
 
-/// Marks runs whose job or node is gone or disabled, and kills those that
-/// stayed orphaned past their job's kill_orphan_tasks_after_sec.
-void check_orphans(scheduler_ptr self, std::int64_t now) {
+/// Kills orphaned runs whose kill_orphan_tasks_after_sec has passed.
+void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
+  std::erase_if(st.orphans, [&](std::uint64_t run_id) {
+    auto it = st.running.find(run_id);
+    if (it == st.running.end()) return true;  // it ended
+    auto& run = it->second;
+    if (run.kill_sent || !run.orphan_since_ms) return true;
+    const auto* job = st.cfg->find_job(run.job);
+    auto after = job ? job->kill_orphan_tasks_after_sec
+                     : st.cfg->kill_orphan_tasks_after_sec;
+    if (!after) return true;  // never killed; re-examined on the next config
+    if (now < *run.orphan_since_ms + static_cast<std::int64_t>(*after * 1000))
+      return false;
+    const auto& kill = job ? job->kill_subprocess : st.cfg->kill_subprocess;
+    spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
+                 run_id);
+    run.kill_sent = true;
+    if (run.worker < st.workers.size() && st.workers[run.worker].handle)
+      self->send(st.workers[run.worker].handle, kill_atom_v,
+                 kill_order{run.job, run.node, run_id,
+                            static_cast<std::uint8_t>(kill.method),
+                            kill.kill_wait_ms});
+    return true;
+  });
+}
+
+/// After a new config or tree: which runs lost their job or node (deleted
+/// or disabled). Only then can a run become an orphan, so rounds only
+/// look at the runs found here.
+void find_orphans(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  st.orphans.clear();
   for (auto& [run_id, run] : st.running) {
     const auto* job = st.cfg->find_job(run.job);
     auto node = st.tree->find(run.node);
@@ -74,22 +103,9 @@ void check_orphans(scheduler_ptr self, std::int64_t now) {
       continue;
     }
     if (!run.orphan_since_ms) run.orphan_since_ms = now;
-    auto after = job ? job->kill_orphan_tasks_after_sec
-                     : st.cfg->kill_orphan_tasks_after_sec;
-    if (!after || run.kill_sent) continue;
-    auto deadline =
-        *run.orphan_since_ms + static_cast<std::int64_t>(*after * 1000);
-    if (now < deadline) continue;
-    const auto& kill = job ? job->kill_subprocess : st.cfg->kill_subprocess;
-    spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
-                 run_id);
-    run.kill_sent = true;
-    if (run.worker < st.workers.size() && st.workers[run.worker].handle)
-      self->send(st.workers[run.worker].handle, kill_atom_v,
-                 kill_order{run.job, run.node, run_id,
-                            static_cast<std::uint8_t>(kill.method),
-                            kill.kill_wait_ms});
+    st.orphans.push_back(run_id);
   }
+  kill_due_orphans(self, now);
 }
 
 void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
@@ -114,7 +130,7 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
       st.rounds.adopt_running(static_cast<job_index>(*job), *node, run.worker);
     }
   }
-  check_orphans(self, wall_ms());
+  find_orphans(self, wall_ms());
   poke(self);
 }
 
@@ -160,7 +176,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
                           std::chrono::steady_clock::now() - st.round_began)
                           .count();
   dispatch(self, picks, now);
-  check_orphans(self, now);
+  if (!st.orphans.empty()) kill_due_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
   if (st.dirty) {
     poke(self);

@@ -59,6 +59,8 @@ struct scheduler_state {
   /// Remote workers' health.
   worker_registry registry{worker_timeouts{}};
   std::unordered_map<std::uint64_t, run_info> running;  // by run id
+  /// Runs whose job or node is gone or disabled, waiting for their kill.
+  std::vector<std::uint64_t> orphans;
   std::uint64_t next_run_id = 0;
   std::int64_t started_ms = 0;
   bool round_in_flight = false;

@@ -28,6 +28,13 @@ struct running_run {
 struct local_worker_state {
   local_worker_options options;
   std::shared_ptr<task_log_store> logs;
+  /// Status events wait here and go to the store with the next poll's
+  /// output: one transaction per poll, not one per event.
+  std::vector<log_entry> status_events;
+  /// The next poll's delay: 1 ms after something happened, doubling up to
+  /// the tasks' poll_ms while nothing does, so a short task's end is seen
+  /// at once without polling fast forever.
+  std::int64_t poll_delay_ms = 1;
   std::int64_t next_prune_ms = 0;
   std::map<std::pair<std::string, std::string>, running_run> runs;
   bool tick_scheduled = false;
@@ -61,8 +68,8 @@ void write_logs(worker_ptr self, log_type type,
 }
 
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
-  write_logs(self, log_type::statuses,
-             {log_entry{spec.job, spec.node, wall_ms(), std::move(line)}});
+  self->state.status_events.push_back(
+      log_entry{spec.job, spec.node, wall_ms(), std::move(line)});
 }
 
 void schedule_tick(worker_ptr self) {
@@ -71,9 +78,9 @@ void schedule_tick(worker_ptr self) {
   std::int64_t poll = 1000;
   for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
   st.tick_scheduled = true;
-  self->delayed_send(self,
-                     std::chrono::milliseconds(std::max<std::int64_t>(poll, 1)),
-                     tick_atom_v);
+  auto delay = std::clamp<std::int64_t>(st.poll_delay_ms, 1,
+                                        std::max<std::int64_t>(poll, 1));
+  self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom_v);
 }
 
 void start_run(worker_ptr self, task_spec spec) {
@@ -108,11 +115,16 @@ void start_run(worker_ptr self, task_spec spec) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
     parsed_status failed{status_label::error_backoff, "", *err};
     log_status(self, spec, "cannot start: " + *err);
+    if (st.runs.empty()) {  // no poll is coming to flush it
+      write_logs(self, log_type::statuses, st.status_events);
+      st.status_events.clear();
+    }
     self->send(st.options.sink, result_atom_v,
                result_of(spec, st.options.shard, failed, start_ms, 0));
     return;
   }
   log_status(self, spec, "started run " + std::to_string(spec.run_id));
+  st.poll_delay_ms = 1;
   running_run run;
   run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
   run.spec = std::move(spec);
@@ -150,8 +162,13 @@ void poll_runs(worker_ptr self) {
     it = st.runs.erase(it);
   }
   // One transaction per stream per poll, however many tasks wrote.
+  // Anything seen (a line, an end) means more may follow soon.
+  bool busy = !out.empty() || !err.empty() || !st.status_events.empty();
+  st.poll_delay_ms = busy ? 1 : st.poll_delay_ms * 2;
   write_logs(self, log_type::stdout_log, out);
   write_logs(self, log_type::stderr_log, err);
+  write_logs(self, log_type::statuses, st.status_events);
+  st.status_events.clear();
   if (now >= st.next_prune_ms) {
     st.next_prune_ms = now + st.options.log_prune_frequency_s * 1000;
     auto pruned =
