@@ -104,6 +104,22 @@ void candidate_tracker::wake(std::uint32_t key) {
   }
 }
 
+void candidate_tracker::prefetch_waiters(node_id node, bool heads_only) const {
+  const auto& heads = ancestor_heads_[slots_->tree().level(node)];
+  if (heads.empty()) return;
+  const std::uint32_t* row = &heads[slots_->slot(node) * num_jobs_];
+  if (heads_only) {
+    __builtin_prefetch(row);
+    __builtin_prefetch(row + num_jobs_ - 1);
+    return;
+  }
+  for (std::size_t j = 0; j < num_jobs_; ++j) {
+    if (row[j] == end_of_list) continue;
+    __builtin_prefetch(&next_[row[j]]);
+    __builtin_prefetch(&state_[row[j]]);
+  }
+}
+
 void candidate_tracker::wake_list(std::uint32_t& head) {
   std::uint32_t i = head;
   head = end_of_list;

@@ -51,6 +51,9 @@ class candidate_tracker {
   void park(job_index job, node_id node, std::uint32_t key);
   /// Wakes every waiter on `key` (own-node lists and group lists).
   void wake(std::uint32_t key);
+  /// Starts loading what `drain(…, node)` reads for every job: call a few
+  /// ancestors ahead (first with `heads_only`, then without).
+  void prefetch_waiters(node_id node, bool heads_only) const;
   /// Whether `job` has candidates waiting on ancestor `node`.
   bool waiting_on(job_index job, node_id node) const;
   /// Pops `job`'s waiters on ancestor `node` one by one while `use` says

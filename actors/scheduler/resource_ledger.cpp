@@ -1,6 +1,7 @@
 #include "actors/scheduler/resource_ledger.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace bistro {
 
@@ -149,10 +150,19 @@ void resource_ledger::charge(const job_demand& demand, node_id chain,
     const level_id level = tree.level(n);
     if (level < demand.top_level) break;
     const auto& amounts = demand.by_level[level];
-    std::int32_t* row =
-        free_.data() + base_[level] + slots_->slot(n) * width_[level];
+    const std::size_t offset = base_[level] + slots_->slot(n) * width_[level];
+    std::int32_t* row = free_.data() + offset;
     for (std::size_t i = 0; i < amounts.size(); ++i) {
       row[i] += sign * amounts[i];
+    }
+    if (amounts.empty() || journal_full_) continue;
+    if (journal_.size() >= journal_cap()) {
+      journal_full_ = true;
+      journal_.clear();
+      continue;
+    }
+    for (std::size_t i = 0; i < amounts.size(); ++i) {
+      journal_.push_back(static_cast<std::uint32_t>(offset + i));
     }
   }
   if (w == no_worker) return;
@@ -177,6 +187,50 @@ std::int32_t resource_ledger::free_on_worker(worker_index w,
                                              resource_id r) const {
   const auto width = cfg_->resources_by_level[cfg_->worker_level()].size();
   return worker_free_[w * width + column(r)];
+}
+
+namespace {
+
+std::uint64_t next_lineage() {
+  static std::atomic<std::uint64_t> lineages{0};
+  return ++lineages;
+}
+
+}  // namespace
+
+resource_ledger resource_ledger::twin() {
+  journal_.clear();
+  journal_full_ = false;
+  resource_ledger copy = *this;
+  lineage_ = copy.lineage_ = next_lineage();
+  return copy;
+}
+
+void resource_ledger::sync_from(resource_ledger& live) {
+  const bool matched = lineage_ != 0 && lineage_ == live.lineage_ &&
+                       slots_ == live.slots_ && cfg_ == live.cfg_ &&
+                       free_.size() == live.free_.size() && !journal_full_ &&
+                       !live.journal_full_;
+  if (matched) {
+    for (auto offset : journal_) free_[offset] = live.free_[offset];
+    for (auto offset : live.journal_) free_[offset] = live.free_[offset];
+    worker_free_ = live.worker_free_;
+    num_workers_ = live.num_workers_;
+  } else {
+    // Copy-assignment keeps this ledger's buffers: no fresh pages to fault.
+    cfg_ = live.cfg_;
+    slots_ = live.slots_;
+    base_ = live.base_;
+    width_ = live.width_;
+    free_ = live.free_;
+    worker_free_ = live.worker_free_;
+    num_workers_ = live.num_workers_;
+  }
+  journal_.clear();
+  journal_full_ = false;
+  live.journal_.clear();
+  live.journal_full_ = false;
+  lineage_ = live.lineage_ = next_lineage();
 }
 
 bool resource_ledger::any_negative() const {

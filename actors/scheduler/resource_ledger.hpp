@@ -9,7 +9,10 @@
 // entries negative, which only blocks new starts (nothing is killed). Limits
 // and amounts are clamped to 2^30 so that the 32-bit arithmetic cannot wrap.
 //
-// A value type: copying it is the policy's private copy (a few memcpys).
+// A value type: copying it is the policy's private copy. At a million nodes
+// that copy is megabytes, so each ledger also keeps a bounded journal of the
+// entries it changed: `sync_from` brings an earlier copy up to date by
+// copying only what either side changed since they last matched.
 // Not thread-safe; one owner at a time. Plain logic: no CAF include.
 #pragma once
 
@@ -70,6 +73,15 @@ class resource_ledger {
   /// Whether any entry is below zero (only after lowered limits).
   bool any_negative() const;
 
+  /// A copy that `sync_from` can later bring up to date cheaply (clears
+  /// this ledger's journal).
+  resource_ledger twin();
+  /// Makes this ledger equal to `live`. When this one was copied from (or
+  /// last synced with) `live` and neither has synced with another since,
+  /// only the entries either changed are copied; otherwise everything is.
+  /// Clears both journals.
+  void sync_from(resource_ledger& live);
+
  private:
   void charge(const job_demand& demand, node_id chain, worker_index w,
               std::int32_t sign);
@@ -82,6 +94,14 @@ class resource_ledger {
   std::vector<std::int32_t> free_;  // every level's rows, back to back
   std::vector<std::int32_t> worker_free_;
   std::size_t num_workers_ = 0;
+  // Offsets into free_ changed since the last sync; past `journal_cap()`
+  // entries it stops and the next sync copies everything.
+  std::vector<std::uint32_t> journal_;
+  bool journal_full_ = false;
+  // Shared by ledgers whose entries outside both journals are equal: set
+  // by a sync, kept by copies.
+  std::uint64_t lineage_ = 0;
+  std::size_t journal_cap() const { return free_.size() / 8 + 64; }
 };
 
 }  // namespace bistro

@@ -38,6 +38,7 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
   demands_ = std::move(demands);
   roster_.reconfigure(cfg_);
   ledger_.emplace(cfg_, slots_);
+  spare_ledger_.reset();
   for (worker_index w = 0; w < roster_.size(); ++w) {
     ledger_->add_worker(roster_.shard(w));
   }
@@ -195,12 +196,26 @@ void round_scheduler::wake_ancestors() {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   const auto& tree = slots_->tree();
-  for (node_id key : keys) {
+  // Each key's lists miss the cache: load a few keys ahead.
+  constexpr std::size_t heads_ahead = 8, lists_ahead = 4;
+  for (std::size_t k = 0; k < keys.size() && k < heads_ahead; ++k) {
+    tracker_.prefetch_waiters(keys[k], true);
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const node_id key = keys[k];
+    if (k + heads_ahead < keys.size()) {
+      tracker_.prefetch_waiters(keys[k + heads_ahead], true);
+    }
+    if (k + lists_ahead < keys.size()) {
+      tracker_.prefetch_waiters(keys[k + lists_ahead], false);
+    }
     bool again = false;
     for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
       if (!tracker_.waiting_on(j, key)) continue;
       const auto& demand = (*demands_)[j];
       const std::int64_t room = ledger_->room_on(demand, key);
+      // Still full (a recheck): popping one only to put it back is waste.
+      if (room <= 0) continue;
       std::int64_t woken = 0;
       // Wake as many as the slots can take; a waiter blocked elsewhere now
       // moves to that list instead of costing the round a try.

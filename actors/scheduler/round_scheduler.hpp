@@ -133,6 +133,7 @@ class round_scheduler {
   void wake(std::uint32_t key);
   void wake_ancestors();
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
+  resource_ledger lent_or_copied_ledger(bool lend);
 
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const level_slots> slots_;
@@ -140,6 +141,9 @@ class round_scheduler {
   std::shared_ptr<const std::vector<job_demand>> demands_;
   std::shared_ptr<const placement_context> context_;
   std::optional<resource_ledger> ledger_;
+  // The policy's ledger from the last committed round, brought up to date
+  // (a few thousand entries, not megabytes) for the next prepare_round.
+  std::optional<resource_ledger> spare_ledger_;
   worker_roster roster_;
   candidate_tracker tracker_;
   std::vector<std::uint32_t> cursors_;

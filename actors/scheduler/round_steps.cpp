@@ -94,11 +94,8 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
   }
   round_open_ = true;
   ledger_lent_ = lend;
-  round_input input{generation_,
-                    context_,
-                    lend ? std::move(*ledger_) : *ledger_,
-                    cursors_,
-                    {}};
+  round_input input{
+      generation_, context_, lent_or_copied_ledger(lend), cursors_, {}};
   for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
     auto& active = tracker_.active(j);
     if (active.empty()) continue;
@@ -107,6 +104,15 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
     active.clear();
   }
   return input;
+}
+
+resource_ledger round_scheduler::lent_or_copied_ledger(bool lend) {
+  if (lend) return std::move(*ledger_);
+  if (!spare_ledger_) return ledger_->twin();
+  resource_ledger copy = std::move(*spare_ledger_);
+  spare_ledger_.reset();
+  copy.sync_from(*ledger_);
+  return copy;
 }
 
 round_input round_scheduler::prepare_round(status_rows rows,
@@ -126,7 +132,11 @@ std::vector<task_pick> round_scheduler::run_round(
                                tracker_.park(p.job, p.node, p.key);
                              }
                            });
-  return commit_round(std::move(output), rows, now_ms);
+  auto started = commit_round(std::move(output), rows, now_ms);
+  // The scheduler actor's rounds copy the ledger: keep a twin from the
+  // first round on, so that a prepare_round copies only what changed.
+  if (!spare_ledger_) spare_ledger_.emplace(ledger_->twin());
+  return started;
 }
 
 std::vector<task_pick> round_scheduler::commit_round(round_output output,
@@ -134,7 +144,11 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
                                                      std::int64_t now_ms) {
   const bool lent = ledger_lent_;
   round_open_ = ledger_lent_ = false;
-  if (lent) ledger_.emplace(std::move(output.ledger));
+  if (lent) {
+    ledger_.emplace(std::move(output.ledger));
+  } else if (output.generation == generation_) {
+    spare_ledger_.emplace(std::move(output.ledger));
+  }
   std::vector<task_pick> started;
   if (output.generation != generation_) return started;  // a reset came
   cursors_ = std::move(output.cursors);

@@ -100,3 +100,61 @@ TEST_CASE("A copy of the ledger is independent of the original") {
   CHECK(copy.free_on_node(f.node("db12"),
                           *f.cfg->find_resource("db_concurrency")) == 0);
 }
+
+namespace {
+
+// Every node and worker entry of `a` equals `b`'s.
+bool same_entries(ledger_fixture& f, const resource_ledger& a,
+                  const resource_ledger& b) {
+  for (const char* r : {"host_concurrency", "db_concurrency"}) {
+    for (const char* n : {"host1", "host2", "db11", "db12", "db13"}) {
+      auto id = *f.cfg->find_resource(r);
+      if (f.tree->level(f.node(n)) != f.cfg->resources[id].level) continue;
+      if (a.free_on_node(f.node(n), id) != b.free_on_node(f.node(n), id))
+        return false;
+    }
+  }
+  auto w = *f.cfg->find_resource("worker_slots");
+  for (worker_index i = 0; i < a.num_workers(); ++i) {
+    if (a.free_on_worker(i, w) != b.free_on_worker(i, w)) return false;
+  }
+  return a.num_workers() == b.num_workers();
+}
+
+}  // namespace
+
+TEST_CASE("A synced twin matches the ledger after both changed") {
+  ledger_fixture f;
+  worker_index w = f.ledger.add_worker("big");
+  resource_ledger twin = f.ledger.twin();
+  twin.take(f.demand, f.node("db12"), w);  // the policy's pick
+  f.ledger.take(f.demand, f.node("db13"), w);
+  f.ledger.add_worker("small");
+  twin.sync_from(f.ledger);
+  CHECK(same_entries(f, twin, f.ledger));
+  CHECK(twin.free_on_node(f.node("db12"),
+                          *f.cfg->find_resource("db_concurrency")) == 1);
+  // Again, from the synced state.
+  f.ledger.give_back(f.demand, f.node("db13"), w);
+  twin.take(f.demand, f.node("db11"), no_worker);
+  twin.sync_from(f.ledger);
+  CHECK(same_entries(f, twin, f.ledger));
+}
+
+TEST_CASE("A stale copy is synced in full") {
+  ledger_fixture f;
+  resource_ledger stale = f.ledger.twin();
+  resource_ledger other = f.ledger.twin();  // the ledger forgets `stale`
+  stale.take(f.demand, f.node("db12"), no_worker);
+  f.ledger.take(f.demand, f.node("db11"), no_worker);
+  other.sync_from(f.ledger);  // clears the journal `stale` relied on
+  stale.sync_from(f.ledger);
+  CHECK(same_entries(f, stale, f.ledger));
+  resource_ledger plain = f.ledger;  // keeps the lineage and the journal
+  plain.take(f.demand, f.node("db13"), no_worker);
+  resource_ledger fresh{f.cfg, f.slots};
+  fresh.sync_from(f.ledger);
+  CHECK(same_entries(f, fresh, f.ledger));
+  plain.sync_from(f.ledger);
+  CHECK(same_entries(f, plain, f.ledger));
+}
