@@ -4,14 +4,17 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <future>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "actors/config_watcher/config_watcher.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/status_store_actor.hpp"
 #include "actors/workers/fake_worker.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "apps/check_config.hpp"
@@ -53,6 +56,9 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t log_retention = 30 * 24 * 3600;
   std::int64_t log_prune_frequency = 3600;
   std::int64_t stats_interval_ms = 10000;
+  std::string status_sync = "durable";
+  std::int64_t status_commit_ms = 5;
+  bool prune_deleted_job_statuses = false;
 
   scheduler_flags() {
     opt_group{custom_options_, "global"}
@@ -120,6 +126,13 @@ struct scheduler_flags : caf::actor_system_config {
         .add(log_retention, "log_retention", "keep task logs this many seconds")
         .add(log_prune_frequency, "log_prune_frequency",
              "prune task logs every this many seconds")
+        .add(status_sync, "status_sync",
+             "durable (fsync every commit) or nosync (the OS writes back)")
+        .add(status_commit_ms, "status_commit_ms",
+             "group-commit task statuses every this many ms")
+        .add(prune_deleted_job_statuses, "prune_deleted_job_statuses",
+             "at start-up, delete the stored statuses of jobs the config no "
+             "longer has")
         .add(stats_interval_ms, "stats_interval_ms",
              "log a stats line (started, finished, rounds) this often; 0 = "
              "never");
@@ -163,7 +176,59 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Statuses come back before anything runs, so no task starts twice.
+  status_store_options store_options;
+  if (flags.status_sync == "nosync")
+    store_options.sync = status_sync::no_sync;
+  else if (flags.status_sync != "durable") {
+    std::cerr << "bistro_scheduler: --status_sync must be durable or nosync\n";
+    return 2;
+  }
+  const bool clean =
+      flags.clean_statuses || flags.dry_run || flags.benchmark_run;
+  store_options.start_empty = clean;
+  auto opened = status_store::open(flags.data_dir + "/statuses", store_options);
+  if (auto* err = std::get_if<std::string>(&opened)) {
+    std::cerr << "bistro_scheduler: " << *err << '\n';
+    return 1;
+  }
+  std::shared_ptr<status_store> store =
+      std::move(std::get<std::unique_ptr<status_store>>(opened));
+  auto restored = std::make_shared<status_batch>();
+  if (clean) {
+    spdlog::info("starting with no stored statuses (--clean_statuses)");
+  } else {
+    auto loaded = store->load_all();
+    if (auto* err = std::get_if<std::string>(&loaded)) {
+      std::cerr << "bistro_scheduler: " << *err << '\n';
+      return 1;
+    }
+    *restored = std::move(std::get<status_batch>(loaded));
+    spdlog::info("loaded {} stored statuses from {}/statuses", restored->size(),
+                 flags.data_dir);
+  }
+  if (flags.prune_deleted_job_statuses) {
+    auto cfg = load_config_file(flags.config_file);
+    if (!cfg.ok()) {
+      std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
+                   "valid config\n";
+      return 1;
+    }
+    std::vector<std::string> keep;
+    for (const auto& job : cfg.value->jobs) keep.push_back(job.name);
+    if (auto err = store->prune_jobs_not_in(keep)) {
+      std::cerr << "bistro_scheduler: " << *err << '\n';
+      return 1;
+    }
+  }
+
   flags.add_message_types<caf::id_block::bistro>();
+  // TERM and INT stop the scheduler cleanly: the status store commits
+  // what it holds before the process exits.
+  // Both threads hold the promise, so neither outlives it at exit.
+  auto stop_signal = std::make_shared<std::promise<int>>();
+  auto stop_signal_future = stop_signal->get_future().share();
+  handle_stop_signals([stop_signal](int sig) { stop_signal->set_value(sig); });
   caf::actor_system sys{flags};
   auto seed = flags.seed != 0 ? static_cast<std::uint64_t>(flags.seed)
                               : static_cast<std::uint64_t>(::getpid()) ^
@@ -198,6 +263,10 @@ int main(int argc, char** argv) {
   opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
   opts.policy = spawn_policy_actor(sys, seed + 1);
+  opts.restored = restored;
+  auto store_actor =
+      spawn_status_store_actor(sys, {store, flags.status_commit_ms});
+  opts.store = store_actor;
   auto scheduler = spawn_scheduler(sys, opts);
 
   front_door_actor front_door;
@@ -256,6 +325,11 @@ int main(int argc, char** argv) {
                flags.data_dir);
 
   // Runs until the scheduler quits (--exit_when_done) or we are killed.
+  std::thread([stop_signal, stop_signal_future, scheduler] {
+    auto sig = stop_signal_future.get();
+    spdlog::info("signal {}: stopping", sig);
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+  }).detach();
   caf::scoped_actor waiter{sys};
   waiter->monitor(scheduler);
   waiter->receive([](const caf::down_msg&) {});
@@ -265,6 +339,10 @@ int main(int argc, char** argv) {
         caf::actor_cast<caf::actor>(front_door),
         caf::actor_cast<caf::actor>(opts.policy)})
     if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  // The store commits what it holds before it stops; wait for that.
+  waiter->monitor(store_actor);
+  caf::anon_send(store_actor, stop_atom_v);
+  waiter->receive([](const caf::down_msg&) {});
   // Everything that must outlive the scheduler has been told to stop; do
   // not wait for actors CAF's networking keeps alive for remote peers.
   sys.await_actors_before_shutdown(false);

@@ -1,5 +1,6 @@
 #include "apps/flags_common.hpp"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -55,6 +56,22 @@ void enable_networking(caf::actor_system_config& cfg) {
           caf::timespan{std::chrono::seconds(1)});
   cfg.set("middleman.connection-timeout",
           caf::timespan{std::chrono::seconds(10)});
+}
+
+}  // namespace bistro
+
+namespace bistro {
+
+void handle_stop_signals(std::function<void(int)> on_signal) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set, on_signal = std::move(on_signal)] {
+    int sig = 0;
+    if (::sigwait(&set, &sig) == 0) on_signal(sig);
+  }).detach();
 }
 
 }  // namespace bistro

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <caf/actor_system_config.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ bool set_log_level(const std::string& level);
 /// One CAF thread per core (at least 2), and workers that sleep soon when
 /// idle instead of CAF 0.17's long busy polling.
 void set_thread_count(caf::actor_system_config& cfg);
+
+/// Blocks SIGTERM and SIGINT in this thread and every thread started
+/// after it; `on_signal` then runs on a thread of its own when one arrives.
+/// Call before the actor system starts.
+void handle_stop_signals(std::function<void(int)> on_signal);
 
 /// Loads CAF's middleman with BASP heartbeats every second and a connection
 /// timeout, so that a frozen peer is detected (both are off by default).

@@ -18,6 +18,7 @@
 #include "actors/nodes/node_tree.hpp"
 #include "actors/protocol/messages.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
+#include "actors/store/status_store.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -26,6 +27,7 @@ using config_ptr = std::shared_ptr<const config>;
 using node_tree_ptr = std::shared_ptr<const node_tree>;
 using round_input_ptr = std::shared_ptr<round_input>;
 using round_output_ptr = std::shared_ptr<round_output>;
+using status_batch = std::vector<stored_status>;
 
 }  // namespace bistro
 
@@ -44,11 +46,15 @@ CAF_ADD_ATOM(bistro, bistro, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(bistro, bistro, ping_atom, "ping")
 CAF_ADD_ATOM(bistro, bistro, list_atom, "list")
 CAF_ADD_ATOM(bistro, bistro, check_atom, "check")
+CAF_ADD_ATOM(bistro, bistro, persist_atom, "persist")
+CAF_ADD_ATOM(bistro, bistro, prune_atom, "prune")
+CAF_ADD_ATOM(bistro, bistro, stop_atom, "stop")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_input_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_output_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
 
 namespace bistro {
 
@@ -152,18 +158,29 @@ using nodes_actor = caf::typed_actor<caf::reacts_to<update_atom, config_ptr>,
 /// The config watcher polls the file's mtime; `tick` is its own timer.
 using config_watcher_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
+/// The status store actor: `persist` a batch of changed statuses (they are
+/// group-committed every few ms), `prune` the statuses of jobs not named,
+/// `stop` commits what it holds and ends it (an ordinary message, so that
+/// batches sent before it are committed first); `tick` is its commit timer.
+using status_store_actor =
+    caf::typed_actor<caf::reacts_to<persist_atom, status_batch>,
+                     caf::reacts_to<prune_atom, std::vector<std::string>>,
+                     caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>>;
+
 /// The scheduler: the broker. Gets (config, tree) pairs, errors from the
 /// config watcher and the nodes actor (source, message, time in ms), task
 /// results, in-process workers that join (handle, shard id, host), and the
 /// front door's hellos and heartbeats. `tick` is its round timer
 /// (generation 0 = run a round now; otherwise only the newest timer
-/// counts); `stats` its stats-line timer; `check` its worker-health timer.
+/// counts); `stats` its stats-line timer; `check` its worker-health timer;
+/// `persist` the status store's report of a commit (ok, error, statuses).
 using scheduler_actor = front_door_actor::extend<
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
     caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>,
-    caf::reacts_to<check_atom>>;
+    caf::reacts_to<check_atom>,
+    caf::reacts_to<persist_atom, bool, std::string, std::uint64_t>>;
 
 }  // namespace bistro
 

@@ -58,6 +58,79 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
   return static_cast<std::size_t>(job - self->state.cfg->jobs.data());
 }
 
+void persist(scheduler_ptr self, std::size_t job, node_id node,
+             std::uint64_t run_id, const run_info* run, std::int64_t end_ms) {
+  auto& st = self->state;
+  if (!st.options.store) return;
+  stored_status out;
+  out.job = st.cfg->jobs[job].name;
+  out.node = std::string{st.tree->name(node)};
+  out.status = st.rows[job]->record(node);
+  out.run_id = run_id;
+  if (run) {
+    if (run->worker < st.workers.size())
+      out.worker = st.workers[run->worker].shard;
+    out.start_ms = run->start_ms;
+  }
+  out.end_ms = end_ms;
+  st.to_persist.push_back(std::move(out));
+}
+
+void flush_persist(scheduler_ptr self) {
+  auto& st = self->state;
+  if (st.to_persist.empty() || !st.options.store) return;
+  self->send(st.options.store, persist_atom_v, std::move(st.to_persist));
+  st.to_persist.clear();
+}
+
+/// Applies the statuses loaded at start-up to the first config and tree.
+/// Those of jobs or nodes that are gone stay on disk, untouched.
+void restore_statuses(scheduler_ptr self) {
+  auto& st = self->state;
+  if (!st.options.restored) return;
+  std::size_t applied = 0;
+  for (const auto& s : *st.options.restored) {
+    auto job = job_index_of(self, s.job);
+    auto node = st.tree->find(s.node);
+    if (!job || !node) continue;
+    st.rows[*job]->restore(*node, s.status);
+    ++applied;
+    if (s.status.label == status_label::running)
+      st.unconfirmed_running.emplace_back(s.job, s.node);
+  }
+  spdlog::info("restored {} of {} stored statuses ({} were running)", applied,
+               st.options.restored->size(), st.unconfirmed_running.size());
+  st.options.restored.reset();
+}
+
+/// After the start-up wait: restored runs that no worker reported are not
+/// running anywhere; they may run again.
+void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  for (const auto& [job_name, node_name] : st.unconfirmed_running) {
+    bool reported = false;
+    for (const auto& [id, run] : st.running)
+      reported |= run.job == job_name && run.node == node_name;
+    auto job = job_index_of(self, job_name);
+    auto node = st.tree->find(node_name);
+    if (reported || !job || !node ||
+        st.rows[*job]->label(*node) != status_label::running)
+      continue;
+    spdlog::warn(
+        "{} on {} was running before the restart and no worker "
+        "reported it: it was not running",
+        job_name, node_name);
+    st.rows[*job]->apply(*node,
+                         parsed_status{status_label::was_not_running, "",
+                                       "no worker reported this run after the "
+                                       "scheduler restarted"},
+                         now, st.cfg->jobs[*job].backoff);
+    persist(self, *job, *node, 0, nullptr, now);
+  }
+  st.unconfirmed_running.clear();
+  flush_persist(self);
+}
+
 /// Kills orphaned runs whose kill_orphan_tasks_after_sec has passed.
 void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
@@ -117,6 +190,7 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
   for (auto& row : st.rows) st.row_ptrs.push_back(row.get());
   st.cfg = std::move(cfg);
   st.tree = std::move(tree);
+  restore_statuses(self);
   st.rounds.reset(st.cfg, st.tree, st.rng);
   join_early_workers(self);
   // Running tasks keep their slots: the round state re-charges those it
@@ -157,8 +231,11 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.use_canary_pipe = job.task_subprocess.use_canary_pipe;
     spec.kill_method = static_cast<std::uint8_t>(job.kill_subprocess.method);
     spec.kill_wait_ms = job.kill_subprocess.kill_wait_ms;
-    st.running.emplace(run_id, run_info{spec.job, spec.node, pick.worker, now,
-                                        std::nullopt, false});
+    auto& run = st.running
+                    .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
+                                              now, std::nullopt, false})
+                    .first->second;
+    persist(self, pick.job, pick.node, run_id, &run, 0);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
     self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
@@ -176,6 +253,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
                           std::chrono::steady_clock::now() - st.round_began)
                           .count();
   dispatch(self, picks, now);
+  flush_persist(self);
   if (!st.orphans.empty()) kill_due_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
   if (st.dirty) {
@@ -196,7 +274,12 @@ void start_round(scheduler_ptr self) {
   }
   st.dirty = false;
   auto now = wall_ms();
-  if (!st.cfg || !st.cfg->enabled || st.workers.empty() ||
+  if (st.cfg && !st.startup_checked &&
+      now >= st.started_ms + st.options.startup_wait_ms) {
+    st.startup_checked = true;
+    settle_unconfirmed(self, now);
+  }
+  if (!st.cfg || !st.cfg->enabled || st.workers.empty() || st.persist_failing ||
       now < st.started_ms + st.options.startup_wait_ms) {
     arm_timer(self, st.cfg
                         ? std::min<std::int64_t>(
@@ -234,6 +317,7 @@ void on_result(scheduler_ptr self, const task_result& r) {
                  r.job, r.node);
     return;
   }
+  auto run = std::move(it->second);
   st.running.erase(it);
   ++st.tasks_finished;
   auto label = static_cast<status_label>(r.label);
@@ -246,6 +330,8 @@ void on_result(scheduler_ptr self, const task_result& r) {
                          wall_ms(), st.cfg->jobs[*job].backoff);
     st.rounds.task_finished(static_cast<job_index>(*job), *node);
     now_label = to_string(st.rows[*job]->label(*node));
+    persist(self, *job, *node, r.run_id, &run, r.end_ms);
+    flush_persist(self);
   }
   spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
                to_string(label), r.message.empty() ? "" : ": ", r.message,
@@ -274,9 +360,9 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         auto& st = self->state;
         spdlog::info(
             "stats: running {} started {} finished {} rounds {} "
-            "round_seconds {:.3f}",
+            "round_seconds {:.3f} persisted {}",
             st.running.size(), st.tasks_started, st.tasks_finished,
-            st.rounds_run, st.round_seconds);
+            st.rounds_run, st.round_seconds, st.statuses_persisted);
         self->delayed_send(
             self, std::chrono::milliseconds(st.options.stats_interval_ms),
             stats_atom_v);
@@ -298,6 +384,20 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         return on_heartbeat(self, shard, start_ms);
       },
       [=](check_atom) { check_workers(self); },
+      [=](persist_atom, bool ok, const std::string& error, std::uint64_t n) {
+        auto& st = self->state;
+        if (ok) {
+          st.statuses_persisted += n;
+          if (st.persist_failing) {
+            st.persist_failing = false;
+            st.persist_error.clear();
+            poke(self);
+          }
+        } else {
+          st.persist_failing = true;
+          st.persist_error = error;
+        }
+      },
       [=](tick_atom, std::uint64_t generation) {
         if (generation == 0) {
           self->state.poke_queued = false;

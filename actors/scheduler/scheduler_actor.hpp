@@ -37,6 +37,10 @@ struct scheduler_options {
   health_settings health;
   worker_timeouts timeouts;
   policy_actor policy;
+  /// Where status changes go (group-committed to LMDB); null = nowhere.
+  status_store_actor store;
+  /// The statuses loaded at start-up, applied to the first config.
+  std::shared_ptr<status_batch> restored;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

@@ -59,6 +59,16 @@ struct scheduler_state {
   /// Remote workers' health.
   worker_registry registry{worker_timeouts{}};
   std::unordered_map<std::uint64_t, run_info> running;  // by run id
+  /// Status changes not yet sent to the status store.
+  status_batch to_persist;
+  /// While the store cannot commit, no new task starts.
+  bool persist_failing = false;
+  std::string persist_error;
+  std::uint64_t statuses_persisted = 0;
+  /// Restored "running" statuses nobody has reported yet: after the
+  /// start-up wait they become "was not running".
+  std::vector<std::pair<std::string, std::string>> unconfirmed_running;
+  bool startup_checked = false;
   /// Runs whose job or node is gone or disabled, waiting for their kill.
   std::vector<std::uint64_t> orphans;
   std::uint64_t next_run_id = 0;
@@ -84,6 +94,13 @@ void poke(scheduler_ptr self);
 void on_result(scheduler_ptr self, const task_result& r);
 std::optional<std::size_t> job_index_of(scheduler_ptr self,
                                         const std::string& name);
+
+/// Queues (job, node)'s current status for the store; `run` describes
+/// the run it belongs to, if any.
+void persist(scheduler_ptr self, std::size_t job, node_id node,
+             std::uint64_t run_id, const run_info* run, std::int64_t end_ms);
+/// Sends what `persist` queued, as one batch.
+void flush_persist(scheduler_ptr self);
 
 // scheduler_workers.cpp
 void add_local_worker(scheduler_ptr self, worker_actor worker,

@@ -46,10 +46,12 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
                                       st.cfg->jobs[*job].backoff,
                                       "worker lost: " + why);
       st.rounds.task_finished(static_cast<job_index>(*job), *node);
+      persist(self, *job, *node, it->first, &it->second, now);
     }
     ++lost;
     it = st.running.erase(it);
   }
+  flush_persist(self);
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
                 st.workers[w].shard, why, lost);
   st.rounds.remove_worker(w);
@@ -84,13 +86,17 @@ void adopt_runs(scheduler_ptr self, worker_index w,
     }
     spdlog::info("adopting {} on {} (run {}) from worker {}", report.job,
                  report.node, report.run_id, st.workers[w].shard);
-    st.running.emplace(report.run_id,
-                       run_info{report.job, report.node, w, report.start_ms,
-                                std::nullopt, false});
+    auto& run = st.running
+                    .emplace(report.run_id,
+                             run_info{report.job, report.node, w,
+                                      report.start_ms, std::nullopt, false})
+                    .first->second;
     st.rows[*job]->mark_running(*node, report.start_ms);
+    persist(self, *job, *node, report.run_id, &run, 0);
     st.rounds.adopt_running(static_cast<job_index>(*job), *node, w);
     st.next_run_id = std::max(st.next_run_id, report.run_id + 1);
   }
+  flush_persist(self);
   // Runs we gave this worker that it no longer has ended while the link
   // was down and their results were lost with it: retry them after a
   // backoff rather than wait forever.

@@ -56,7 +56,8 @@ struct pipe_pair {
 std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     const task_launch& launch) {
   if (launch.command.empty())
-    return std::string{"no command: set the job's \"command\" or --worker_command"};
+    return std::string{
+        "no command: set the job's \"command\" or --worker_command"};
   std::error_code ec;
   std::filesystem::create_directories(launch.cwd, ec);
   if (ec)
@@ -122,7 +123,11 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
       // the exec-error pipe, which closes itself on exec.
       ::syscall(SYS_close_range, status_fd_in_child + 1, ~0U,
                 1u << 2 /* CLOSE_RANGE_CLOEXEC */);
-      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      // A task starts with no signal blocked, whatever its parent thread
+      // blocks (the apps block TERM and INT to handle them on one thread).
+      sigset_t none;
+      sigemptyset(&none);
+      ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
       ::execvp(argv[0], argv.data());
       e = errno;
     }
