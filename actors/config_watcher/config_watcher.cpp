@@ -6,15 +6,11 @@
 #include <caf/all.hpp>
 #include <chrono>
 
+#include "actors/protocol/wall_clock.hpp"
+
 namespace bistro {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct file_stamp {
   std::int64_t mtime_ns = -1;

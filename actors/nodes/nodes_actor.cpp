@@ -6,16 +6,11 @@
 #include <chrono>
 
 #include "actors/nodes/node_tree_loader.hpp"
+#include "actors/protocol/wall_clock.hpp"
 
 namespace bistro {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct nodes_state {
   nodes_actor_options options;

@@ -10,18 +10,13 @@
 #include <random>
 #include <unordered_map>
 
+#include "actors/protocol/wall_clock.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/status_remap.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro::scheduler_detail {
-
-inline std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// One run the scheduler started and has not heard the end of.
 struct run_info {

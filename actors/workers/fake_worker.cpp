@@ -5,16 +5,11 @@
 #include <random>
 
 #include "actors/jobs/task_status.hpp"
+#include "actors/protocol/wall_clock.hpp"
 
 namespace bistro {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct fake_worker_state {
   fake_worker_options options;

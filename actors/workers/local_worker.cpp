@@ -6,18 +6,13 @@
 #include <chrono>
 #include <map>
 
+#include "actors/protocol/wall_clock.hpp"
 #include "actors/store/task_log_store.hpp"
 #include "actors/tasks/task_process.hpp"
 
 namespace bistro {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct running_run {
   task_spec spec;

@@ -7,15 +7,11 @@
 #include <caf/io/all.hpp>
 #include <chrono>
 
+#include "actors/protocol/wall_clock.hpp"
+
 namespace bistro {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct link_state {
   worker_link_options options;
