@@ -67,75 +67,101 @@ struct scheduler_flags : caf::actor_system_config {
         .add(check_config, "check_config",
              "parse --config_file, print a summary or every error, exit")
         .add(config_update_ms, "config_update_ms",
-             "how often to check the config file for changes (ms)")
+             "how often to check the config file for changes (ms)"
+             " [default: 10000]")
         .add(worker_command, "worker_command",
              "run tasks locally with this command (split on spaces); a "
              "job's \"command\" replaces it")
         .add(data_dir, "data_dir",
-             "task working dirs (jobs/JOB/) and task logs (task_logs/)")
+             "task working dirs (jobs/JOB/) and task logs (task_logs/)"
+             " [default: /tmp/bistro_scheduler]")
         .add(instance_node_name, "instance_node_name",
              "name of the instance node (default: the hostname)")
         .add(clean_statuses, "clean_statuses",
              "start with no stored task statuses")
         .add(nodes_update_ms, "nodes_update_ms",
-             "how often to refresh the node tree (ms)")
+             "how often to refresh the node tree (ms)"
+             " [default: 300000]")
         .add(nodes_retry_ms, "nodes_retry_ms",
-             "how soon to retry a failed node refresh (ms)")
+             "how soon to retry a failed node refresh (ms)"
+             " [default: 30000]")
         .add(dry_run, "dry_run", "mark tasks done without running anything")
         .add(benchmark_run, "benchmark_run",
              "run fake tasks lasting 0..2x --test_task_duration ms, no "
              "processes")
         .add(test_task_duration, "test_task_duration",
-             "mean fake task duration for --benchmark_run (ms)")
+             "mean fake task duration for --benchmark_run (ms)"
+             " [default: 1000]")
         .add(test_failure_rate, "test_failure_rate",
-             "probability that a fake task fails, for --benchmark_run")
-        .add(log_level, "log_level", "trace, debug, info, warn, error or off")
+             "probability that a fake task fails, for --benchmark_run"
+             " [default: 0.0]")
+        .add(log_level, "log_level",
+             "trace, debug, info, warn, error or off"
+             " [default: info]")
         .add(server_port, "server_port",
-             "port for remote workers (the CAF front door); 0 = none")
+             "port for remote workers (the CAF front door); 0 = none"
+             " [default: 0]")
         .add(server_address, "server_address",
              "address to listen on for --server_port (default: all)")
         .add(heartbeat_grace_period, "heartbeat_grace_period",
              "a worker whose heartbeat is this many seconds late is "
-             "unhealthy")
+             "unhealthy"
+             " [default: 60]")
         .add(healthcheck_period, "healthcheck_period",
-             "seconds between healthchecks of each worker")
+             "seconds between healthchecks of each worker"
+             " [default: 60]")
         .add(healthcheck_grace_period, "healthcheck_grace_period",
              "a worker whose last good healthcheck was sent more than "
-             "period + this many seconds ago is unhealthy")
+             "period + this many seconds ago is unhealthy"
+             " [default: 60]")
         .add(lose_unhealthy_worker_after, "lose_unhealthy_worker_after",
-             "seconds of being unhealthy after which a worker is lost")
+             "seconds of being unhealthy after which a worker is lost"
+             " [default: 500]")
         .add(worker_check_interval, "worker_check_interval",
-             "seconds between checks of every worker's health")
+             "seconds between checks of every worker's health"
+             " [default: 5]")
         .add(allow_bump_unhealthy_worker, "allow_bump_unhealthy_worker",
              "a new worker with the shard id of an unhealthy one replaces it")
         .add(suicide_backoff_safety_margin_sec,
              "CAUTION_worker_suicide_backoff_safety_margin_sec",
-             "extra seconds a lost worker's tasks wait before running again")
+             "extra seconds a lost worker's tasks wait before running again"
+             " [default: 60]")
         .add(suicide_task_kill_wait_ms,
              "CAUTION_worker_suicide_task_kill_wait_ms",
              "ms a worker that lost the scheduler waits between TERM and "
-             "KILL of its tasks")
+             "KILL of its tasks"
+             " [default: 5000]")
         .add(http_server_port, "http_server_port",
-             "port of the HTTP API (not yet served)")
+             "port of the HTTP API (not yet served)"
+             " [default: 0]")
         .add(startup_wait_for_workers, "CAUTION_startup_wait_for_workers",
              "seconds to wait for workers to report before starting tasks "
-             "(-1: derived from the health timeouts; none in local-only mode)")
+             "(-1: derived from the health timeouts; none in local-only mode)"
+             " [default: -1]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
-        .add(seed, "seed", "random seed for the policies (0: from the clock)")
-        .add(log_retention, "log_retention", "keep task logs this many seconds")
+        .add(seed, "seed",
+             "random seed for the policies (0: from the clock)"
+             " [default: 0]")
+        .add(log_retention, "log_retention",
+             "keep task logs this many seconds"
+             " [default: 2592000]")
         .add(log_prune_frequency, "log_prune_frequency",
-             "prune task logs every this many seconds")
+             "prune task logs every this many seconds"
+             " [default: 3600]")
         .add(status_sync, "status_sync",
-             "durable (fsync every commit) or nosync (the OS writes back)")
+             "durable (fsync every commit) or nosync (the OS writes back)"
+             " [default: durable]")
         .add(status_commit_ms, "status_commit_ms",
-             "group-commit task statuses every this many ms")
+             "group-commit task statuses every this many ms"
+             " [default: 5]")
         .add(prune_deleted_job_statuses, "prune_deleted_job_statuses",
              "at start-up, delete the stored statuses of jobs the config no "
              "longer has")
         .add(stats_interval_ms, "stats_interval_ms",
              "log a stats line (started, finished, rounds) this often; 0 = "
-             "never");
+             "never"
+             " [default: 10000]");
     set_thread_count(*this);
     enable_networking(*this);
   }

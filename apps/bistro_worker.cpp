@@ -29,19 +29,28 @@ struct worker_flags : caf::actor_system_config {
     opt_group{custom_options_, "global"}
         .add(scheduler_host, "scheduler_host",
              "the scheduler's host name or address (:: = this host, IPv6)")
-        .add(scheduler_port, "scheduler_port", "the scheduler's --server_port")
+        .add(scheduler_port, "scheduler_port",
+             "the scheduler's --server_port"
+             " [default: 0]")
         .add(worker_command, "worker_command",
              "run every task with this command (split on spaces)")
         .add(data_dir, "data_dir",
-             "task working dirs (jobs/JOB/) and task logs (task_logs/)")
+             "task working dirs (jobs/JOB/) and task logs (task_logs/)"
+             " [default: /tmp/bistro_worker]")
         .add(shard_id, "shard_id",
              "this worker's unique name (default: the hostname)")
         .add(heartbeat_period_sec, "heartbeat_period_sec",
-             "how often to heartbeat to the scheduler (seconds)")
-        .add(log_retention, "log_retention", "keep task logs this many seconds")
+             "how often to heartbeat to the scheduler (seconds)"
+             " [default: 15]")
+        .add(log_retention, "log_retention",
+             "keep task logs this many seconds"
+             " [default: 2592000]")
         .add(log_prune_frequency, "log_prune_frequency",
-             "prune task logs every this many seconds")
-        .add(log_level, "log_level", "trace, debug, info, warn, error or off");
+             "prune task logs every this many seconds"
+             " [default: 3600]")
+        .add(log_level, "log_level",
+             "trace, debug, info, warn, error or off"
+             " [default: info]");
     set_thread_count(*this);
     enable_networking(*this);
   }
