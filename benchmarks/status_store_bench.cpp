@@ -118,6 +118,25 @@ int main(int argc, char** argv) {
       percentile(latencies_ms, 1.0),
       durable_s * 1000 / static_cast<double>(durable_batches), batch_statuses);
 
+  // The same durable store, one status per commit: what group commit saves.
+  {
+    constexpr std::size_t single_commits = 500;
+    auto store = open_or_die(dir + "/single", {});
+    std::vector<bistro::stored_status> one(1);
+    bistro::bench::stopwatch watch;
+    for (std::size_t i = 0; i < single_commits; ++i) {
+      one[0] = make_status(i % durable_keys);
+      commit_or_die(*store, one);
+    }
+    const double single_s = watch.seconds();
+    std::printf(
+        "{\"bench\":\"status_store\",\"figure\":\"single_vs_batched\","
+        "\"single_statuses_per_s\":%.0f,\"batched_statuses_per_s\":%.0f,"
+        "\"speedup\":%.1f,\"sync\":\"durable\"}\n",
+        single_commits / single_s, statuses / durable_s,
+        (statuses / durable_s) / (single_commits / single_s));
+  }
+
   // A store of 1M statuses, filled without syncing, then reopened and
   // loaded as a restarting scheduler does.
   bistro::status_store_options fill_options;
