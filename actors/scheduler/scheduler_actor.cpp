@@ -184,8 +184,8 @@ void find_orphans(scheduler_ptr self, std::int64_t now) {
 void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
                         node_tree_ptr tree) {
   auto& st = self->state;
-  st.rows =
-      remap_status_rows(st.cfg.get(), st.tree.get(), st.rows, *cfg, *tree);
+  st.rows = remap_status_rows(st.cfg.get(), st.tree, st.rows, st.parked_rows,
+                              *cfg, tree);
   st.row_ptrs.clear();
   for (auto& row : st.rows) st.row_ptrs.push_back(row.get());
   st.cfg = std::move(cfg);

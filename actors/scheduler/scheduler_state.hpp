@@ -44,6 +44,8 @@ struct scheduler_state {
   config_ptr cfg;
   node_tree_ptr tree;
   status_row_set rows;
+  /// Rows of jobs that left the config, kept in case they come back.
+  parked_status_rows parked_rows;
   std::vector<job_status_row*> row_ptrs;
   round_scheduler rounds;
   std::mt19937_64 rng;

@@ -2,36 +2,54 @@
 
 namespace bistro {
 
+namespace {
+
+/// `row`, indexed by `from`'s node ids, re-indexed by `to`'s: statuses move
+/// by node name. One pass over the old row.
+std::unique_ptr<job_status_row> reindex(std::unique_ptr<job_status_row> row,
+                                        const node_tree& from,
+                                        const node_tree& to) {
+  if (&from == &to) return row;
+  auto moved = std::make_unique<job_status_row>(to.size());
+  for (node_id n = 0; n < row->size(); ++n) {
+    if (row->label(n) == status_label::never_started) continue;
+    if (auto m = to.find(from.name(n))) moved->restore(*m, row->record(n));
+  }
+  return moved;
+}
+
+}  // namespace
+
 status_row_set remap_status_rows(const config* old_cfg,
-                                 const node_tree* old_tree,
+                                 std::shared_ptr<const node_tree> old_tree,
                                  status_row_set& old_rows,
+                                 parked_status_rows& parked,
                                  const config& new_cfg,
-                                 const node_tree& new_tree) {
+                                 std::shared_ptr<const node_tree> new_tree) {
   status_row_set rows;
   rows.reserve(new_cfg.jobs.size());
-  const bool same_tree = old_tree == &new_tree;
   for (const auto& job : new_cfg.jobs) {
     std::unique_ptr<job_status_row> row;
     const job_config* old_job = old_cfg ? old_cfg->find_job(job.name) : nullptr;
     if (old_job) {
       auto old_index = static_cast<std::size_t>(old_job - old_cfg->jobs.data());
-      row = std::move(old_rows[old_index]);
+      row = reindex(std::move(old_rows[old_index]), *old_tree, *new_tree);
+    } else if (auto it = parked.find(job.name); it != parked.end()) {
+      // A job that comes back keeps its history.
+      row = reindex(std::move(it->second.row), *it->second.tree, *new_tree);
+      parked.erase(it);
     }
-    if (row && !same_tree) {
-      // Node ids changed: move every status that is not the default by
-      // node name. Rows hold few non-default statuses after a fresh start
-      // and at most one per node, so this is one pass over the old row.
-      auto moved = std::make_unique<job_status_row>(new_tree.size());
-      for (node_id n = 0; n < row->size(); ++n) {
-        if (row->label(n) == status_label::never_started) continue;
-        if (auto m = new_tree.find(old_tree->name(n)))
-          moved->restore(*m, row->record(n));
-      }
-      row = std::move(moved);
-    }
-    if (!row) row = std::make_unique<job_status_row>(new_tree.size());
-    if (row->size() != new_tree.size()) row->resize(new_tree.size());
+    if (!row) row = std::make_unique<job_status_row>(new_tree->size());
+    if (row->size() != new_tree->size()) row->resize(new_tree->size());
     rows.push_back(std::move(row));
+  }
+  // Jobs that left the config wait, with the tree their row is indexed by.
+  if (old_cfg) {
+    for (std::size_t i = 0; i < old_cfg->jobs.size(); ++i) {
+      const auto& name = old_cfg->jobs[i].name;
+      if (old_rows[i] && !new_cfg.find_job(name))
+        parked[name] = parked_status_row{std::move(old_rows[i]), old_tree};
+    }
   }
   return rows;
 }

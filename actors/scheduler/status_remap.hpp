@@ -1,11 +1,14 @@
 // Carries task statuses across a new config or node tree: rows are indexed
 // by job (config order) and canonical node id, both of which can change.
-// Statuses follow their job and node *names*; statuses of jobs or nodes
-// that no longer exist are dropped from the rows (the status store keeps
-// them on disk). Plain logic, no CAF include.
+// Statuses follow their job and node *names*. Statuses of nodes that no
+// longer exist are dropped (the status store keeps them on disk); rows of
+// jobs that left the config are parked, so a job that comes back keeps its
+// history. Plain logic, no CAF include.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
@@ -16,12 +19,21 @@ namespace bistro {
 
 using status_row_set = std::vector<std::unique_ptr<job_status_row>>;
 
-/// New rows for (`new_cfg`, `new_tree`) holding what `old_rows` knew.
+/// A deleted job's row and the tree its node ids refer to.
+struct parked_status_row {
+  std::unique_ptr<job_status_row> row;
+  std::shared_ptr<const node_tree> tree;
+};
+using parked_status_rows = std::map<std::string, parked_status_row>;
+
+/// New rows for (`new_cfg`, `new_tree`) holding what `old_rows` and
+/// `parked` knew; rows of jobs `new_cfg` lacks move to `parked`.
 /// `old_cfg`/`old_tree` may be null (first config): rows start empty.
 status_row_set remap_status_rows(const config* old_cfg,
-                                 const node_tree* old_tree,
+                                 std::shared_ptr<const node_tree> old_tree,
                                  status_row_set& old_rows,
+                                 parked_status_rows& parked,
                                  const config& new_cfg,
-                                 const node_tree& new_tree);
+                                 std::shared_ptr<const node_tree> new_tree);
 
 }  // namespace bistro
