@@ -3,6 +3,8 @@
 // be compared across commits. Single-threaded use only.
 #pragma once
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +25,19 @@ inline void require_release_build(const char* program) {
 #else
   (void)program;
 #endif
+}
+
+/// The directory a benchmark writes to: argv[1] if given, else a new one
+/// under /tmp named after `name`. Exits when none can be made.
+inline std::string work_dir(int argc, char** argv, const std::string& name) {
+  if (argc > 1) return argv[1];
+  std::string tmpl = "/tmp/" + name + "_XXXXXX";
+  if (!::mkdtemp(tmpl.data())) {
+    std::fprintf(stderr, "%s: cannot create a directory under /tmp\n",
+                 name.c_str());
+    std::exit(1);
+  }
+  return tmpl;
 }
 
 /// Seconds on a monotonic clock since construction.

@@ -77,18 +77,9 @@ worker_bin="$build_dir/apps/bistro_worker"
 for b in "$scheduler_bin" "$worker_bin"; do
   [[ -x "$b" ]] || { log "no binary at $b (build it first)"; exit 2; }
 done
-cache="$build_dir/CMakeCache.txt"
-build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null || true)"
-case "$build_type" in
-  Release|RelWithDebInfo|MinSizeRel) ;;
-  *)
-    if [[ $force -eq 1 ]]; then
-      log "WARNING: build type '${build_type:-unknown}' in $cache; running anyway (--force)"
-    else
-      log "refusing to run: build type '${build_type:-unknown}' in $cache (want Release; --force overrides)"
-      exit 3
-    fi ;;
-esac
+# shellcheck source=benchmarks/lib.sh
+source "$here/lib.sh"
+check_build_type "$build_dir" "$force"
 
 task="$here/configs/done_task.sh"
 work="$(mktemp -d /tmp/bistro-bench-remote.XXXXXX)"

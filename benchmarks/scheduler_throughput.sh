@@ -49,18 +49,9 @@ binary="$build_dir/apps/bistro_scheduler"
 [[ -x "$binary" ]] || { log "no binary at $binary (build it first)"; exit 2; }
 
 # A Debug (or unoptimized) build measures nothing worth keeping.
-cache="$build_dir/CMakeCache.txt"
-build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null || true)"
-case "$build_type" in
-  Release|RelWithDebInfo|MinSizeRel) ;;
-  *)
-    if [[ $force -eq 1 ]]; then
-      log "WARNING: build type '${build_type:-unknown}' in $cache; running anyway (--force)"
-    else
-      log "refusing to run: build type '${build_type:-unknown}' in $cache (want Release; --force overrides)"
-      exit 3
-    fi ;;
-esac
+# shellcheck source=benchmarks/lib.sh
+source "$here/lib.sh"
+check_build_type "$build_dir" "$force"
 
 if [[ -z "$window" ]]; then
   # The middle half of the run: from S/4 to 3S/4 (15..45 s for 60 s).

@@ -79,14 +79,8 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   bistro::bench::require_release_build(argv[0]);
-  std::string dir;
-  if (argc > 1) {
-    dir = argv[1];
-  } else {
-    std::string tmpl = "/tmp/status_store_bench_XXXXXX";
-    if (!mkdtemp(tmpl.data())) return 1;
-    dir = tmpl;
-  }
+  const std::string dir =
+      bistro::bench::work_dir(argc, argv, "status_store_bench");
 
   // Durable group commits.
   std::vector<double> latencies_ms;

@@ -51,14 +51,7 @@ long long read_all(const bistro::task_log_store& store, bistro::log_query q) {
 
 int main(int argc, char** argv) {
   bistro::bench::require_release_build(argv[0]);
-  std::string dir;
-  if (argc > 1) {
-    dir = argv[1];
-  } else {
-    std::string tmpl = "/tmp/task_log_bench_XXXXXX";
-    if (!mkdtemp(tmpl.data())) return 1;
-    dir = tmpl;
-  }
+  const std::string dir = bistro::bench::work_dir(argc, argv, "task_log_bench");
   auto opened = bistro::task_log_store::open(dir + "/task_logs");
   if (auto* error = std::get_if<std::string>(&opened)) {
     std::fprintf(stderr, "task_log_bench: %s\n", error->c_str());

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "actors/store/big_endian.hpp"
 namespace bistro {
 
 // On-disk layout, format version 1. Changing the key or the meta layout
@@ -40,20 +41,6 @@ constexpr std::size_t prune_chunk = 100000;
 constexpr const char* clean_advice =
     "move the directory away, or start with --clean_statuses to drop every "
     "status";
-
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) {
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-}
-
-std::uint64_t get_be(std::string_view in, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) {
-    v = (v << 8) | static_cast<unsigned char>(in[i]);
-  }
-  return v;
-}
 
 void put_text(std::string& out, std::string_view s) {
   put_be(out, s.size(), 4);

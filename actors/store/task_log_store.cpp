@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "actors/store/big_endian.hpp"
 namespace bistro {
 
 // On-disk layout, format version 1. Changing any byte of it means a new
@@ -43,20 +44,6 @@ constexpr std::size_t record_header_bytes = 9;
 constexpr const char* type_names[] = {"stdout", "stderr", "statuses"};
 constexpr log_type all_types[] = {log_type::stdout_log, log_type::stderr_log,
                                   log_type::statuses};
-
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) {
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-}
-
-std::uint64_t get_be(std::string_view in, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) {
-    v = (v << 8) | static_cast<unsigned char>(in[i]);
-  }
-  return v;
-}
 
 std::string id_key(std::int64_t id) {
   std::string out;
