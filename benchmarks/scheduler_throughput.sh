@@ -71,16 +71,12 @@ trap cleanup EXIT
 config="$here/configs/db_scraping_300k.json"
 log "binary $binary ($build_type), config $config, $seconds s, window $window s"
 
-# --worker_command=/bin/true: the fake worker never runs it, but without a
-# command the scheduler fails every task with "no command" before the fake
-# worker sees it (see the report of this benchmark).
 # The stats line is at info level, like the two lines per task, so the log
 # is big (~10k lines/s); it goes to a file in $work, not a terminal.
 t0="$(date +%s.%N)"
 "$binary" \
   --config_file="$config" \
   --benchmark_run \
-  --worker_command=/bin/true \
   --test_task_duration="$task_ms" \
   --test_failure_rate=0 \
   --stats_interval_ms=1000 \

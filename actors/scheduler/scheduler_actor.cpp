@@ -107,10 +107,9 @@ void restore_statuses(scheduler_ptr self) {
 /// running anywhere; they may run again.
 void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
+  auto busy = running_task_keys(st);
   for (const auto& [job_name, node_name] : st.unconfirmed_running) {
-    bool reported = false;
-    for (const auto& [id, run] : st.running)
-      reported |= run.job == job_name && run.node == node_name;
+    bool reported = busy.count(task_name_key(job_name, node_name)) > 0;
     auto job = job_index_of(self, job_name);
     auto node = st.tree->find(node_name);
     if (reported || !job || !node ||
@@ -273,6 +272,9 @@ void start_round(scheduler_ptr self) {
     return;
   }
   st.dirty = false;
+  // Statuses changed since the last round go to the store as one batch,
+  // whether or not this round may start anything.
+  flush_persist(self);
   auto now = wall_ms();
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
@@ -330,8 +332,8 @@ void on_result(scheduler_ptr self, const task_result& r) {
                          wall_ms(), st.cfg->jobs[*job].backoff);
     st.rounds.task_finished(static_cast<job_index>(*job), *node);
     now_label = to_string(st.rows[*job]->label(*node));
+    // Sent with the next round's batch: a result always pokes a round.
     persist(self, *job, *node, r.run_id, &run, r.end_ms);
-    flush_persist(self);
   }
   spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
                to_string(label), r.message.empty() ? "" : ": ", r.message,
@@ -349,6 +351,10 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
   st.registry = worker_registry{st.options.timeouts};
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    flush_persist(self);  // nothing queued for the store is left behind
+    self->quit(msg.reason);
+  });
   self->send(self, check_atom_v);
   if (st.options.stats_interval_ms > 0)
     self->delayed_send(self,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
@@ -85,6 +86,21 @@ struct scheduler_state {
 };
 
 using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+/// The (job, node) pairs of every run in `running`, for lookups by name
+/// when many runs are checked at once (built once per batch, O(runs)).
+inline std::string task_name_key(const std::string& job,
+                                 const std::string& node) {
+  return job + '\n' + node;
+}
+inline std::unordered_set<std::string> running_task_keys(
+    const scheduler_state& st) {
+  std::unordered_set<std::string> keys;
+  keys.reserve(st.running.size());
+  for (const auto& [id, run] : st.running)
+    keys.insert(task_name_key(run.job, run.node));
+  return keys;
+}
 
 /// Something changed: run a round soon (coalesced).
 void poke(scheduler_ptr self);

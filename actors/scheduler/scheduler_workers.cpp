@@ -65,16 +65,17 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
 void adopt_runs(scheduler_ptr self, worker_index w,
                 const std::vector<running_task_report>& reports) {
   auto& st = self->state;
+  auto busy = running_task_keys(st);
+  std::unordered_set<std::uint64_t> reported;
   for (const auto& report : reports) {
+    reported.insert(report.run_id);
     if (auto it = st.running.find(report.run_id); it != st.running.end()) {
       it->second.worker = w;
       continue;
     }
     auto job = job_index_of(self, report.job);
     auto node = st.tree->find(report.node);
-    bool clash = false;
-    for (const auto& [id, run] : st.running)
-      clash = clash || (run.job == report.job && run.node == report.node);
+    bool clash = busy.count(task_name_key(report.job, report.node)) > 0;
     if (!job || !node || clash) {
       spdlog::warn("worker {} runs {} on {} (run {}), which {}: killing it",
                    st.workers[w].shard, report.job, report.node, report.run_id,
@@ -91,6 +92,7 @@ void adopt_runs(scheduler_ptr self, worker_index w,
                              run_info{report.job, report.node, w,
                                       report.start_ms, std::nullopt, false})
                     .first->second;
+    busy.insert(task_name_key(report.job, report.node));
     st.rows[*job]->mark_running(*node, report.start_ms);
     persist(self, *job, *node, report.run_id, &run, 0);
     st.rounds.adopt_running(static_cast<job_index>(*job), *node, w);
@@ -101,12 +103,8 @@ void adopt_runs(scheduler_ptr self, worker_index w,
   // was down and their results were lost with it: retry them after a
   // backoff rather than wait forever.
   std::vector<std::uint64_t> vanished;
-  for (const auto& [id, run] : st.running) {
-    if (run.worker != w) continue;
-    bool reported = false;
-    for (const auto& report : reports) reported |= report.run_id == id;
-    if (!reported) vanished.push_back(id);
-  }
+  for (const auto& [id, run] : st.running)
+    if (run.worker == w && !reported.count(id)) vanished.push_back(id);
   for (auto id : vanished) {
     const auto& run = st.running.at(id);
     task_result r;
