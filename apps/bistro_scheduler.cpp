@@ -290,6 +290,7 @@ int main(int argc, char** argv) {
   opts.seed = seed;
   opts.policy = spawn_policy_actor(sys, seed + 1);
   opts.restored = restored;
+  opts.config_file = flags.config_file;
   auto store_actor =
       spawn_status_store_actor(sys, {store, flags.status_commit_ms});
   opts.store = store_actor;
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
       sys, {instance, flags.nodes_update_ms, flags.nodes_retry_ms, scheduler});
   auto watcher = spawn_config_watcher(
       sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
+  caf::anon_send(scheduler, join_atom_v, watcher);
   spdlog::info("bistro_scheduler: config {}, data in {}", flags.config_file,
                flags.data_dir);
 

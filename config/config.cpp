@@ -33,6 +33,18 @@ const std::vector<std::string>& known_policy_names() {
   return names;
 }
 
+std::optional<std::string> invalid_job_name(std::string_view name) {
+  if (name.empty()) return "a job needs a name";
+  if (name == "." || name == "..")
+    return "a job cannot be named \".\" or \"..\"";
+  if (name.find('/') != std::string_view::npos)
+    return "a job name cannot contain '/'";
+  if (name.find('\0') != std::string_view::npos)
+    return "a job name cannot contain a NUL byte";
+  if (name.size() > 255) return "a job name is at most 255 bytes";
+  return std::nullopt;
+}
+
 config_result load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -81,6 +81,8 @@ struct job_config {
   double priority = 1.0;
   /// Passed to the task verbatim as `config`.
   boost::json::object config;
+  /// The job's object as written in the file (for the monitor's `jobs`).
+  boost::json::object source;
   /// Amount used per resource, indexed by resource_id (defaults filled in).
   std::vector<std::int64_t> resources;
   /// Indexed by level_id; a default-constructed filter passes everything.
@@ -157,6 +159,11 @@ struct config_result {
   std::vector<std::string> errors;
   bool ok() const { return value != nullptr; }
 };
+
+/// Why `name` cannot name a job, or nothing when it can. Job names become
+/// folder names (`<data_dir>/jobs/<job>/`), so they must stay inside it:
+/// not empty, no `/`, no NUL, not `.` or `..`, at most 255 bytes.
+std::optional<std::string> invalid_job_name(std::string_view name);
 
 /// Parses the text of a config file.
 config_result parse_config(std::string_view json_text);

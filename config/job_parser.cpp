@@ -67,9 +67,10 @@ job_config parse_job(const config& cfg, std::string name,
 
   json_reader in(job.errors);
   const std::string path = std::string{job_prefix} + job.name;
-  if (job.name.empty()) in.error(path, "a job needs a name");
+  if (auto bad = invalid_job_name(job.name)) in.error(path, *bad);
   const auto* obj = in.object(v, path);
   if (!obj) return job;
+  job.source = *obj;
   if (!obj->contains("owner"))
     in.error(json_path(path, "owner"), "required key is missing");
   for (const auto& [key, value] : *obj) {

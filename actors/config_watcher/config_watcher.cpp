@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "config/config_edit.hpp"
 
 namespace bistro {
 
@@ -67,6 +68,15 @@ config_watcher_actor::behavior_type watcher_behavior(
                      std::chrono::milliseconds(self->state.options.update_ms),
                      tick_atom_v);
   return {
+      [=](save_atom, const std::string& job, const std::string& job_json) {
+        auto err = edit_config_job(self->state.options.path, job, job_json);
+        if (err) return *err;
+        spdlog::info("config: {} job {} in {}",
+                     job_json.empty() ? "deleted" : "saved", job,
+                     self->state.options.path);
+        check(self);  // the new file runs from the next round on
+        return std::string{};
+      },
       [=](tick_atom) {
         check(self);
         self->delayed_send(

@@ -4,6 +4,9 @@
 // a broken one is reported to the scheduler (source "config", the message,
 // the time) while the last good config keeps running.
 //
+// `save` rewrites the file for the monitor's save_job and delete_job
+// (config/config_edit.hpp) and reloads it at once.
+//
 // Runs detached: reading and parsing a large file never stalls CAF's
 // shared threads.
 #pragma once

@@ -49,6 +49,9 @@ CAF_ADD_ATOM(bistro, bistro, check_atom, "check")
 CAF_ADD_ATOM(bistro, bistro, persist_atom, "persist")
 CAF_ADD_ATOM(bistro, bistro, prune_atom, "prune")
 CAF_ADD_ATOM(bistro, bistro, stop_atom, "stop")
+CAF_ADD_ATOM(bistro, bistro, monitor_atom, "monitor")
+CAF_ADD_ATOM(bistro, bistro, logs_atom, "logs")
+CAF_ADD_ATOM(bistro, bistro, save_atom, "save")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
@@ -63,8 +66,10 @@ namespace bistro {
 /// start or when the (job, node) is already running there), `kill` for one
 /// run, `kill` with a wait for every run (a worker that lost its scheduler),
 /// `ping` (the healthcheck: true while it accepts work) and `list` (its
-/// running tasks). `tick` is the worker's own poll timer.
+/// running tasks), `logs` (a page of its task logs). `tick` is the
+/// worker's own poll timer.
 using worker_actor = caf::typed_actor<
+    caf::replies_to<logs_atom, log_request>::with<log_reply>,
     caf::reacts_to<run_atom, task_spec>, caf::reacts_to<kill_atom, kill_order>,
     caf::reacts_to<kill_atom, std::int64_t>,
     caf::replies_to<ping_atom>::with<bool>,
@@ -127,8 +132,10 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
 /// The scheduler's one door to the network, published on --server_port:
 /// workers say hello (shard id, host, pid, start time, protocol version,
 /// handle, running tasks), heartbeat (shard id, start time), and report
-/// results. Nothing else is reachable from outside.
+/// results; `monitor` answers a JSON monitor request (actors/protocol/
+/// monitor.md) for bistro_shell. Nothing else is reachable from outside.
 using front_door_actor = caf::typed_actor<
+    caf::replies_to<monitor_atom, std::string>::with<std::string>,
     caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
     caf::replies_to<heartbeat_atom, std::string,
                     std::int64_t>::with<heartbeat_reply>,
@@ -156,7 +163,11 @@ using nodes_actor = caf::typed_actor<caf::reacts_to<update_atom, config_ptr>,
                                      caf::reacts_to<tick_atom, std::uint64_t>>;
 
 /// The config watcher polls the file's mtime; `tick` is its own timer.
-using config_watcher_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+/// `save` (job name, job JSON, or "" to delete the job) rewrites the config
+/// file atomically and reloads it; the answer is "" or the error.
+using config_watcher_actor = caf::typed_actor<
+    caf::reacts_to<tick_atom>,
+    caf::replies_to<save_atom, std::string, std::string>::with<std::string>>;
 
 /// The status store actor: `persist` a batch of changed statuses (they are
 /// group-committed every few ms), `prune` the statuses of jobs not named,
@@ -170,17 +181,20 @@ using status_store_actor =
 /// The scheduler: the broker. Gets (config, tree) pairs, errors from the
 /// config watcher and the nodes actor (source, message, time in ms), task
 /// results, in-process workers that join (handle, shard id, host), and the
-/// front door's hellos and heartbeats. `tick` is its round timer
+/// front door's hellos and heartbeats, the config watcher (for save_job and
+/// delete_job), and monitor requests. `tick` is its round timer
 /// (generation 0 = run a round now; otherwise only the newest timer
 /// counts); `stats` its stats-line timer; `check` its worker-health timer;
-/// `persist` the status store's report of a commit (ok, error, statuses).
+/// `persist` the status store's report of a commit (ok, error, statuses,
+/// seconds the commit took).
 using scheduler_actor = front_door_actor::extend<
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
+    caf::reacts_to<join_atom, config_watcher_actor>,
     caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>,
     caf::reacts_to<check_atom>,
-    caf::reacts_to<persist_atom, bool, std::string, std::uint64_t>>;
+    caf::reacts_to<persist_atom, bool, std::string, std::uint64_t, double>>;
 
 }  // namespace bistro
 
@@ -194,4 +208,8 @@ CAF_ADD_TYPE_ID(bistro, (bistro::worker_hello))
 CAF_ADD_TYPE_ID(bistro, (bistro::worker_welcome))
 CAF_ADD_TYPE_ID(bistro, (bistro::heartbeat_reply))
 CAF_ADD_TYPE_ID(bistro, (bistro::worker_actor))
+CAF_ADD_TYPE_ID(bistro, (bistro::log_request))
+CAF_ADD_TYPE_ID(bistro, (bistro::log_reply_line))
+CAF_ADD_TYPE_ID(bistro, (bistro::log_reply))
+CAF_ADD_TYPE_ID(bistro, (bistro::config_watcher_actor))
 CAF_END_TYPE_ID_BLOCK(bistro)

@@ -15,6 +15,9 @@ front_door_actor::behavior_type front_door(front_door_actor::pointer self,
       [=](heartbeat_atom atom, std::string& shard, std::int64_t start_ms) {
         return self->delegate(scheduler, atom, std::move(shard), start_ms);
       },
+      [=](monitor_atom atom, std::string& request) {
+        return self->delegate(scheduler, atom, std::move(request));
+      },
       [=](result_atom atom, task_result& r) {
         self->send(scheduler, atom, std::move(r));
       },

@@ -248,9 +248,15 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   st.last_round_starts = picks.size();
   ++st.rounds_run;
   st.tasks_started += picks.size();
-  st.round_seconds += std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - st.round_began)
-                          .count();
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            st.round_began)
+                  .count();
+  st.round_seconds += took;
+  std::size_t bucket = 0;
+  while (bucket < round_bucket_bounds.size() &&
+         took > round_bucket_bounds[bucket])
+    ++bucket;
+  ++st.round_buckets[bucket];
   dispatch(self, picks, now);
   flush_persist(self);
   if (!st.orphans.empty()) kill_due_orphans(self, now);
@@ -323,6 +329,8 @@ void on_result(scheduler_ptr self, const task_result& r) {
   st.running.erase(it);
   ++st.tasks_finished;
   auto label = static_cast<status_label>(r.label);
+  if (label == status_label::error_backoff || label == status_label::failed)
+    ++st.tasks_errors;
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
   std::string_view now_label = "dropped: its job or node is gone";
@@ -374,12 +382,22 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
             stats_atom_v);
       },
       [=](update_atom, config_ptr cfg, node_tree_ptr tree) {
+        self->state.errors.erase("config");
+        self->state.errors.erase("nodes");
+        self->state.snapshot_ms = wall_ms();
         adopt_new_snapshot(self, std::move(cfg), std::move(tree));
       },
       [=](error_atom, const std::string& source, const std::string& message,
-          std::int64_t) {
+          std::int64_t at_ms) {
         spdlog::error("{} error, keeping the last good state: {}", source,
                       message);
+        self->state.errors[source] = {message, at_ms};
+      },
+      [=](join_atom, config_watcher_actor watcher) {
+        self->state.watcher = std::move(watcher);
+      },
+      [=](monitor_atom, const std::string& request) {
+        return on_monitor(self, request);
       },
       [=](join_atom, worker_actor worker, const std::string& shard,
           const std::string& host) {
@@ -390,18 +408,23 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         return on_heartbeat(self, shard, start_ms);
       },
       [=](check_atom) { check_workers(self); },
-      [=](persist_atom, bool ok, const std::string& error, std::uint64_t n) {
+      [=](persist_atom, bool ok, const std::string& error, std::uint64_t n,
+          double seconds) {
         auto& st = self->state;
+        st.commit_seconds += seconds;
         if (ok) {
           st.statuses_persisted += n;
+          ++st.commits;
           if (st.persist_failing) {
             st.persist_failing = false;
             st.persist_error.clear();
+            st.errors.erase("persist");
             poke(self);
           }
         } else {
           st.persist_failing = true;
           st.persist_error = error;
+          st.errors["persist"] = {error, wall_ms()};
         }
       },
       [=](tick_atom, std::uint64_t generation) {

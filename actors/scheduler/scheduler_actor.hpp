@@ -39,6 +39,8 @@ struct scheduler_options {
   policy_actor policy;
   /// Where status changes go (group-committed to LMDB); null = nowhere.
   status_store_actor store;
+  /// The config file's path, for the monitor ("" = none).
+  std::string config_file;
   /// The statuses loaded at start-up, applied to the first config.
   std::shared_ptr<status_batch> restored;
 };

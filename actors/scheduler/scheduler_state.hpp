@@ -4,8 +4,11 @@
 // scheduler actor's own thread touches this state.
 #pragma once
 
+#include <array>
 #include <caf/all.hpp>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -34,6 +37,7 @@ struct run_info {
 struct worker_slot {
   worker_actor handle;
   std::string shard;
+  std::string host;
   /// Remote workers are health-checked; the in-process one is not.
   bool remote = false;
   std::int64_t start_ms = 0;
@@ -80,7 +84,24 @@ struct scheduler_state {
   std::uint64_t rounds_run = 0;
   std::uint64_t tasks_started = 0;
   std::uint64_t tasks_finished = 0;
+  /// Finished with error_backoff or failed.
+  std::uint64_t tasks_errors = 0;
   double round_seconds = 0;
+  /// Rounds by duration: counts per bucket of `round_bucket_bounds`
+  /// (the last counts everything slower).
+  std::array<std::uint64_t, 10> round_buckets{};
+  /// Status-store commits reported, and their summed latency.
+  std::uint64_t commits = 0;
+  double commit_seconds = 0;
+  /// Current errors by source ("config", "nodes", "persist"): message
+  /// and time; a good snapshot clears "config" and "nodes".
+  std::map<std::string, std::pair<std::string, std::int64_t>> errors;
+  /// When the running (config, tree) snapshot arrived.
+  std::int64_t snapshot_ms = 0;
+  /// The config watcher, which rewrites the file for save_job/delete_job.
+  config_watcher_actor watcher;
+  /// (time, rounds, finished) samples for rates over the last ~10 s.
+  std::deque<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> samples;
   std::chrono::steady_clock::time_point round_began;
   static inline const char* name = "scheduler";
 };
@@ -114,6 +135,17 @@ void persist(scheduler_ptr self, std::size_t job, node_id node,
              std::uint64_t run_id, const run_info* run, std::int64_t end_ms);
 /// Sends what `persist` queued, as one batch.
 void flush_persist(scheduler_ptr self);
+
+/// Upper bounds (seconds) of the round-duration histogram's buckets.
+inline constexpr std::array<double, 9> round_bucket_bounds{
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
+
+// scheduler_monitor.cpp
+/// Answers one monitor request (actors/protocol/monitor.md).
+caf::result<std::string> on_monitor(scheduler_ptr self,
+                                    const std::string& request);
+/// Takes a (time, rounds, finished) sample for the monitor's rates.
+void sample_rates(scheduler_ptr self, std::int64_t now);
 
 // scheduler_workers.cpp
 void add_local_worker(scheduler_ptr self, worker_actor worker,

@@ -13,6 +13,7 @@ worker_index attach(scheduler_ptr self, worker_slot slot,
                     const std::string& host) {
   auto& st = self->state;
   auto w = st.rounds.add_worker(slot.shard, host);
+  slot.host = host;
   if (st.workers.size() <= w) st.workers.resize(w + 1);
   st.workers[w] = std::move(slot);
   return w;
@@ -127,7 +128,7 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
     st.early_joins.emplace_back(std::move(worker), shard, host);
     return;
   }
-  attach(self, worker_slot{std::move(worker), shard, false, 0, 0}, host);
+  attach(self, worker_slot{std::move(worker), shard, {}, false, 0, 0}, host);
   spdlog::info("worker {} on {} joined", shard, host);
   poke(self);
 }
@@ -176,10 +177,11 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
     if (result.bumped || slot.start_ms != hello.start_ms)
       lose_worker(self, *old, "replaced by a new instance on " + hello.host);
   }
-  auto w = attach(self,
-                  worker_slot{std::move(hello.handle), hello.shard, true,
-                              hello.start_ms, 0},
-                  hello.host);
+  auto w = attach(
+      self,
+      worker_slot{
+          std::move(hello.handle), hello.shard, {}, true, hello.start_ms, 0},
+      hello.host);
   spdlog::info("worker {} on {} (pid {}) joined: {}", hello.shard, hello.host,
                hello.pid, result.message);
   for (const auto& r : hello.finished) on_result(self, r);
@@ -239,6 +241,7 @@ void check_workers(scheduler_ptr self) {
               // A failed healthcheck counts through the registry's clock.
             });
   }
+  sample_rates(self, now);
   self->delayed_send(self,
                      std::chrono::milliseconds(std::max<std::int64_t>(
                          st.options.health.worker_check_interval_ms, 10)),

@@ -31,21 +31,26 @@ void commit(store_ptr self) {
   auto& st = self->state;
   st.tick_scheduled = false;
   if (st.pending.empty()) return;
-  if (auto err = st.options.store->commit(st.pending)) {
+  auto began = std::chrono::steady_clock::now();
+  auto err = st.options.store->commit(st.pending);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+          .count();
+  if (err) {
     spdlog::critical(
         "status store: cannot persist {} status(es), retrying every second; "
         "no new task starts until this works: {}",
         st.pending.size(), *err);
     st.failing = true;
     self->send(st.scheduler, persist_atom_v, false, *err,
-               std::uint64_t{st.pending.size()});
+               std::uint64_t{st.pending.size()}, seconds);
     schedule(self, 1000);
     return;
   }
   if (st.failing) spdlog::warn("status store: persisting works again");
   st.failing = false;
   self->send(st.scheduler, persist_atom_v, true, std::string{},
-             std::uint64_t{st.pending.size()});
+             std::uint64_t{st.pending.size()}, seconds);
   st.pending.clear();
 }
 

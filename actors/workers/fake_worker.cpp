@@ -58,6 +58,8 @@ worker_actor::behavior_type fake_worker(
       [=](kill_atom, std::int64_t) {},
       [=](ping_atom) { return true; },
       [=](list_atom) { return std::vector<running_task_report>{}; },
+      // Fake runs print nothing: every page is empty.
+      [=](logs_atom, const log_request&) { return log_reply{}; },
       [=](tick_atom) {},
   };
 }

@@ -174,6 +174,36 @@ void poll_runs(worker_ptr self) {
   schedule_tick(self);
 }
 
+log_reply query_logs(const task_log_store& store, const log_request& req) {
+  log_reply out;
+  log_query q;
+  auto type = static_cast<log_type>(req.type);
+  if (log_type_name(type) == "unknown") {
+    out.error = "unknown log type " + std::to_string(req.type);
+    return out;
+  }
+  q.type = type;
+  q.jobs = req.jobs;
+  q.nodes = req.nodes;
+  q.ascending = req.ascending;
+  if (req.line_id >= 0) q.start_line_id = req.line_id;
+  if (req.time_ms >= 0) q.start_time_ms = req.time_ms;
+  q.limit = static_cast<std::size_t>(req.limit);
+  q.regex_filter = req.regex_filter;
+  auto page = store.query(q);
+  if (auto* err = std::get_if<std::string>(&page)) {
+    out.error = std::move(*err);
+    return out;
+  }
+  auto& p = std::get<log_page>(page);
+  out.lines.reserve(p.lines.size());
+  for (auto& l : p.lines)
+    out.lines.push_back({std::move(l.job), std::move(l.node), l.time_ms,
+                         std::move(l.line), l.line_id});
+  out.next_line_id = p.next_line_id.value_or(-1);
+  return out;
+}
+
 worker_actor::behavior_type local_worker(worker_ptr self,
                                          local_worker_options options,
                                          std::shared_ptr<task_log_store> logs) {
@@ -202,6 +232,9 @@ worker_actor::behavior_type local_worker(worker_ptr self,
           out.push_back(
               {run.spec.job, run.spec.node, run.spec.run_id, run.start_ms});
         return out;
+      },
+      [=](logs_atom, const log_request& req) {
+        return query_logs(*self->state.logs, req);
       },
       [=](tick_atom) { poll_runs(self); },
   };

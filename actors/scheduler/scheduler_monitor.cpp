@@ -1,0 +1,844 @@
+// The scheduler's answers to monitor requests (actors/protocol/monitor.md):
+// Bistro's handlers and ours, read from the scheduler's own state on its
+// own thread. Most answer at once; `task_logs` asks every worker and
+// `save_job`/`delete_job` ask the config watcher, so a request answers
+// through a promise once its last asynchronous entry is in.
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "actors/scheduler/scheduler_state.hpp"
+#include "actors/store/task_log_store.hpp"
+
+namespace bistro::scheduler_detail {
+
+namespace json = boost::json;
+
+namespace {
+
+/// A handler's refusal: becomes {"error": what} for its entry.
+struct monitor_error {
+  std::string what;
+};
+
+constexpr auto ask_timeout = std::chrono::seconds(10);
+
+/// One request's entries, answered when the last asynchronous one is in.
+struct pending_reply {
+  json::object out;
+  std::size_t waiting = 0;
+  caf::typed_response_promise<std::string> promise;
+
+  void entry_done() {
+    if (--waiting == 0) promise.deliver(json::serialize(out));
+  }
+};
+using pending_ptr = std::shared_ptr<pending_reply>;
+
+const json::value* arg(const json::object& req, std::string_view key) {
+  return req.if_contains(key);
+}
+
+std::string string_arg(const json::object& req, std::string_view key,
+                       std::string fallback = {}) {
+  const auto* v = arg(req, key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_string())
+    throw monitor_error{std::string{key} + ": expected a string"};
+  return std::string{v->as_string()};
+}
+
+std::int64_t int_arg(const json::object& req, std::string_view key,
+                     std::int64_t fallback) {
+  const auto* v = arg(req, key);
+  if (!v || v->is_null()) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= INT64_MAX)
+    return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_string()) {  // JS has no int64: Bistro sends ids as strings
+    try {
+      std::size_t used = 0;
+      auto n = std::stoll(std::string{v->as_string()}, &used);
+      if (used == v->as_string().size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  throw monitor_error{std::string{key} + ": expected an integer"};
+}
+
+std::vector<std::string> strings_arg(const json::object& req,
+                                     std::string_view key) {
+  std::vector<std::string> out;
+  const auto* v = arg(req, key);
+  if (!v || v->is_null()) return out;
+  if (!v->is_array())
+    throw monitor_error{std::string{key} + ": expected a list of strings"};
+  for (const auto& s : v->as_array()) {
+    if (!s.is_string())
+      throw monitor_error{std::string{key} + ": expected a list of strings"};
+    out.emplace_back(s.as_string());
+  }
+  return out;
+}
+
+const config& need_config(scheduler_ptr self) {
+  if (!self->state.cfg || !self->state.tree)
+    throw monitor_error{"no config loaded yet"};
+  return *self->state.cfg;
+}
+
+/// The jobs a request names (unknown names skipped, as Bistro), or all.
+std::vector<std::size_t> requested_jobs(scheduler_ptr self,
+                                        const json::object& req) {
+  const auto& cfg = need_config(self);
+  std::vector<std::size_t> out;
+  auto names = strings_arg(req, "jobs");
+  if (names.empty()) {
+    for (std::size_t j = 0; j < cfg.jobs.size(); ++j) out.push_back(j);
+  } else {
+    for (const auto& n : names)
+      if (auto j = job_index_of(self, n)) out.push_back(*j);
+  }
+  return out;
+}
+
+/// Counts of one job's tasks by status: nodes of other levels are not
+/// tasks (their entries stay never_started), so they are taken out.
+json::object job_counts(scheduler_ptr self, std::size_t j) {
+  const auto& st = self->state;
+  const auto& row = *st.rows[j];
+  auto tasks = st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks).size();
+  auto others = st.tree->size() - tasks;
+  json::object out;
+  for (std::size_t l = 0; l < num_status_labels; ++l) {
+    auto label = static_cast<status_label>(l);
+    auto n = row.count(label);
+    if (label == status_label::never_started) n = n > others ? n - others : 0;
+    if (n) out[to_string(label)] = n;
+  }
+  return out;
+}
+
+json::object errors_json(scheduler_ptr self) {
+  json::object out;
+  for (const auto& [source, e] : self->state.errors) out[source] = e.first;
+  if (self->state.cfg)
+    for (const auto& job : self->state.cfg->jobs)
+      if (!job.errors.empty()) {
+        std::string message;
+        for (const auto& e : job.errors)
+          message += (message.empty() ? "" : "; ") + e;
+        out["job " + job.name] = message;
+      }
+  return out;
+}
+
+json::value handle_jobs(scheduler_ptr self, const json::object& req) {
+  const auto& cfg = need_config(self);
+  json::object out;
+  for (auto j : requested_jobs(self, req)) {
+    const auto& job = cfg.jobs[j];
+    json::object o = job.source;
+    o["enabled"] = job.enabled;
+    json::array errors;
+    for (const auto& e : job.errors) errors.emplace_back(e);
+    o["errors"] = std::move(errors);
+    out[job.name] = std::move(o);
+  }
+  return out;
+}
+
+json::value handle_sorted_node_names(scheduler_ptr self) {
+  const auto& cfg = need_config(self);
+  const auto& tree = *self->state.tree;
+  json::object out;
+  for (level_id l = 0; l < tree.num_levels(); ++l) {
+    json::array names;
+    for (auto n : tree.nodes_at_level(l)) names.emplace_back(tree.name(n));
+    out[cfg.levels[l]] = std::move(names);
+  }
+  return out;
+}
+
+json::value handle_nodes(scheduler_ptr self, const json::object& req) {
+  const auto& cfg = need_config(self);
+  const auto& tree = *self->state.tree;
+  bool want_resources = true, want_disabled = true;
+  auto fields = strings_arg(req, "fields");
+  if (!fields.empty()) {
+    want_resources = want_disabled = false;
+    for (const auto& f : fields) {
+      if (f == "resources")
+        want_resources = true;
+      else if (f == "disabled")
+        want_disabled = true;
+      else
+        throw monitor_error{"Unknown field name: " + f};
+    }
+  }
+  auto names = strings_arg(req, "nodes");
+  std::vector<node_id> nodes;
+  if (names.empty()) {
+    for (std::size_t n = 0; n < tree.size(); ++n)
+      nodes.push_back(static_cast<node_id>(n));
+  } else {
+    for (const auto& name : names)
+      if (auto n = tree.find(name)) nodes.push_back(*n);
+  }
+  json::object results;
+  for (auto n : nodes) {
+    auto level = tree.level(n);
+    auto& by_level = results[cfg.levels[level]];
+    if (!by_level.is_object()) by_level = json::object{};
+    json::object node;
+    if (want_resources) {
+      json::object resources;
+      for (auto r : cfg.resources_by_level[level]) {
+        const auto& rc = cfg.resources[r];
+        json::object o{{"default", rc.default_amount}, {"limit", rc.limit}};
+        if (rc.weight > 0) o["weight"] = rc.weight;
+        resources[rc.name] = std::move(o);
+      }
+      node["resources"] = std::move(resources);
+    }
+    if (want_disabled && !tree.enabled(n)) node["disabled"] = true;
+    by_level.as_object()[tree.name(n)] = std::move(node);
+  }
+  return json::object{{"results", std::move(results)}};
+}
+
+json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
+  const auto& st = self->state;
+  auto names = strings_arg(req, "jobs");
+  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  json::object out;
+  for (const auto& [id, run] : st.running) {
+    if (!wanted.empty() && !wanted.count(run.job)) continue;
+    auto& by_job = out[run.job];
+    if (!by_job.is_object()) by_job = json::object{};
+    by_job.as_object()[run.node] = json::object{
+        {"start_time", run.start_ms / 1000},
+        {"worker_shard",
+         run.worker < st.workers.size() ? st.workers[run.worker].shard : ""},
+        {"run_id", std::to_string(id)}};
+  }
+  return out;
+}
+
+json::value handle_histogram(scheduler_ptr self, const json::object& req) {
+  const auto& st = self->state;
+  auto num_samples = int_arg(req, "num_samples", 0);
+  if (num_samples < 0) throw monitor_error{"num_samples: must be >= 0"};
+  json::object histograms, samples;
+  for (auto j : requested_jobs(self, req)) {
+    const auto& job = st.cfg->jobs[j];
+    const auto& level = st.cfg->levels[job.level_for_tasks];
+    json::object counts = job_counts(self, j);
+    histograms[job.name] = json::object{{level, counts}};
+    if (num_samples == 0) continue;
+    json::object by_status;
+    const auto& row = *st.rows[j];
+    for (auto n : st.tree->nodes_at_level(job.level_for_tasks)) {
+      auto& list = by_status[to_string(row.label(n))];
+      if (!list.is_array()) list = json::array{};
+      if (list.as_array().size() < static_cast<std::size_t>(num_samples))
+        list.as_array().emplace_back(st.tree->name(n));
+    }
+    samples[job.name] = json::object{{level, std::move(by_status)}};
+  }
+  json::object out{{"histograms", std::move(histograms)}};
+  if (num_samples > 0) out["samples"] = std::move(samples);
+  return out;
+}
+
+json::value handle_forgive(scheduler_ptr self, const json::object& req) {
+  auto& st = self->state;
+  need_config(self);
+  for (const auto& name : strings_arg(req, "jobs")) {
+    auto j = job_index_of(self, name);
+    if (!j) continue;  // as Bistro: unknown jobs are no error
+    auto& row = *st.rows[*j];
+    for (auto n : st.tree->nodes_at_level(st.cfg->jobs[*j].level_for_tasks)) {
+      auto before = row.record(n);
+      row.forgive(n);
+      if (row.record(n) != before) persist(self, *j, n, 0, nullptr, 0);
+    }
+    spdlog::info("job {} forgiven", name);
+  }
+  flush_persist(self);
+  poke(self);
+  return "forgiven";
+}
+
+json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
+  auto& st = self->state;
+  const auto& cfg = need_config(self);
+  auto job_name = string_arg(req, "job_id");
+  auto node_name = string_arg(req, "node_id");
+  const auto* job = cfg.find_job(job_name);
+  if (!job) throw monitor_error{"Unknown job " + job_name};
+  for (auto& [id, run] : st.running) {
+    if (run.job != job_name || run.node != node_name) continue;
+    if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
+      throw monitor_error{"the worker of " + job_name + ", " + node_name +
+                          " is gone"};
+    spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
+    self->send(
+        st.workers[run.worker].handle, kill_atom_v,
+        kill_order{run.job, run.node, id,
+                   static_cast<std::uint8_t>(job->kill_subprocess.method),
+                   job->kill_subprocess.kill_wait_ms});
+    return "signaled";
+  }
+  throw monitor_error{"Unknown running task " + job_name + ", " + node_name};
+}
+
+json::value handle_status(scheduler_ptr self) {
+  const auto& st = self->state;
+  auto now = wall_ms();
+  json::object counts;
+  std::size_t jobs = 0;
+  if (st.cfg && st.tree) {
+    jobs = st.cfg->jobs.size();
+    for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
+      for (const auto& [label, n] : job_counts(self, j))
+        counts[label] = (counts.contains(label) ? counts[label].as_uint64()
+                                                : std::uint64_t{0}) +
+                        n.to_number<std::uint64_t>();
+  }
+  json::object workers;
+  for (const auto& w : st.workers) {
+    if (!w.handle) continue;
+    std::string health = "HEALTHY";
+    if (w.remote)
+      if (const auto* rec = st.registry.find(w.shard))
+        health = to_string(rec->health);
+    workers[health] = (workers.contains(health) ? workers[health].as_int64()
+                                                : std::int64_t{0}) +
+                      1;
+  }
+  double rounds_per_s = 0, tasks_per_s = 0;
+  if (!st.samples.empty()) {
+    const auto& [t0, r0, f0] = st.samples.front();
+    if (now > t0) {
+      double secs = static_cast<double>(now - t0) / 1000.0;
+      rounds_per_s = static_cast<double>(st.rounds_run - r0) / secs;
+      tasks_per_s = static_cast<double>(st.tasks_finished - f0) / secs;
+    }
+  }
+  return json::object{{"now_ms", now},
+                      {"started_ms", st.started_ms},
+                      {"config_ms", st.snapshot_ms},
+                      {"enabled", st.cfg && st.cfg->enabled},
+                      {"errors", errors_json(self)},
+                      {"counts", std::move(counts)},
+                      {"jobs", jobs},
+                      {"nodes", st.tree ? st.tree->size() : 0},
+                      {"running", st.running.size()},
+                      {"workers", std::move(workers)},
+                      {"rounds", st.rounds_run},
+                      {"rounds_per_s", rounds_per_s},
+                      {"tasks_started", st.tasks_started},
+                      {"tasks_finished", st.tasks_finished},
+                      {"tasks_per_s", tasks_per_s}};
+}
+
+json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
+  const auto& st = self->state;
+  auto failed_limit = int_arg(req, "failed_limit", 20);
+  json::object out;
+  for (auto j : requested_jobs(self, req)) {
+    const auto& job = st.cfg->jobs[j];
+    json::array errors, backoff, depends, failed;
+    for (const auto& e : job.errors) errors.emplace_back(e);
+    for (const auto& d : job.depends_on) depends.emplace_back(d);
+    for (auto s : job.backoff.seconds()) backoff.emplace_back(s);
+    if (job.backoff.repeat())
+      backoff.emplace_back("repeat");
+    else
+      backoff.emplace_back("fail");
+    std::int64_t failed_more = 0;
+    const auto& row = *st.rows[j];
+    if (row.count(status_label::failed) > 0)
+      for (auto n : st.tree->nodes_at_level(job.level_for_tasks)) {
+        if (row.label(n) != status_label::failed) continue;
+        if (static_cast<std::int64_t>(failed.size()) < failed_limit)
+          failed.emplace_back(st.tree->name(n));
+        else
+          ++failed_more;
+      }
+    out[job.name] =
+        json::object{{"enabled", job.enabled},
+                     {"runnable", job.runnable()},
+                     {"errors", std::move(errors)},
+                     {"owner", job.owner},
+                     {"priority", job.priority},
+                     {"level_for_tasks", st.cfg->levels[job.level_for_tasks]},
+                     {"backoff", std::move(backoff)},
+                     {"depends_on", std::move(depends)},
+                     {"counts", job_counts(self, j)},
+                     {"failed_nodes", std::move(failed)},
+                     {"failed_more", failed_more}};
+  }
+  return out;
+}
+
+std::size_t page_limit(const json::object& req) {
+  auto limit = int_arg(req, "limit", 100);
+  if (limit < 1 || limit > 10000)
+    throw monitor_error{"limit: must be between 1 and 10000"};
+  return static_cast<std::size_t>(limit);
+}
+
+json::value handle_tasks(scheduler_ptr self, const json::object& req) {
+  const auto& st = self->state;
+  const auto& cfg = need_config(self);
+  auto job_filter = string_arg(req, "job");
+  auto state_name = string_arg(req, "state");
+  std::optional<status_label> state;
+  if (!state_name.empty()) {
+    state = status_label_from_string(state_name);
+    if (!state) throw monitor_error{"state: unknown status " + state_name};
+  }
+  auto limit = page_limit(req);
+  // The cursor is "JOB\tNODE" of the last task of the previous page.
+  auto after = string_arg(req, "after");
+  std::string after_job, after_node;
+  if (!after.empty()) {
+    auto tab = after.find('\t');
+    if (tab == std::string::npos) throw monitor_error{"after: not a cursor"};
+    after_job = after.substr(0, tab);
+    after_node = after.substr(tab + 1);
+  }
+  std::unordered_map<std::string,
+                     const std::pair<const std::uint64_t, run_info>*>
+      running;
+  for (const auto& entry : st.running)
+    running[task_name_key(entry.second.job, entry.second.node)] = &entry;
+  json::array tasks;
+  std::string last;
+  bool more = false;
+  for (std::size_t j = 0; j < cfg.jobs.size() && !more; ++j) {
+    const auto& job = cfg.jobs[j];
+    if (!job_filter.empty() && job.name != job_filter) continue;
+    if (!after_job.empty() && job.name < after_job) continue;
+    auto nodes = st.tree->nodes_at_level(job.level_for_tasks);
+    std::size_t begin = 0;
+    if (job.name == after_job) {
+      auto n = st.tree->find(after_node);
+      if (n) {
+        auto it = std::upper_bound(nodes.begin(), nodes.end(), *n);
+        begin = static_cast<std::size_t>(it - nodes.begin());
+      }
+    }
+    const auto& row = *st.rows[j];
+    if (state && row.count(*state) == 0) continue;
+    for (std::size_t i = begin; i < nodes.size(); ++i) {
+      auto n = nodes[i];
+      if (state && row.label(n) != *state) continue;
+      if (tasks.size() == limit) {
+        more = true;
+        break;
+      }
+      json::object t{{"job", job.name},
+                     {"node", st.tree->name(n)},
+                     {"status", status_to_json(row.record(n))}};
+      auto r =
+          running.find(task_name_key(job.name, std::string{st.tree->name(n)}));
+      if (r != running.end()) {
+        const auto& run = r->second->second;
+        if (run.worker < st.workers.size())
+          t["worker"] = st.workers[run.worker].shard;
+        t["start_ms"] = run.start_ms;
+        t["run_id"] = std::to_string(r->second->first);
+      }
+      tasks.emplace_back(std::move(t));
+      last = job.name + '\t' + std::string{st.tree->name(n)};
+    }
+  }
+  json::value next = nullptr;
+  if (more) next = last;
+  return json::object{{"tasks", std::move(tasks)}, {"next", next}};
+}
+
+json::value handle_node_page(scheduler_ptr self, const json::object& req) {
+  const auto& cfg = need_config(self);
+  const auto& tree = *self->state.tree;
+  auto level_name = string_arg(req, "level");
+  auto prefix = string_arg(req, "prefix");
+  auto after = string_arg(req, "after");
+  auto limit = page_limit(req);
+  std::vector<level_id> levels;
+  if (level_name.empty()) {
+    for (level_id l = 0; l < tree.num_levels(); ++l) levels.push_back(l);
+  } else {
+    auto l = cfg.find_level(level_name);
+    if (!l) throw monitor_error{"level: unknown level " + level_name};
+    levels.push_back(*l);
+  }
+  std::optional<node_id> after_id;
+  if (!after.empty()) {
+    after_id = tree.find(after);
+    if (!after_id) throw monitor_error{"after: unknown node " + after};
+  }
+  json::array nodes;
+  std::size_t total = 0;
+  std::string last;
+  bool more = false;
+  for (auto l : levels) {
+    for (auto n : tree.nodes_at_level(l)) {
+      auto name = tree.name(n);
+      if (!name.starts_with(prefix)) continue;
+      ++total;
+      if (after_id && (tree.level(*after_id) > l ||
+                       (tree.level(*after_id) == l && n <= *after_id)))
+        continue;
+      if (nodes.size() == limit) {
+        more = true;
+        continue;
+      }
+      auto parent = tree.parent(n);
+      nodes.emplace_back(
+          json::object{{"name", name},
+                       {"level", cfg.levels[l]},
+                       {"parent", n == parent ? json::value(nullptr)
+                                              : json::value(tree.name(parent))},
+                       {"enabled", tree.enabled(n)}});
+      last = std::string{name};
+    }
+  }
+  json::value next = nullptr;
+  if (more) next = last;
+  return json::object{
+      {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
+}
+
+json::value handle_workers(scheduler_ptr self) {
+  const auto& st = self->state;
+  std::vector<std::size_t> running(st.workers.size(), 0);
+  for (const auto& [id, run] : st.running)
+    if (run.worker < running.size()) ++running[run.worker];
+  json::array out;
+  for (std::size_t w = 0; w < st.workers.size(); ++w) {
+    const auto& slot = st.workers[w];
+    if (!slot.handle) continue;
+    json::object o{{"shard", slot.shard},
+                   {"remote", slot.remote},
+                   {"running", running[w]},
+                   {"start_ms", slot.start_ms}};
+    const auto* rec = slot.remote ? st.registry.find(slot.shard) : nullptr;
+    if (rec) {
+      o["host"] = rec->host;
+      o["pid"] = rec->pid;
+      o["health"] = to_string(rec->health);
+      o["last_heartbeat_ms"] = rec->last_heartbeat_ms;
+    } else {
+      o["host"] = slot.host;
+      o["pid"] = static_cast<std::int64_t>(::getpid());
+      o["health"] = "HEALTHY";
+      o["last_heartbeat_ms"] = nullptr;
+    }
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::value handle_config(scheduler_ptr self) {
+  const auto& st = self->state;
+  json::array errors;
+  if (auto it = st.errors.find("config"); it != st.errors.end())
+    errors.emplace_back(it->second.first);
+  json::array warnings;
+  json::object cfg_json;
+  if (st.cfg) {
+    const auto& cfg = *st.cfg;
+    for (const auto& w : cfg.warnings) warnings.emplace_back(w);
+    json::array levels, resources, jobs;
+    for (const auto& l : cfg.levels) levels.emplace_back(l);
+    for (const auto& r : cfg.resources)
+      resources.emplace_back(json::object{{"name", r.name},
+                                          {"level", cfg.levels[r.level]},
+                                          {"limit", r.limit},
+                                          {"default", r.default_amount},
+                                          {"weight", r.weight}});
+    for (const auto& j : cfg.jobs) jobs.emplace_back(j.name);
+    cfg_json = json::object{{"enabled", cfg.enabled},
+                            {"scheduler", cfg.scheduler},
+                            {"working_wait", cfg.working_wait_sec},
+                            {"idle_wait", cfg.idle_wait_sec},
+                            {"levels", std::move(levels)},
+                            {"resources", std::move(resources)},
+                            {"jobs", std::move(jobs)}};
+  }
+  return json::object{{"file", st.options.config_file},
+                      {"loaded_ms", st.snapshot_ms},
+                      {"errors", std::move(errors)},
+                      {"warnings", std::move(warnings)},
+                      {"config", std::move(cfg_json)}};
+}
+
+json::value handle_metrics(scheduler_ptr self) {
+  const auto& st = self->state;
+  json::object tasks;
+  if (st.cfg && st.tree)
+    for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
+      tasks[st.cfg->jobs[j].name] = job_counts(self, j);
+  json::array buckets;
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < st.round_buckets.size(); ++b) {
+    cumulative += st.round_buckets[b];
+    json::value le = b < round_bucket_bounds.size()
+                         ? json::value(round_bucket_bounds[b])
+                         : json::value("+Inf");
+    buckets.emplace_back(json::array{le, cumulative});
+  }
+  auto status = handle_status(self).as_object();
+  std::size_t config_errors = errors_json(self).size();
+  return json::object{{"tasks", std::move(tasks)},
+                      {"running", st.running.size()},
+                      {"tasks_started", st.tasks_started},
+                      {"tasks_finished", st.tasks_finished},
+                      {"tasks_errors", st.tasks_errors},
+                      {"round_seconds_buckets", std::move(buckets)},
+                      {"round_seconds_sum", st.round_seconds},
+                      {"round_count", st.rounds_run},
+                      {"workers", status["workers"]},
+                      {"config_errors", config_errors},
+                      {"statuses_persisted", st.statuses_persisted},
+                      {"commit_seconds_sum", st.commit_seconds},
+                      {"commits", st.commits}};
+}
+
+/// task_logs: asks every worker, merges their pages into one.
+void handle_task_logs(scheduler_ptr self, const json::object& req,
+                      const std::string& key, pending_ptr reply) {
+  auto& st = self->state;
+  if (arg(req, "columns"))
+    throw monitor_error{"Custom columns are currently not supported."};
+  auto type = parse_log_type(string_arg(req, "log_type"));
+  if (!type)
+    throw monitor_error{"log_type: expected stdout, stderr or statuses"};
+  log_request lr;
+  lr.type = static_cast<std::uint8_t>(*type);
+  lr.jobs = strings_arg(req, "jobs");
+  lr.nodes = strings_arg(req, "nodes");
+  auto sort = string_arg(req, "sort", "desc");
+  if (sort == "asc" || sort == "ASC")
+    lr.ascending = true;
+  else if (sort == "desc" || sort == "DESC")
+    lr.ascending = false;
+  else
+    throw monitor_error{"Unknown sort order: " + sort};
+  if (arg(req, "time") && arg(req, "line_id"))
+    throw monitor_error{"Cannot specify both time and line_id"};
+  if (arg(req, "time")) lr.time_ms = int_arg(req, "time", 0) * 1000;
+  if (arg(req, "line_id")) lr.line_id = int_arg(req, "line_id", -1);
+  auto limit = int_arg(req, "limit", 1000);
+  if (limit < 1 || limit > 100000)
+    throw monitor_error{"limit: must be between 1 and 100000"};
+  lr.limit = static_cast<std::uint64_t>(limit);
+  lr.regex_filter = string_arg(req, "regex_filter");
+
+  struct merge_state {
+    std::vector<log_reply_line> lines;
+    std::optional<std::int64_t> cut;  // where the first incomplete page ends
+    std::vector<std::string> errors;
+    std::size_t waiting = 0;
+  };
+  auto merge = std::make_shared<merge_state>();
+  auto ascending = lr.ascending;
+  auto finish = [=] {
+    auto& m = *merge;
+    auto before_cut = [&](std::int64_t id) {
+      return !m.cut || (ascending ? id < *m.cut : id > *m.cut);
+    };
+    std::erase_if(m.lines,
+                  [&](const auto& l) { return !before_cut(l.line_id); });
+    std::sort(
+        m.lines.begin(), m.lines.end(), [&](const auto& a, const auto& b) {
+          return ascending ? a.line_id < b.line_id : a.line_id > b.line_id;
+        });
+    std::optional<std::int64_t> next = m.cut;
+    if (m.lines.size() > static_cast<std::size_t>(limit)) {
+      next = m.lines[static_cast<std::size_t>(limit)].line_id;
+      m.lines.resize(static_cast<std::size_t>(limit));
+    }
+    if (m.lines.empty() && !m.errors.empty() && !m.cut) {
+      std::string message;
+      for (const auto& e : m.errors)
+        message += (message.empty() ? "" : "; ") + e;
+      reply->out[key] = json::object{{"error", message}};
+    } else {
+      json::array lines;
+      for (auto& l : m.lines)
+        lines.emplace_back(json::array{l.job, l.node, l.time_ms / 1000, l.line,
+                                       std::to_string(l.line_id)});
+      reply->out[key] = json::object{
+          {"data",
+           json::object{{"next_line_id", std::to_string(next.value_or(-1))},
+                        {"lines", std::move(lines)}}}};
+    }
+    reply->entry_done();
+  };
+  std::vector<std::pair<worker_actor, std::string>> targets;
+  for (const auto& w : st.workers)
+    if (w.handle) targets.emplace_back(w.handle, w.shard);
+  if (targets.empty()) {
+    finish();
+    return;
+  }
+  merge->waiting = targets.size();
+  for (auto& [handle, shard] : targets) {
+    self->request(handle, ask_timeout, logs_atom_v, lr)
+        .then(
+            [=](log_reply& page) {
+              auto& m = *merge;
+              if (!page.error.empty()) {
+                m.errors.push_back(shard + ": " + page.error);
+              } else {
+                if (page.next_line_id >= 0 &&
+                    (!m.cut || (ascending ? page.next_line_id < *m.cut
+                                          : page.next_line_id > *m.cut)))
+                  m.cut = page.next_line_id;
+                for (auto& l : page.lines) m.lines.push_back(std::move(l));
+              }
+              if (--m.waiting == 0) finish();
+            },
+            [=](const caf::error& err) {
+              auto& m = *merge;
+              m.errors.push_back(shard + ": " + self->system().render(err));
+              if (--m.waiting == 0) finish();
+            });
+  }
+}
+
+/// save_job / delete_job: the config watcher rewrites the file.
+void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
+                     const std::string& key, pending_ptr reply) {
+  auto& st = self->state;
+  if (!st.watcher)
+    throw monitor_error{"this scheduler has no config file to edit"};
+  auto job = string_arg(req, "job_id");
+  std::string text;
+  if (save) {
+    const auto* v = arg(req, "job");
+    if (!v || !v->is_object()) throw monitor_error{"job: expected an object"};
+    text = json::serialize(*v);
+  }
+  self->request(st.watcher, ask_timeout, save_atom_v, job, text)
+      .then(
+          [=](const std::string& error) {
+            if (error.empty())
+              reply->out[key] =
+                  json::object{{"data", save ? "saved" : "deleted"}};
+            else
+              reply->out[key] = json::object{{"error", error}};
+            reply->entry_done();
+          },
+          [=](const caf::error& err) {
+            reply->out[key] = json::object{
+                {"error", "config watcher: " + self->system().render(err)}};
+            reply->entry_done();
+          });
+}
+
+/// Answers one entry at once, or starts its asynchronous answer (and
+/// counts it in `reply->waiting`).
+void handle_entry(scheduler_ptr self, const std::string& key,
+                  const json::value& entry, const pending_ptr& reply) {
+  try {
+    if (!entry.is_object()) throw monitor_error{"expected an object"};
+    const auto& req = entry.as_object();
+    auto handler = string_arg(req, "handler");
+    json::value data;
+    if (handler == "errors") {
+      data = errors_json(self);
+    } else if (handler == "refresh_time") {
+      data = self->state.snapshot_ms / 1000;
+    } else if (handler == "jobs") {
+      data = handle_jobs(self, req);
+    } else if (handler == "sorted_node_names") {
+      data = handle_sorted_node_names(self);
+    } else if (handler == "nodes") {
+      data = handle_nodes(self, req);
+    } else if (handler == "running_tasks") {
+      data = handle_running_tasks(self, req);
+    } else if (handler == "histogram") {
+      data = handle_histogram(self, req);
+    } else if (handler == "forgive_jobs") {
+      data = handle_forgive(self, req);
+    } else if (handler == "kill_task") {
+      data = handle_kill_task(self, req);
+    } else if (handler == "status") {
+      data = handle_status(self);
+    } else if (handler == "job_summary") {
+      data = handle_job_summary(self, req);
+    } else if (handler == "tasks") {
+      data = handle_tasks(self, req);
+    } else if (handler == "node_page") {
+      data = handle_node_page(self, req);
+    } else if (handler == "workers") {
+      data = handle_workers(self);
+    } else if (handler == "config") {
+      data = handle_config(self);
+    } else if (handler == "metrics") {
+      data = handle_metrics(self);
+    } else if (handler == "task_logs" || handler == "save_job" ||
+               handler == "delete_job") {
+      ++reply->waiting;
+      try {
+        if (handler == "task_logs")
+          handle_task_logs(self, req, key, reply);
+        else
+          handle_edit_job(self, req, handler == "save_job", key, reply);
+      } catch (...) {
+        --reply->waiting;
+        throw;
+      }
+      return;
+    } else if (handler.empty()) {
+      throw monitor_error{"handler: missing"};
+    } else {
+      throw monitor_error{"Unknown handler: " + handler};
+    }
+    reply->out[key] = json::object{{"data", std::move(data)}};
+  } catch (const monitor_error& e) {
+    reply->out[key] = json::object{{"error", e.what}};
+  } catch (const std::exception& e) {
+    reply->out[key] = json::object{{"error", e.what()}};
+  }
+}
+
+}  // namespace
+
+caf::result<std::string> on_monitor(scheduler_ptr self,
+                                    const std::string& request) {
+  boost::system::error_code ec;
+  auto doc = json::parse(request, ec);
+  if (ec)
+    return json::serialize(
+        json::object{{"error", "monitor request: not JSON: " + ec.message()}});
+  if (!doc.is_object())
+    return json::serialize(
+        json::object{{"error", "monitor request: expected a JSON object"}});
+  auto reply = std::make_shared<pending_reply>();
+  reply->waiting = 1;  // this function's own share, released below
+  for (const auto& [key, entry] : doc.as_object()) {
+    if (key == "prefs") continue;
+    handle_entry(self, std::string{key}, entry, reply);
+  }
+  if (reply->waiting == 1) return json::serialize(reply->out);
+  reply->promise = self->make_response_promise<std::string>();
+  auto promise = reply->promise;
+  reply->entry_done();
+  return promise;
+}
+
+void sample_rates(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  st.samples.emplace_back(now, st.rounds_run, st.tasks_finished);
+  while (st.samples.size() > 2 && std::get<0>(st.samples[1]) <= now - 10000)
+    st.samples.pop_front();
+}
+
+}  // namespace bistro::scheduler_detail
