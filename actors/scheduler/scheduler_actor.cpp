@@ -203,7 +203,7 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
       st.rounds.adopt_running(static_cast<job_index>(*job), *node, run.worker);
     }
   }
-  find_orphans(self, wall_ms());
+  find_orphans(self, now_ms(self));
   poke(self);
 }
 
@@ -243,7 +243,7 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
 
 void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   auto& st = self->state;
-  auto now = wall_ms();
+  auto now = now_ms(self);
   st.round_in_flight = false;
   st.last_round_starts = picks.size();
   ++st.rounds_run;
@@ -281,7 +281,7 @@ void start_round(scheduler_ptr self) {
   // Statuses changed since the last round go to the store as one batch,
   // whether or not this round may start anything.
   flush_persist(self);
-  auto now = wall_ms();
+  auto now = now_ms(self);
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
     st.startup_checked = true;
@@ -305,7 +305,7 @@ void start_round(scheduler_ptr self) {
       .then(
           [=](round_output_ptr output) {
             auto picks = self->state.rounds.commit_round(
-                std::move(*output), self->state.row_ptrs, wall_ms());
+                std::move(*output), self->state.row_ptrs, now_ms(self));
             finish_round(self, std::move(picks));
           },
           [=](const caf::error& err) {
@@ -337,7 +337,7 @@ void on_result(scheduler_ptr self, const task_result& r) {
   if (job && node) {
     // Backoffs count from the scheduler's clock, not the worker's.
     st.rows[*job]->apply(*node, parsed_status{label, r.data, r.message},
-                         wall_ms(), st.cfg->jobs[*job].backoff);
+                         now_ms(self), st.cfg->jobs[*job].backoff);
     st.rounds.task_finished(static_cast<job_index>(*job), *node);
     now_label = to_string(st.rows[*job]->label(*node));
     // Sent with the next round's batch: a result always pokes a round.
@@ -354,7 +354,8 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   auto& st = self->state;
   st.options = std::move(options);
   st.rng.seed(st.options.seed);
-  st.started_ms = wall_ms();
+  st.clock = actor_wall_clock{self->clock()};
+  st.started_ms = now_ms(self);
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
@@ -384,7 +385,7 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
       [=](update_atom, config_ptr cfg, node_tree_ptr tree) {
         self->state.errors.erase("config");
         self->state.errors.erase("nodes");
-        self->state.snapshot_ms = wall_ms();
+        self->state.snapshot_ms = now_ms(self);
         adopt_new_snapshot(self, std::move(cfg), std::move(tree));
       },
       [=](error_atom, const std::string& source, const std::string& message,
@@ -424,7 +425,7 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         } else {
           st.persist_failing = true;
           st.persist_error = error;
-          st.errors["persist"] = {error, wall_ms()};
+          st.errors["persist"] = {error, now_ms(self)};
         }
       },
       [=](tick_atom, std::uint64_t generation) {

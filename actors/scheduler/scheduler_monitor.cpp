@@ -295,7 +295,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
 
 json::value handle_status(scheduler_ptr self) {
   const auto& st = self->state;
-  auto now = wall_ms();
+  auto now = now_ms(self);
   json::object counts;
   std::size_t jobs = 0;
   if (st.cfg && st.tree) {

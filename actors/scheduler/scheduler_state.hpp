@@ -46,6 +46,9 @@ struct worker_slot {
 
 struct scheduler_state {
   scheduler_options options;
+  /// The scheduler's clock: every timing decision reads it (see
+  /// wall_clock.hpp), so tests can run it on CAF's manual clock.
+  actor_wall_clock clock;
   config_ptr cfg;
   node_tree_ptr tree;
   status_row_set rows;
@@ -107,6 +110,10 @@ struct scheduler_state {
 };
 
 using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+inline std::int64_t now_ms(scheduler_ptr self) {
+  return self->state.clock.now_ms();
+}
 
 /// The (job, node) pairs of every run in `running`, for lookups by name
 /// when many runs are checked at once (built once per batch, O(runs)).

@@ -31,7 +31,7 @@ std::optional<worker_index> index_of(scheduler_ptr self,
 /// outlasts the worker's own suicide (TERM, wait, KILL) by the margin.
 void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
   auto& st = self->state;
-  auto now = wall_ms();
+  auto now = now_ms(self);
   auto min_wait = st.options.health.suicide_backoff_safety_margin_ms +
                   st.options.health.suicide_task_kill_wait_ms;
   std::size_t lost = 0;
@@ -164,7 +164,7 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
   candidate.pid = hello.pid;
   candidate.start_ms = hello.start_ms;
   candidate.heartbeat_period_ms = hello.heartbeat_period_ms;
-  auto now = wall_ms();
+  auto now = now_ms(self);
   auto result = st.registry.hello(candidate, now);
   welcome.message = result.message;
   if (!result.accepted) {
@@ -194,7 +194,7 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
                              std::int64_t start_ms) {
   heartbeat_reply reply;
-  reply.known = self->state.registry.heartbeat(shard, start_ms, wall_ms());
+  reply.known = self->state.registry.heartbeat(shard, start_ms, now_ms(self));
   if (!reply.known)
     reply.message =
         "this worker instance was lost; kill its tasks and say "
@@ -204,7 +204,7 @@ heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
 
 void check_workers(scheduler_ptr self) {
   auto& st = self->state;
-  auto now = wall_ms();
+  auto now = now_ms(self);
   for (const auto& t : st.registry.check(now)) {
     spdlog::warn("worker {}: {} -> {}", t.shard, to_string(t.from),
                  to_string(t.to));
