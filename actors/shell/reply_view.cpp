@@ -1,0 +1,502 @@
+#include "actors/shell/reply_view.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "actors/shell/text_table.hpp"
+
+namespace bistro::shell {
+
+namespace json = boost::json;
+
+namespace {
+
+/// Bistro's status names in their natural order; others follow by name.
+constexpr std::array<std::string_view, 9> status_order = {
+    "running",       "done",   "incomplete",    "incomplete_backoff",
+    "error_backoff", "failed", "never_started", "was_not_running",
+    "worker_lost"};
+
+const json::value* field(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return nullptr;
+  return v.as_object().if_contains(key);
+}
+
+std::int64_t int_of(const json::value* v, std::int64_t fallback = 0) {
+  if (!v) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
+  if (v->is_string()) {
+    try {
+      return std::stoll(std::string{v->as_string()});
+    } catch (const std::exception&) {
+    }
+  }
+  return fallback;
+}
+
+double double_of(const json::value* v) {
+  if (!v) return 0;
+  if (v->is_double()) return v->as_double();
+  return static_cast<double>(int_of(v));
+}
+
+/// A value as a person reads it: strings unquoted, the rest as JSON.
+std::string text_of(const json::value* v) {
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return std::string{v->as_string()};
+  if (v->is_bool()) return v->as_bool() ? "yes" : "no";
+  return json::serialize(*v);
+}
+
+std::string rate(double per_s) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f/s", per_s);
+  return buf;
+}
+
+std::string joined(const json::value* list, std::string_view sep = ", ") {
+  std::string out;
+  if (!list || !list->is_array()) return out;
+  for (const auto& v : list->as_array())
+    out += (out.empty() ? "" : std::string{sep}) + text_of(&v);
+  return out;
+}
+
+/// Status names present in any of `counts` objects, in status order.
+std::vector<std::string> status_columns(
+    const std::vector<const json::value*>& counts) {
+  std::vector<std::string> present, others;
+  for (const auto* c : counts)
+    if (c && c->is_object())
+      for (const auto& [name, n] : c->as_object())
+        if (std::find(present.begin(), present.end(), name) == present.end())
+          present.emplace_back(name);
+  std::vector<std::string> out;
+  for (auto s : status_order)
+    if (std::find(present.begin(), present.end(), s) != present.end())
+      out.emplace_back(s);
+  for (const auto& s : present)
+    if (std::find(out.begin(), out.end(), s) == out.end()) others.push_back(s);
+  std::sort(others.begin(), others.end());
+  out.insert(out.end(), others.begin(), others.end());
+  return out;
+}
+
+/// "done 3, running 1": counts in status order.
+std::string counts_text(const json::value* counts) {
+  std::string out;
+  for (const auto& s : status_columns({counts}))
+    out += (out.empty() ? "" : ", ") + s + " " +
+           std::to_string(int_of(field(*counts, s)));
+  return out.empty() ? "none" : out;
+}
+
+std::string ago(std::int64_t now_ms, std::int64_t then_ms) {
+  if (then_ms <= 0) return "-";
+  return format_age_ms(now_ms - then_ms) + " ago";
+}
+
+view_result failed(std::string why) { return {{}, std::move(why)}; }
+
+/// The main entry's data, or the command's failure.
+const json::value* main_data(const monitor_reply& reply, std::string& why) {
+  if (!reply.error.empty()) {
+    why = reply.error;
+    return nullptr;
+  }
+  return reply.data(main_entry, why);
+}
+
+view_result show_status(const json::value& d, const view_options& o) {
+  std::vector<std::pair<std::string, std::string>> f;
+  auto config_ms = int_of(field(d, "config_ms"));
+  f.emplace_back("config", config_ms ? format_time_ms(config_ms) + " (" +
+                                           ago(o.now_ms, config_ms) + ")"
+                                     : "not loaded yet");
+  f.emplace_back("started", format_time_ms(int_of(field(d, "started_ms"))));
+  f.emplace_back("enabled", text_of(field(d, "enabled")));
+  const auto* errors = field(d, "errors");
+  if (!errors || !errors->is_object() || errors->as_object().empty())
+    f.emplace_back("errors", "none");
+  else
+    for (const auto& [source, message] : errors->as_object())
+      f.emplace_back("error: " + std::string{source}, text_of(&message));
+  f.emplace_back("jobs", text_of(field(d, "jobs")));
+  f.emplace_back("nodes", text_of(field(d, "nodes")));
+  f.emplace_back("tasks", counts_text(field(d, "counts")));
+  f.emplace_back("running", text_of(field(d, "running")));
+  std::string workers;
+  if (const auto* w = field(d, "workers"); w && w->is_object())
+    for (const auto& [health, n] : w->as_object())
+      workers += (workers.empty() ? "" : ", ") + std::string{health} + " " +
+                 text_of(&n);
+  f.emplace_back("workers", workers.empty() ? "none" : workers);
+  f.emplace_back("rounds", text_of(field(d, "rounds")) + " (" +
+                               rate(double_of(field(d, "rounds_per_s"))) + ")");
+  f.emplace_back("tasks started", text_of(field(d, "tasks_started")));
+  f.emplace_back("tasks finished",
+                 text_of(field(d, "tasks_finished")) + " (" +
+                     rate(double_of(field(d, "tasks_per_s"))) + ")");
+  return {render_fields(f, o.width), {}};
+}
+
+view_result show_jobs(const json::value& d, const command& cmd,
+                      const view_options& o) {
+  if (!d.is_object()) return failed("job_summary: expected an object");
+  std::vector<const json::value*> counts;
+  for (const auto& [name, job] : d.as_object())
+    counts.push_back(field(job, "counts"));
+  auto statuses = status_columns(counts);
+  text_table t;
+  t.headers = {"JOB", "ENABLED", "PRIORITY", "LEVEL"};
+  for (const auto& s : statuses) t.headers.push_back(s);
+  t.headers.push_back("ERRORS");
+  auto limit = static_cast<std::size_t>(default_limit(cmd.kind));
+  for (const auto& [name, job] : d.as_object()) {
+    if (t.rows.size() == limit) break;
+    std::vector<std::string> row = {std::string{name},
+                                    text_of(field(job, "enabled")),
+                                    text_of(field(job, "priority")),
+                                    text_of(field(job, "level_for_tasks"))};
+    const auto* c = field(job, "counts");
+    for (const auto& s : statuses)
+      row.push_back(std::to_string(c ? int_of(field(*c, s)) : 0));
+    row.push_back(joined(field(job, "errors"), "; "));
+    t.rows.push_back(std::move(row));
+  }
+  if (t.rows.empty()) return {"no jobs\n", {}};
+  return {render_table(t, o.width) +
+              more_line(d.as_object().size() - t.rows.size(), "jobs"),
+          {}};
+}
+
+view_result show_job(const json::value& d, const command& cmd,
+                     const view_options& o) {
+  const auto* job = field(d, cmd.job);
+  if (!job) return failed("unknown job " + cmd.job);
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"job", cmd.job},
+      {"enabled", text_of(field(*job, "enabled"))},
+      {"runnable", text_of(field(*job, "runnable"))},
+      {"owner", text_of(field(*job, "owner"))},
+      {"priority", text_of(field(*job, "priority"))},
+      {"level_for_tasks", text_of(field(*job, "level_for_tasks"))},
+      {"backoff", joined(field(*job, "backoff"))},
+      {"depends_on", joined(field(*job, "depends_on"))},
+  };
+  auto errors = joined(field(*job, "errors"), "; ");
+  f.emplace_back("errors", errors.empty() ? "none" : errors);
+  std::string out = render_fields(f, o.width) + "\n";
+  text_table counts{{"STATUS", "TASKS"}, {}};
+  const auto* c = field(*job, "counts");
+  for (const auto& s : status_columns({c}))
+    counts.rows.push_back({s, std::to_string(int_of(field(*c, s)))});
+  out += counts.rows.empty() ? "no tasks\n" : render_table(counts, o.width);
+  const auto* failed_nodes = field(*job, "failed_nodes");
+  if (failed_nodes && failed_nodes->is_array() &&
+      !failed_nodes->as_array().empty()) {
+    text_table t{{"FAILED NODE"}, {}};
+    for (const auto& n : failed_nodes->as_array())
+      t.rows.push_back({text_of(&n)});
+    out += "\n" + render_table(t, o.width);
+    out += more_line(static_cast<std::size_t>(std::max<std::int64_t>(
+                         0, int_of(field(*job, "failed_more")))),
+                     "failed nodes", "use --limit");
+  }
+  return {out, {}};
+}
+
+view_result show_nodes(const json::value& d, const view_options& o) {
+  const auto* nodes = field(d, "nodes");
+  if (!nodes || !nodes->is_array()) return failed("node_page: no nodes");
+  text_table t{{"NODE", "LEVEL", "PARENT", "ENABLED"}, {}};
+  for (const auto& n : nodes->as_array())
+    t.rows.push_back({text_of(field(n, "name")), text_of(field(n, "level")),
+                      text_of(field(n, "parent")),
+                      text_of(field(n, "enabled"))});
+  if (t.rows.empty()) return {"no nodes\n", {}};
+  auto total = int_of(field(d, "total"));
+  auto shown = static_cast<std::int64_t>(t.rows.size());
+  return {render_table(t, o.width) +
+              more_line(static_cast<std::size_t>(
+                            std::max<std::int64_t>(0, total - shown)),
+                        "nodes", "use --limit or a PREFIX"),
+          {}};
+}
+
+std::string status_detail(const json::value& status, std::int64_t now_ms) {
+  std::string out;
+  if (auto until = int_of(field(status, "backoff_until_ms")); until > 0)
+    out = "backoff " + (until > now_ms ? "for " + format_age_ms(until - now_ms)
+                                       : std::string{"over"});
+  auto add = [&](std::string s) {
+    if (!s.empty()) out += (out.empty() ? "" : "; ") + s;
+  };
+  add(text_of(field(status, "message")));
+  add(text_of(field(status, "data")));
+  return out;
+}
+
+view_result show_tasks(const json::value& d, const command& cmd,
+                       const monitor_reply& reply, const view_options& o) {
+  std::string why;
+  const auto* summary = reply.data(summary_entry, why);
+  if (!summary || !summary->is_object()) return failed(why);
+  if (!cmd.job.empty() && !field(*summary, cmd.job))
+    return failed("unknown job " + cmd.job);
+  const auto* tasks = field(d, "tasks");
+  if (!tasks || !tasks->is_array()) return failed("tasks: no tasks");
+  text_table t{{"JOB", "NODE", "STATUS", "WORKER", "SINCE", "DETAIL"}, {}};
+  for (const auto& task : tasks->as_array()) {
+    const auto* status = field(task, "status");
+    auto since = int_of(field(task, "start_ms"));
+    if (!since && status) since = int_of(field(*status, "time_ms"));
+    t.rows.push_back({text_of(field(task, "job")), text_of(field(task, "node")),
+                      status ? text_of(field(*status, "label")) : "",
+                      text_of(field(task, "worker")), ago(o.now_ms, since),
+                      status ? status_detail(*status, o.now_ms) : ""});
+  }
+  if (t.rows.empty()) return {"no tasks\n", {}};
+  std::int64_t total = 0;
+  for (const auto& [name, job] : summary->as_object()) {
+    const auto* c = field(job, "counts");
+    if (!c || !c->is_object()) continue;
+    for (const auto& [label, n] : c->as_object())
+      if (cmd.state.empty() || label == cmd.state) total += int_of(&n);
+  }
+  auto shown = static_cast<std::int64_t>(t.rows.size());
+  std::int64_t hidden = 0;
+  if (const auto* next = field(d, "next"); next && !next->is_null())
+    hidden = std::max<std::int64_t>(1, total - shown);
+  return {render_table(t, o.width) + more_line(static_cast<std::size_t>(hidden),
+                                               "tasks",
+                                               "use --limit, --job or --state"),
+          {}};
+}
+
+struct running_row {
+  std::string job, node, worker, run_id;
+  std::int64_t start_s = 0;
+};
+
+std::vector<running_row> running_rows(const json::value& d) {
+  std::vector<running_row> rows;
+  if (!d.is_object()) return rows;
+  for (const auto& [job, nodes] : d.as_object()) {
+    if (!nodes.is_object()) continue;
+    for (const auto& [node, run] : nodes.as_object())
+      rows.push_back({std::string{job}, std::string{node},
+                      text_of(field(run, "worker_shard")),
+                      text_of(field(run, "run_id")),
+                      int_of(field(run, "start_time"))});
+  }
+  return rows;
+}
+
+text_table running_table(const std::vector<running_row>& rows,
+                         std::size_t limit, std::int64_t now_ms) {
+  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN"}, {}};
+  for (const auto& r : rows) {
+    if (t.rows.size() == limit) break;
+    t.rows.push_back({r.job, r.node, r.worker, format_time_ms(r.start_s * 1000),
+                      format_age_ms(now_ms - r.start_s * 1000), r.run_id});
+  }
+  return t;
+}
+
+view_result show_running(const json::value& d, const command& cmd,
+                         const view_options& o) {
+  auto rows = running_rows(d);
+  if (rows.empty()) return {"no running tasks\n", {}};
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.job, a.node) < std::tie(b.job, b.node);
+  });
+  auto limit = static_cast<std::size_t>(default_limit(cmd.kind));
+  auto t = running_table(rows, limit, o.now_ms);
+  return {render_table(t, o.width) +
+              more_line(rows.size() - t.rows.size(), "running tasks"),
+          {}};
+}
+
+view_result show_workers(const json::value& d, const view_options& o) {
+  if (!d.is_array()) return failed("workers: expected a list");
+  text_table t{{"SHARD", "HOST", "PID", "HEALTH", "REMOTE", "RUNNING",
+                "STARTED", "LAST HEARTBEAT"},
+               {}};
+  for (const auto& w : d.as_array())
+    t.rows.push_back({text_of(field(w, "shard")), text_of(field(w, "host")),
+                      text_of(field(w, "pid")), text_of(field(w, "health")),
+                      text_of(field(w, "remote")), text_of(field(w, "running")),
+                      format_time_ms(int_of(field(w, "start_ms"))),
+                      ago(o.now_ms, int_of(field(w, "last_heartbeat_ms")))});
+  if (t.rows.empty()) return {"no workers\n", {}};
+  return {render_table(t, o.width), {}};
+}
+
+}  // namespace
+
+const json::value* monitor_reply::data(std::string_view entry,
+                                       std::string& why) const {
+  const auto* e = entries.if_contains(entry);
+  if (!e || !e->is_object()) {
+    why = "the reply has no \"" + std::string{entry} + "\" entry";
+    return nullptr;
+  }
+  if (const auto* err = e->as_object().if_contains("error")) {
+    why = text_of(err);
+    return nullptr;
+  }
+  if (const auto* d = e->as_object().if_contains("data")) return d;
+  why = "the reply's \"" + std::string{entry} + "\" entry has no data";
+  return nullptr;
+}
+
+monitor_reply parse_reply(std::string_view text) {
+  monitor_reply out;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) {
+    out.error = "the reply is not JSON: " + ec.message();
+  } else if (!v.is_object()) {
+    out.error = "the reply is not a JSON object";
+  } else if (const auto* err = v.as_object().if_contains("error")) {
+    out.error = text_of(err);
+  } else {
+    out.entries = std::move(v.as_object());
+  }
+  return out;
+}
+
+view_result render_reply(const command& cmd, const monitor_reply& reply,
+                         const view_options& options) {
+  std::string why;
+  if (cmd.kind == command_kind::logs) {
+    std::int64_t last = -1;
+    return render_log_page(reply, true, last);
+  }
+  const auto* d = main_data(reply, why);
+  if (!d) return failed(why);
+  switch (cmd.kind) {
+    case command_kind::status:
+      return show_status(*d, options);
+    case command_kind::jobs:
+      return show_jobs(*d, cmd, options);
+    case command_kind::job:
+      return show_job(*d, cmd, options);
+    case command_kind::nodes:
+      return show_nodes(*d, options);
+    case command_kind::tasks:
+      return show_tasks(*d, cmd, reply, options);
+    case command_kind::running:
+      return show_running(*d, cmd, options);
+    case command_kind::workers:
+      return show_workers(*d, options);
+    case command_kind::kill:
+      return {text_of(d) + ": " + cmd.job + " on " + cmd.node + "\n", {}};
+    case command_kind::forgive: {
+      const auto* summary = reply.data(summary_entry, why);
+      if (!summary) return failed(why);
+      if (!field(*summary, cmd.job)) return failed("unknown job " + cmd.job);
+      return {text_of(d) + ": " + cmd.job + "\n", {}};
+    }
+    case command_kind::top:
+      return render_top(reply, options, "");
+    default:
+      return failed("this command has no reply to show");
+  }
+}
+
+view_result render_reply_json(const command& cmd, const monitor_reply& reply) {
+  std::string why;
+  const auto* d = main_data(reply, why);
+  if (!d) return failed(why);
+  if (cmd.kind == command_kind::job && !field(*d, cmd.job))
+    return failed("unknown job " + cmd.job);
+  if (cmd.kind == command_kind::forgive ||
+      (cmd.kind == command_kind::tasks && !cmd.job.empty())) {
+    const auto* summary = reply.data(summary_entry, why);
+    if (!summary) return failed(why);
+    if (!field(*summary, cmd.job)) return failed("unknown job " + cmd.job);
+  }
+  if (cmd.kind == command_kind::top) {
+    const auto* status = reply.data(status_entry, why);
+    if (!status) return failed(why);
+    return {json::serialize(
+                json::object{{"status", *status}, {"running_tasks", *d}}) +
+                "\n",
+            {}};
+  }
+  return {json::serialize(*d) + "\n", {}};
+}
+
+view_result render_log_page(const monitor_reply& reply, bool newest_first,
+                            std::int64_t& last_line_id) {
+  std::string why;
+  const auto* d = main_data(reply, why);
+  if (!d) return failed(why);
+  const auto* lines = field(*d, "lines");
+  if (!lines || !lines->is_array()) return failed("task_logs: no lines");
+  std::vector<const json::value*> ordered;
+  for (const auto& l : lines->as_array())
+    if (l.is_array() && l.as_array().size() >= 5) ordered.push_back(&l);
+  if (newest_first) std::reverse(ordered.begin(), ordered.end());
+  std::string out;
+  if (newest_first && int_of(field(*d, "next_line_id"), -1) >= 0)
+    out += "… older lines not shown (use --limit)\n";
+  for (const auto* l : ordered) {
+    const auto& a = l->as_array();
+    out += format_time_ms(int_of(&a[2]) * 1000) + "  " + text_of(&a[3]) + "\n";
+    last_line_id = std::max(last_line_id, int_of(&a[4], -1));
+  }
+  return {out, {}};
+}
+
+view_result render_top(const monitor_reply& reply, const view_options& o,
+                       std::string_view where) {
+  std::string why;
+  const auto* running = main_data(reply, why);
+  if (!running) return failed(why);
+  const auto* status = reply.data(status_entry, why);
+  if (!status) return failed(why);
+  std::string workers;
+  if (const auto* w = field(*status, "workers"); w && w->is_object())
+    for (const auto& [health, n] : w->as_object())
+      workers += " " + std::string{health} + " " + text_of(&n);
+  std::vector<std::string> head = {
+      "bistro top" + (where.empty() ? "" : "  " + std::string{where}) + "  " +
+          format_time_ms(o.now_ms),
+      "running " + text_of(field(*status, "running")) + "  finished " +
+          text_of(field(*status, "tasks_finished")) + " (" +
+          rate(double_of(field(*status, "tasks_per_s"))) + ")  rounds " +
+          text_of(field(*status, "rounds")) + " (" +
+          rate(double_of(field(*status, "rounds_per_s"))) + ")",
+      "tasks: " + counts_text(field(*status, "counts")) +
+          "  workers:" + (workers.empty() ? " none" : workers),
+  };
+  std::string out;
+  for (const auto& line : head) out += fit_cell(line, o.width) + "\n";
+  out += "\n";
+  auto rows = running_rows(*running);
+  // Longest-running first: what a person watching wants to see.
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.start_s, a.job, a.node) <
+           std::tie(b.start_s, b.job, b.node);
+  });
+  // Header lines, table header, "more" line and the key hint.
+  std::size_t fixed = head.size() + 4;
+  auto room = o.height > fixed + 1 ? o.height - fixed : std::size_t{1};
+  if (rows.empty()) {
+    out += "no running tasks\n";
+  } else {
+    auto t = running_table(rows, room, o.now_ms);
+    out += render_table(t, o.width);
+    out += more_line(rows.size() - t.rows.size(), "running tasks");
+  }
+  out += "press any key to leave\n";
+  return {out, {}};
+}
+
+}  // namespace bistro::shell

@@ -1,0 +1,70 @@
+// bistro_shell's link to a scheduler's front door (--server_port). It
+// connects as worker_link does: a request to the middleman actor with a
+// timeout (CAF 0.17's blocking remote_actor can wait forever on a peer that
+// accepts and says nothing), then checks that the peer publishes
+// front_door_actor. Every monitor request has a timeout too. It watches the
+// front door: when the scheduler goes away it says so once and connects
+// again on the next request.
+//
+// Thread contract: one thread (the shell's main thread, never a CAF
+// worker thread) calls every member; the calls block for at most the
+// timeouts.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/protocol/protocol.hpp"
+
+namespace bistro::shell {
+
+struct connection_options {
+  std::string host;
+  std::uint16_t port = 0;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+/// A request's answer (the reply JSON) or why there is none.
+struct request_outcome {
+  std::string reply;
+  std::string error;
+  /// Things to tell the user whatever the outcome ("the scheduler went
+  /// away; reconnecting").
+  std::vector<std::string> notices;
+  bool ok() const { return error.empty(); }
+};
+
+class scheduler_connection {
+ public:
+  scheduler_connection(caf::actor_system& sys, connection_options options);
+  scheduler_connection(const scheduler_connection&) = delete;
+  scheduler_connection& operator=(const scheduler_connection&) = delete;
+
+  /// Sends one monitor request, connecting first when not connected.
+  request_outcome ask(const std::string& request);
+
+  /// Connects now if not connected; "" or why it failed.
+  std::string connect();
+
+  bool connected() const { return static_cast<bool>(front_); }
+
+  /// "host:port".
+  std::string where() const;
+
+ private:
+  /// Notices a front door that went down since the last call.
+  void check_down(std::vector<std::string>& notices);
+  void drop();
+
+  caf::actor_system& sys_;
+  connection_options options_;
+  caf::scoped_actor self_;
+  front_door_actor front_;
+};
+
+}  // namespace bistro::shell

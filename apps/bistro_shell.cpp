@@ -1,0 +1,102 @@
+// bistro_shell: flag parsing and wiring only. One command with -c, else an
+// interactive prompt; both talk to the scheduler's front door.
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <iostream>
+#include <string>
+
+#include "actors/shell/line_editor.hpp"
+#include "actors/shell/scheduler_connection.hpp"
+#include "actors/shell/shell_session.hpp"
+#include "apps/flags_common.hpp"
+
+namespace {
+
+using namespace bistro;
+
+struct shell_flags : caf::actor_system_config {
+  std::string scheduler_host = "::1";
+  std::int64_t scheduler_port = 0;
+  std::string command;
+  bool json = false;
+  std::int64_t connect_timeout_ms = 5000;
+  std::int64_t request_timeout_ms = 10000;
+
+  shell_flags() {
+    opt_group{custom_options_, "global"}
+        .add(scheduler_host, "scheduler_host",
+             "the scheduler's host name or address (:: = this host)"
+             " [default: ::1]")
+        .add(scheduler_port, "scheduler_port", "the scheduler's --server_port")
+        .add(command, "command,c",
+             "run this one command and exit (0, or the error on stderr)")
+        .add(json, "json", "print the scheduler's JSON instead of tables")
+        .add(connect_timeout_ms, "connect_timeout_ms",
+             "give up connecting after this long [default: 5000]")
+        .add(request_timeout_ms, "request_timeout_ms",
+             "give up waiting for an answer after this long [default: 10000]");
+    set_thread_count(*this);
+    enable_networking(*this);
+  }
+};
+
+int interactive(shell::shell_session& session, const std::string& where) {
+  shell::line_editor editor(
+      shell::default_history_path(),
+      [&](std::string_view before, std::string_view word) {
+        return session.complete(before, word);
+      });
+  std::cout << "bistro_shell: scheduler " << where
+            << " (help lists the commands)\n";
+  while (!session.quit_requested()) {
+    auto line = editor.read_line("bistro> ");
+    if (!line) {
+      std::cout << '\n';
+      break;
+    }
+    session.run_line(*line);
+  }
+  return shell::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shell_flags flags;
+  if (auto err = flags.parse(argc, argv)) {
+    std::cerr << "bistro_shell: bad flags: " << to_string(err) << '\n';
+    return 2;
+  }
+  if (flags.cli_helptext_printed) return 0;
+  if (flags.scheduler_port <= 0 || flags.scheduler_port > 65535) {
+    std::cerr << "bistro_shell: --scheduler_port is required (the "
+                 "scheduler's --server_port)\n";
+    return 2;
+  }
+  flags.add_message_types<caf::id_block::bistro>();
+  int rc = 0;
+  {
+    caf::actor_system sys{flags};
+    shell::connection_options options;
+    // "::" means this host, as for bistro_worker.
+    options.host = flags.scheduler_host == "::" ? std::string{"::1"}
+                                                : flags.scheduler_host;
+    options.port = static_cast<std::uint16_t>(flags.scheduler_port);
+    options.connect_timeout =
+        std::chrono::milliseconds(flags.connect_timeout_ms);
+    options.request_timeout =
+        std::chrono::milliseconds(flags.request_timeout_ms);
+    shell::scheduler_connection connection(sys, options);
+    shell::session_options session_options;
+    session_options.json = flags.json;
+    shell::shell_session session(connection, session_options, std::cout,
+                                 std::cerr);
+    if (!flags.command.empty())
+      rc = session.run_line(flags.command);
+    else
+      rc = interactive(session, connection.where());
+    // Do not wait for actors CAF's networking keeps alive for the peer.
+    sys.await_actors_before_shutdown(false);
+  }
+  return rc;
+}

@@ -1,0 +1,146 @@
+#include "actors/shell/shell_command.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+using namespace bistro::shell;
+namespace json = boost::json;
+
+namespace {
+
+command parse_ok(std::string_view line) {
+  auto r = parse_command(line);
+  INFO(line << ": " << r.error);
+  REQUIRE(r.cmd);
+  return *r.cmd;
+}
+
+std::string parse_error(std::string_view line) {
+  auto r = parse_command(line);
+  REQUIRE(!r.cmd);
+  return r.error;
+}
+
+json::object entry(const std::string& request, std::string_view key) {
+  auto v = json::parse(request);
+  REQUIRE(v.as_object().contains(key));
+  return v.as_object().at(key).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("words split on blanks and quotes keep blanks inside a word") {
+  auto w = split_words("  logs 'my job'  \"node 1\" stdout");
+  REQUIRE(w);
+  CHECK(*w == std::vector<std::string>{"logs", "my job", "node 1", "stdout"});
+  CHECK(split_words("a ''")->size() == 2);
+  CHECK(!split_words("job \"open"));
+}
+
+TEST_CASE("every command parses with its arguments and options") {
+  CHECK(parse_ok("status").kind == command_kind::status);
+  CHECK(parse_ok("jobs").kind == command_kind::jobs);
+  auto job = parse_ok("job j1 --limit 5");
+  CHECK(job.kind == command_kind::job);
+  CHECK(job.job == "j1");
+  CHECK(job.limit == 5);
+  auto nodes = parse_ok("nodes level2 node1");
+  CHECK(nodes.level == "level2");
+  CHECK(nodes.prefix == "node1");
+  CHECK(parse_ok("nodes * n").level.empty());
+  auto tasks = parse_ok("tasks --job=j --state failed --limit 3");
+  CHECK(tasks.job == "j");
+  CHECK(tasks.state == "failed");
+  CHECK(tasks.limit == 3);
+  CHECK(parse_ok("running").kind == command_kind::running);
+  CHECK(parse_ok("workers").kind == command_kind::workers);
+  auto logs = parse_ok("logs j n stderr --follow");
+  CHECK(logs.kind == command_kind::logs);
+  CHECK(logs.log_type == "stderr");
+  CHECK(logs.follow);
+  CHECK(parse_ok("logs j n").log_type == "stdout");
+  auto kill = parse_ok("kill j n");
+  CHECK(kill.job == "j");
+  CHECK(kill.node == "n");
+  CHECK(parse_ok("forgive j").job == "j");
+  CHECK(parse_ok("top --count 2").count == 2);
+  CHECK(parse_ok("help").kind == command_kind::help);
+  CHECK(parse_ok("quit").kind == command_kind::quit);
+  CHECK(parse_ok("exit").kind == command_kind::quit);
+}
+
+TEST_CASE("a bad command line says what was wrong") {
+  CHECK(parse_error("") == "");
+  CHECK(parse_error("   ") == "");
+  CHECK_THAT(parse_error("frobnicate"),
+             Catch::Contains("unknown command \"frobnicate\""));
+  CHECK_THAT(parse_error("job"), Catch::Contains("usage: job NAME"));
+  CHECK_THAT(parse_error("kill j"), Catch::Contains("usage: kill JOB NODE"));
+  CHECK_THAT(parse_error("status now"), Catch::Contains("usage: status"));
+  CHECK_THAT(parse_error("tasks --bogus 1"),
+             Catch::Contains("unknown option --bogus"));
+  CHECK_THAT(parse_error("tasks --limit"),
+             Catch::Contains("--limit needs a value"));
+  CHECK_THAT(parse_error("tasks --limit x"),
+             Catch::Contains("--limit must be a positive integer"));
+  CHECK_THAT(parse_error("logs j n stdin"),
+             Catch::Contains("log type must be stdout, stderr or statuses"));
+  CHECK_THAT(parse_error("job 'x"), Catch::Contains("unterminated quote"));
+}
+
+TEST_CASE("each command becomes one request to its monitor handler") {
+  CHECK(entry(monitor_request(parse_ok("status")), main_entry)["handler"] ==
+        "status");
+  CHECK(entry(monitor_request(parse_ok("jobs")), main_entry)["handler"] ==
+        "job_summary");
+  auto job = entry(monitor_request(parse_ok("job j1")), main_entry);
+  CHECK(job["handler"] == "job_summary");
+  CHECK(job["jobs"] == json::array{"j1"});
+  CHECK(job["failed_limit"] == 20);
+  auto nodes = entry(monitor_request(parse_ok("nodes l1 a")), main_entry);
+  CHECK(nodes["handler"] == "node_page");
+  CHECK(nodes["level"] == "l1");
+  CHECK(nodes["prefix"] == "a");
+  auto tasks_req = monitor_request(parse_ok("tasks --job j --state done"));
+  auto tasks = entry(tasks_req, main_entry);
+  CHECK(tasks["handler"] == "tasks");
+  CHECK(tasks["job"] == "j");
+  CHECK(tasks["state"] == "done");
+  CHECK(tasks["limit"] == 50);
+  CHECK(entry(tasks_req, summary_entry)["handler"] == "job_summary");
+  CHECK(entry(monitor_request(parse_ok("running")), main_entry)["handler"] ==
+        "running_tasks");
+  CHECK(entry(monitor_request(parse_ok("workers")), main_entry)["handler"] ==
+        "workers");
+  auto kill = entry(monitor_request(parse_ok("kill j n")), main_entry);
+  CHECK(kill["handler"] == "kill_task");
+  CHECK(kill["job_id"] == "j");
+  CHECK(kill["node_id"] == "n");
+  auto forgive_req = monitor_request(parse_ok("forgive j"));
+  CHECK(entry(forgive_req, main_entry)["jobs"] == json::array{"j"});
+  CHECK(entry(forgive_req, summary_entry)["jobs"] == json::array{"j"});
+  auto top_req = monitor_request(parse_ok("top"));
+  CHECK(entry(top_req, main_entry)["handler"] == "running_tasks");
+  CHECK(entry(top_req, status_entry)["handler"] == "status");
+}
+
+TEST_CASE(
+    "logs asks newest first, and --follow polls oldest first from an id") {
+  auto cmd = parse_ok("logs j n statuses");
+  auto first = entry(logs_request(cmd, std::nullopt), main_entry);
+  CHECK(first["handler"] == "task_logs");
+  CHECK(first["log_type"] == "statuses");
+  CHECK(first["sort"] == "desc");
+  CHECK(first["jobs"] == json::array{"j"});
+  CHECK(first["nodes"] == json::array{"n"});
+  CHECK(!first.contains("line_id"));
+  auto next = entry(logs_request(cmd, 42), main_entry);
+  CHECK(next["sort"] == "asc");
+  CHECK(next["line_id"] == "42");
+}
+
+TEST_CASE("help lists every command name") {
+  auto text = help_text();
+  for (const auto& name : command_names())
+    CHECK_THAT(text, Catch::Contains(name));
+}

@@ -1,0 +1,97 @@
+// The interactive prompt on a pseudo-terminal: completion, history, top,
+// and a scheduler that goes away and comes back.
+#include <catch2/catch.hpp>
+
+#include "tests/actors/shell/shell_test_support.hpp"
+
+using namespace bistro::testing;
+
+TEST_CASE("tab completes a job name and a node name at the prompt") {
+  shell_cluster c;
+  REQUIRE(cluster_settled(c));
+  pty_shell sh(c.shell_args({}), c.dir.path.string());
+  REQUIRE(sh.expect("bistro> "));
+  sh.mark();
+  sh.send("job al\t\r");
+  CHECK(sh.expect("level_for_tasks"));
+  CHECK(sh.expect("bistro> "));
+  CHECK(!contains(sh.output(), "unknown job"));
+  sh.mark();
+  sh.send("logs alpha node11 stde\t\r");
+  CHECK(sh.expect("complaint from node11"));
+  sh.mark();
+  sh.send("logs alpha w\t\r");
+  CHECK(sh.expect("no stdout lines for alpha on w1\r\n"));
+  sh.send("quit\r");
+  CHECK(sh.wait(10000) == 0);
+}
+
+TEST_CASE("history is saved in ~/.bistro_shell_history and recalled") {
+  shell_cluster c;
+  REQUIRE(cluster_settled(c));
+  auto home = c.dir.path.string();
+  {
+    pty_shell sh(c.shell_args({}), home);
+    REQUIRE(sh.expect("bistro> "));
+    sh.send("workers\r");
+    REQUIRE(sh.expect("SHARD"));
+    sh.send("quit\r");
+    REQUIRE(sh.wait(10000) == 0);
+  }
+  CHECK(contains(read_file(c.dir.file(".bistro_shell_history")), "workers"));
+  pty_shell sh(c.shell_args({}), home);
+  REQUIRE(sh.expect("bistro> "));
+  sh.mark();
+  sh.send("\033[A\r");  // up arrow: the previous session's command
+  CHECK(sh.expect("SHARD"));
+  sh.send("quit\r");
+  CHECK(sh.wait(10000) == 0);
+}
+
+TEST_CASE("top draws running tasks and leaves on a key") {
+  shell_cluster c;
+  REQUIRE(cluster_settled(c));
+  pty_shell sh(c.shell_args({}), c.dir.path.string());
+  REQUIRE(sh.expect("bistro> "));
+  sh.mark();
+  sh.send("top\r");
+  CHECK(sh.expect("bistro top"));
+  CHECK(sh.expect("alpha  node13"));
+  CHECK(sh.expect("press any key to leave"));
+  // Still drawing a second later: it is a live view.
+  sh.mark();
+  CHECK(sh.expect("bistro top"));
+  sh.mark();
+  sh.send("x");
+  CHECK(sh.expect("bistro> "));
+  sh.send("status\r");
+  CHECK(sh.expect("workers         HEALTHY 1"));
+  sh.send("quit\r");
+  CHECK(sh.wait(10000) == 0);
+}
+
+TEST_CASE("a scheduler that goes away is reported, and found again") {
+  shell_cluster c;
+  REQUIRE(cluster_settled(c));
+  pty_shell sh(c.shell_args({}), c.dir.path.string());
+  REQUIRE(sh.expect("bistro> "));
+  sh.send("status\r");
+  REQUIRE(sh.expect("enabled         yes"));
+  c.scheduler->kill(SIGKILL);
+  REQUIRE(c.scheduler->wait(5000));
+  sh.mark();
+  sh.send("status\r");
+  CHECK(sh.expect("lost the scheduler at ::1:" + std::to_string(c.port)));
+  CHECK(sh.expect("bistro> "));
+  c.start_scheduler("sched2.log");
+  // The next command reconnects (once the new scheduler listens).
+  CHECK(eventually(
+      [&] {
+        sh.mark();
+        sh.send("status\r");
+        return sh.expect("enabled         yes", 3000);
+      },
+      30000));
+  sh.send("quit\r");
+  CHECK(sh.wait(10000) == 0);
+}
