@@ -498,12 +498,12 @@ json::value handle_node_page(scheduler_ptr self, const json::object& req) {
         continue;
       }
       auto parent = tree.parent(n);
-      nodes.emplace_back(
-          json::object{{"name", name},
-                       {"level", cfg.levels[l]},
-                       {"parent", n == parent ? json::value(nullptr)
-                                              : json::value(tree.name(parent))},
-                       {"enabled", tree.enabled(n)}});
+      nodes.emplace_back(json::object{
+          {"name", name},
+          {"level", cfg.levels[l]},
+          {"parent", parent == no_node ? json::value(nullptr)
+                                       : json::value(tree.name(parent))},
+          {"enabled", tree.enabled(n)}});
       last = std::string{name};
     }
   }
