@@ -48,6 +48,11 @@ std::string text_of(const json::value* v) {
   if (!v || v->is_null()) return "";
   if (v->is_string()) return std::string{v->as_string()};
   if (v->is_bool()) return v->as_bool() ? "yes" : "no";
+  if (v->is_double()) {  // Boost.JSON would write 2 as 2E0
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.15g", v->as_double());
+    return buf;
+  }
   return json::serialize(*v);
 }
 

@@ -66,10 +66,13 @@ std::string scheduler_connection::connect() {
             self_->monitor(front_);
           },
           [&](const caf::error& err) {
-            if (err == caf::sec::request_timeout)
-              error = where() + " did not complete a CAF handshake within " +
-                      seconds_text(options_.connect_timeout) +
-                      ": is it a bistro scheduler's --server_port?";
+            // With BASP heartbeats on, CAF itself gives up on a silent
+            // peer after a heartbeat or so (connection_timeout).
+            if (err == caf::sec::request_timeout ||
+                err == caf::sec::connection_timeout)
+              error = where() +
+                      " accepted the connection but did not complete a CAF "
+                      "handshake: is it a bistro scheduler's --server_port?";
             else if (err == caf::sec::cannot_connect_to_node)
               error = "cannot connect to " + where() +
                       ": nothing accepts connections there (is the "
@@ -94,21 +97,63 @@ request_outcome scheduler_connection::ask(const std::string& request) {
     out.error = err;
     return out;
   }
-  self_->request(front_, options_.request_timeout, monitor_atom_v, request)
-      .receive([&](std::string& reply) { out.reply = std::move(reply); },
-               [&](const caf::error& err) {
-                 if (err == caf::sec::request_timeout) {
-                   out.error = "the scheduler at " + where() +
-                               " did not answer within " +
-                               seconds_text(options_.request_timeout);
-                   return;
-                 }
-                 out.error = "lost the scheduler at " + where() + " (" +
-                             sys_.render(err) +
-                             "); the next command reconnects";
-                 drop();
-               });
-  if (!out.ok()) check_down(out.notices);
+  // CAF 0.17 never answers a request whose remote receiver went away, and
+  // a blocking response wait ignores down messages: an event-based asker
+  // watches both and reports here, tagged with the request's number.
+  auto seq = ++requests_;
+  auto client = caf::actor_cast<caf::actor>(self_.ptr());
+  sys_.spawn(
+      [front = front_, request, seq, client,
+       timeout = options_.request_timeout](caf::event_based_actor* self) {
+        self->monitor(front);
+        self->set_down_handler([=](const caf::down_msg& down) {
+          self->send(client, seq,
+                     down.reason
+                         ? down.reason
+                         : caf::make_error(caf::sec::request_receiver_down));
+          self->quit();
+        });
+        self->request(front, timeout, monitor_atom_v, request)
+            .then(
+                [=](std::string& reply) {
+                  self->send(client, seq, std::move(reply));
+                  self->quit();
+                },
+                [=](caf::error& err) {
+                  self->send(client, seq, std::move(err));
+                  self->quit();
+                });
+      });
+  auto fail = [&](const caf::error& err) {
+    if (err == caf::sec::request_timeout) {
+      out.error = "the scheduler at " + where() + " did not answer within " +
+                  seconds_text(options_.request_timeout);
+      return;
+    }
+    out.error = "lost the scheduler at " + where() + " (" + sys_.render(err) +
+                "); the next command reconnects";
+    drop();
+  };
+  for (bool waiting = true; waiting;) {
+    self_->receive(
+        [&](std::uint64_t tag, std::string& reply) {
+          if (tag != seq) return;  // a late answer to an earlier request
+          out.reply = std::move(reply);
+          waiting = false;
+        },
+        [&](std::uint64_t tag, caf::error& err) {
+          if (tag != seq) return;
+          fail(err);
+          waiting = false;
+        },
+        // The asker always reports; this only guards against a lost one.
+        caf::after(options_.request_timeout + std::chrono::seconds(2)) >>
+            [&] {
+              fail(caf::sec::request_timeout);
+              waiting = false;
+            });
+  }
+  check_down(out.notices);
   return out;
 }
 

@@ -65,6 +65,8 @@ class scheduler_connection {
   connection_options options_;
   caf::scoped_actor self_;
   front_door_actor front_;
+  /// Numbers requests, so that a late answer is never taken for a new one.
+  std::uint64_t requests_ = 0;
 };
 
 }  // namespace bistro::shell

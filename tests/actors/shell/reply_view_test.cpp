@@ -73,12 +73,13 @@ TEST_CASE("jobs is a table with a column per status present") {
 
 TEST_CASE("job shows settings, counts and failed nodes with how many more") {
   auto r = reply_of(R"({"main": {"data": {"j": {"enabled": true,
-    "runnable": true, "errors": [], "owner": "me", "priority": 2,
+    "runnable": true, "errors": [], "owner": "me", "priority": 2.0,
     "level_for_tasks": "l2", "backoff": [1, 2, "fail"], "depends_on": [],
     "counts": {"failed": 3, "done": 1}, "failed_nodes": ["n1", "n2"],
     "failed_more": 1}}}})");
   auto v = render_reply(cmd_of("job j"), r, wide);
   REQUIRE(v.error.empty());
+  CHECK_THAT(v.text, Catch::Contains("priority         2\n"));
   CHECK_THAT(v.text, Catch::Contains("backoff          1, 2, fail"));
   CHECK_THAT(v.text, Catch::Contains("failed  3"));
   CHECK_THAT(v.text, Catch::Contains("FAILED NODE\nn1\nn2\n"));

@@ -20,8 +20,8 @@ TEST_CASE("tab completes a job name and a node name at the prompt") {
   sh.send("logs alpha node11 stde\t\r");
   CHECK(sh.expect("complaint from node11"));
   sh.mark();
-  sh.send("logs alpha w\t\r");
-  CHECK(sh.expect("no stdout lines for alpha on w1\r\n"));
+  sh.send("logs alpha sch\t\r");
+  CHECK(sh.expect("no stdout lines for alpha on scheduler\r\n"));
   sh.send("quit\r");
   CHECK(sh.wait(10000) == 0);
 }
@@ -42,7 +42,8 @@ TEST_CASE("history is saved in ~/.bistro_shell_history and recalled") {
   pty_shell sh(c.shell_args({}), home);
   REQUIRE(sh.expect("bistro> "));
   sh.mark();
-  sh.send("\033[A\r");  // up arrow: the previous session's command
+  // Up arrow twice: past "quit", the previous session's first command.
+  sh.send("\033[A\033[A\r");
   CHECK(sh.expect("SHARD"));
   sh.send("quit\r");
   CHECK(sh.wait(10000) == 0);

@@ -77,7 +77,7 @@ TEST_CASE("one-shot inspection commands print tables that fit") {
         "node12  level2  node1   yes\n"
         "node13  level2  node1   yes\n");
   CHECK(contains(ok(c, "nodes * --limit 2").out,
-                 "… 4 more nodes (use --limit or a PREFIX)"));
+                 "… 3 more nodes (use --limit or a PREFIX)"));
 
   auto failed = ok(c, "tasks --job alpha --state failed").out;
   CHECK(contains(failed, "alpha  node12  failed"));
