@@ -401,11 +401,12 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     if (!state) throw monitor_error{"state: unknown status " + state_name};
   }
   auto limit = page_limit(req);
-  // The cursor is "JOB\tNODE" of the last task of the previous page.
+  // The cursor is "JOB/NODE" of the last task of the previous page (job
+  // names never contain '/').
   auto after = string_arg(req, "after");
   std::string after_job, after_node;
   if (!after.empty()) {
-    auto tab = after.find('\t');
+    auto tab = after.find('/');
     if (tab == std::string::npos) throw monitor_error{"after: not a cursor"};
     after_job = after.substr(0, tab);
     after_node = after.substr(tab + 1);
@@ -453,7 +454,7 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
         t["run_id"] = std::to_string(r->second->first);
       }
       tasks.emplace_back(std::move(t));
-      last = job.name + '\t' + std::string{st.tree->name(n)};
+      last = job.name + '/' + std::string{st.tree->name(n)};
     }
   }
   json::value next = nullptr;

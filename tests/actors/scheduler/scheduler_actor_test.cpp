@@ -1,0 +1,300 @@
+// The scheduler actor on CAF's deterministic test coordinator: messages run
+// only when the test says so and time moves only when the test advances the
+// manual clock, so backoffs, health timeouts and monitor answers are
+// checked exactly, with no sleeps and no real processes.
+#include "actors/scheduler/scheduler_actor.hpp"
+
+#include <boost/json.hpp>
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <catch2/catch.hpp>
+
+#include "actors/policies/policy_actor.hpp"
+#include "tests/support/scheduler_fixtures.hpp"
+
+using namespace bistro;
+using namespace bistro::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What a test worker was told.
+struct worker_log {
+  std::vector<task_spec> runs;
+  std::vector<kill_order> kills;
+  std::size_t log_queries = 0;
+};
+
+worker_actor::behavior_type test_worker(worker_actor::pointer,
+                                        std::shared_ptr<worker_log> log) {
+  return {
+      [=](logs_atom, const log_request& req) {
+        ++log->log_queries;
+        log_reply out;
+        if (!req.jobs.empty())
+          out.lines.push_back({req.jobs.front(), "db11", 5000, "hello", 7});
+        return out;
+      },
+      [=](run_atom, const task_spec& spec) { log->runs.push_back(spec); },
+      [=](kill_atom, const kill_order& order) { log->kills.push_back(order); },
+      [=](kill_atom, std::int64_t) {},
+      [=](ping_atom) { return true; },
+      [=](list_atom) { return std::vector<running_task_report>{}; },
+      [=](tick_atom) {},
+  };
+}
+
+caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::bistro>();
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{testing_config(cfg)};
+  caf::scheduler::test_coordinator& sched{
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())};
+  caf::scoped_actor self{sys, true};
+  std::shared_ptr<worker_log> local = std::make_shared<worker_log>();
+  worker_actor worker;
+  policy_actor policy;
+  scheduler_actor scheduler;
+
+  explicit fixture(const std::string& jobs, health_settings health = {}) {
+    sched.clock().current_time += std::chrono::hours(1);
+    scheduler_options opts;
+    opts.stats_interval_ms = 0;
+    opts.health = health;
+    opts.timeouts.heartbeat_grace_ms = health.heartbeat_grace_ms;
+    opts.timeouts.healthcheck_period_ms = health.healthcheck_period_ms;
+    opts.timeouts.healthcheck_grace_ms = health.healthcheck_grace_ms;
+    opts.timeouts.lose_unhealthy_worker_after_ms =
+        health.lose_unhealthy_worker_after_ms;
+    policy = spawn_policy_actor(sys, 1);
+    opts.policy = policy;
+    scheduler = spawn_scheduler(sys, opts);
+    worker = sys.spawn(test_worker, local);
+    caf::anon_send(scheduler, join_atom_v, worker, std::string{"local"},
+                   std::string{"host0"});
+    auto config = make_config(bistro_settings(), jobs);
+    caf::anon_send(scheduler, update_atom_v, config,
+                   make_tree(*config, bistro_nodes()));
+    sched.run();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(policy, caf::exit_reason::user_shutdown);
+    for (auto& w : remote_workers)
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  std::vector<worker_actor> remote_workers;
+
+  void advance(std::chrono::milliseconds by) {
+    // Step in small increments so that every timer fires in order.
+    for (auto left = by; left.count() > 0; left -= 100ms) {
+      sched.advance_time(std::min(left, std::chrono::milliseconds{100}));
+      sched.run();
+    }
+  }
+
+  void finish(const task_spec& spec, status_label label,
+              const std::string& shard = "local") {
+    task_result r;
+    r.job = spec.job;
+    r.node = spec.node;
+    r.run_id = spec.run_id;
+    r.label = static_cast<std::uint8_t>(label);
+    r.worker = shard;
+    caf::anon_send(scheduler, result_atom_v, r);
+    sched.run();
+  }
+
+  /// One monitor entry's answer: {"data": ...} or {"error": ...}.
+  boost::json::object monitor(const std::string& entry) {
+    std::string reply;
+    auto answer = self->request(scheduler, caf::infinite, monitor_atom_v,
+                                "{\"q\": " + entry + "}");
+    sched.run();
+    answer.receive([&](std::string& r) { reply = std::move(r); },
+                   [&](caf::error& e) { FAIL(sys.render(e)); });
+    auto doc = boost::json::parse(reply).as_object();
+    INFO("reply: " << reply);
+    REQUIRE(doc.contains("q"));
+    return doc["q"].as_object();
+  }
+};
+
+std::vector<std::string> nodes_of(const std::vector<task_spec>& runs) {
+  std::vector<std::string> out;
+  for (const auto& r : runs) out.push_back(r.node);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every task runs once and an error waits out its backoff exactly") {
+  fixture f(job("j", R"("backoff": [10, "fail"])"));
+  REQUIRE(nodes_of(f.local->runs) ==
+          std::vector<std::string>{"db11", "db12", "db21", "db22"});
+  auto runs = f.local->runs;
+  f.local->runs.clear();
+  for (const auto& r : runs)
+    f.finish(
+        r, r.node == "db11" ? status_label::error_backoff : status_label::done);
+  f.advance(9900ms);
+  CHECK(f.local->runs.empty());  // 10 s backoff not over yet
+  f.advance(200ms);
+  REQUIRE(f.local->runs.size() == 1);
+  CHECK(f.local->runs[0].node == "db11");
+  CHECK(f.local->runs[0].run_id != runs[0].run_id);
+  // The second error has no backoff step left: failed, never run again.
+  f.finish(f.local->runs[0], status_label::error_backoff);
+  f.local->runs.clear();
+  f.advance(60000ms);
+  CHECK(f.local->runs.empty());
+  auto status = f.monitor(R"({"handler": "status"})");
+  REQUIRE(status.contains("data"));
+  auto counts = status["data"].as_object()["counts"].as_object();
+  CHECK(counts["done"].to_number<int>() == 3);
+  CHECK(counts["failed"].to_number<int>() == 1);
+}
+
+TEST_CASE("a status from a stale run is ignored") {
+  fixture f(job("j"));
+  REQUIRE(f.local->runs.size() == 4);
+  auto stale = f.local->runs[0];
+  stale.run_id += 100000;
+  f.finish(stale, status_label::done);
+  auto running = f.monitor(R"({"handler": "running_tasks"})");
+  CHECK(running["data"].as_object()["j"].as_object().size() == 4);
+}
+
+TEST_CASE("monitor: kill_task reaches the worker with the job's kill method") {
+  fixture f(job("j", R"("kill_subprocess": {"method": "kill"})"));
+  auto target = f.local->runs.at(0);
+  auto answer = f.monitor(R"({"handler": "kill_task", "job_id": "j",
+                              "node_id": ")" +
+                          target.node + "\"}");
+  CHECK(answer["data"] == "signaled");
+  REQUIRE(f.local->kills.size() == 1);
+  CHECK(f.local->kills[0].run_id == target.run_id);
+  CHECK(f.local->kills[0].kill_method ==
+        static_cast<std::uint8_t>(kill_method::kill));
+  auto unknown = f.monitor(
+      R"({"handler": "kill_task", "job_id": "j", "node_id": "nope"})");
+  CHECK(unknown["error"] == "Unknown running task j, nope");
+}
+
+TEST_CASE("monitor: forgive_jobs makes failed tasks run again") {
+  fixture f(job("j", R"("backoff": ["fail"])"));
+  auto runs = f.local->runs;
+  f.local->runs.clear();
+  for (const auto& r : runs) f.finish(r, status_label::error_backoff);
+  f.advance(10000ms);
+  REQUIRE(f.local->runs.empty());
+  auto tasks = f.monitor(R"({"handler": "tasks", "state": "failed"})");
+  CHECK(tasks["data"].as_object()["tasks"].as_array().size() == 4);
+  CHECK(f.monitor(R"({"handler": "forgive_jobs", "jobs": ["j"]})")["data"] ==
+        "forgiven");
+  f.advance(1000ms);
+  CHECK(nodes_of(f.local->runs) ==
+        std::vector<std::string>{"db11", "db12", "db21", "db22"});
+}
+
+TEST_CASE("monitor: pages, summaries and bad requests") {
+  fixture f(job("a") + ", " + job("b", R"("enabled": false)"));
+  auto page = f.monitor(R"({"handler": "tasks", "job": "a", "limit": 3})");
+  auto& data = page["data"].as_object();
+  REQUIRE(data["tasks"].as_array().size() == 3);
+  auto next = data["next"].as_string();
+  auto rest = f.monitor(R"({"handler": "tasks", "job": "a", "after": ")" +
+                        std::string{next} + "\"}");
+  REQUIRE(rest["data"].as_object()["tasks"].as_array().size() == 1);
+  CHECK(rest["data"].as_object()["next"].is_null());
+  CHECK(rest["data"].as_object()["tasks"].as_array()[0].as_object()["node"] ==
+        "db22");
+
+  auto summary = f.monitor(R"({"handler": "job_summary"})");
+  auto& jobs = summary["data"].as_object();
+  CHECK(jobs["a"].as_object()["counts"].as_object()["running"] == 4);
+  CHECK(jobs["b"].as_object()["enabled"] == false);
+  CHECK(jobs["b"].as_object()["counts"].as_object()["never_started"] == 4);
+
+  auto nodes =
+      f.monitor(R"({"handler": "node_page", "level": "db", "prefix": "db2"})");
+  CHECK(nodes["data"].as_object()["total"] == 2);
+
+  CHECK(f.monitor(R"({"handler": "nope"})")["error"] ==
+        "Unknown handler: nope");
+  CHECK(f.monitor(R"({"handler": "tasks", "limit": "x"})")["error"] ==
+        "limit: expected an integer");
+  CHECK(f.monitor(
+            R"({"handler": "save_job", "job_id": "c", "job": {}})")["error"] ==
+        "this scheduler has no config file to edit");
+  CHECK(f.monitor("[1]")["error"] == "expected an object");
+}
+
+TEST_CASE("monitor: task_logs asks the workers and merges their pages") {
+  fixture f(job("j"));
+  auto logs = f.monitor(
+      R"({"handler": "task_logs", "log_type": "stdout", "jobs": ["j"]})");
+  REQUIRE(logs.contains("data"));
+  auto lines = logs["data"].as_object()["lines"].as_array();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].as_array()[3] == "hello");
+  CHECK(lines[0].as_array()[4] == "7");
+  CHECK(f.local->log_queries == 1);
+  CHECK(f.monitor(R"({"handler": "task_logs", "log_type": "x"})")["error"] ==
+        "log_type: expected stdout, stderr or statuses");
+}
+
+TEST_CASE("a silent remote worker is lost on time; its tasks wait it out") {
+  health_settings h;
+  h.heartbeat_period_ms = 1000;
+  h.heartbeat_grace_ms = 2000;
+  h.healthcheck_period_ms = 1000;
+  h.healthcheck_grace_ms = 2000;
+  h.lose_unhealthy_worker_after_ms = 3000;
+  h.worker_check_interval_ms = 100;
+  h.suicide_task_kill_wait_ms = 500;
+  h.suicide_backoff_safety_margin_ms = 1500;
+  // Only the remote worker may run `j`'s tasks: the local one is filtered
+  // out by host placement.
+  fixture f(job("j", R"("host_placement": "remote-host")"), h);
+  REQUIRE(f.local->runs.empty());
+  auto remote_log = std::make_shared<worker_log>();
+  worker_hello hello;
+  hello.shard = "r1";
+  hello.host = "remote-host";
+  hello.start_ms = 1;
+  hello.protocol_version = protocol_version;
+  hello.heartbeat_period_ms = h.heartbeat_period_ms;
+  hello.handle = f.sys.spawn(test_worker, remote_log);
+  f.remote_workers.push_back(hello.handle);
+  auto welcome =
+      f.self->request(f.scheduler, caf::infinite, hello_atom_v, hello);
+  f.sched.run();
+  welcome.receive([](const worker_welcome& w) { REQUIRE(w.accepted); },
+                  [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  f.advance(600ms);
+  REQUIRE(remote_log->runs.size() == 4);
+  // No heartbeats from now on: lost after heartbeat + grace + lose_after
+  // (6 s) at the latest, and not before heartbeat grace (2 s).
+  f.advance(2000ms);
+  CHECK(f.monitor(R"({"handler": "running_tasks"})")["data"]
+            .as_object()["j"]
+            .as_object()
+            .size() == 4);
+  f.advance(5000ms);
+  auto tasks = f.monitor(R"({"handler": "tasks", "state": "worker_lost"})");
+  CHECK(tasks["data"].as_object()["tasks"].as_array().size() == 4);
+  auto workers = f.monitor(R"({"handler": "status"})");
+  CHECK(workers["data"].as_object()["running"] == 0);
+}
