@@ -2,9 +2,12 @@
 // connects as worker_link does: a request to the middleman actor with a
 // timeout (CAF 0.17's blocking remote_actor can wait forever on a peer that
 // accepts and says nothing), then checks that the peer publishes
-// front_door_actor. Every monitor request has a timeout too. It watches the
-// front door: when the scheduler goes away it says so once and connects
-// again on the next request.
+// front_door_actor. Every monitor request has a timeout too, and is made by
+// a short-lived event-based actor that also watches the front door: CAF
+// 0.17 never answers a request whose remote receiver died, so without it a
+// scheduler dying mid-request would cost the whole timeout. When the
+// scheduler goes away the connection says so once and connects again on
+// the next request.
 //
 // Thread contract: one thread (the shell's main thread, never a CAF
 // worker thread) calls every member; the calls block for at most the

@@ -30,6 +30,8 @@ shell_session::shell_session(scheduler_connection& connection,
 
 std::optional<monitor_reply> shell_session::ask(const std::string& request) {
   auto outcome = connection_.ask(request);
+  for (const auto& n : held_notices_) err_ << n << '\n';
+  held_notices_.clear();
   for (const auto& n : outcome.notices) err_ << n << '\n';
   if (!outcome.ok()) {
     err_ << "error: " << outcome.error << '\n';
@@ -144,6 +146,7 @@ std::vector<std::string> shell_session::complete(std::string_view before,
   if (needs_names && (!names_at_ || now - *names_at_ > options_.names_ttl)) {
     // Completion stays quiet: no names is better than an error mid-line.
     auto outcome = connection_.ask(names_request());
+    for (auto& n : outcome.notices) held_notices_.push_back(std::move(n));
     if (outcome.ok()) {
       names_ = parse_names(parse_reply(outcome.reply));
       names_at_ = now;

@@ -65,6 +65,8 @@ class shell_session {
   bool quit_ = false;
   completion_names names_;
   std::optional<std::chrono::steady_clock::time_point> names_at_;
+  /// Notices that completion met: said before the next command's output.
+  std::vector<std::string> held_notices_;
 };
 
 }  // namespace bistro::shell

@@ -23,14 +23,14 @@ const view_options wide{120, 24, now};
 
 }  // namespace
 
-TEST_CASE("a reply that is not JSON or reports a request error fails") {
+TEST_CASE("shell: a reply that is not JSON or reports a request error fails") {
   CHECK_THAT(parse_reply("nope").error, Catch::Contains("not JSON"));
   CHECK(parse_reply("[1]").error == "the reply is not a JSON object");
   CHECK(parse_reply(R"({"error": "monitor request: bad"})").error ==
         "monitor request: bad");
 }
 
-TEST_CASE("a handler's error fails its command, table or JSON") {
+TEST_CASE("shell: a handler's error fails its command, table or JSON") {
   auto r = reply_of(R"({"main": {"error": "Unknown running task j, n"}})");
   CHECK(render_reply(cmd_of("kill j n"), r, wide).error ==
         "Unknown running task j, n");
@@ -38,7 +38,8 @@ TEST_CASE("a handler's error fails its command, table or JSON") {
         "Unknown running task j, n");
 }
 
-TEST_CASE("status shows config time, errors, counts, workers and rates") {
+TEST_CASE(
+    "shell: status shows config time, errors, counts, workers and rates") {
   auto r = reply_of(R"({"main": {"data": {"now_ms": 1700000100000,
     "started_ms": 1700000000000, "config_ms": 1700000090000,
     "config_file": "/c", "enabled": true,
@@ -57,7 +58,7 @@ TEST_CASE("status shows config time, errors, counts, workers and rates") {
   CHECK_THAT(v.text, Catch::Contains("4 (0.4/s)"));
 }
 
-TEST_CASE("jobs is a table with a column per status present") {
+TEST_CASE("shell: jobs is a table with a column per status present") {
   auto r = reply_of(R"({"main": {"data": {
     "a": {"enabled": true, "priority": 1, "level_for_tasks": "l2",
           "counts": {"done": 3}, "errors": []},
@@ -71,7 +72,8 @@ TEST_CASE("jobs is a table with a column per status present") {
                                      "       bad filter"));
 }
 
-TEST_CASE("job shows settings, counts and failed nodes with how many more") {
+TEST_CASE(
+    "shell: job shows settings, counts and failed nodes with how many more") {
   auto r = reply_of(R"({"main": {"data": {"j": {"enabled": true,
     "runnable": true, "errors": [], "owner": "me", "priority": 2.0,
     "level_for_tasks": "l2", "backoff": [1, 2, "fail"], "depends_on": [],
@@ -89,7 +91,7 @@ TEST_CASE("job shows settings, counts and failed nodes with how many more") {
   CHECK(render_reply_json(cmd_of("job other"), r).error == "unknown job other");
 }
 
-TEST_CASE("nodes says how many matching nodes were left out") {
+TEST_CASE("shell: nodes says how many matching nodes were left out") {
   auto r = reply_of(R"({"main": {"data": {"nodes": [
     {"name": "n1", "level": "l1", "parent": "inst", "enabled": true}],
     "next": "n1", "total": 5}}})");
@@ -100,7 +102,7 @@ TEST_CASE("nodes says how many matching nodes were left out") {
         "… 4 more nodes (use --limit or a PREFIX)\n");
 }
 
-TEST_CASE("tasks counts what it left out from the jobs' counts") {
+TEST_CASE("shell: tasks counts what it left out from the jobs' counts") {
   auto r = reply_of(R"({"summary": {"data": {"j": {"counts": {"done": 3,
     "failed": 1}}}}, "main": {"data": {"tasks": [
     {"job": "j", "node": "n1", "status": {"label": "done",
@@ -116,7 +118,7 @@ TEST_CASE("tasks counts what it left out from the jobs' counts") {
         "unknown job k");
 }
 
-TEST_CASE("running lists tasks sorted by job and node, limited") {
+TEST_CASE("shell: running lists tasks sorted by job and node, limited") {
   std::string runs;
   for (int i = 0; i < 55; ++i)
     runs +=
@@ -136,7 +138,7 @@ TEST_CASE("running lists tasks sorted by job and node, limited") {
             .text == "no running tasks\n");
 }
 
-TEST_CASE("workers is a table of shards with health and heartbeat age") {
+TEST_CASE("shell: workers is a table of shards with health and heartbeat age") {
   auto r = reply_of(R"({"main": {"data": [{"shard": "w1", "host": "h",
     "pid": 12, "health": "HEALTHY", "remote": true, "running": 1,
     "start_ms": 1700000000000, "last_heartbeat_ms": 1700000099000}]}})");
@@ -145,7 +147,7 @@ TEST_CASE("workers is a table of shards with health and heartbeat age") {
   CHECK_THAT(v.text, Catch::Contains("1s ago"));
 }
 
-TEST_CASE("kill and forgive confirm; forgive refuses an unknown job") {
+TEST_CASE("shell: kill and forgive confirm, forgive refuses an unknown job") {
   auto killed = reply_of(R"({"main": {"data": "signaled"}})");
   CHECK(render_reply(cmd_of("kill j n"), killed, wide).text ==
         "signaled: j on n\n");
@@ -157,12 +159,12 @@ TEST_CASE("kill and forgive confirm; forgive refuses an unknown job") {
         "unknown job x");
 }
 
-TEST_CASE("--json prints the handler's data as one line") {
+TEST_CASE("shell: --json prints the handler's data as one line") {
   auto r = reply_of(R"({"main": {"data": {"a": 1}}})");
   CHECK(render_reply_json(cmd_of("running"), r).text == "{\"a\":1}\n");
 }
 
-TEST_CASE("log pages print oldest first and remember the newest id") {
+TEST_CASE("shell: log pages print oldest first and remember the newest id") {
   auto r = reply_of(R"({"main": {"data": {"next_line_id": "5", "lines": [
     ["j", "n", 1700000002, "second", "9"],
     ["j", "n", 1700000001, "first", "7"]]}}})");
@@ -174,7 +176,7 @@ TEST_CASE("log pages print oldest first and remember the newest id") {
   CHECK(last == 9);
 }
 
-TEST_CASE("top fits the terminal's height and width") {
+TEST_CASE("shell: top fits the terminal's height and width") {
   std::string runs;
   for (int i = 0; i < 40; ++i)
     runs += (i ? "," : "") + std::string{"\"n"} + std::to_string(i) +

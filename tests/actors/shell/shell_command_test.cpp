@@ -29,7 +29,7 @@ json::object entry(const std::string& request, std::string_view key) {
 
 }  // namespace
 
-TEST_CASE("words split on blanks and quotes keep blanks inside a word") {
+TEST_CASE("shell: words split on blanks and quotes keep blanks inside a word") {
   auto w = split_words("  logs 'my job'  \"node 1\" stdout");
   REQUIRE(w);
   CHECK(*w == std::vector<std::string>{"logs", "my job", "node 1", "stdout"});
@@ -37,7 +37,7 @@ TEST_CASE("words split on blanks and quotes keep blanks inside a word") {
   CHECK(!split_words("job \"open"));
 }
 
-TEST_CASE("every command parses with its arguments and options") {
+TEST_CASE("shell: every command parses with its arguments and options") {
   CHECK(parse_ok("status").kind == command_kind::status);
   CHECK(parse_ok("jobs").kind == command_kind::jobs);
   auto job = parse_ok("job j1 --limit 5");
@@ -69,7 +69,7 @@ TEST_CASE("every command parses with its arguments and options") {
   CHECK(parse_ok("exit").kind == command_kind::quit);
 }
 
-TEST_CASE("a bad command line says what was wrong") {
+TEST_CASE("shell: a bad command line says what was wrong") {
   CHECK(parse_error("") == "");
   CHECK(parse_error("   ") == "");
   CHECK_THAT(parse_error("frobnicate"),
@@ -88,7 +88,7 @@ TEST_CASE("a bad command line says what was wrong") {
   CHECK_THAT(parse_error("job 'x"), Catch::Contains("unterminated quote"));
 }
 
-TEST_CASE("each command becomes one request to its monitor handler") {
+TEST_CASE("shell: each command becomes one request to its monitor handler") {
   CHECK(entry(monitor_request(parse_ok("status")), main_entry)["handler"] ==
         "status");
   CHECK(entry(monitor_request(parse_ok("jobs")), main_entry)["handler"] ==
@@ -125,7 +125,8 @@ TEST_CASE("each command becomes one request to its monitor handler") {
 }
 
 TEST_CASE(
-    "logs asks newest first, and --follow polls oldest first from an id") {
+    "shell: logs asks newest first, and --follow polls oldest first from an "
+    "id") {
   auto cmd = parse_ok("logs j n statuses");
   auto first = entry(logs_request(cmd, std::nullopt), main_entry);
   CHECK(first["handler"] == "task_logs");
@@ -139,7 +140,7 @@ TEST_CASE(
   CHECK(next["line_id"] == "42");
 }
 
-TEST_CASE("help lists every command name") {
+TEST_CASE("shell: help lists every command name") {
   auto text = help_text();
   for (const auto& name : command_names())
     CHECK_THAT(text, Catch::Contains(name));

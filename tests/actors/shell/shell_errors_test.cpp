@@ -17,7 +17,7 @@ shell_run status_at(int port, const temp_dir& dir) {
 
 }  // namespace
 
-TEST_CASE("nothing listening on the port: an error at once") {
+TEST_CASE("shell: nothing listening on the port: an error at once") {
   temp_dir dir;
   auto port = free_port();
   auto r = status_at(port, dir);
@@ -30,7 +30,8 @@ TEST_CASE("nothing listening on the port: an error at once") {
   CHECK(r.ms < 3000);
 }
 
-TEST_CASE("a port that accepts and says nothing: an error within seconds") {
+TEST_CASE(
+    "shell: a port that accepts and says nothing: an error within seconds") {
   temp_dir dir;
   fake_server silent("");
   auto r = status_at(silent.port(), dir);
@@ -42,7 +43,7 @@ TEST_CASE("a port that accepts and says nothing: an error within seconds") {
   CHECK(r.ms < 9000);
 }
 
-TEST_CASE("a port that sends random bytes: an error, never a hang") {
+TEST_CASE("shell: a port that sends random bytes: an error, never a hang") {
   temp_dir dir;
   std::mt19937 rng(7);
   std::string noise;
@@ -54,7 +55,7 @@ TEST_CASE("a port that sends random bytes: an error, never a hang") {
   CHECK(r.ms < 9000);
 }
 
-TEST_CASE("an HTTP server is no scheduler: an error at once") {
+TEST_CASE("shell: an HTTP server is no scheduler: an error at once") {
   temp_dir dir;
   fake_server http(
       "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
@@ -66,7 +67,7 @@ TEST_CASE("an HTTP server is no scheduler: an error at once") {
   CHECK(r.ms < 3000);
 }
 
-TEST_CASE("a missing --scheduler_port is a usage error") {
+TEST_CASE("shell: a missing --scheduler_port is a usage error") {
   temp_dir dir;
   auto r = run_shell({shell_bin, "-c", "status"}, dir);
   CHECK(r.exit_code == 2);

@@ -6,7 +6,7 @@
 
 using namespace bistro::testing;
 
-TEST_CASE("tab completes a job name and a node name at the prompt") {
+TEST_CASE("shell: tab completes a job name and a node name at the prompt") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   pty_shell sh(c.shell_args({}), c.dir.path.string());
@@ -26,7 +26,7 @@ TEST_CASE("tab completes a job name and a node name at the prompt") {
   CHECK(sh.wait(10000) == 0);
 }
 
-TEST_CASE("history is saved in ~/.bistro_shell_history and recalled") {
+TEST_CASE("shell: history is saved in ~/.bistro_shell_history and recalled") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   auto home = c.dir.path.string();
@@ -49,7 +49,7 @@ TEST_CASE("history is saved in ~/.bistro_shell_history and recalled") {
   CHECK(sh.wait(10000) == 0);
 }
 
-TEST_CASE("top draws running tasks and leaves on a key") {
+TEST_CASE("shell: top draws running tasks and leaves on a key") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   pty_shell sh(c.shell_args({}), c.dir.path.string());
@@ -71,7 +71,7 @@ TEST_CASE("top draws running tasks and leaves on a key") {
   CHECK(sh.wait(10000) == 0);
 }
 
-TEST_CASE("a scheduler that goes away is reported, and found again") {
+TEST_CASE("shell: a scheduler that goes away is reported, and found again") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   pty_shell sh(c.shell_args({}), c.dir.path.string());
@@ -95,4 +95,33 @@ TEST_CASE("a scheduler that goes away is reported, and found again") {
       30000));
   sh.send("quit\r");
   CHECK(sh.wait(10000) == 0);
+}
+
+TEST_CASE(
+    "shell: a frozen scheduler times out, a dying one is reported at once") {
+  shell_cluster c;
+  REQUIRE(cluster_settled(c));
+  pty_shell quick(c.shell_args({"--request_timeout_ms=1500"}),
+                  c.dir.path.string());
+  pty_shell patient(c.shell_args({"--request_timeout_ms=60000"}),
+                    c.dir.path.string());
+  for (auto* sh : {&quick, &patient}) {
+    REQUIRE(sh->expect("bistro> "));
+    sh->send("status\r");
+    REQUIRE(sh->expect("enabled         yes"));
+    sh->mark();
+  }
+  c.scheduler->kill(SIGSTOP);
+  quick.send("status\r");
+  CHECK(quick.expect("error: the scheduler at ::1:" + std::to_string(c.port) +
+                         " did not answer within 1500 ms",
+                     10000));
+  patient.send("status\r");
+  // The request is on its way (its echo is back) when the scheduler dies.
+  REQUIRE(patient.expect("status"));
+  auto killed = steady_ms();
+  c.scheduler->kill(SIGKILL);
+  CHECK(patient.expect("lost the scheduler at ::1:" + std::to_string(c.port),
+                       20000));
+  CHECK(steady_ms() - killed < 20000);
 }

@@ -46,7 +46,7 @@ int last_tick(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("one-shot inspection commands print tables that fit") {
+TEST_CASE("shell: one-shot inspection commands print tables that fit") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
 
@@ -112,7 +112,7 @@ TEST_CASE("one-shot inspection commands print tables that fit") {
   CHECK(contains(narrow.out, "…"));
 }
 
-TEST_CASE("one-shot commands print the scheduler's JSON with --json") {
+TEST_CASE("shell: one-shot commands print the scheduler's JSON with --json") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   auto status = ok_json(c, "status").as_object();
@@ -141,7 +141,7 @@ TEST_CASE("one-shot commands print the scheduler's JSON with --json") {
   CHECK(top.at("running_tasks").as_object().contains("beta"));
 }
 
-TEST_CASE("logs shows a task's stdout, stderr and statuses") {
+TEST_CASE("shell: logs shows a task's stdout, stderr and statuses") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   CHECK(contains(ok(c, "logs alpha node11").out, "  hello from node11\n"));
@@ -152,7 +152,7 @@ TEST_CASE("logs shows a task's stdout, stderr and statuses") {
                  "… older lines not shown"));
 }
 
-TEST_CASE("logs --follow prints new lines until stopped") {
+TEST_CASE("shell: logs --follow prints new lines until stopped") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   auto before = last_tick(ok(c, "logs beta node13").out);
@@ -166,7 +166,7 @@ TEST_CASE("logs --follow prints new lines until stopped") {
   CHECK(follow.wait(5000) == 0);
 }
 
-TEST_CASE("kill stops a running task and forgive reruns a failed one") {
+TEST_CASE("shell: kill stops a running task and forgive reruns a failed one") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   CHECK(ok(c, "kill alpha node13").out == "signaled: alpha on node13\n");
@@ -183,7 +183,8 @@ TEST_CASE("kill stops a running task and forgive reruns a failed one") {
       15000));
 }
 
-TEST_CASE("a command the scheduler refuses fails with its error on stderr") {
+TEST_CASE(
+    "shell: a command the scheduler refuses fails with its error on stderr") {
   shell_cluster c;
   REQUIRE(cluster_settled(c));
   auto refused = run_shell(c.shell_args({"-c", "kill alpha node11"}), c.dir);

@@ -16,7 +16,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a table that fits is aligned in columns two spaces apart") {
+TEST_CASE("shell: a table that fits is aligned in columns two spaces apart") {
   text_table t{{"JOB", "COUNT"}, {{"a", "1"}, {"longer", "22"}}};
   CHECK(render_table(t, 80) ==
         "JOB     COUNT\n"
@@ -24,7 +24,7 @@ TEST_CASE("a table that fits is aligned in columns two spaces apart") {
         "longer  22\n");
 }
 
-TEST_CASE("a table too wide shrinks its widest column and marks cuts") {
+TEST_CASE("shell: a table too wide shrinks its widest column and marks cuts") {
   text_table t{{"NODE", "DETAIL"},
                {{"n1", std::string(200, 'x')}, {"n2", "short"}}};
   auto text = render_table(t, 40);
@@ -33,7 +33,7 @@ TEST_CASE("a table too wide shrinks its widest column and marks cuts") {
   CHECK_THAT(text, Catch::Contains("n2    short"));
 }
 
-TEST_CASE("every column gives way when several are wide") {
+TEST_CASE("shell: every column gives way when several are wide") {
   text_table t{
       {"A", "B", "C"},
       {{std::string(50, 'a'), std::string(50, 'b'), std::string(50, 'c')}}};
@@ -44,7 +44,7 @@ TEST_CASE("every column gives way when several are wide") {
   CHECK(lines[1].find("cccc") != std::string::npos);
 }
 
-TEST_CASE("widths count UTF-8 code points, not bytes") {
+TEST_CASE("shell: widths count UTF-8 code points, not bytes") {
   CHECK(display_width("né…") == 3);
   CHECK(fit_cell("abcdef", 4) == "abc…");
   CHECK(fit_cell("abc", 4) == "abc");
@@ -52,18 +52,19 @@ TEST_CASE("widths count UTF-8 code points, not bytes") {
   CHECK(render_table(t, 80) == "X   Y\né   1\nab  2\n");
 }
 
-TEST_CASE("control characters in cells do not break the layout") {
+TEST_CASE("shell: control characters in cells do not break the layout") {
   text_table t{{"A"}, {{"x\ty\033z"}}};
   CHECK(render_table(t, 80) == "A\nx y z\n");
 }
 
-TEST_CASE("a limited list ends with how many were left out") {
+TEST_CASE("shell: a limited list ends with how many were left out") {
   CHECK(more_line(0, "tasks") == "");
   CHECK(more_line(12, "tasks", "use --limit") ==
         "… 12 more tasks (use --limit)\n");
 }
 
-TEST_CASE("fields align their values and wrap long ones under themselves") {
+TEST_CASE(
+    "shell: fields align their values and wrap long ones under themselves") {
   auto text = render_fields({{"a", "1"}, {"longer", std::string(44, 'z')}}, 30);
   auto lines = lines_of(text);
   REQUIRE(lines.size() == 3);
@@ -72,7 +73,7 @@ TEST_CASE("fields align their values and wrap long ones under themselves") {
   CHECK(lines[2] == "        " + std::string(22, 'z'));
 }
 
-TEST_CASE("ages read compactly") {
+TEST_CASE("shell: ages read compactly") {
   CHECK(format_age_ms(850) == "850ms");
   CHECK(format_age_ms(42000) == "42s");
   CHECK(format_age_ms(184000) == "3m04s");
