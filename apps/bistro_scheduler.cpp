@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "actors/config_watcher/config_watcher.hpp"
+#include "actors/http/http_server.hpp"
+#include "actors/http/monitor_bridge.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
 #include "actors/scheduler/front_door.hpp"
@@ -50,6 +52,8 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t suicide_backoff_safety_margin_sec = 60;
   std::int64_t suicide_task_kill_wait_ms = 5000;
   std::int64_t http_server_port = 0;
+  std::string http_server_address = "127.0.0.1";
+  std::string http_auth_token_file;
   std::int64_t startup_wait_for_workers = -1;
   bool exit_when_done = false;
   std::int64_t seed = 0;
@@ -132,8 +136,14 @@ struct scheduler_flags : caf::actor_system_config {
              "KILL of its tasks"
              " [default: 5000]")
         .add(http_server_port, "http_server_port",
-             "port of the HTTP API (not yet served)"
+             "port of the HTTP API, web page and /metrics; 0 = none"
              " [default: 0]")
+        .add(http_server_address, "http_server_address",
+             "address the HTTP server listens on"
+             " [default: 127.0.0.1]")
+        .add(http_auth_token_file, "http_auth_token_file",
+             "file holding a token that mutating HTTP requests must send as "
+             "Authorization: Bearer <token> (default: none needed)")
         .add(startup_wait_for_workers, "CAUTION_startup_wait_for_workers",
              "seconds to wait for workers to report before starting tasks "
              "(-1: derived from the health timeouts; none in local-only mode)"
@@ -200,6 +210,18 @@ int main(int argc, char** argv) {
   if (flags.server_port > 65535) {
     std::cerr << "bistro_scheduler: --server_port must be below 65536\n";
     return 2;
+  }
+  if (flags.http_server_port < 0 || flags.http_server_port > 65535) {
+    std::cerr << "bistro_scheduler: --http_server_port must be 0..65535\n";
+    return 2;
+  }
+  std::string http_token;
+  if (!flags.http_auth_token_file.empty()) {
+    auto err = http::read_token_file(flags.http_auth_token_file, http_token);
+    if (!err.empty()) {
+      std::cerr << "bistro_scheduler: --http_auth_token_file: " << err << '\n';
+      return 2;
+    }
   }
 
   // Statuses come back before anything runs, so no task starts twice.
@@ -349,6 +371,37 @@ int main(int argc, char** argv) {
   auto watcher = spawn_config_watcher(
       sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
   caf::anon_send(scheduler, join_atom_v, watcher);
+
+  std::unique_ptr<http::http_server> http_server;
+  if (flags.http_server_port > 0) {
+    http::http_server_options h;
+    h.address = flags.http_server_address;
+    h.port = static_cast<std::uint16_t>(flags.http_server_port);
+    h.token = http_token;
+    auto started = http::http_server::start(
+        h, http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)));
+    if (auto* err = std::get_if<std::string>(&started)) {
+      std::cerr << "bistro_scheduler: --http_server_port=" << h.port << ": "
+                << *err << '\n';
+      for (auto a : {caf::actor_cast<caf::actor>(scheduler),
+                     caf::actor_cast<caf::actor>(watcher),
+                     caf::actor_cast<caf::actor>(nodes),
+                     caf::actor_cast<caf::actor>(worker),
+                     caf::actor_cast<caf::actor>(front_door),
+                     caf::actor_cast<caf::actor>(opts.policy),
+                     caf::actor_cast<caf::actor>(store_actor)})
+        if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      sys.await_actors_before_shutdown(false);
+      return 1;
+    }
+    http_server =
+        std::move(std::get<std::unique_ptr<http::http_server>>(started));
+    auto host = h.address.find(':') != std::string::npos ? "[" + h.address + "]"
+                                                         : h.address;
+    spdlog::info("bistro_scheduler: HTTP API and web page on http://{}:{}/{}",
+                 host, http_server->port(),
+                 h.token.empty() ? "" : " (mutating requests need the token)");
+  }
   spdlog::info("bistro_scheduler: config {}, data in {}", flags.config_file,
                flags.data_dir);
 
@@ -361,6 +414,7 @@ int main(int argc, char** argv) {
   caf::scoped_actor waiter{sys};
   waiter->monitor(scheduler);
   waiter->receive([](const caf::down_msg&) {});
+  if (http_server) http_server->stop();
   for (auto a :
        {caf::actor_cast<caf::actor>(watcher),
         caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),

@@ -1,0 +1,315 @@
+#include "actors/http/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "actors/http/http_routes.hpp"
+
+namespace bistro::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct http_server::state {
+  http_server_options options;
+  monitor_function monitor;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  request_counts counts;
+  std::uint16_t port = 0;
+  bool stopped = false;
+};
+
+namespace {
+
+using state_ptr = std::shared_ptr<http_server::state>;
+
+constexpr auto write_timeout = std::chrono::seconds(30);
+/// After refusing a body, how long unread bytes are drained so that the
+/// client can read the refusal instead of a reset connection.
+constexpr auto drain_timeout = std::chrono::seconds(2);
+
+bool same_token(std::string_view a, std::string_view b) {
+  // Constant time in the token's content.
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+/// One connection: read a request, answer it, repeat while kept alive.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, state_ptr server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this()] { self->read_head(); });
+  }
+
+ private:
+  void read_head() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(server_->options.body_limit);
+    stream_.expires_after(server_->options.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_head(ec);
+        });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "request body larger than " +
+                             std::to_string(server_->options.body_limit) +
+                             " bytes");
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted)
+      return close();
+    if (ec) return refuse(400, "bad request: " + ec.message());
+    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+      // curl waits a second for this before it sends a large body.
+      continue_ = {bhttp::status::continue_, parser_->get().version()};
+      stream_.expires_after(write_timeout);
+      return bhttp::async_write(
+          stream_, continue_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->read_body();
+          });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(server_->options.body_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->on_body(ec);
+        });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "request body larger than " +
+                             std::to_string(server_->options.body_limit) +
+                             " bytes");
+    if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+        ec == asio::error::operation_aborted)
+      return close();
+    if (ec) return refuse(400, "bad request: " + ec.message());
+    handle(parser_->release());
+  }
+
+  void handle(bhttp::request<bhttp::string_body> req) {
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    head_ = req.method() == bhttp::verb::head;
+    auto plan = plan_route(req.method_string(), req.target(), req.body(),
+                           server_->counts);
+    route_ = plan.route;
+    if (plan.immediate) return respond(std::move(*plan.immediate));
+    const auto& token = server_->options.token;
+    if (plan.mutating && !token.empty()) {
+      auto auth = req[bhttp::field::authorization];
+      constexpr std::string_view bearer = "Bearer ";
+      if (!auth.starts_with(bearer) ||
+          !same_token(auth.substr(bearer.size()), token)) {
+        auto reply = json_error(401,
+                                "this request needs the token: "
+                                "Authorization: Bearer <token>");
+        return respond(std::move(reply));
+      }
+    }
+    auto finish = std::move(plan.finish);
+    server_->monitor(
+        std::move(plan.monitor_request),
+        [self = shared_from_this(), finish](monitor_answer answer) {
+          // Called on a CAF thread: build the reply here, write it on
+          // the connection's strand.
+          http_reply reply;
+          if (answer.result == monitor_answer::outcome::ok) {
+            try {
+              reply = finish(answer.text);
+            } catch (const std::exception& e) {
+              reply = json_error(500, std::string{"internal: "} + e.what());
+            }
+          } else if (answer.result == monitor_answer::outcome::timeout) {
+            reply = json_error(504, "the scheduler did not answer in time");
+          } else {
+            reply = json_error(503, "scheduler: " + answer.text);
+          }
+          asio::post(self->stream_.get_executor(),
+                     [self, reply = std::move(reply)]() mutable {
+                       self->respond(std::move(reply));
+                     });
+        });
+  }
+
+  void respond(http_reply reply) {
+    server_->counts.add(route_, reply.status);
+    res_ = {};
+    res_.version(version_);
+    res_.result(reply.status);
+    res_.set(bhttp::field::server, "bistro-caf");
+    res_.set(bhttp::field::content_type, reply.content_type);
+    res_.set(bhttp::field::cache_control, "no-store");
+    if (!reply.allow.empty()) res_.set(bhttp::field::allow, reply.allow);
+    res_.keep_alive(keep_alive_);
+    res_.body() = std::move(reply.body);
+    res_.prepare_payload();
+    if (head_) res_.body().clear();  // Content-Length stays the GET one
+    stream_.expires_after(write_timeout);
+    bhttp::async_write(
+        stream_, res_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec || !self->keep_alive_) return self->close();
+          self->read_head();
+        });
+  }
+
+  /// Answers `status` and ends the connection; the unread rest of the
+  /// request is drained (and dropped) for a moment, never buffered.
+  void refuse(unsigned status, std::string message) {
+    server_->counts.add("other", status);
+    res_ = {};
+    res_.version(11);
+    res_.result(status);
+    res_.set(bhttp::field::server, "bistro-caf");
+    res_.set(bhttp::field::content_type, "application/json");
+    res_.keep_alive(false);
+    res_.body() = json_error(status, message).body;
+    res_.prepare_payload();
+    stream_.expires_after(write_timeout);
+    bhttp::async_write(
+        stream_, res_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          beast::error_code ignored;
+          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+          self->stream_.expires_after(drain_timeout);
+          self->drain();
+        });
+  }
+
+  void drain() {
+    stream_.async_read_some(
+        asio::buffer(drain_buffer_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->drain();
+        });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  state_ptr server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  bhttp::response<bhttp::empty_body> continue_;
+  std::array<char, 16384> drain_buffer_{};
+  std::string route_ = "other";
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+};
+
+void accept_next(const state_ptr& server) {
+  server->acceptor.async_accept(
+      asio::make_strand(server->ioc),
+      [server](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !server->acceptor.is_open())
+          return;
+        if (ec)
+          spdlog::warn("http: accept: {}", ec.message());
+        else
+          std::make_shared<session>(std::move(socket), server)->run();
+        accept_next(server);
+      });
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<http_server>, std::string> http_server::start(
+    http_server_options options, monitor_function monitor) {
+  auto s = std::make_shared<state>();
+  s->options = std::move(options);
+  s->monitor = std::move(monitor);
+  const auto where = s->options.address + ":" + std::to_string(s->options.port);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(s->options.address, ec);
+  if (ec)
+    return "http: bad address " + s->options.address + ": " + ec.message();
+  tcp::endpoint endpoint{address, s->options.port};
+  auto fail = [&](const char* what) {
+    return "http: cannot " + std::string{what} + " " + where + ": " +
+           ec.message();
+  };
+  s->acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  s->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("configure");
+  s->acceptor.bind(endpoint, ec);
+  if (ec) return fail("listen on");
+  s->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  s->port = s->acceptor.local_endpoint().port();
+  accept_next(s);
+  for (int i = 0; i < std::max(1, s->options.threads); ++i)
+    s->threads.emplace_back([s] { s->ioc.run(); });
+  return std::unique_ptr<http_server>(new http_server(s));
+}
+
+http_server::http_server(std::shared_ptr<state> s) : state_(std::move(s)) {}
+
+http_server::~http_server() { stop(); }
+
+std::uint16_t http_server::port() const { return state_->port; }
+
+void http_server::stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  // Connections still open are dropped; replies still on their way from
+  // the scheduler post into a stopped context and are never run.
+  state_->ioc.stop();
+  for (auto& t : state_->threads) t.join();
+  state_->threads.clear();
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
+}
+
+std::string read_token_file(const std::string& path, std::string& token) {
+  std::ifstream in(path);
+  if (!in) return path + ": cannot read the token file";
+  std::string line;
+  std::getline(in, line);
+  auto begin = line.find_first_not_of(" \t\r\n");
+  auto end = line.find_last_not_of(" \t\r\n");
+  if (begin == std::string::npos) return path + ": the token is empty";
+  token = line.substr(begin, end - begin + 1);
+  return {};
+}
+
+}  // namespace bistro::http

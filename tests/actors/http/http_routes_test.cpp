@@ -1,0 +1,126 @@
+// The routes as plain logic: what monitor request each one sends and what
+// HTTP answer each reply becomes.
+#include "actors/http/http_routes.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+using namespace bistro::http;
+namespace json = boost::json;
+
+namespace {
+
+request_counts no_counts;
+
+json::value request_of(const route_plan& p) {
+  REQUIRE_FALSE(p.immediate);
+  return json::parse(p.monitor_request);
+}
+
+}  // namespace
+
+TEST_CASE("http: url_decode turns escapes into bytes and refuses bad ones") {
+  CHECK(url_decode("a%2Fb%20c", false) == "a/b c");
+  CHECK(url_decode("a+b", true) == "a b");
+  CHECK(url_decode("a+b", false) == "a+b");
+  CHECK_FALSE(url_decode("a%2", false));
+  CHECK_FALSE(url_decode("a%zz", false));
+}
+
+TEST_CASE("http: each plain route builds one monitor request") {
+  auto p = plan_route("GET", "/api/jobs", "", no_counts);
+  CHECK(p.route == "/api/jobs");
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"job_summary"}})"));
+
+  p = plan_route("GET", "/api/jobs/my%20job", "", no_counts);
+  CHECK(p.route == "/api/jobs/{job}");
+  CHECK(request_of(p) ==
+        json::parse(R"({"q":{"handler":"job_summary","jobs":["my job"]}})"));
+
+  p = plan_route("GET", "/api/tasks?job=j&state=done&limit=5&after=j%09n1", "",
+                 no_counts);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"tasks","job":"j",
+        "state":"done","limit":"5","after":"j\tn1"}})"));
+
+  p = plan_route("GET", "/api/nodes?level=l2&prefix=n+1&limit=3&after=x", "",
+                 no_counts);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"node_page",
+        "level":"l2","prefix":"n 1","limit":"3","after":"x"}})"));
+
+  p = plan_route("GET", "/api/logs?job=j&node=n&type=stderr&after=42&limit=7",
+                 "", no_counts);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"task_logs",
+        "log_type":"stderr","jobs":["j"],"nodes":["n"],"line_id":"42",
+        "limit":"7"}})"));
+
+  p = plan_route("POST", "/api/tasks/j/a%2Fb/kill", "", no_counts);
+  CHECK(p.mutating);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"kill_task",
+        "job_id":"j","node_id":"a/b"}})"));
+
+  p = plan_route("PUT", "/api/jobs/j", R"({"owner":"me"})", no_counts);
+  CHECK(p.mutating);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"save_job",
+        "job_id":"j","job":{"owner":"me"}}})"));
+
+  p = plan_route("DELETE", "/api/jobs/j", "", no_counts);
+  CHECK(p.mutating);
+  CHECK(request_of(p) ==
+        json::parse(R"({"q":{"handler":"delete_job","job_id":"j"}})"));
+
+  for (auto [path, handler] : {std::pair{"/api/workers", "workers"},
+                               {"/api/running", "running_tasks"},
+                               {"/api/config", "config"},
+                               {"/api/status", "status"},
+                               {"/healthz", "status"},
+                               {"/metrics", "metrics"}}) {
+    p = plan_route("GET", path, "", no_counts);
+    CHECK_FALSE(p.mutating);
+    CHECK(request_of(p).at("q").at("handler") == handler);
+  }
+}
+
+TEST_CASE("http: unknown routes are 404 and wrong methods 405") {
+  auto p = plan_route("GET", "/api/nope", "", no_counts);
+  REQUIRE(p.immediate);
+  CHECK(p.immediate->status == 404);
+  p = plan_route("POST", "/api/jobs", "", no_counts);
+  REQUIRE(p.immediate);
+  CHECK(p.immediate->status == 405);
+  CHECK(p.immediate->allow == "GET");
+  p = plan_route("PUT", "/api/jobs/j", "{not json", no_counts);
+  REQUIRE(p.immediate);
+  CHECK(p.immediate->status == 400);
+  p = plan_route("GET", "/api/jobs/a%zz", "", no_counts);
+  REQUIRE(p.immediate);
+  CHECK(p.immediate->status == 400);
+}
+
+TEST_CASE("http: handler errors become 404 for missing things, else 400") {
+  auto p = plan_route("GET", "/api/jobs/j", "", no_counts);
+  CHECK(p.finish(R"({"q":{"data":{}}})").status == 404);
+  CHECK(p.finish(R"({"q":{"data":{"j":{"counts":{}}}}})").body ==
+        R"({"counts":{}})");
+  p = plan_route("POST", "/api/tasks/j/n/kill", "", no_counts);
+  CHECK(p.finish(R"({"q":{"error":"Unknown running task j, n"}})").status ==
+        404);
+  CHECK(p.finish(R"({"q":{"data":"signaled"}})").body ==
+        R"({"result":"signaled"})");
+  p = plan_route("GET", "/api/tasks?limit=x", "", no_counts);
+  auto bad = p.finish(R"({"q":{"error":"limit: expected an integer"}})");
+  CHECK(bad.status == 400);
+  CHECK(bad.body == R"({"error":"limit: expected an integer"})");
+}
+
+TEST_CASE("http: POST / is mutating only when it names a mutating handler") {
+  CHECK_FALSE(plan_route("POST", "/", R"({"a":{"handler":"jobs"}})", no_counts)
+                  .mutating);
+  CHECK(plan_route("POST", "/",
+                   R"({"a":{"handler":"jobs"},"b":{"handler":"kill_task"}})",
+                   no_counts)
+            .mutating);
+  auto p = plan_route("POST", "/", "{bad", no_counts);
+  CHECK(p.monitor_request == "{bad");
+  CHECK(p.finish(R"({"error":"monitor request: not JSON"})").status == 400);
+  CHECK(p.finish(R"({"a":{"error":"x"}})").status == 200);
+}

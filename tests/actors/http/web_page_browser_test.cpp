@@ -1,0 +1,116 @@
+// The web page in headless Chromium against the real bistro_scheduler: it
+// loads, shows simple_job's 4 nodes, and its kill button kills a running
+// task. A screenshot is kept as a test artifact.
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "tests/actors/http/devtools_client.hpp"
+#include "tests/actors/http/scheduler_under_test.hpp"
+
+using namespace bistro::testing;
+namespace json = boost::json;
+
+TEST_CASE("http: the web page shows simple_job and its kill button works") {
+  auto chromium = find_chromium();
+  if (chromium.empty()) {
+    WARN(
+        "SKIPPED: chromium is not installed (apt-get install chromium); "
+        "the web page was not tested in a browser");
+    return;
+  }
+  // simple_job's tasks run until killed: 3 run (the concurrency limit).
+  scheduler_under_test s{
+      R"("bistro_job->simple_job": {"owner": "test", "enabled": true})",
+      {},
+      "record start\necho \"working on $NODE\"\nsleep 300\n"};
+  REQUIRE(eventually(
+      [&] {
+        return s.get_json("/api/running").as_object().contains("simple_job");
+      },
+      20000));
+
+  devtools_page page{chromium, s.dir};
+  page.call("Page.enable");
+  page.call("Runtime.enable");
+  page.call("Page.navigate",
+            {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/"}});
+
+  // The grid shows simple_job's 4 nodes, the jobs table its row.
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "document.querySelectorAll("
+                   "'#grid .cell[data-job=\"simple_job\"]').length") == 4;
+      },
+      30000));
+  CHECK(page.eval("Array.from(document.querySelectorAll('#grid .cell'))"
+                  ".map(c => c.dataset.node).join(',')") ==
+        "node11,node12,node21,node22");
+  CHECK(page.eval("!!document.querySelector('#jobs tr[data-job=\"simple_job\"]"
+                  " .bar')") == true);
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                       "document.querySelectorAll('#running button.kill')"
+                       ".length")
+                   .to_number<int>() >= 1;
+      },
+      30000));
+  CHECK(page.eval("document.querySelector('#workers tr[data-health]')"
+                  ".dataset.health") == "HEALTHY");
+
+  // Click the first kill button; the API says that run is gone.
+  auto node = page.eval(
+      "(() => { const b = document.querySelector('#running button.kill'); "
+      "b.click(); return b.dataset.node; })()");
+  REQUIRE(node.is_string());
+  std::string killed{node.as_string()};
+  auto run_id =
+      s.get_json("/api/running").at("simple_job").at(killed).at("run_id");
+  REQUIRE(eventually(
+      [&] {
+        auto running = s.get_json("/api/running");
+        const auto* job = running.as_object().if_contains("simple_job");
+        const auto* task = job ? job->as_object().if_contains(killed) : nullptr;
+        return !task || task->at("run_id") != run_id;
+      },
+      20000));
+  CHECK_THAT(s.proc->log(), Catch::Contains("killing simple_job on " + killed));
+  // The page shows the kill's answer and, after its refresh, the state.
+  REQUIRE(eventually(
+      [&] {
+        return page.eval("document.getElementById('message').textContent") ==
+               json::value("kill simple_job " + killed + ": signaled");
+      },
+      10000));
+
+  // The task logs of the chosen (job, node) through the page.
+  auto log_node = page.eval(
+      "(() => { const c = document.querySelector('#grid .cell[data-status="
+      "\"running\"]'); c.click(); return c.dataset.node; })()");
+  REQUIRE(log_node.is_string());
+  std::string want = "working on " + std::string{log_node.as_string()};
+  CHECK(eventually(
+      [&] {
+        auto text =
+            page.eval("document.getElementById('logs-lines').textContent");
+        return text.is_string() &&
+               std::string{text.as_string()}.find(want) != std::string::npos;
+      },
+      15000));
+
+  auto shot = page.call("Page.captureScreenshot", {{"format", "png"}});
+  std::string b64{shot.at("data").as_string()};
+  std::string png(boost::beast::detail::base64::decoded_size(b64.size()), '\0');
+  auto [written, read] =
+      boost::beast::detail::base64::decode(png.data(), b64.data(), b64.size());
+  png.resize(written);
+  std::filesystem::create_directories(BISTRO_ARTIFACT_DIR);
+  auto path = std::string{BISTRO_ARTIFACT_DIR} + "/web.png";
+  std::ofstream(path, std::ios::binary) << png;
+  CHECK(png.substr(1, 3) == "PNG");
+  std::cout << "web page screenshot: " << path << std::endl;
+}
