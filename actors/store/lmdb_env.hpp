@@ -120,6 +120,9 @@ class lmdb_env {
   /// The largest key LMDB accepts.
   std::size_t max_key_bytes() const;
 
+  /// Flushes committed transactions to disk (for MDB_NOSYNC environments).
+  int sync() const { return mdb_env_sync(env_, 1); }
+
   /// Begins a read-only transaction.
   int begin_read(lmdb_txn* out) const;
 

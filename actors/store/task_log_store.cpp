@@ -99,6 +99,12 @@ std::optional<log_type> parse_log_type(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> task_log_store::sync() {
+  if (int rc = env_->sync(); rc != 0)
+    return "task log store " + env_->dir() + ": sync: " + lmdb_error_text(rc);
+  return std::nullopt;
+}
+
 std::string_view task_log_store::cut_line(std::string_view line) {
   if (line.size() <= max_line_bytes) return line;
   auto continuation = [&](std::size_t i) {
@@ -139,7 +145,7 @@ std::variant<std::unique_ptr<task_log_store>, std::string> task_log_store::open(
            ec.message() + "); check --data_dir and its permissions";
   }
   lmdb_env_options env_options = options.env;
-  env_options.flags |= MDB_NOMETASYNC;
+  env_options.flags |= MDB_NOSYNC;
   env_options.max_dbs = std::max(env_options.max_dbs, 8u);
   auto opened = lmdb_env::open(dir, env_options);
   if (auto* error = std::get_if<std::string>(&opened)) {

@@ -8,9 +8,12 @@
 // and one time index keyed by line_id alone, so that all-jobs queries and
 // pruning walk time order without visiting every (job, node). A line_id is
 // Bistro's int64 cursor: `time_s << 31 | seq`, with seq a per-store counter,
-// so line ids sort by second, then by arrival. Commits use MDB_NOMETASYNC:
-// one fdatasync per batch and a crash can lose at most the last batch, never
-// corrupt the store, which is the right trade for logs.
+// so line ids sort by second, then by arrival. Commits use MDB_NOSYNC and
+// the owner calls `sync()` about once a second: a crash of the process
+// loses nothing (commits are in the OS's page cache), a crash of the machine
+// at most the last second of lines — the right trade for logs, since an
+// fdatasync per commit would sit between every task's end and the next
+// task's start.
 //
 // Thread contract: one store may be shared by threads. `query` runs in a
 // read transaction and never blocks on writers; `append` and
@@ -87,7 +90,7 @@ struct log_page {
 class line_filter;  // a query's filters, in task_log_store.cpp
 
 struct task_log_store_options {
-  lmdb_env_options env{};  // flags gain MDB_NOMETASYNC
+  lmdb_env_options env{};  // flags gain MDB_NOSYNC
   /// Lines deleted per write transaction while pruning, so that appends
   /// are never held up for long.
   std::size_t prune_chunk_lines = 10000;
@@ -120,6 +123,9 @@ class task_log_store {
   /// Returns how many lines went.
   std::variant<std::size_t, std::string> prune_older_than(
       std::int64_t cutoff_ms);
+
+  /// Flushes every committed line to disk; the error names the store.
+  std::optional<std::string> sync();
 
   /// `line` cut to `max_line_bytes`, never inside a UTF-8 sequence.
   static std::string_view cut_line(std::string_view line);

@@ -31,6 +31,9 @@ struct local_worker_state {
   /// at once without polling fast forever.
   std::int64_t poll_delay_ms = 1;
   std::int64_t next_prune_ms = 0;
+  /// Lines committed but not yet flushed to disk, and when to flush.
+  bool unsynced = false;
+  std::int64_t next_sync_ms = 0;
   std::map<std::pair<std::string, std::string>, running_run> runs;
   bool tick_scheduled = false;
   static inline const char* name = "local_worker";
@@ -60,6 +63,16 @@ void write_logs(worker_ptr self, log_type type,
   if (entries.empty()) return;
   if (auto err = self->state.logs->append(type, entries))
     spdlog::error("task logs: {}", *err);
+  self->state.unsynced = true;
+}
+
+/// Flushes the task logs at most once a second (task_log_store.hpp).
+void sync_logs(worker_ptr self, std::int64_t now, bool force) {
+  auto& st = self->state;
+  if (!st.unsynced || (!force && now < st.next_sync_ms)) return;
+  st.unsynced = false;
+  st.next_sync_ms = now + 1000;
+  if (auto err = st.logs->sync()) spdlog::error("task logs: {}", *err);
 }
 
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
@@ -69,7 +82,7 @@ void log_status(worker_ptr self, const task_spec& spec, std::string line) {
 
 void schedule_tick(worker_ptr self) {
   auto& st = self->state;
-  if (st.tick_scheduled || st.runs.empty()) return;
+  if (st.tick_scheduled || (st.runs.empty() && !st.unsynced)) return;
   std::int64_t poll = 1000;
   for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
   st.tick_scheduled = true;
@@ -164,6 +177,7 @@ void poll_runs(worker_ptr self) {
   write_logs(self, log_type::stderr_log, err);
   write_logs(self, log_type::statuses, st.status_events);
   st.status_events.clear();
+  sync_logs(self, now, false);
   if (now >= st.next_prune_ms) {
     st.next_prune_ms = now + st.options.log_prune_frequency_s * 1000;
     auto pruned =
@@ -209,6 +223,10 @@ worker_actor::behavior_type local_worker(worker_ptr self,
                                          std::shared_ptr<task_log_store> logs) {
   self->state.options = std::move(options);
   self->state.logs = std::move(logs);
+  // Whatever ends the worker, its last lines reach the disk.
+  self->attach_functor([store = self->state.logs] {
+    if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
+  });
   return {
       [=](run_atom, task_spec spec) { start_run(self, std::move(spec)); },
       [=](kill_atom, const kill_order& order) {
