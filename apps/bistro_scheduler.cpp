@@ -223,6 +223,22 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // Listen before anything starts, so that a port in use stops nothing.
+  std::unique_ptr<http::http_server> http_server;
+  if (flags.http_server_port > 0) {
+    http::http_server_options h;
+    h.address = flags.http_server_address;
+    h.port = static_cast<std::uint16_t>(flags.http_server_port);
+    h.token = http_token;
+    auto listening = http::http_server::listen(h);
+    if (auto* err = std::get_if<std::string>(&listening)) {
+      std::cerr << "bistro_scheduler: --http_server_port=" << h.port << ": "
+                << *err << '\n';
+      return 1;
+    }
+    http_server =
+        std::move(std::get<std::unique_ptr<http::http_server>>(listening));
+  }
 
   // Statuses come back before anything runs, so no task starts twice.
   status_store_options store_options;
@@ -372,35 +388,16 @@ int main(int argc, char** argv) {
       sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
-  std::unique_ptr<http::http_server> http_server;
-  if (flags.http_server_port > 0) {
-    http::http_server_options h;
-    h.address = flags.http_server_address;
-    h.port = static_cast<std::uint16_t>(flags.http_server_port);
-    h.token = http_token;
-    auto started = http::http_server::start(
-        h, http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)));
-    if (auto* err = std::get_if<std::string>(&started)) {
-      std::cerr << "bistro_scheduler: --http_server_port=" << h.port << ": "
-                << *err << '\n';
-      for (auto a : {caf::actor_cast<caf::actor>(scheduler),
-                     caf::actor_cast<caf::actor>(watcher),
-                     caf::actor_cast<caf::actor>(nodes),
-                     caf::actor_cast<caf::actor>(worker),
-                     caf::actor_cast<caf::actor>(front_door),
-                     caf::actor_cast<caf::actor>(opts.policy),
-                     caf::actor_cast<caf::actor>(store_actor)})
-        if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-      sys.await_actors_before_shutdown(false);
-      return 1;
-    }
-    http_server =
-        std::move(std::get<std::unique_ptr<http::http_server>>(started));
-    auto host = h.address.find(':') != std::string::npos ? "[" + h.address + "]"
-                                                         : h.address;
-    spdlog::info("bistro_scheduler: HTTP API and web page on http://{}:{}/{}",
-                 host, http_server->port(),
-                 h.token.empty() ? "" : " (mutating requests need the token)");
+  if (http_server) {
+    http_server->serve(
+        http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)));
+    auto host = flags.http_server_address.find(':') != std::string::npos
+                    ? "[" + flags.http_server_address + "]"
+                    : flags.http_server_address;
+    spdlog::info(
+        "bistro_scheduler: HTTP API and web page on http://{}:{}/{}", host,
+        http_server->port(),
+        http_token.empty() ? "" : " (mutating requests need the token)");
   }
   spdlog::info("bistro_scheduler: config {}, data in {}", flags.config_file,
                flags.data_dir);

@@ -254,9 +254,16 @@ void accept_next(const state_ptr& server) {
 
 std::variant<std::unique_ptr<http_server>, std::string> http_server::start(
     http_server_options options, monitor_function monitor) {
+  auto listening = listen(std::move(options));
+  if (auto* server = std::get_if<std::unique_ptr<http_server>>(&listening))
+    (*server)->serve(std::move(monitor));
+  return listening;
+}
+
+std::variant<std::unique_ptr<http_server>, std::string> http_server::listen(
+    http_server_options options) {
   auto s = std::make_shared<state>();
   s->options = std::move(options);
-  s->monitor = std::move(monitor);
   const auto where = s->options.address + ":" + std::to_string(s->options.port);
   beast::error_code ec;
   auto address = asio::ip::make_address(s->options.address, ec);
@@ -276,10 +283,16 @@ std::variant<std::unique_ptr<http_server>, std::string> http_server::start(
   s->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
   s->port = s->acceptor.local_endpoint().port();
+  return std::unique_ptr<http_server>(new http_server(s));
+}
+
+void http_server::serve(monitor_function monitor) {
+  auto& s = state_;
+  if (s->stopped || !s->threads.empty()) return;
+  s->monitor = std::move(monitor);
   accept_next(s);
   for (int i = 0; i < std::max(1, s->options.threads); ++i)
     s->threads.emplace_back([s] { s->ioc.run(); });
-  return std::unique_ptr<http_server>(new http_server(s));
 }
 
 http_server::http_server(std::shared_ptr<state> s) : state_(std::move(s)) {}

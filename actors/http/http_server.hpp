@@ -47,7 +47,16 @@ struct http_server_options {
 
 class http_server {
  public:
-  /// Listens and starts serving; the error says why it could not listen.
+  /// Binds and listens, serving nothing yet (connections wait in the
+  /// backlog); the error says why it could not listen. Lets a program
+  /// refuse a port in use before it starts anything else.
+  static std::variant<std::unique_ptr<http_server>, std::string> listen(
+      http_server_options options);
+
+  /// Starts serving with `monitor` on the server's own threads. Once.
+  void serve(monitor_function monitor);
+
+  /// listen + serve.
   static std::variant<std::unique_ptr<http_server>, std::string> start(
       http_server_options options, monitor_function monitor);
 

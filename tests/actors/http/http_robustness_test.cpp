@@ -210,7 +210,7 @@ TEST_CASE("http: /metrics is Prometheus text with the scheduler's numbers") {
                json::parse(R"({"done": 4})");
       },
       30000));
-  CHECK(s.get("/api/jobs").status == 200);
+  CHECK(s.get("/api/workers").status == 200);  // the fixture never asks it
   CHECK(s.get("/api/nope").status == 404);
   auto r = s.get("/metrics");
   REQUIRE(r.status == 200);
@@ -235,7 +235,8 @@ TEST_CASE("http: /metrics is Prometheus text with the scheduler's numbers") {
   CHECK(values["bistro_workers{health=\"HEALTHY\"}"] == "1");
   CHECK(values["bistro_config_errors"] == "0");
   CHECK(
-      values["bistro_http_requests_total{route=\"/api/jobs\",code=\"200\"}"] ==
+      values
+          ["bistro_http_requests_total{route=\"/api/workers\",code=\"200\"}"] ==
       "1");
   CHECK(values["bistro_http_requests_total{route=\"other\",code=\"404\"}"] ==
         "1");

@@ -37,10 +37,10 @@ TEST_CASE("http: each plain route builds one monitor request") {
   CHECK(request_of(p) ==
         json::parse(R"({"q":{"handler":"job_summary","jobs":["my job"]}})"));
 
-  p = plan_route("GET", "/api/tasks?job=j&state=done&limit=5&after=j%09n1", "",
+  p = plan_route("GET", "/api/tasks?job=j&state=done&limit=5&after=j%2Fn1", "",
                  no_counts);
   CHECK(request_of(p) == json::parse(R"({"q":{"handler":"tasks","job":"j",
-        "state":"done","limit":"5","after":"j\tn1"}})"));
+        "state":"done","limit":"5","after":"j/n1"}})"));
 
   p = plan_route("GET", "/api/nodes?level=l2&prefix=n+1&limit=3&after=x", "",
                  no_counts);

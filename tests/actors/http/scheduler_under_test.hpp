@@ -29,7 +29,7 @@ inline std::string http_test_task(const std::string& records) {
 echo "hello from $JOB on $NODE"
 echo "warning on $NODE" >&2
 case "$JOB" in
-  slow*) sleep 300 ;;
+  slow*) exec sleep 300 ;;  # the task itself: a kill ends it
   fail*) echo failed > "$2" ;;
   tick*) sleep 0.1; echo incomplete > "$2" ;;
   *) echo done > "$2" ;;
@@ -63,7 +63,9 @@ class scheduler_under_test {
     proc.emplace(argv, dir.file("scheduler.log"));
     INFO(proc->log());
     REQUIRE(eventually(
-        [&] { return get("/healthz").status == 200 || proc->wait(0); }, 20000));
+        // Up, and the first config loaded.
+        [&] { return get("/api/jobs").status == 200 || proc->wait(0); },
+        20000));
     REQUIRE_FALSE(proc->wait(0));
   }
 

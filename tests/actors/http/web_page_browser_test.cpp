@@ -25,7 +25,7 @@ TEST_CASE("http: the web page shows simple_job and its kill button works") {
   scheduler_under_test s{
       R"("bistro_job->simple_job": {"owner": "test", "enabled": true})",
       {},
-      "record start\necho \"working on $NODE\"\nsleep 300\n"};
+      "record start\necho \"working on $NODE\"\nexec sleep 300\n"};
   REQUIRE(eventually(
       [&] {
         return s.get_json("/api/running").as_object().contains("simple_job");
@@ -63,13 +63,27 @@ TEST_CASE("http: the web page shows simple_job and its kill button works") {
                   ".dataset.health") == "HEALTHY");
 
   // Click the first kill button; the API says that run is gone.
-  auto node = page.eval(
+  // (The run id comes from the page: the kill may end the run at once.)
+  auto clicked = page.eval(
       "(() => { const b = document.querySelector('#running button.kill'); "
-      "b.click(); return b.dataset.node; })()");
-  REQUIRE(node.is_string());
-  std::string killed{node.as_string()};
-  auto run_id =
-      s.get_json("/api/running").at("simple_job").at(killed).at("run_id");
+      "b.click(); return [b.dataset.node, b.closest('tr').dataset.runId]; "
+      "})()");
+  REQUIRE(clicked.is_array());
+  std::string killed{clicked.at(0).as_string()};
+  json::value run_id = clicked.at(1);
+  // The page shows the kill's answer and, after its refresh, the state.
+  json::value message;
+  bool answered = eventually(
+      [&] {
+        message = page.eval("document.getElementById('message').textContent");
+        return message ==
+               json::value("kill simple_job " + killed + ": signaled");
+      },
+      10000);
+  INFO("message: " << json::serialize(message)
+                   << "\nscheduler log: " << s.proc->log());
+  REQUIRE(answered);
+
   REQUIRE(eventually(
       [&] {
         auto running = s.get_json("/api/running");
@@ -79,14 +93,6 @@ TEST_CASE("http: the web page shows simple_job and its kill button works") {
       },
       20000));
   CHECK_THAT(s.proc->log(), Catch::Contains("killing simple_job on " + killed));
-  // The page shows the kill's answer and, after its refresh, the state.
-  REQUIRE(eventually(
-      [&] {
-        return page.eval("document.getElementById('message').textContent") ==
-               json::value("kill simple_job " + killed + ": signaled");
-      },
-      10000));
-
   // The task logs of the chosen (job, node) through the page.
   auto log_node = page.eval(
       "(() => { const c = document.querySelector('#grid .cell[data-status="
