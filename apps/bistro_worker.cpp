@@ -20,6 +20,7 @@ struct worker_flags : caf::actor_system_config {
   std::string worker_command;
   std::string data_dir = "/tmp/bistro_worker";
   std::string shard_id;
+  std::int64_t server_port = 0;
   std::int64_t heartbeat_period_sec = 15;
   std::int64_t log_retention = 30 * 24 * 3600;
   std::int64_t log_prune_frequency = 3600;
@@ -39,6 +40,10 @@ struct worker_flags : caf::actor_system_config {
              " [default: /tmp/bistro_worker]")
         .add(shard_id, "shard_id",
              "this worker's unique name (default: the hostname)")
+        .add(server_port, "server_port",
+             "names this worker as HOST:PORT in the scheduler's "
+             "worker_resources_override, as a Bistro worker's port did "
+             "(this worker listens on no port) [default: 0]")
         .add(heartbeat_period_sec, "heartbeat_period_sec",
              "how often to heartbeat to the scheduler (seconds)"
              " [default: 15]")
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
       static_cast<std::uint16_t>(flags.scheduler_port);
   link_options.shard = shard;
   link_options.host = host_name();
+  link_options.port = static_cast<std::int32_t>(flags.server_port);
   link_options.heartbeat_period_ms = flags.heartbeat_period_sec * 1000;
   auto link = spawn_worker_link(sys, link_options);
 

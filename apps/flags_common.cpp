@@ -36,14 +36,13 @@ bool set_log_level(const std::string& level) {
 void set_thread_count(caf::actor_system_config& cfg) {
   auto cores = std::max(2u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
-  // CAF 0.17's idle workers poll their queues instead of waiting on a
-  // condition: first spinning, then sleeping 50 us, then 10 ms (the
-  // "relaxed" phase), which delays every message to an idle system by up
-  // to 10 ms. Spin less, and cap the idle sleep at 1 ms.
-  cfg.set("work-stealing.aggressive-poll-attempts", size_t{10});
-  cfg.set("work-stealing.moderate-poll-attempts", size_t{50});
-  cfg.set("work-stealing.relaxed-sleep-duration",
-          caf::timespan{std::chrono::milliseconds(1)});
+  // CAF 0.17's work-stealing workers poll their queues when idle: spinning,
+  // then sleeping 50 us, then 10 ms. Each wake-up is CPU taken from the
+  // tasks on a small machine, and the 10 ms sleep delays every message to
+  // an idle system. The scheduler's pool runs few actors with a modest
+  // message rate, so the work-sharing policy fits it better: one queue,
+  // idle threads block on a condition variable and wake at once.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
 }  // namespace bistro
@@ -56,6 +55,10 @@ void enable_networking(caf::actor_system_config& cfg) {
           caf::timespan{std::chrono::seconds(1)});
   cfg.set("middleman.connection-timeout",
           caf::timespan{std::chrono::seconds(10)});
+  // Deserialize on the multiplexer thread instead of handing each message
+  // to a BASP worker thread first: one thread hop less per message; our
+  // peers send few, small messages.
+  cfg.set("middleman.workers", size_t{0});
 }
 
 }  // namespace bistro

@@ -14,7 +14,8 @@
 namespace bistro {
 
 /// Version of the messages below; a peer with another version is refused.
-inline constexpr std::uint32_t protocol_version = 1;
+/// 2: worker_hello carries the worker's port.
+inline constexpr std::uint32_t protocol_version = 2;
 
 /// One run of a task: the scheduler's order to a worker.
 struct task_spec {

@@ -86,6 +86,9 @@ struct worker_hello {
   std::string shard;
   std::string host;
   std::int32_t pid = 0;
+  /// The worker's --server_port: names it as "host:port" in
+  /// worker_resources_override (0 = none).
+  std::int32_t port = 0;
   std::int64_t start_ms = 0;
   std::uint32_t protocol_version = 0;
   /// How often this worker heartbeats (--heartbeat_period_sec).
@@ -99,7 +102,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(caf::meta::type_name("worker_hello"), x.shard, x.host, x.pid,
            x.start_ms, x.protocol_version, x.heartbeat_period_ms, x.handle,
-           x.running, x.finished);
+           x.running, x.finished, x.port);
 }
 
 /// The scheduler's answer to a hello; a refusal says why.

@@ -64,14 +64,22 @@ resource_ledger::resource_ledger(std::shared_ptr<const config> cfg,
   }
 }
 
-worker_index resource_ledger::add_worker(std::string_view shard) {
+worker_index resource_ledger::add_worker(std::string_view shard,
+                                         std::string_view host,
+                                         std::int32_t port) {
   const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
   auto first = worker_free_.size();
   for (resource_id r : ids) {
     worker_free_.push_back(clamped(cfg_->resources[r].limit));
   }
-  auto it = cfg_->worker_resources_override.find(std::string{shard});
-  if (it != cfg_->worker_resources_override.end()) {
+  const auto& overrides = cfg_->worker_resources_override;
+  auto it = overrides.end();
+  if (port != 0 && !host.empty())
+    it = overrides.find(std::string{host} + ':' + std::to_string(port));
+  if (it == overrides.end() && !host.empty())
+    it = overrides.find(std::string{host});
+  if (it == overrides.end()) it = overrides.find(std::string{shard});
+  if (it != overrides.end()) {
     for (const auto& [r, limit] : it->second) {
       auto pos = std::find(ids.begin(), ids.end(), r);
       if (pos != ids.end())

@@ -48,8 +48,11 @@ class resource_ledger {
   resource_ledger(std::shared_ptr<const config> cfg,
                   std::shared_ptr<const level_slots> slots);
 
-  /// Appends a worker's row, at its limits; returns its index.
-  worker_index add_worker(std::string_view shard);
+  /// Appends a worker's row, at its limits; returns its index. The limits
+  /// come from `worker_resources_override` for "host:port" (when `port` is
+  /// not 0), else for "host", else for the shard id (Bistro's order).
+  worker_index add_worker(std::string_view shard, std::string_view host = {},
+                          std::int32_t port = 0);
   std::size_t num_workers() const { return num_workers_; }
 
   /// The first node on the way up from `chain` (a task node entry) whose

@@ -40,7 +40,7 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
   ledger_.emplace(cfg_, slots_);
   spare_ledger_.reset();
   for (worker_index w = 0; w < roster_.size(); ++w) {
-    ledger_->add_worker(roster_.shard(w));
+    ledger_->add_worker(roster_.shard(w), roster_.host(w), roster_.port(w));
   }
   tracker_.reset(*cfg_, slots_);
   refresh_context();
@@ -126,9 +126,10 @@ void round_scheduler::refresh_context() {
 }
 
 worker_index round_scheduler::add_worker(std::string_view shard,
-                                         std::string_view host) {
-  worker_index w = roster_.add(shard, host);
-  if (w == ledger_->num_workers()) ledger_->add_worker(shard);
+                                         std::string_view host,
+                                         std::int32_t port) {
+  worker_index w = roster_.add(shard, host, port);
+  if (w == ledger_->num_workers()) ledger_->add_worker(shard, host, port);
   refresh_context();
   // New capacity: whatever waited for a worker by name or in its groups.
   wake(ledger_placer::unplaced_key(*slots_));

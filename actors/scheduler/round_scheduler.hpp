@@ -82,7 +82,9 @@ class round_scheduler {
   void reset(std::shared_ptr<const config> cfg,
              std::shared_ptr<const node_tree> tree, std::mt19937_64& rng);
 
-  worker_index add_worker(std::string_view shard, std::string_view host);
+  /// `port` names the worker as "host:port" in worker_resources_override.
+  worker_index add_worker(std::string_view shard, std::string_view host,
+                          std::int32_t port = 0);
   /// The worker takes no new tasks; its running tasks keep their charges
   /// until `task_finished`.
   void remove_worker(worker_index w);

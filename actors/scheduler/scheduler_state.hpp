@@ -38,6 +38,8 @@ struct worker_slot {
   worker_actor handle;
   std::string shard;
   std::string host;
+  /// Names it as "host:port" in worker_resources_override (0 = none).
+  std::int32_t port = 0;
   /// Remote workers are health-checked; the in-process one is not.
   bool remote = false;
   std::int64_t start_ms = 0;

@@ -12,7 +12,7 @@ namespace {
 worker_index attach(scheduler_ptr self, worker_slot slot,
                     const std::string& host) {
   auto& st = self->state;
-  auto w = st.rounds.add_worker(slot.shard, host);
+  auto w = st.rounds.add_worker(slot.shard, host, slot.port);
   slot.host = host;
   if (st.workers.size() <= w) st.workers.resize(w + 1);
   st.workers[w] = std::move(slot);
@@ -128,7 +128,7 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
     st.early_joins.emplace_back(std::move(worker), shard, host);
     return;
   }
-  attach(self, worker_slot{std::move(worker), shard, {}, false, 0, 0}, host);
+  attach(self, worker_slot{std::move(worker), shard, {}, 0, false, 0, 0}, host);
   spdlog::info("worker {} on {} joined", shard, host);
   poke(self);
 }
@@ -177,11 +177,15 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
     if (result.bumped || slot.start_ms != hello.start_ms)
       lose_worker(self, *old, "replaced by a new instance on " + hello.host);
   }
-  auto w = attach(
-      self,
-      worker_slot{
-          std::move(hello.handle), hello.shard, {}, true, hello.start_ms, 0},
-      hello.host);
+  auto w = attach(self,
+                  worker_slot{std::move(hello.handle),
+                              hello.shard,
+                              {},
+                              hello.port,
+                              true,
+                              hello.start_ms,
+                              0},
+                  hello.host);
   spdlog::info("worker {} on {} (pid {}) joined: {}", hello.shard, hello.host,
                hello.pid, result.message);
   for (const auto& r : hello.finished) on_result(self, r);
@@ -216,7 +220,7 @@ void check_workers(scheduler_ptr self) {
     } else if (t.to == worker_health::unhealthy) {
       st.rounds.remove_worker(*w);  // no new tasks; running ones go on
     } else if (t.to == worker_health::healthy && rec) {
-      st.rounds.add_worker(t.shard, rec->host);
+      st.rounds.add_worker(t.shard, rec->host, st.workers[*w].port);
       poke(self);
     }
   }

@@ -11,12 +11,14 @@ void worker_roster::reconfigure(std::shared_ptr<const config> cfg) {
   for (worker_index w = 0; w < size(); ++w) compute_allowed(w);
 }
 
-worker_index worker_roster::add(std::string_view shard, std::string_view host) {
+worker_index worker_roster::add(std::string_view shard, std::string_view host,
+                                std::int32_t port) {
   worker_index w = find(shard);
   if (w == no_worker) {
     w = static_cast<worker_index>(size());
     shards_.emplace_back(shard);
     hosts_.emplace_back(host);
+    ports_.push_back(port);
     usable_.push_back(1);
     allowed_.resize(size() * num_jobs_, 0);
     join_group(host, w);

@@ -32,13 +32,16 @@ class worker_roster {
   void reconfigure(std::shared_ptr<const config> cfg);
 
   /// Adds a worker, or finds a returning one; either way it is usable.
-  worker_index add(std::string_view shard, std::string_view host);
+  /// `port` (0 = none) only names it in `worker_resources_override`.
+  worker_index add(std::string_view shard, std::string_view host,
+                   std::int32_t port = 0);
   worker_index find(std::string_view shard) const;
   void set_usable(worker_index w, bool usable) { usable_[w] = usable; }
 
   std::size_t size() const { return shards_.size(); }
   const std::string& shard(worker_index w) const { return shards_[w]; }
   const std::string& host(worker_index w) const { return hosts_[w]; }
+  std::int32_t port(worker_index w) const { return ports_[w]; }
   /// Usable, and `job`'s worker filter lets it through.
   bool serves(job_index job, worker_index w) const {
     return usable_[w] && allowed_[w * num_jobs_ + job];
@@ -67,6 +70,7 @@ class worker_roster {
   std::size_t num_jobs_ = 0;
   std::vector<std::string> shards_;
   std::vector<std::string> hosts_;
+  std::vector<std::int32_t> ports_;
   std::vector<std::uint8_t> usable_;
   std::vector<std::uint8_t> allowed_;  // worker-major, num_jobs_ per worker
   std::unordered_map<std::string, std::uint32_t, name_hash, std::equal_to<>>

@@ -76,6 +76,7 @@ void say_hello(link_ptr self) {
             hello.shard = st.options.shard;
             hello.host = st.options.host;
             hello.pid = static_cast<std::int32_t>(::getpid());
+            hello.port = st.options.port;
             hello.start_ms = st.start_ms;
             hello.protocol_version = protocol_version;
             hello.heartbeat_period_ms = st.options.heartbeat_period_ms;

@@ -23,6 +23,9 @@ struct worker_link_options {
   std::uint16_t scheduler_port = 0;
   std::string shard;
   std::string host;
+  /// --server_port: names this worker as "host:port" in the scheduler's
+  /// worker_resources_override (0 = none).
+  std::int32_t port = 0;
   std::int64_t heartbeat_period_ms = 15000;
   /// Connect attempts back off from 1 s up to this.
   std::int64_t max_retry_ms = 30000;

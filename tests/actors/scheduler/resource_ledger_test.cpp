@@ -158,3 +158,20 @@ TEST_CASE("A stale copy is synced in full") {
   plain.sync_from(f.ledger);
   CHECK(same_entries(f, plain, f.ledger));
 }
+
+TEST_CASE("Worker overrides match host:port, then host, then shard") {
+  auto cfg = make_config(
+      bistro_settings(
+          R"("worker_resources_override": {"h1:7": {"worker_slots": 7},
+              "h1": {"worker_slots": 4}, "s3": {"worker_slots": 3}})",
+          R"("worker": {"worker_slots": {"limit": 2, "default": 1}})"),
+      job("a"));
+  auto tree = make_tree(*cfg, {{"host1", ""}, {"db11", "host1"}});
+  resource_ledger ledger{cfg, std::make_shared<const level_slots>(tree)};
+  auto slots = *cfg->find_resource("worker_slots");
+  // host:port wins over host, host over shard.
+  CHECK(ledger.free_on_worker(ledger.add_worker("s3", "h1", 7), slots) == 7);
+  CHECK(ledger.free_on_worker(ledger.add_worker("s3", "h1", 8), slots) == 4);
+  CHECK(ledger.free_on_worker(ledger.add_worker("s3", "h2", 7), slots) == 3);
+  CHECK(ledger.free_on_worker(ledger.add_worker("s4", "h2", 7), slots) == 2);
+}
