@@ -154,3 +154,21 @@ TEST_CASE("bad filters are job errors naming the filter") {
         "bistro_job->a.filters.rack: unknown level \"rack\"; levels: "
         "instance, host, db, worker");
 }
+
+TEST_CASE("job names that could leave the jobs folder are errors") {
+  auto cfg = parse_ok(config_text("", R"("bistro_job->../etc": {"owner": "a"},
+      "bistro_job->..": {"owner": "a"}, "bistro_job->a/b": {"owner": "a"},
+      "bistro_job->ok.name": {"owner": "a"})"));
+  CHECK(cfg->find_job("../etc")->errors ==
+        std::vector<std::string>{
+            "bistro_job->../etc: a job name cannot contain '/'"});
+  CHECK(cfg->find_job("..")->errors ==
+        std::vector<std::string>{
+            R"(bistro_job->..: a job cannot be named "." or "..")"});
+  CHECK_FALSE(cfg->find_job("a/b")->runnable());
+  CHECK(cfg->find_job("ok.name")->runnable());
+  CHECK(bistro::invalid_job_name(std::string("a\0b", 3)) ==
+        "a job name cannot contain a NUL byte");
+  CHECK(bistro::invalid_job_name(std::string(256, 'x')) ==
+        "a job name is at most 255 bytes");
+}
