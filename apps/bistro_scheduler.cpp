@@ -14,6 +14,7 @@
 #include "actors/http/monitor_bridge.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
+#include "actors/protocol/secure_transport.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/status_store_actor.hpp"
@@ -27,6 +28,7 @@ namespace {
 using namespace bistro;
 
 struct scheduler_flags : caf::actor_system_config {
+  tls_files tls;
   std::string config_file;
   bool check_config = false;
   std::int64_t config_update_ms = 10000;
@@ -172,6 +174,10 @@ struct scheduler_flags : caf::actor_system_config {
              "log a stats line (started, finished, rounds) this often; 0 = "
              "never"
              " [default: 10000]");
+    opt_group{custom_options_, "global"}
+        .add(tls.cert, "tls_cert_file", tls_files::cert_help)
+        .add(tls.key, "tls_key_file", tls_files::key_help)
+        .add(tls.ca, "tls_ca_file", tls_files::ca_help);
     set_thread_count(*this);
     enable_networking(*this);
   }
@@ -246,6 +252,10 @@ int main(int argc, char** argv) {
     store_options.sync = status_sync::no_sync;
   else if (flags.status_sync != "durable") {
     std::cerr << "bistro_scheduler: --status_sync must be durable or nosync\n";
+    return 2;
+  }
+  if (auto err = enable_tls(flags, flags.tls)) {
+    std::cerr << "bistro_scheduler: " << *err << '\n';
     return 2;
   }
   const bool clean =
@@ -337,10 +347,9 @@ int main(int argc, char** argv) {
   front_door_actor front_door;
   if (remote) {
     front_door = spawn_front_door(sys, scheduler);
-    auto port = sys.middleman().publish(
-        front_door, static_cast<std::uint16_t>(flags.server_port),
-        flags.server_address.empty() ? nullptr : flags.server_address.c_str(),
-        true);
+    auto port = publish_actor(
+        sys, front_door, static_cast<std::uint16_t>(flags.server_port),
+        flags.server_address.empty() ? nullptr : flags.server_address.c_str());
     if (!port) {
       std::cerr << "bistro_scheduler: cannot listen on --server_port="
                 << flags.server_port << ": " << sys.render(port.error())

@@ -15,6 +15,7 @@ namespace {
 using namespace bistro;
 
 struct shell_flags : caf::actor_system_config {
+  tls_files tls;
   std::string scheduler_host = "::1";
   std::int64_t scheduler_port = 0;
   std::string command;
@@ -35,6 +36,10 @@ struct shell_flags : caf::actor_system_config {
              "give up connecting after this long [default: 5000]")
         .add(request_timeout_ms, "request_timeout_ms",
              "give up waiting for an answer after this long [default: 10000]");
+    opt_group{custom_options_, "global"}
+        .add(tls.cert, "tls_cert_file", tls_files::cert_help)
+        .add(tls.key, "tls_key_file", tls_files::key_help)
+        .add(tls.ca, "tls_ca_file", tls_files::ca_help);
     set_thread_count(*this);
     enable_networking(*this);
   }
@@ -71,6 +76,10 @@ int main(int argc, char** argv) {
   if (flags.scheduler_port <= 0 || flags.scheduler_port > 65535) {
     std::cerr << "bistro_shell: --scheduler_port is required (the "
                  "scheduler's --server_port)\n";
+    return 2;
+  }
+  if (auto err = enable_tls(flags, flags.tls)) {
+    std::cerr << "bistro_shell: " << *err << '\n';
     return 2;
   }
   flags.add_message_types<caf::id_block::bistro>();

@@ -15,6 +15,7 @@ namespace {
 using namespace bistro;
 
 struct worker_flags : caf::actor_system_config {
+  tls_files tls;
   std::string scheduler_host;
   std::int64_t scheduler_port = 0;
   std::string worker_command;
@@ -56,6 +57,10 @@ struct worker_flags : caf::actor_system_config {
         .add(log_level, "log_level",
              "trace, debug, info, warn, error or off"
              " [default: info]");
+    opt_group{custom_options_, "global"}
+        .add(tls.cert, "tls_cert_file", tls_files::cert_help)
+        .add(tls.key, "tls_key_file", tls_files::key_help)
+        .add(tls.ca, "tls_ca_file", tls_files::ca_help);
     set_thread_count(*this);
     enable_networking(*this);
   }
@@ -78,6 +83,10 @@ int main(int argc, char** argv) {
       flags.scheduler_port > 65535 || flags.worker_command.empty()) {
     std::cerr << "bistro_worker: --scheduler_host, --scheduler_port and "
                  "--worker_command are required\n";
+    return 2;
+  }
+  if (auto err = enable_tls(flags, flags.tls)) {
+    std::cerr << "bistro_worker: " << *err << '\n';
     return 2;
   }
   flags.add_message_types<caf::id_block::bistro>();

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -48,6 +51,27 @@ void set_thread_count(caf::actor_system_config& cfg) {
 }  // namespace bistro
 
 namespace bistro {
+
+std::optional<std::string> enable_tls(caf::actor_system_config& cfg,
+                                      const tls_files& files) {
+  int set = !files.cert.empty() + !files.key.empty() + !files.ca.empty();
+  if (set == 0) return std::nullopt;
+  if (set != 3)
+    return "--tls_cert_file, --tls_key_file and --tls_ca_file go together "
+           "(TLS here always authenticates both ends)";
+  for (const auto& [flag, path] : {std::pair{"--tls_cert_file", &files.cert},
+                                   std::pair{"--tls_key_file", &files.key},
+                                   std::pair{"--tls_ca_file", &files.ca}}) {
+    if (::access(path->c_str(), R_OK) != 0)
+      return std::string{flag} + "=" + *path +
+             ": cannot read: " + std::strerror(errno);
+  }
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_certificate = files.cert;
+  cfg.openssl_key = files.key;
+  cfg.openssl_cafile = files.ca;
+  return std::nullopt;
+}
 
 void enable_networking(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();

@@ -5,6 +5,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,26 @@ void handle_stop_signals(std::function<void(int)> on_signal);
 /// Loads CAF's middleman with BASP heartbeats every second and a connection
 /// timeout, so that a frozen peer is detected (both are off by default).
 void enable_networking(caf::actor_system_config& cfg);
+
+/// --tls_cert_file, --tls_key_file, --tls_ca_file: the same three flags on
+/// every program that speaks CAF (see actors/protocol/secure_transport.hpp).
+struct tls_files {
+  std::string cert;
+  std::string key;
+  std::string ca;
+  static constexpr const char* cert_help =
+      "TLS: this program's certificate (PEM); with --tls_key_file and "
+      "--tls_ca_file, every CAF connection is TLS with mutual "
+      "authentication";
+  static constexpr const char* key_help = "TLS: the certificate's private key";
+  static constexpr const char* ca_help =
+      "TLS: the CA that must have signed every peer's certificate";
+};
+
+/// After parsing: none of the three set = plain text; all three set and
+/// readable = loads CAF's OpenSSL module; anything else is the error,
+/// naming the flag or file. Call before the actor system starts.
+std::optional<std::string> enable_tls(caf::actor_system_config& cfg,
+                                      const tls_files& files);
 
 }  // namespace bistro

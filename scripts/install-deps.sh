@@ -10,6 +10,7 @@ packages=(
   liblmdb-dev lmdb-utils
   libspdlog-dev
   catch2
+  openssl
   chromium
   libedit-dev
 )

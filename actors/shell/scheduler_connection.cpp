@@ -3,6 +3,8 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/protocol/secure_transport.hpp"
+
 namespace bistro::shell {
 
 namespace {
@@ -43,7 +45,7 @@ void scheduler_connection::check_down(std::vector<std::string>& notices) {
 
 std::string scheduler_connection::connect() {
   if (front_) return {};
-  auto mm = sys_.middleman().actor_handle();
+  auto mm = connector(sys_);
   std::string error;
   self_
       ->request(mm, options_.connect_timeout, caf::connect_atom::value,

@@ -7,6 +7,7 @@
 #include <caf/io/all.hpp>
 #include <chrono>
 
+#include "actors/protocol/secure_transport.hpp"
 #include "actors/protocol/wall_clock.hpp"
 
 namespace bistro {
@@ -125,7 +126,7 @@ void connect(link_ptr self) {
   auto& st = self->state;
   if (st.connecting || st.registered) return;
   st.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = connector(self->system());
   self->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
                 st.options.scheduler_host, st.options.scheduler_port)
       .then(

@@ -341,3 +341,79 @@ TEST_CASE(
   REQUIRE(eventually([&] { return log_has(w1, "cannot connect"); }, 15000));
   CHECK(log_has(w1, "retrying in"));
 }
+
+namespace {
+
+/// A CA, a second CA, and certificates for the scheduler and a worker
+/// (signed by the CA) and a rogue (signed by the other CA), made with the
+/// openssl command.
+struct tls_material {
+  std::string dir;
+  explicit tls_material(const temp_dir& d) : dir(d.file("tls")) {
+    std::string script =
+        "set -e; mkdir -p " + dir + "; cd " + dir +
+        "; for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes "
+        "-keyout $ca.key -out $ca.pem -days 2 -subj /CN=$ca; done"
+        "; for n in sched worker rogue; do s=ca; [ $n = rogue ] && s=other"
+        "; openssl req -newkey rsa:2048 -nodes -keyout $n.key -out $n.csr "
+        "-subj /CN=$n; openssl x509 -req -in $n.csr -CA $s.pem -CAkey $s.key "
+        "-CAcreateserial -out $n.pem -days 2; done >/dev/null 2>&1";
+    REQUIRE(std::system(script.c_str()) == 0);
+  }
+  std::vector<std::string> flags(const std::string& who) const {
+    return {"--tls_cert_file=" + dir + "/" + who + ".pem",
+            "--tls_key_file=" + dir + "/" + who + ".key",
+            "--tls_ca_file=" + dir + "/ca.pem"};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("with TLS, plain-text and wrongly signed workers cannot register") {
+  cluster c;
+  tls_material tls(c.dir);
+  auto config = c.dir.write("config", nodes_config(2, "",
+                                                   R"("bistro_job->j":
+      {"owner": "test"})"));
+  auto sched = c.scheduler(config, "sched.log", tls.flags("sched"));
+  auto plain = c.worker("plain", c.task(0));
+  auto rogue = c.worker("rogue", c.task(0), tls.flags("rogue"));
+  // Each is turned away at the handshake, and keeps retrying.
+  REQUIRE(eventually(
+      [&] {
+        return log_has(plain, "retrying in 4000 ms") &&
+               log_has(rogue, "retrying in 4000 ms");
+      },
+      30000));
+  CHECK_FALSE(log_has(sched, "joined"));
+  CHECK(read_records(c.records).empty());
+  // A worker with a certificate from the scheduler's CA does the work.
+  auto good = c.worker("good", c.task(0), tls.flags("worker"));
+  REQUIRE(eventually(
+      [&] {
+        int ends = 0;
+        for (const auto& r : read_records(c.records)) ends += r.event == "end";
+        return ends == 2;
+      },
+      30000));
+  for (const auto& r : read_records(c.records)) CHECK(r.extra == "good");
+  CHECK_FALSE(log_has(sched, "plain"));
+  CHECK_FALSE(log_has(sched, "rogue"));
+}
+
+TEST_CASE("TLS flags go together and name an unreadable file") {
+  temp_dir dir;
+  child_process half({worker_bin, "--scheduler_host=::", "--scheduler_port=1",
+                      "--worker_command=true", "--tls_cert_file=/x"},
+                     dir.file("half.log"));
+  CHECK(half.wait(10000) == 2);
+  CHECK(half.log().find("go together") != std::string::npos);
+  child_process missing(
+      {scheduler_bin, "--config_file=/dev/null", "--server_port=1",
+       "--data_dir=" + dir.file("data"), "--tls_cert_file=/nope.pem",
+       "--tls_key_file=/nope.key", "--tls_ca_file=/nope.ca"},
+      dir.file("missing.log"));
+  CHECK(missing.wait(10000) == 2);
+  CHECK(missing.log().find("--tls_cert_file=/nope.pem: cannot read") !=
+        std::string::npos);
+}
