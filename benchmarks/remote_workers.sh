@@ -20,13 +20,15 @@
 #    --worker_check_interval=1); the worker gets SIGKILL and the time from
 #    the kill to the stamp of the scheduler's "worker W lost" line is
 #    measured (target <= 5 s), --loss-repeat times (default 3); each and the
-#    median are printed.
+#    median are printed. --health-s S sets all those health settings (and
+#    the worker's heartbeat period) to S seconds instead of 1.
 #
 # Progress goes to stderr; one JSON line per figure goes to stdout.
 #
 # Usage: benchmarks/remote_workers.sh [--build-dir DIR] [--tasks N]
 #          [--concurrency C] [--repeat R] [--loss-repeat K]
-#          [--only throughput|loss] [--log-level L] [--keep] [--force]
+#          [--only throughput|loss] [--log-level L] [--health-s S]
+#          [--keep] [--force]
 # --repeat R runs remote and local R times each, alternating; times are the
 # best of R. --log-level (default info: two lines per task, needed for the
 # per-task latencies) applies to the throughput runs.
@@ -40,10 +42,11 @@ repeat=1
 loss_repeat=3
 only=""
 log_level=info
+health=1
 keep=0
 force=0
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$2"; shift 2 ;;
@@ -60,6 +63,8 @@ while [[ $# -gt 0 ]]; do
     --only=*) only="${1#*=}"; shift ;;
     --log-level) log_level="$2"; shift 2 ;;
     --log-level=*) log_level="${1#*=}"; shift ;;
+    --health-s) health="$2"; shift 2 ;;
+    --health-s=*) health="${1#*=}"; shift ;;
     --keep) keep=1; shift ;;
     --force) force=1; shift ;;
     -h|--help) usage ;;
@@ -143,7 +148,7 @@ start_worker() {  # $1: dir, $2: port, $3: command, $4: shard; sets worker_pid
     --worker_command="$3" \
     --data_dir="$1/data" \
     --shard_id="$4" \
-    --heartbeat_period_sec=1 \
+    --heartbeat_period_sec="$health" \
     --log_level=info \
     >"$1/worker.log" 2>&1 &
   worker_pid=$!
@@ -386,11 +391,11 @@ if [[ "$only" != "throughput" ]]; then
   printf '#!/bin/sh\n# argv: <node> <status file> <json>\nsleep 60\necho done > "$2"\n' >"$sleep_task"
   chmod +x "$sleep_task"
   health_flags=(
-    --heartbeat_grace_period=1
-    --healthcheck_period=1
-    --healthcheck_grace_period=1
-    --lose_unhealthy_worker_after=1
-    --worker_check_interval=1
+    --heartbeat_grace_period="$health"
+    --healthcheck_period="$health"
+    --healthcheck_grace_period="$health"
+    --lose_unhealthy_worker_after="$health"
+    --worker_check_interval="$health"
     --CAUTION_worker_suicide_backoff_safety_margin_sec=1
     --CAUTION_worker_suicide_task_kill_wait_ms=300
   )
@@ -424,12 +429,12 @@ if [[ "$only" != "throughput" ]]; then
       log "loss run $r: the 2 tasks never started: $(tail -3 "$dir/scheduler.log")"
     fi
     # Let the worker settle into steady heartbeats and healthchecks.
-    sleep 2.5
+    sleep "$(awk -v h="$health" 'BEGIN { print 2.5 * h }')"
     health_before="$(grep -aic -- '-> healthy' "$dir/scheduler.log" || true)"
     kill_ms="$(now_ms)"
     kill -KILL "$worker_pid"
     wait "$worker_pid" 2>/dev/null || true
-    if wait_for_line "$dir/scheduler.log" "worker w1 lost" 30; then
+    if wait_for_line "$dir/scheduler.log" "worker w1 lost" $((30 * health)); then
       found_ms="$(now_ms)"
     else
       found_ms=""
@@ -446,10 +451,10 @@ if [[ "$only" != "throughput" ]]; then
     log "loss run $r: kill at $kill_ms, line seen by the script at ${found_ms:-never} (worker became healthy: $health_before, task processes still alive after the kill: $stray)"
   done
 
-  python3 - "$work" "$loss_repeat" "$build_type" <<'PY'
+  python3 - "$work" "$loss_repeat" "$build_type" "$health" <<'PY'
 import json, re, statistics, sys
 from datetime import datetime
-work, n, build_type = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+work, n, build_type, health = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 stamp = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) (\w+) (.*)$")
 def ms(text):
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").timestamp() * 1000
@@ -497,10 +502,13 @@ result = {
     "max_s": max(secs) if secs else None,
     "detected": len(secs),
     "runs": runs,
-    "health_flags_s": {"heartbeat_period_sec": 1, "heartbeat_grace_period": 1,
-                       "healthcheck_period": 1, "healthcheck_grace_period": 1,
-                       "lose_unhealthy_worker_after": 1,
-                       "worker_check_interval": 1},
+    "health_s": health,
+    "health_flags_s": {"heartbeat_period_sec": health,
+                       "heartbeat_grace_period": health,
+                       "healthcheck_period": health,
+                       "healthcheck_grace_period": health,
+                       "lose_unhealthy_worker_after": health,
+                       "worker_check_interval": health},
     "build_type": build_type,
 }
 print(json.dumps(result))

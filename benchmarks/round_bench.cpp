@@ -5,12 +5,17 @@
 //   incremental  after round_1m, 1,000 tasks finish: those finishes plus the
 //                next round (< 5 ms)
 //   bytes        scheduler bytes per (job, node) beside the status row's
+// With `--nodes N --jobs J [--repeat R]` it prints one "scale" line instead:
+// the median of R full rounds over about N nodes (hosts x 25 dbs) and J
+// jobs, and the resident memory the tree and the status rows added, per
+// node and per (job, node). benchmarks/run sweeps N and J with it.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
@@ -68,10 +73,23 @@ struct bench_state {
   std::vector<task_pick> picks;
 
   bench_state(int num_jobs, int hosts)
-      : cfg(bench_config(num_jobs)), tree(bench_tree(*cfg, hosts)) {
+      : bench_state(bench_config(num_jobs), num_jobs, hosts) {}
+  bench_state(std::shared_ptr<const config> c, int num_jobs, int hosts)
+      : bench_state(c, bench_tree(*c, hosts), num_jobs) {}
+  bench_state(std::shared_ptr<const config> c,
+              std::shared_ptr<const node_tree> t, int num_jobs)
+      : cfg(std::move(c)), tree(std::move(t)) {
     for (int j = 0; j < num_jobs; ++j) {
       rows.push_back(std::make_unique<job_status_row>(tree->size()));
       row_ptrs.push_back(rows.back().get());
+    }
+  }
+
+  // Every status back to "never ran".
+  void fresh_rows() {
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+      rows[j] = std::make_unique<job_status_row>(tree->size());
+      row_ptrs[j] = rows[j].get();
     }
   }
 
@@ -97,10 +115,70 @@ void print(const char* name, double seconds, double target,
       name, seconds, target, started);
 }
 
+// One scale point; see the header comment.
+int run_scale(long long nodes, int jobs, int repeat) {
+  const int hosts = static_cast<int>(std::max<long long>(1, nodes / 26));
+  const long long rss_start = bench::resident_bytes();
+  auto cfg = bench_config(jobs);
+  auto tree = bench_tree(*cfg, hosts);
+  const long long rss_tree = bench::resident_bytes();
+  bench_state state(cfg, tree, jobs);
+  const long long rss_rows = bench::resident_bytes();
+  // Each round starts from fresh rows: a round marks its picks running, so
+  // a second one over the same rows would find nothing to start.
+  std::vector<double> rounds;
+  std::size_t started = 0;
+  for (int r = 0; r < repeat; ++r) {
+    if (r > 0) state.fresh_rows();
+    rounds.push_back(state.full_round());
+    if (r == 0) started = state.picks.size();
+  }
+  std::sort(rounds.begin(), rounds.end());
+  const long long rss_round = bench::resident_bytes();
+  const double n = static_cast<double>(state.tree->size());
+  std::printf(
+      "{\"bench\": \"round_bench\", \"case\": \"scale\", \"nodes\": %zu, "
+      "\"jobs\": %d, \"seconds\": %.6f, \"min_seconds\": %.6f, "
+      "\"rounds\": %d, \"tasks_started\": %zu, "
+      "\"rss_bytes_per_node\": %.2f, \"rss_bytes_per_job_node\": %.2f, "
+      "\"round_rss_bytes_per_job_node\": %.2f, "
+      "\"scheduler_bytes_per_job_node\": %.2f, \"resident_bytes\": %lld}\n",
+      state.tree->size(), jobs, rounds[rounds.size() / 2], rounds.front(),
+      repeat, started, static_cast<double>(rss_tree - rss_start) / n,
+      static_cast<double>(rss_rows - rss_tree) / (n * jobs),
+      static_cast<double>(rss_round - rss_rows) / (n * jobs),
+      static_cast<double>(state.scheduler.memory_bytes()) / (n * jobs),
+      rss_round);
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   bench::require_release_build("round_bench");
+  if (argc > 1) {
+    long long nodes = 0;
+    int jobs = 10, repeat = 3;
+    for (int i = 1; i + 1 < argc; i += 2) {
+      const std::string flag = argv[i];
+      if (flag == "--nodes") {
+        nodes = std::atoll(argv[i + 1]);
+      } else if (flag == "--jobs") {
+        jobs = std::atoi(argv[i + 1]);
+      } else if (flag == "--repeat") {
+        repeat = std::atoi(argv[i + 1]);
+      } else {
+        nodes = 0;
+        break;
+      }
+    }
+    if (nodes <= 0 || jobs <= 0 || repeat <= 0 || argc % 2 == 0) {
+      std::fprintf(stderr,
+                   "usage: round_bench [--nodes N --jobs J [--repeat R]]\n");
+      return 2;
+    }
+    return run_scale(nodes, jobs, repeat);
+  }
   {
     bench_state small(5, 12000);
     double s = small.full_round();

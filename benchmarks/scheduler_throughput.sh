@@ -9,10 +9,15 @@
 # "ideal"; normalized_throughput = measured finished/s over the middle of
 # the run / ideal. Target: >= 0.95.
 #
+# --hosts H and --jobs J resize the shape (H x 25 dbs, J jobs; ideal is
+# then 2H / mean duration): benchmarks/run sweeps Bistro's paper points
+# (300k and 3M nodes, 10 jobs) with them.
+#
 # Progress goes to stderr; one JSON line goes to stdout.
 #
 # Usage: benchmarks/scheduler_throughput.sh [--build-dir DIR] [--seconds N]
-#          [--window FROM:TO] [--task-ms MS] [--keep-log] [--force]
+#          [--window FROM:TO] [--task-ms MS] [--hosts H] [--jobs J]
+#          [--keep-log] [--force]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,8 +28,10 @@ task_ms=5000
 keep_log=0
 force=0
 seed=1
+hosts=12000
+jobs=5
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$2"; shift 2 ;;
@@ -36,6 +43,10 @@ while [[ $# -gt 0 ]]; do
     --task-ms) task_ms="$2"; shift 2 ;;
     --task-ms=*) task_ms="${1#*=}"; shift ;;
     --seed) seed="$2"; shift 2 ;;
+    --hosts) hosts="$2"; shift 2 ;;
+    --hosts=*) hosts="${1#*=}"; shift ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    --jobs=*) jobs="${1#*=}"; shift ;;
     --keep-log) keep_log=1; shift ;;
     --force) force=1; shift ;;
     -h|--help) usage ;;
@@ -68,7 +79,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-config="$here/configs/db_scraping_300k.json"
+config="$work/config.json"
+python3 - "$here/configs/db_scraping_300k.json" "$config" "$hosts" "$jobs" <<'PY'
+import json, sys
+src, dst, hosts, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+cfg = json.load(open(src))
+cfg["bistro_settings"]["nodes"]["node_sources"][0]["prefs"]["end"] = hosts - 1
+for key in [k for k in cfg if k.startswith("bistro_job->")]:
+    del cfg[key]
+for j in range(1, jobs + 1):
+    cfg["bistro_job->scrape%d" % j] = {"owner": "bench"}
+json.dump(cfg, open(dst, "w"), indent=2)
+PY
 log "binary $binary ($build_type), config $config, $seconds s, window $window s"
 
 # The stats line is at info level, like the two lines per task, so the log
@@ -121,12 +143,14 @@ pid=""
 # The stats lines carry wall-clock stamps: the stats timer drifts when the
 # scheduler is busy, so rates use the stamps, not the line count.
 python3 - "$work/scheduler.log" "$t0" "$t_end" "$win_from" "$win_to" \
-  "$seconds" "$task_ms" "$hwm_kb" "$cpu_s" "$threads" "$build_type" <<'PY'
+  "$seconds" "$task_ms" "$hwm_kb" "$cpu_s" "$threads" "$build_type" \
+  "$hosts" "$jobs" <<'PY'
 import json, re, sys
 from datetime import datetime
 
 (path, t0, t_end, win_from, win_to, seconds, task_ms, hwm_kb, cpu_s,
- threads, build_type) = sys.argv[1:]
+ threads, build_type, hosts, jobs) = sys.argv[1:]
+hosts, jobs = int(hosts), int(jobs)
 t0, t_end = float(t0), float(t_end)
 win_from, win_to = float(win_from), float(win_to)
 task_ms = int(task_ms)
@@ -165,10 +189,13 @@ def rel(stamp_text):
     return round(datetime.strptime(stamp_text, "%Y-%m-%d %H:%M:%S.%f")
                  .timestamp() - t0, 3)
 
-slots = 12000 * 2
+slots = hosts * 2
 ideal = slots / (task_ms / 1000.0)
 inside = [s for s in samples if win_from <= s[0] <= win_to]
-result = {"bench": "benchmark_run_300k"}
+nodes = hosts * 26 + 1
+size = ("%gm" % (hosts * 25 / 1e6)) if hosts * 25 >= 1e6 else ("%gk" % (hosts * 25 / 1e3))
+result = {"bench": "benchmark_run_" + size, "nodes": nodes, "jobs": jobs,
+          "task_ms": task_ms}
 if len(inside) < 2:
     print(f"scheduler_throughput: only {len(inside)} stats lines in the "
           f"window {win_from}..{win_to}s ({len(samples)} in all)",

@@ -5,6 +5,10 @@
 // `load_all` it, which is what a scheduler restart waits for (page cache
 // warm: the file was just written). Prints one JSON line per figure. Takes
 // an optional directory to put the stores in (default: a fresh one in /tmp).
+//
+// `status_store_bench --restart N1,N2,... [DIR]` prints instead one
+// "restart_load_s" line per count: a store of N statuses reopened and
+// loaded, the restart time as a function of stored statuses.
 #include <stdlib.h>
 
 #include <algorithm>
@@ -75,10 +79,70 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// Fills a store of `records` statuses without syncing, then times reopening
+// and loading it; returns false if the count read back is wrong.
+bool restart_point(const std::string& dir, std::size_t records) {
+  bistro::status_store_options fill_options;
+  fill_options.sync = bistro::status_sync::no_sync;
+  {
+    auto store = open_or_die(dir, fill_options);
+    std::vector<bistro::stored_status> batch;
+    for (std::size_t i = 0; i < records; i += fill_batch) {
+      batch.clear();
+      for (std::size_t k = i; k < std::min(records, i + fill_batch); ++k) {
+        batch.push_back(make_status(k));
+      }
+      commit_or_die(*store, batch);
+    }
+  }
+  bistro::bench::stopwatch watch;
+  auto store = open_or_die(dir, {});
+  auto loaded = store->load_all();
+  const double seconds = watch.seconds();
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    std::fprintf(stderr, "status_store_bench: %s\n", error->c_str());
+    std::exit(1);
+  }
+  const std::size_t got =
+      std::get<std::vector<bistro::stored_status>>(loaded).size();
+  std::printf(
+      "{\"bench\":\"status_store\",\"figure\":\"restart_load_s\","
+      "\"statuses\":%zu,\"value\":%.4f,\"file_bytes\":%zu}\n",
+      got, seconds,
+      static_cast<std::size_t>(std::filesystem::file_size(dir + "/data.mdb")));
+  return got == records;
+}
+
+int restart_sweep(int argc, char** argv) {
+  const std::string dir = bistro::bench::work_dir(
+      argc - 2, argv + 2, "status_store_bench_restart");
+  bool ok = true;
+  std::string counts = argv[2];
+  std::size_t at = 0, n = 0;
+  while (at < counts.size()) {
+    std::size_t comma = counts.find(',', at);
+    if (comma == std::string::npos) comma = counts.size();
+    const auto records = std::stoull(counts.substr(at, comma - at));
+    ok = restart_point(numbered((dir + "/restart").c_str(),
+                                static_cast<long long>(n++)),
+                       records) &&
+         ok;
+    at = comma + 1;
+  }
+  if (argc <= 3) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bistro::bench::require_release_build(argv[0]);
+  if (argc > 2 && std::string(argv[1]) == "--restart") {
+    return restart_sweep(argc, argv);
+  }
   const std::string dir =
       bistro::bench::work_dir(argc, argv, "status_store_bench");
 
