@@ -44,7 +44,7 @@ def main():
                     f.write("\t".join(str(x) for x in row) + "\n")
             paths[key] = path
         png = os.path.join(out_dir, "%s-%s.png" % (base, name))
-        text = "set terminal %s\nset output '%s'\nset grid\nset key top left\n" % (
+        text = "set terminal %s\nset termoption noenhanced\nset output '%s'\nset grid\nset key top left\n" % (
             terminal, png) + script.format(tail=title_tail, **paths)
         subprocess.run(["gnuplot"], input=text, text=True, check=True)
         made.append(png)
@@ -82,6 +82,7 @@ plot '{jobs}' using 1:2 with linespoints lw 2 pt 7 title "bistro-caf"
                  if f["step"].startswith("round_nodes"))
     plot("memory", {"mem": mem}, """
 set title "Resident memory per node and per (job, node), 10 jobs\\n{tail}"
+set key top right
 set logscale x
 set xlabel "nodes"
 set ylabel "bytes"
@@ -144,10 +145,10 @@ set title "Worker kill -9 to 'lost' vs health settings\\n{tail}"
 set xlabel "every heartbeat/healthcheck period and grace, s"
 set ylabel "seconds"
 set yrange [0:*]
-set xrange [0:*]
+set xrange [0:%g]
 plot '{l}' using 1:2 with linespoints lw 2 pt 7 title "median", \\
      '{l}' using 1:3 with points pt 6 ps 1.5 title "max"
-""")
+""" % (max([h for h, _, _ in loss] + [0]) + 1))
 
     hier = [f for f in figs if f.get("bench") == "hierarchical" and f.get("makespan_s")]
     if hier:
