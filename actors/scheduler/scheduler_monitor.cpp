@@ -414,7 +414,10 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
   json::array tasks;
   // Tasks of the page that run: their run details are filled in below, in
   // one pass over the running runs (not a map of all of them per page).
-  std::unordered_map<std::string, std::size_t> running_on_page;
+  // Views into the config and the tree, which outlive this call.
+  std::unordered_map<std::string_view,
+                     std::unordered_map<std::string_view, std::size_t>>
+      running_on_page;
   std::string last;
   bool more = false;
   for (std::size_t j = 0; j < cfg.jobs.size() && !more; ++j) {
@@ -443,17 +446,17 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
                      {"node", st.tree->name(n)},
                      {"status", status_to_json(row.record(n))}};
       if (row.label(n) == status_label::running)
-        running_on_page.emplace(
-            task_name_key(job.name, std::string{st.tree->name(n)}),
-            tasks.size());
+        running_on_page[job.name].emplace(st.tree->name(n), tasks.size());
       tasks.emplace_back(std::move(t));
       last = job.name + '/' + std::string{st.tree->name(n)};
     }
   }
   if (!running_on_page.empty())
     for (const auto& [id, run] : st.running) {
-      auto it = running_on_page.find(task_name_key(run.job, run.node));
-      if (it == running_on_page.end()) continue;
+      auto by_job = running_on_page.find(run.job);
+      if (by_job == running_on_page.end()) continue;
+      auto it = by_job->second.find(run.node);
+      if (it == by_job->second.end()) continue;
       auto& t = tasks[it->second].as_object();
       if (run.worker < st.workers.size())
         t["worker"] = st.workers[run.worker].shard;
