@@ -411,12 +411,13 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     after_job = after.substr(0, tab);
     after_node = after.substr(tab + 1);
   }
-  std::unordered_map<std::string,
-                     const std::pair<const std::uint64_t, run_info>*>
-      running;
-  for (const auto& entry : st.running)
-    running[task_name_key(entry.second.job, entry.second.node)] = &entry;
   json::array tasks;
+  // Tasks of the page that run: their run details are filled in below, in
+  // one pass over the running runs (not a map of all of them per page).
+  // Views into the config and the tree, which outlive this call.
+  std::unordered_map<std::string_view,
+                     std::unordered_map<std::string_view, std::size_t>>
+      running_on_page;
   std::string last;
   bool more = false;
   for (std::size_t j = 0; j < cfg.jobs.size() && !more; ++j) {
@@ -444,19 +445,24 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
       json::object t{{"job", job.name},
                      {"node", st.tree->name(n)},
                      {"status", status_to_json(row.record(n))}};
-      auto r =
-          running.find(task_name_key(job.name, std::string{st.tree->name(n)}));
-      if (r != running.end()) {
-        const auto& run = r->second->second;
-        if (run.worker < st.workers.size())
-          t["worker"] = st.workers[run.worker].shard;
-        t["start_ms"] = run.start_ms;
-        t["run_id"] = std::to_string(r->second->first);
-      }
+      if (row.label(n) == status_label::running)
+        running_on_page[job.name].emplace(st.tree->name(n), tasks.size());
       tasks.emplace_back(std::move(t));
       last = job.name + '/' + std::string{st.tree->name(n)};
     }
   }
+  if (!running_on_page.empty())
+    for (const auto& [id, run] : st.running) {
+      auto by_job = running_on_page.find(run.job);
+      if (by_job == running_on_page.end()) continue;
+      auto it = by_job->second.find(run.node);
+      if (it == by_job->second.end()) continue;
+      auto& t = tasks[it->second].as_object();
+      if (run.worker < st.workers.size())
+        t["worker"] = st.workers[run.worker].shard;
+      t["start_ms"] = run.start_ms;
+      t["run_id"] = std::to_string(id);
+    }
   json::value next = nullptr;
   if (more) next = last;
   return json::object{{"tasks", std::move(tasks)}, {"next", next}};

@@ -213,6 +213,10 @@ TEST_CASE("monitor: pages, summaries and bad requests") {
   auto page = f.monitor(R"({"handler": "tasks", "job": "a", "limit": 3})");
   auto& data = page["data"].as_object();
   REQUIRE(data["tasks"].as_array().size() == 3);
+  for (const auto& t : data["tasks"].as_array()) {
+    CHECK(t.as_object().at("worker") == "local");
+    CHECK(t.as_object().contains("run_id"));
+  }
   auto next = data["next"].as_string();
   auto rest = f.monitor(R"({"handler": "tasks", "job": "a", "after": ")" +
                         std::string{next} + "\"}");
