@@ -12,6 +12,7 @@
 #include "actors/config_watcher/config_watcher.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/http/monitor_bridge.hpp"
+#include "actors/http/monitor_cache.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
 #include "actors/protocol/secure_transport.hpp"
@@ -56,6 +57,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t http_server_port = 0;
   std::string http_server_address = "127.0.0.1";
   std::string http_auth_token_file;
+  std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
   bool exit_when_done = false;
   std::int64_t seed = 0;
@@ -146,6 +148,9 @@ struct scheduler_flags : caf::actor_system_config {
         .add(http_auth_token_file, "http_auth_token_file",
              "file holding a token that mutating HTTP requests must send as "
              "Authorization: Bearer <token> (default: none needed)")
+        .add(http_cache_ms, "http_cache_ms",
+             "identical read-only HTTP requests share one scheduler answer "
+             "for this long (0 = never) [default: 250]")
         .add(startup_wait_for_workers, "CAUTION_startup_wait_for_workers",
              "seconds to wait for workers to report before starting tasks "
              "(-1: derived from the health timeouts; none in local-only mode)"
@@ -398,8 +403,9 @@ int main(int argc, char** argv) {
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {
-    http_server->serve(
-        http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)));
+    http_server->serve(http::cache_monitor(
+        http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)),
+        std::chrono::milliseconds(flags.http_cache_ms)));
     auto host = flags.http_server_address.find(':') != std::string::npos
                     ? "[" + flags.http_server_address + "]"
                     : flags.http_server_address;
