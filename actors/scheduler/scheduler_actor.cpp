@@ -418,13 +418,11 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
           ++st.commits;
           if (st.persist_failing) {
             st.persist_failing = false;
-            st.persist_error.clear();
             st.errors.erase("persist");
             poke(self);
           }
         } else {
           st.persist_failing = true;
-          st.persist_error = error;
           st.errors["persist"] = {error, now_ms(self)};
         }
       },

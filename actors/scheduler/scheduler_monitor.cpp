@@ -293,6 +293,22 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
   throw monitor_error{"Unknown running task " + job_name + ", " + node_name};
 }
 
+/// Workers counted by health name (the in-process worker is HEALTHY).
+json::object workers_by_health(scheduler_ptr self) {
+  const auto& st = self->state;
+  json::object out;
+  for (const auto& w : st.workers) {
+    if (!w.handle) continue;
+    std::string health = "HEALTHY";
+    if (w.remote)
+      if (const auto* rec = st.registry.find(w.shard))
+        health = to_string(rec->health);
+    auto& n = out[health];
+    n = (n.is_int64() ? n.as_int64() : std::int64_t{0}) + 1;
+  }
+  return out;
+}
+
 json::value handle_status(scheduler_ptr self) {
   const auto& st = self->state;
   auto now = now_ms(self);
@@ -305,17 +321,6 @@ json::value handle_status(scheduler_ptr self) {
         counts[label] = (counts.contains(label) ? counts[label].as_uint64()
                                                 : std::uint64_t{0}) +
                         n.to_number<std::uint64_t>();
-  }
-  json::object workers;
-  for (const auto& w : st.workers) {
-    if (!w.handle) continue;
-    std::string health = "HEALTHY";
-    if (w.remote)
-      if (const auto* rec = st.registry.find(w.shard))
-        health = to_string(rec->health);
-    workers[health] = (workers.contains(health) ? workers[health].as_int64()
-                                                : std::int64_t{0}) +
-                      1;
   }
   double rounds_per_s = 0, tasks_per_s = 0;
   if (!st.samples.empty()) {
@@ -335,7 +340,7 @@ json::value handle_status(scheduler_ptr self) {
                       {"jobs", jobs},
                       {"nodes", st.tree ? st.tree->size() : 0},
                       {"running", st.running.size()},
-                      {"workers", std::move(workers)},
+                      {"workers", workers_by_health(self)},
                       {"rounds", st.rounds_run},
                       {"rounds_per_s", rounds_per_s},
                       {"tasks_started", st.tasks_started},
@@ -599,7 +604,6 @@ json::value handle_metrics(scheduler_ptr self) {
                          : json::value("+Inf");
     buckets.emplace_back(json::array{le, cumulative});
   }
-  auto status = handle_status(self).as_object();
   std::size_t config_errors = errors_json(self).size();
   return json::object{{"tasks", std::move(tasks)},
                       {"running", st.running.size()},
@@ -609,7 +613,7 @@ json::value handle_metrics(scheduler_ptr self) {
                       {"round_seconds_buckets", std::move(buckets)},
                       {"round_seconds_sum", st.round_seconds},
                       {"round_count", st.rounds_run},
-                      {"workers", status["workers"]},
+                      {"workers", workers_by_health(self)},
                       {"config_errors", config_errors},
                       {"statuses_persisted", st.statuses_persisted},
                       {"commit_seconds_sum", st.commit_seconds},

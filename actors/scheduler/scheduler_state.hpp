@@ -70,7 +70,6 @@ struct scheduler_state {
   status_batch to_persist;
   /// While the store cannot commit, no new task starts.
   bool persist_failing = false;
-  std::string persist_error;
   std::uint64_t statuses_persisted = 0;
   /// Restored "running" statuses nobody has reported yet: after the
   /// start-up wait they become "was not running".
