@@ -230,7 +230,7 @@ TEST_CASE(
   auto w1 = c.worker("w1", task, {"--heartbeat_period_sec=1"});
   REQUIRE(
       eventually([&] { return read_records(c.records).size() == 1; }, 15000));
-  w1.kill(SIGSTOP);
+  REQUIRE(w1.stop());
   auto stopped_at = steady_ms();
   REQUIRE(eventually([&] { return log_has(sched, "-> UNHEALTHY"); }, 10000));
   REQUIRE(eventually([&] { return log_has(sched, "worker w1 lost"); }, 10000));

@@ -94,6 +94,23 @@ class child_process {
   }
   void kill(int sig) { ::kill(pid_, sig); }
 
+  /// SIGSTOP, then waits until every thread has stopped (the kernel stops
+  /// a process's threads one by one, so until then it may still answer).
+  bool stop(std::int64_t timeout_ms = 10000) {
+    ::kill(pid_, SIGSTOP);
+    auto deadline = steady_ms() + timeout_ms;
+    while (steady_ms() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WUNTRACED | WNOHANG) == pid_) {
+        if (WIFSTOPPED(status)) return true;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
   /// Waits up to `timeout_ms` for the exit; nullopt if still running.
   std::optional<int> wait(std::int64_t timeout_ms) {
     auto deadline = steady_ms() + timeout_ms;

@@ -111,7 +111,7 @@ TEST_CASE(
     REQUIRE(sh->expect("enabled         yes"));
     sh->mark();
   }
-  c.scheduler->kill(SIGSTOP);
+  REQUIRE(c.scheduler->stop());
   quick.send("status\r");
   CHECK(quick.expect("error: the scheduler at ::1:" + std::to_string(c.port) +
                          " did not answer within 1500 ms",

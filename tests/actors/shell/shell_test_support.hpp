@@ -216,7 +216,13 @@ class pty_shell {
     auto deadline = steady_ms() + timeout_ms;
     while (!contains(output_.substr(mark_), text)) {
       auto left = deadline - steady_ms();
-      if (left <= 0) return false;
+      if (left <= 0) {
+        UNSCOPED_INFO("no \"" << text
+                              << "\" in the shell's output since "
+                                 "the mark:\n"
+                              << output_.substr(mark_));
+        return false;
+      }
       pollfd p{master_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, 100))) >
           0) {
