@@ -14,7 +14,6 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
-#include <cstdlib>
 #include <string>
 
 #include "actors/jobs/job_status_row.hpp"
@@ -56,17 +55,6 @@ struct fuzz_actor_system {
 caf::actor_system& fuzz_system() {
   static auto* holder = new fuzz_actor_system;  // lives until exit
   return holder->sys;
-}
-
-/// Known bugs awaiting a fix in project code, skipped so that fuzzing
-/// goes on past them; BISTRO_FUZZ_KNOWN_BUGS=1 replays them. Each has its
-/// reproducer in pending/messages/ (README.md).
-bool skip_known_bugs() {
-  static const bool skip = [] {
-    const char* v = std::getenv("BISTRO_FUZZ_KNOWN_BUGS");
-    return v == nullptr || std::string(v) != "1";
-  }();
-  return skip;
 }
 
 template <class T>
