@@ -74,7 +74,7 @@ using worker_actor = caf::typed_actor<
     caf::reacts_to<kill_atom, std::int64_t>,
     caf::replies_to<ping_atom>::with<bool>,
     caf::replies_to<list_atom>::with<std::vector<running_task_report>>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<tick_atom>, caf::reacts_to<tick_atom, std::uint64_t>>;
 
 /// Where workers report ended runs: the scheduler.
 using task_sink_actor =

@@ -173,6 +173,9 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   p->out_fd_ = out.read;
   p->err_fd_ = err.read;
   p->status_fd_ = status.read;
+  // Linux >= 5.3; without it, the owner's poll timer sees the exit.
+  // (The pidfd is close-on-exec.)
+  p->exit_fd_ = raise_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   return p;
 }
 
@@ -185,6 +188,14 @@ task_process::~task_process() {
   close_fd(out_fd_);
   close_fd(err_fd_);
   close_fd(status_fd_);
+  close_fd(exit_fd_);
+}
+
+std::vector<int> task_process::wake_fds() const {
+  std::vector<int> fds;
+  for (int fd : {status_fd_, exit_fd_})
+    if (fd >= 0) fds.push_back(fd);
+  return fds;
 }
 
 bool task_process::drain(int& fd, std::string& buffer,
@@ -260,6 +271,7 @@ bool task_process::poll(std::int64_t now_ms,
     if (r == pid_) {
       exit_code_ =
           WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
+      close_fd(exit_fd_);
     }
   }
   if (sigkill_at_ms_ && now_ms >= *sigkill_at_ms_) {

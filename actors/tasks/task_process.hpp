@@ -60,6 +60,11 @@ class task_process {
 
   pid_t pid() const { return pid_; }
 
+  /// Descriptors that become readable when the task may have ended: its
+  /// status pipe and a pidfd of its process (when the kernel has them).
+  /// Valid until `poll` returns true; for an event loop to wake the owner.
+  std::vector<int> wake_fds() const;
+
   /// Reads what is ready on the pipes without blocking, appending at most
   /// `max_log_lines_per_poll_interval` lines per stream (<= 0: no limit;
   /// what is left waits in the pipe, so a flooding task blocks, not us),
@@ -92,6 +97,7 @@ class task_process {
   bool use_canary_ = true;
   std::int64_t max_lines_ = 50;
   int out_fd_ = -1, err_fd_ = -1, status_fd_ = -1;
+  int exit_fd_ = -1;  // pidfd: readable once the process exited
   std::string out_buf_, err_buf_, status_text_;
   bool status_overflow_ = false;
   std::optional<int> exit_code_;

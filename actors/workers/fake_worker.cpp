@@ -61,6 +61,7 @@ worker_actor::behavior_type fake_worker(
       // Fake runs print nothing: every page is empty.
       [=](logs_atom, const log_request&) { return log_reply{}; },
       [=](tick_atom) {},
+      [=](tick_atom, std::uint64_t) {},
   };
 }
 

@@ -9,6 +9,7 @@
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/store/task_log_store.hpp"
 #include "actors/tasks/task_process.hpp"
+#include "actors/workers/fd_waker.hpp"
 
 namespace bistro {
 
@@ -26,16 +27,18 @@ struct local_worker_state {
   /// Status events wait here and go to the store with the next poll's
   /// output: one transaction per poll, not one per event.
   std::vector<log_entry> status_events;
-  /// The next poll's delay: 1 ms after something happened, doubling up to
-  /// the tasks' poll_ms while nothing does, so a short task's end is seen
-  /// at once without polling fast forever.
-  std::int64_t poll_delay_ms = 1;
+  /// Wakes the worker with a `tick` as soon as a task's process exits or
+  /// writes its status, so a short task's end is seen at once; the timer
+  /// polls output every poll_ms.
+  std::unique_ptr<fd_waker> waker;
   std::int64_t next_prune_ms = 0;
   /// Lines committed but not yet flushed to disk, and when to flush.
   bool unsynced = false;
   std::int64_t next_sync_ms = 0;
   std::map<std::pair<std::string, std::string>, running_run> runs;
+  /// The poll timer: at most one in flight, named by its generation.
   bool tick_scheduled = false;
+  std::uint64_t tick_generation = 0;
   static inline const char* name = "local_worker";
 };
 
@@ -86,9 +89,9 @@ void schedule_tick(worker_ptr self) {
   std::int64_t poll = 1000;
   for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
   st.tick_scheduled = true;
-  auto delay = std::clamp<std::int64_t>(st.poll_delay_ms, 1,
-                                        std::max<std::int64_t>(poll, 1));
-  self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom_v);
+  self->delayed_send(self,
+                     std::chrono::milliseconds(std::max<std::int64_t>(poll, 1)),
+                     tick_atom_v, ++st.tick_generation);
 }
 
 void start_run(worker_ptr self, task_spec spec) {
@@ -132,9 +135,10 @@ void start_run(worker_ptr self, task_spec spec) {
     return;
   }
   log_status(self, spec, "started run " + std::to_string(spec.run_id));
-  st.poll_delay_ms = 1;
   running_run run;
   run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
+  if (st.waker)
+    for (int fd : run.process->wake_fds()) st.waker->watch(fd);
   run.spec = std::move(spec);
   run.start_ms = start_ms;
   st.runs.emplace(std::move(key), std::move(run));
@@ -143,7 +147,7 @@ void start_run(worker_ptr self, task_spec spec) {
 
 void poll_runs(worker_ptr self) {
   auto& st = self->state;
-  st.tick_scheduled = false;
+  if (st.waker) st.waker->rearm();
   std::vector<task_output_line> lines;
   std::vector<log_entry> out, err;
   auto now = wall_ms();
@@ -170,9 +174,6 @@ void poll_runs(worker_ptr self) {
     it = st.runs.erase(it);
   }
   // One transaction per stream per poll, however many tasks wrote.
-  // Anything seen (a line, an end) means more may follow soon.
-  bool busy = !out.empty() || !err.empty() || !st.status_events.empty();
-  st.poll_delay_ms = busy ? 1 : st.poll_delay_ms * 2;
   write_logs(self, log_type::stdout_log, out);
   write_logs(self, log_type::stderr_log, err);
   write_logs(self, log_type::statuses, st.status_events);
@@ -227,6 +228,17 @@ worker_actor::behavior_type local_worker(worker_ptr self,
   self->attach_functor([store = self->state.logs] {
     if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
   });
+  // The waker holds a weak reference: it never keeps the worker alive.
+  self->state.waker = std::make_unique<fd_waker>(
+      [weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl())] {
+        if (auto strong = weak.lock())
+          caf::anon_send(caf::actor_cast<worker_actor>(strong), tick_atom_v);
+      });
+  if (!self->state.waker->error().empty()) {
+    spdlog::warn("{}; task ends are seen by polling only",
+                 self->state.waker->error());
+    self->state.waker.reset();
+  }
   return {
       [=](run_atom, task_spec spec) { start_run(self, std::move(spec)); },
       [=](kill_atom, const kill_order& order) {
@@ -254,7 +266,14 @@ worker_actor::behavior_type local_worker(worker_ptr self,
       [=](logs_atom, const log_request& req) {
         return query_logs(*self->state.logs, req);
       },
+      // A task ended or wrote its status (the waker).
       [=](tick_atom) { poll_runs(self); },
+      // The poll timer.
+      [=](tick_atom, std::uint64_t generation) {
+        if (generation == self->state.tick_generation)
+          self->state.tick_scheduled = false;
+        poll_runs(self);
+      },
   };
 }
 

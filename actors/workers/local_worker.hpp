@@ -1,8 +1,9 @@
 // The worker actor that runs real task processes on this machine: the same
 // actor behind the scheduler's in-process worker (--worker_command) and
 // behind bistro_worker. It starts each run with task_process, polls every
-// task every `poll_ms` for output and exit, writes output and status events
-// to the task-log store, and reports each ended run to the task sink.
+// task every `poll_ms` for output and exit (and at once when its fd_waker
+// sees a process exit or a status written), writes output and status
+// events to the task-log store, and reports each ended run to the sink.
 //
 // Runs detached, on its own thread: waitpid, pipe reads and LMDB writes
 // never block CAF's shared threads, and the thread that started the tasks

@@ -41,6 +41,7 @@ worker_actor::behavior_type test_worker(worker_actor::pointer,
       [=](ping_atom) { return true; },
       [=](list_atom) { return std::vector<running_task_report>{}; },
       [=](tick_atom) {},
+      [=](tick_atom, std::uint64_t) {},
   };
 }
 

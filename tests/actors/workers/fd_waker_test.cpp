@@ -1,0 +1,109 @@
+// fd_waker with real task processes: a task's exit and its status each
+// wake the owner without any poll, once per burst until rearmed.
+#include "actors/workers/fd_waker.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "actors/tasks/task_process.hpp"
+
+using namespace bistro;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Counts wake-ups; `wait_for_more` blocks until the count passes `seen`.
+struct wake_counter {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int count = 0;
+  void wake() {
+    std::lock_guard<std::mutex> lock{mutex};
+    ++count;
+    changed.notify_all();
+  }
+  bool wait_for_more(int seen, std::chrono::milliseconds bound) {
+    std::unique_lock<std::mutex> lock{mutex};
+    return changed.wait_for(lock, bound, [&] { return count > seen; });
+  }
+  int now() {
+    std::lock_guard<std::mutex> lock{mutex};
+    return count;
+  }
+};
+
+struct script_dir {
+  fs::path path;
+  script_dir() {
+    char tmpl[] = "/tmp/bistro_waker_test_XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~script_dir() { fs::remove_all(path); }
+  std::string script(const std::string& body) const {
+    auto p = path / "task.sh";
+    std::ofstream(p) << "#!/bin/sh\n" << body << '\n';
+    fs::permissions(p, fs::perms::owner_all);
+    return p.string();
+  }
+};
+
+std::unique_ptr<task_process> start(const script_dir& dir,
+                                    const std::string& body) {
+  task_launch launch;
+  launch.command = {dir.script(body)};
+  launch.node = "n1";
+  launch.json_arg = "{}";
+  launch.cwd = dir.path.string();
+  auto started = task_process::start(launch);
+  REQUIRE(std::holds_alternative<std::unique_ptr<task_process>>(started));
+  return std::move(std::get<std::unique_ptr<task_process>>(started));
+}
+
+}  // namespace
+
+TEST_CASE("a task's end wakes the owner, who then finds it finished") {
+  script_dir dir;
+  wake_counter wakes;
+  fd_waker waker{[&] { wakes.wake(); }};
+  REQUIRE(waker.error().empty());
+  // The task waits for its go file, so nothing can happen before the watch.
+  auto go = (dir.path / "go").string();
+  auto task = start(dir, "while [ ! -e " + go +
+                             " ]; do sleep 0.01; done; echo done > \"$2\"");
+  auto fds = task->wake_fds();
+  REQUIRE(fds.size() == 2);  // the status pipe and the pidfd
+  for (int fd : fds) REQUIRE(waker.watch(fd));
+  CHECK(wakes.now() == 0);
+  std::ofstream{go} << "go";
+  // Every wake: rearm, then look, as the worker does.
+  std::vector<task_output_line> lines;
+  bool finished = false;
+  for (int seen = 0; !finished; seen = wakes.now()) {
+    REQUIRE(wakes.wait_for_more(seen, std::chrono::seconds(10)));
+    waker.rearm();
+    finished = task->poll(0, lines);
+  }
+  CHECK(task->status().label == status_label::done);
+}
+
+TEST_CASE("events between two rearms wake the owner once") {
+  script_dir dir;
+  wake_counter wakes;
+  fd_waker waker{[&] { wakes.wake(); }};
+  auto go = (dir.path / "go").string();
+  auto task = start(dir, "while [ ! -e " + go + " ]; do sleep 0.01; done");
+  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  std::ofstream{go} << "go";
+  REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));
+  // The exit is reaped without a rearm: no second wake, however long the
+  // status pipe's hang-up and the pidfd keep reporting.
+  std::vector<task_output_line> lines;
+  while (!task->poll(0, lines)) {
+  }
+  CHECK(!wakes.wait_for_more(1, std::chrono::milliseconds(200)));
+  CHECK(wakes.now() == 1);
+}
