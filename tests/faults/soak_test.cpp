@@ -102,7 +102,7 @@ struct soak_cluster {
         std::make_unique<fault_process>(argv, dir.file(scheduler_log_name()));
     bool opened = eventually(
         [&] {
-          return scheduler->log_has("stored statuses from") ||
+          return scheduler->log_has("stored statuses") ||
                  scheduler->wait(0).has_value();
         },
         20000);
@@ -150,7 +150,7 @@ TEST_CASE(
 
   soak_cluster c;
   c.start_scheduler({"--clean_statuses"});
-  REQUIRE(c.problems.empty());
+  for (const auto& p : c.problems) FAIL(p);
   for (auto& w : c.workers) c.start_worker(w);
   REQUIRE(
       eventually([&] { return read_records(c.records).size() >= 6; }, 30000));
@@ -230,7 +230,7 @@ TEST_CASE(
   c.scheduler->kill(SIGTERM);
   REQUIRE(c.scheduler->wait(20000) == 0);
   c.start_scheduler({"--exit_when_done"});
-  REQUIRE(c.problems.empty());
+  for (const auto& p : c.problems) FAIL(p);
   {
     INFO(c.scheduler->log_tail());
     REQUIRE(c.scheduler->wait(120000) == 0);
