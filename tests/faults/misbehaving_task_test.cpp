@@ -109,8 +109,8 @@ std::string flood_job(const local_scheduler& s, const std::string& name,
 }  // namespace
 
 TEST_CASE(
-    "a task flooding stdout leaves the scheduler's memory bounded, close to "
-    "a quiet task's",
+    "a task flooding stdout leaves the scheduler memory bounded and close to "
+    "that of a quiet task",
     "[misbehaving]") {
   local_scheduler flooding, quiet;
   flooding.start(flood_job(flooding, "j", true, 10, 50));
@@ -161,7 +161,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a task that closes its status pipe early ends when it exits: no status "
-    "is an error, a status written first counts",
+    "is an error and a status written first counts",
     "[misbehaving]") {
   local_scheduler s;
   auto body = [](bool write_first) {
@@ -194,7 +194,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "with process_group_leader, a child that outlives its task is killed, "
+    "with process_group_leader a child that outlives its task is killed "
     "and so is the child of a killed task",
     "[misbehaving]") {
   local_scheduler s;
@@ -290,8 +290,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a 1 MB status line is a short, clear error; a 5 MB one too; the "
-    "scheduler stays small and keeps working",
+    "a 1 MB status line is a short clear error and so is a 5 MB one while "
+    "the scheduler stays small and keeps working",
     "[misbehaving]") {
   local_scheduler s;
   auto writer = [](int bytes) {

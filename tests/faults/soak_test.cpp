@@ -133,8 +133,8 @@ struct soak_cluster {
 }  // namespace
 
 TEST_CASE(
-    "a soak of kill -9, restart, SIGSTOP and SIGCONT on the scheduler and two "
-    "workers never overlaps a task and ends with every task done",
+    "a soak of kill -9 and restart and SIGSTOP and SIGCONT on the scheduler "
+    "and two workers never overlaps a task and ends with every task done",
     "[soak]") {
   const auto seconds = env_int("BISTRO_SOAK_SECONDS", 45);
   const auto seed = static_cast<std::uint64_t>(
