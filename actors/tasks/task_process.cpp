@@ -170,6 +170,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   p->group_leader_ = group_leader;
   p->use_canary_ = launch.options.use_canary_pipe;
   p->max_lines_ = launch.options.max_log_lines_per_poll_interval;
+  p->poll_ms_ = std::max<std::int64_t>(launch.options.poll_ms, 1);
   p->out_fd_ = out.read;
   p->err_fd_ = err.read;
   p->status_fd_ = status.read;
@@ -200,28 +201,28 @@ std::vector<int> task_process::wake_fds() const {
 
 bool task_process::drain(int& fd, std::string& buffer,
                          task_output_line::stream_kind kind,
-                         std::int64_t max_lines,
+                         std::int64_t& budget,
                          std::vector<task_output_line>& out) {
   if (fd < 0) return true;
-  std::int64_t lines = 0;
+  const bool limited = budget >= 0;
   char chunk[16 * 1024];
   auto emit = [&](std::string_view line) {
     if (line.size() > max_log_line_bytes)
       line = line.substr(0, max_log_line_bytes);
     out.push_back({kind, std::string{line}});
-    ++lines;
+    if (limited && budget > 0) --budget;
   };
   for (;;) {
     // Emit whole lines already buffered before reading more.
     std::size_t start = 0;
     for (auto nl = buffer.find('\n', start);
-         nl != std::string::npos && (max_lines <= 0 || lines < max_lines);
+         nl != std::string::npos && (!limited || budget > 0);
          nl = buffer.find('\n', start)) {
       emit(std::string_view{buffer}.substr(start, nl - start));
       start = nl + 1;
     }
     buffer.erase(0, start);
-    if (max_lines > 0 && lines >= max_lines) return false;
+    if (limited && budget <= 0) return false;
     // A line that never ends is cut, and its remainder dropped, so memory
     // stays bounded whatever the task writes.
     if (buffer.size() > max_log_line_bytes) {
@@ -260,10 +261,14 @@ void task_process::read_status_pipe() {
 
 bool task_process::poll(std::int64_t now_ms,
                         std::vector<task_output_line>& out) {
+  if (now_ms >= window_end_ms_) {
+    window_end_ms_ = now_ms + poll_ms_;
+    out_budget_ = err_budget_ = max_lines_ > 0 ? max_lines_ : -1;
+  }
   bool out_done =
-      drain(out_fd_, out_buf_, task_output_line::out, max_lines_, out);
+      drain(out_fd_, out_buf_, task_output_line::out, out_budget_, out);
   bool err_done =
-      drain(err_fd_, err_buf_, task_output_line::err, max_lines_, out);
+      drain(err_fd_, err_buf_, task_output_line::err, err_budget_, out);
   read_status_pipe();
   if (!exit_code_) {
     int wstatus = 0;

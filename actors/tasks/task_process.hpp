@@ -66,8 +66,9 @@ class task_process {
   std::vector<int> wake_fds() const;
 
   /// Reads what is ready on the pipes without blocking, appending at most
-  /// `max_log_lines_per_poll_interval` lines per stream (<= 0: no limit;
-  /// what is left waits in the pipe, so a flooding task blocks, not us),
+  /// `max_log_lines_per_poll_interval` lines per stream in each `poll_ms`
+  /// window of `now_ms`, however often it is called (<= 0: no limit; what
+  /// is left waits in the pipe, so a flooding task blocks, not us),
   /// reaps the process if it exited, and escalates a pending kill.
   /// Returns true once the task is finished: the process exited and, with
   /// `use_canary_pipe`, every holder of the status pipe closed it.
@@ -88,14 +89,20 @@ class task_process {
  private:
   task_process() = default;
   void signal_task(int sig);
+  /// Emits at most `budget` lines (none left: 0; no limit: < 0) and
+  /// takes what it emitted off the budget.
   bool drain(int& fd, std::string& buffer, task_output_line::stream_kind kind,
-             std::int64_t max_lines, std::vector<task_output_line>& out);
+             std::int64_t& budget, std::vector<task_output_line>& out);
   void read_status_pipe();
 
   pid_t pid_ = -1;
   bool group_leader_ = false;
   bool use_canary_ = true;
   std::int64_t max_lines_ = 50;
+  std::int64_t poll_ms_ = 10;
+  /// The rate limit's current window and what each stream has left in it.
+  std::int64_t window_end_ms_ = 0;
+  std::int64_t out_budget_ = 0, err_budget_ = 0;
   int out_fd_ = -1, err_fd_ = -1, status_fd_ = -1;
   int exit_fd_ = -1;  // pidfd: readable once the process exited
   std::string out_buf_, err_buf_, status_text_;

@@ -170,6 +170,34 @@ TEST_CASE("output is rate limited per poll and very long lines are cut") {
   CHECK(p.status().label == status_label::done);
 }
 
+TEST_CASE("the output limit holds per poll_ms window, however often polled") {
+  temp_dir dir;
+  auto l = launch_of(
+      script(dir, "t.sh",
+             R"(i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done
+                echo done > "$2")"),
+      dir);
+  l.options.max_log_lines_per_poll_interval = 7;
+  l.options.poll_ms = 1000;
+  auto started = task_process::start(l);
+  REQUIRE(std::holds_alternative<std::unique_ptr<task_process>>(started));
+  auto& p = *std::get<std::unique_ptr<task_process>>(started);
+  // A fixed fake clock keeps every poll inside one window, polled until
+  // the task has written everything (all 100 lines fit in the pipe) and
+  // exited.
+  std::vector<task_output_line> lines;
+  auto deadline = now_ms() + 10000;
+  while (!p.exit_code()) {
+    CHECK_FALSE(p.poll(5000, lines));
+    REQUIRE(now_ms() < deadline);
+  }
+  CHECK(lines.size() == 7);
+  // The next window has a fresh budget.
+  p.poll(6000, lines);
+  CHECK(lines.size() == 14);
+  CHECK(lines[13].text == "line13");
+}
+
 TEST_CASE("term_wait_kill escalates to KILL for a task that traps TERM") {
   temp_dir dir;
   auto l = launch_of(
