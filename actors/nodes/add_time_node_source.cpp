@@ -25,10 +25,6 @@ struct time_node {
 
 using time_nodes = std::map<std::int64_t, time_node>;
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) {  // b > 0
-  return a / b + ((a % b != 0) && (a > 0));
-}
-
 // Event times of an {"epoch": {...}} cron in [lo, hi].
 std::optional<std::string> epoch_times(const boost::json::object& cron,
                                        std::int64_t lo, std::int64_t hi,
@@ -53,11 +49,27 @@ std::optional<std::string> epoch_times(const boost::json::object& cron,
     return "cron.epoch." + *e;
   }
   hi = std::min(hi, end);
-  std::int64_t t =
-      lo <= start ? start : start + ceil_div(lo - start, period) * period;
-  for (; t <= hi; t += period) {
+  if (start > hi || lo > hi) return std::nullopt;
+  // Start, period and bounds may be anywhere in int64: differences are
+  // taken unsigned (hi - start fits in uint64 when start <= hi) and no sum
+  // is formed that could pass hi.
+  const auto step = static_cast<std::uint64_t>(period);
+  std::int64_t t = start;
+  if (start < lo) {
+    auto gap =
+        static_cast<std::uint64_t>(lo) - static_cast<std::uint64_t>(start);
+    auto k = gap / step + (gap % step != 0);  // steps to the first t >= lo
+    auto span =
+        static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(start);
+    if (k > span / step) return std::nullopt;  // that t is past hi
+    t = static_cast<std::int64_t>(static_cast<std::uint64_t>(start) + k * step);
+  }
+  for (;;) {
     out.push_back(t);
     if (out.size() > max_events_per_item) break;
+    if (static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(t) < step)
+      break;
+    t += period;
   }
   return std::nullopt;
 }

@@ -33,18 +33,6 @@ bool small_int_or_other(const boost::json::object& prefs, std::string_view key,
   return !i || (*i >= lo && *i <= hi);
 }
 
-/// Known bug (pending/config/): epoch_times overflows int64 (UB) for an
-/// epoch start or period far from the current time.
-bool small_epoch(const boost::json::object& item) {
-  const auto* cron = item.if_contains("cron");
-  if (!cron || !cron->is_object()) return true;
-  const auto* epoch = cron->get_object().if_contains("epoch");
-  if (!epoch || !epoch->is_object()) return true;
-  constexpr std::int64_t bound = std::int64_t{1} << 40;
-  return small_int_or_other(epoch->get_object(), "start", -bound, bound) &&
-         small_int_or_other(epoch->get_object(), "period", INT64_MIN, bound);
-}
-
 /// Whether building this entry stays in the process and small.
 bool fuzzable_source(const node_source_config& s) {
   if (s.source == "script") return false;
@@ -67,7 +55,6 @@ bool fuzzable_source(const node_source_config& s) {
       if (!small_int_or_other(item.get_object(), "lifetime", INT64_MIN,
                               max_fuzzed_lifetime_s))
         return false;
-      if (skip_known_bugs() && !small_epoch(item.get_object())) return false;
     }
   }
   return true;

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 
 #include "tests/actors/nodes/node_test_support.hpp"
@@ -52,6 +53,31 @@ TEST_CASE("add_time epoch start and end bound the events") {
       {"period": 10, "start": 0, "end": 30}}}])";
   CHECK(listing(add_time(55, ended)) ==
         names{"inst:0", "inst:10", "inst:20", "inst:30"});
+}
+
+TEST_CASE("add_time epoch times anywhere in int64 do not overflow") {
+  auto epoch = [](const std::string& period, const std::string& start) {
+    return R"([{"lifetime": 10, "cron": {"epoch": {"period": )" + period +
+           R"(, "start": )" + start + "}}}]";
+  };
+  const std::string max = "9223372036854775807";
+  const std::string min = "-9223372036854775808";
+  // The next event after start would be past INT64_MAX.
+  CHECK(listing(add_time(1'000'000'005, epoch(max, "1000000000"))) ==
+        names{"inst:1000000000"});
+  // lo - start is past INT64_MAX: stepped in uint64 from INT64_MIN.
+  const std::int64_t tenth = 776'627'963'145'224'192;  // INT64_MIN + 10 * 1e18
+  CHECK(listing(add_time(tenth + 5, epoch("1000000000000000000", min))) ==
+        names{"inst:" + std::to_string(tenth)});
+  // INT64_MIN is 192 mod 1000.
+  CHECK(listing(add_time(1'700'000'192, epoch("1000", min))) ==
+        names{"inst:1700000192"});
+  // The first step at or past lo (INT64_MAX - 1) is past hi.
+  CHECK(listing(add_time(1'700'000'000, epoch(max, min))).empty());
+  // A start in the far future or past the end gives nothing.
+  CHECK(listing(add_time(1'700'000'000, epoch("1", max))).empty());
+  CHECK(listing(add_time(std::numeric_limits<std::int64_t>::max(),
+                         epoch(max, max))) == names{"inst:" + max});
 }
 
 TEST_CASE("add_time disables nodes older than enabled_lifetime") {
