@@ -99,10 +99,54 @@ route_plan wrong_method(std::string route, std::string allow) {
   return immediate(std::move(route), std::move(reply));
 }
 
+/// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most
+/// U+10FFFF), as Boost.JSON's parser wants it. Its serializer copies
+/// strings byte for byte, so anything else would make invalid JSON.
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    const auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < low || second > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (next < 0x80 || next > 0xBF) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 using query_map = std::map<std::string, std::string>;
 
-std::optional<query_map> parse_query(std::string_view query) {
-  query_map out;
+/// The query's parameters, or why the query string is refused.
+struct parsed_query {
+  query_map values;
+  std::string error;
+};
+
+parsed_query parse_query(std::string_view query) {
+  parsed_query out;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto part = query.substr(0, amp);
@@ -112,8 +156,21 @@ std::optional<query_map> parse_query(std::string_view query) {
     auto key = url_decode(part.substr(0, eq), true);
     auto value = url_decode(
         eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
-    if (!key || !value) return std::nullopt;
-    out[*key] = *value;
+    if (!key || !value) {
+      out.error = "bad query string";
+      return out;
+    }
+    // Values go into the monitor request; names are only looked up, but
+    // must be UTF-8 to be named in the error.
+    if (!is_utf8(*key)) {
+      out.error = "bad query string: a parameter name is not UTF-8";
+      return out;
+    }
+    if (!is_utf8(*value)) {
+      out.error = "bad query string: " + *key + " is not UTF-8";
+      return out;
+    }
+    out.values[*key] = *value;
   }
   return out;
 }
@@ -324,7 +381,8 @@ route_plan plan_route(std::string_view method, std::string_view target,
   auto path = target.substr(0, qmark);
   auto query = parse_query(
       qmark == std::string_view::npos ? "" : target.substr(qmark + 1));
-  if (!query) return immediate("other", json_error(400, "bad query string"));
+  if (!query.error.empty())
+    return immediate("other", json_error(400, query.error));
   std::vector<std::string> seg;
   for (std::size_t pos = 1; pos <= path.size();) {
     auto slash = path.find('/', pos);
@@ -333,6 +391,9 @@ route_plan plan_route(std::string_view method, std::string_view target,
     if (!raw.empty()) {
       auto decoded = url_decode(raw, false);
       if (!decoded) return immediate("other", json_error(400, "bad path"));
+      // Segments name jobs and nodes in the monitor request and in errors.
+      if (!is_utf8(*decoded))
+        return immediate("other", json_error(400, "bad path: not UTF-8"));
       seg.push_back(std::move(*decoded));
     }
     if (slash == std::string_view::npos) break;
@@ -377,7 +438,7 @@ route_plan plan_route(std::string_view method, std::string_view target,
     if (!get) return wrong_method("/metrics", "GET");
     return metrics_plan(counts);
   }
-  if (seg[0] == "api") return api_route(method, seg, *query, body);
+  if (seg[0] == "api") return api_route(method, seg, query.values, body);
   return immediate("other", json_error(404, "no such route"));
 }
 

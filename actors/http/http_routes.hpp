@@ -43,6 +43,8 @@ struct route_plan {
 };
 
 /// Plans the answer to `method target` with `body`; `counts` feeds /metrics.
+/// Path segments and query parameters must decode to UTF-8 (else 400), as
+/// they go into JSON: the monitor request and error replies.
 route_plan plan_route(std::string_view method, std::string_view target,
                       const std::string& body, const request_counts& counts);
 

@@ -96,6 +96,29 @@ TEST_CASE("http: unknown routes are 404 and wrong methods 405") {
   CHECK(p.immediate->status == 400);
 }
 
+TEST_CASE("http: a path segment or query parameter not UTF-8 is refused") {
+  auto refusal = [](std::string_view target) {
+    auto p = plan_route("GET", target, "", no_counts);
+    REQUIRE(p.immediate);
+    CHECK(p.immediate->status == 400);
+    return json::parse(p.immediate->body).at("error");
+  };
+  CHECK(refusal("/api/jobs/%FF") == "bad path: not UTF-8");
+  CHECK(refusal("/api/jobs/a%C0%AFb") == "bad path: not UTF-8");   // overlong
+  CHECK(refusal("/api/jobs/%ED%A0%80") == "bad path: not UTF-8");  // surrogate
+  CHECK(refusal("/api/tasks/j/%F4%90%80%80/kill") == "bad path: not UTF-8");
+  CHECK(refusal("/api/tasks?job=%FF") == "bad query string: job is not UTF-8");
+  CHECK(refusal("/api/logs?node=ok&regex=%E2%82") ==
+        "bad query string: regex is not UTF-8");
+  CHECK(refusal("/api/tasks?%FF=1") ==
+        "bad query string: a parameter name is not UTF-8");
+  // Well-formed multi-byte UTF-8 passes through.
+  auto p =
+      plan_route("GET", "/api/jobs/caf%C3%A9?x=%F0%9F%98%80", "", no_counts);
+  CHECK(request_of(p) ==
+        json::parse(R"({"q":{"handler":"job_summary","jobs":["café"]}})"));
+}
+
 TEST_CASE("http: handler errors become 404 for missing things, else 400") {
   auto p = plan_route("GET", "/api/jobs/j", "", no_counts);
   CHECK(p.finish(R"({"q":{"data":{}}})").status == 404);
