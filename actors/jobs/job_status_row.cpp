@@ -61,6 +61,16 @@ void job_status_row::mark_running(node_id node, std::int64_t now_ms) {
 void job_status_row::apply(node_id node, const parsed_status& status,
                            std::int64_t now_ms,
                            const backoff_settings& backoff) {
+  if (static_cast<std::size_t>(status.label) >= num_status_labels) {
+    // Past the enum: counting it would index past counts_.
+    apply(node,
+          parsed_status{status_label::error_backoff,
+                        {},
+                        "unknown status label " +
+                            std::to_string(static_cast<int>(status.label))},
+          now_ms, backoff);
+    return;
+  }
   auto& e = entries_[node];
   if (is_synthetic(status.label)) {
     // A synthetic status may race a real one: it never replaces a status
@@ -267,6 +277,10 @@ std::size_t job_status_row::memory_bytes() const {
 }
 
 void job_status_row::set_label(entry& e, status_label label) {
+  // Callers pass labels of the enum (apply maps others to error_backoff);
+  // a bad one must still not write past counts_.
+  if (static_cast<std::size_t>(label) >= num_status_labels)
+    label = status_label::error_backoff;
   --counts_[static_cast<std::size_t>(e.label)];
   ++counts_[static_cast<std::size_t>(label)];
   e.label = label;

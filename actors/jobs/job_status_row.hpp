@@ -54,7 +54,8 @@ class job_status_row {
   ///   error yet) without advancing; failed: failed until forgiven;
   /// - running: as mark_running; never_started: runnable at once, keeps step;
   /// - was_not_running / worker_lost (synthetic, overwriteable): applied only
-  ///   while the task is running, else ignored (see mark_worker_lost).
+  ///   while the task is running, else ignored (see mark_worker_lost);
+  /// - a value past the enum: error_backoff, "unknown status label N".
   /// A task's own statuses replace data and message; synthetic ones keep the
   /// data so that the next run still gets the last real `prev_status`.
   /// Matching the status to the current run is the caller's job.

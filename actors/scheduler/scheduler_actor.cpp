@@ -328,7 +328,19 @@ void on_result(scheduler_ptr self, const task_result& r) {
   auto run = std::move(it->second);
   st.running.erase(it);
   ++st.tasks_finished;
-  auto label = static_cast<status_label>(r.label);
+  parsed_status status{static_cast<status_label>(r.label), r.data, r.message};
+  // The label comes off the wire: one a task may not report (a system
+  // label, or past the enum) is the worker's error, not the task's outcome.
+  if (r.label >= num_status_labels || !is_task_reported(status.label)) {
+    spdlog::warn("worker {} sent unknown status label {} for {} on {}",
+                 r.worker, r.label, r.job, r.node);
+    status =
+        parsed_status{status_label::error_backoff,
+                      {},
+                      "worker " + r.worker + " sent unknown status label " +
+                          std::to_string(r.label)};
+  }
+  const auto label = status.label;
   if (label == status_label::error_backoff || label == status_label::failed)
     ++st.tasks_errors;
   auto job = job_index_of(self, r.job);
@@ -336,16 +348,16 @@ void on_result(scheduler_ptr self, const task_result& r) {
   std::string_view now_label = "dropped: its job or node is gone";
   if (job && node) {
     // Backoffs count from the scheduler's clock, not the worker's.
-    st.rows[*job]->apply(*node, parsed_status{label, r.data, r.message},
-                         now_ms(self), st.cfg->jobs[*job].backoff);
+    st.rows[*job]->apply(*node, status, now_ms(self),
+                         st.cfg->jobs[*job].backoff);
     st.rounds.task_finished(static_cast<job_index>(*job), *node);
     now_label = to_string(st.rows[*job]->label(*node));
     // Sent with the next round's batch: a result always pokes a round.
     persist(self, *job, *node, r.run_id, &run, r.end_ms);
   }
   spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
-               to_string(label), r.message.empty() ? "" : ": ", r.message,
-               now_label);
+               to_string(label), status.message.empty() ? "" : ": ",
+               status.message, now_label);
   poke(self);
 }
 

@@ -253,6 +253,17 @@ TEST_CASE("an unparseable status line backs off and records the message") {
   CHECK(row.backoff_until_ms(0) == t0 + 5 * sec);
 }
 
+TEST_CASE("a label past the enum backs off as an error, counted in range") {
+  job_status_row row(1);
+  row.mark_running(0, t0);
+  row.apply(0, status(static_cast<status_label>(200)), t0, fail_after_three);
+  CHECK(row.label(0) == status_label::error_backoff);
+  CHECK(row.message(0) == "unknown status label 200");
+  CHECK(row.backoff_until_ms(0) == t0 + 5 * sec);
+  CHECK(row.count(status_label::error_backoff) == 1);
+  CHECK(row.count(status_label::running) == 0);
+}
+
 TEST_CASE("counts per label follow every change") {
   job_status_row row(4);
   row.mark_running(0, t0);

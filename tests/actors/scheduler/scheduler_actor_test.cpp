@@ -177,6 +177,32 @@ TEST_CASE("a status from a stale run is ignored") {
   CHECK(running["data"].as_object()["j"].as_object().size() == 4);
 }
 
+TEST_CASE("a result with a label no task may report is the worker's error") {
+  fixture f(job("j"));
+  REQUIRE(f.local->runs.size() == 4);
+  auto runs = f.local->runs;
+  f.local->runs.clear();
+  f.finish(runs[0], static_cast<status_label>(200));
+  f.finish(runs[1], status_label::worker_lost);
+  auto tasks = f.monitor(R"({"handler": "tasks", "state": "error_backoff"})");
+  auto& list = tasks["data"].as_object()["tasks"].as_array();
+  REQUIRE(list.size() == 2);
+  for (const auto& t : list) {
+    const auto& task = t.as_object();
+    const std::string expected =
+        "worker local sent unknown status label " +
+        std::string{task.at("node").as_string() == runs[0].node ? "200" : "8"};
+    CHECK(task.at("status").as_object().at("message").as_string() == expected);
+  }
+  // The scheduler goes on: the other runs still end normally.
+  f.finish(runs[2], status_label::done);
+  auto status = f.monitor(R"({"handler": "status"})");
+  auto counts = status["data"].as_object()["counts"].as_object();
+  CHECK(counts["done"].to_number<int>() == 1);
+  CHECK(counts["error_backoff"].to_number<int>() == 2);
+  CHECK(counts["running"].to_number<int>() == 1);
+}
+
 TEST_CASE("monitor: kill_task reaches the worker with the job's kill method") {
   fixture f(job("j", R"("kill_subprocess": {"method": "kill"})"));
   auto target = f.local->runs.at(0);
