@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "actors/protocol/saturating_add.hpp"
+
 namespace bistro {
 
 /// Version of the messages below; a peer with another version is refused.
@@ -113,9 +115,11 @@ struct health_settings {
 
   /// How long after its last acknowledged heartbeat a silent worker is
   /// lost (the scheduler's view) and kills its own tasks (the worker's).
+  /// Saturates: the settings come from the other end of the connection.
   std::int64_t lose_after_silence_ms() const {
-    return heartbeat_period_ms + heartbeat_grace_ms +
-           lose_unhealthy_worker_after_ms;
+    return saturating_add(
+        saturating_add(heartbeat_period_ms, heartbeat_grace_ms),
+        lose_unhealthy_worker_after_ms);
   }
 };
 

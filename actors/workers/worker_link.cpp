@@ -7,6 +7,7 @@
 #include <caf/io/all.hpp>
 #include <chrono>
 
+#include "actors/protocol/saturating_add.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/protocol/wall_clock.hpp"
 
@@ -49,9 +50,11 @@ void retry_later(link_ptr self, const std::string& why) {
 /// How long the scheduler takes to declare a silent worker lost; past it
 /// the worker's tasks must already be dying.
 std::int64_t silence_limit_ms(const health_settings& h) {
-  return std::min(h.heartbeat_period_ms + h.heartbeat_grace_ms,
-                  h.healthcheck_period_ms + h.healthcheck_grace_ms) +
-         h.lose_unhealthy_worker_after_ms;
+  // Saturating: the settings are the scheduler's, as its welcome sent them.
+  return saturating_add(
+      std::min(saturating_add(h.heartbeat_period_ms, h.heartbeat_grace_ms),
+               saturating_add(h.healthcheck_period_ms, h.healthcheck_grace_ms)),
+      h.lose_unhealthy_worker_after_ms);
 }
 
 void suicide(link_ptr self, const std::string& why) {

@@ -1,5 +1,7 @@
 #include "actors/workers/worker_registry.hpp"
 
+#include "actors/protocol/saturating_add.hpp"
+
 namespace bistro {
 
 const char* to_string(worker_health h) {
@@ -19,6 +21,14 @@ const char* to_string(worker_health h) {
 worker_registry::hello_result worker_registry::hello(
     const worker_record& candidate, std::int64_t now_ms) {
   hello_result out;
+  if (candidate.heartbeat_period_ms < min_heartbeat_period_ms ||
+      candidate.heartbeat_period_ms > max_heartbeat_period_ms) {
+    out.message = "heartbeat period " +
+                  std::to_string(candidate.heartbeat_period_ms) +
+                  " ms is outside [1 ms, 1 day]; start the worker with "
+                  "--heartbeat_period_sec between 1 and 86400";
+    return out;
+  }
   auto it = workers_.find(candidate.shard);
   if (it != workers_.end() && it->second.health != worker_health::must_die) {
     auto& current = it->second;
@@ -82,14 +92,17 @@ std::vector<worker_registry::transition> worker_registry::check(
   std::vector<transition> out;
   for (auto& [shard, r] : workers_) {
     if (r.health == worker_health::must_die) continue;
-    bool heartbeat_ok = now_ms - r.last_heartbeat_ms <=
-                        r.heartbeat_period_ms + timeouts_.heartbeat_grace_ms;
+    // Saturating sums: the period is the worker's and the timeouts come
+    // from flags; "never late" is the answer to a sum past int64.
+    bool heartbeat_ok =
+        now_ms - r.last_heartbeat_ms <=
+        saturating_add(r.heartbeat_period_ms, timeouts_.heartbeat_grace_ms);
     // A NEW worker has until one healthcheck period plus grace after it
     // registered to answer its first healthcheck.
     auto checked = r.last_good_healthcheck_ms.value_or(r.registered_ms);
     bool healthcheck_ok =
-        now_ms - checked <=
-        timeouts_.healthcheck_period_ms + timeouts_.healthcheck_grace_ms;
+        now_ms - checked <= saturating_add(timeouts_.healthcheck_period_ms,
+                                           timeouts_.healthcheck_grace_ms);
     auto from = r.health;
     if (heartbeat_ok && healthcheck_ok) {
       if (r.last_good_healthcheck_ms) r.health = worker_health::healthy;

@@ -39,6 +39,11 @@ struct worker_timeouts {
   bool allow_bump_unhealthy_worker = false;
 };
 
+/// The heartbeat periods a worker may ask for: its deadlines must stay
+/// meaningful sums of int64 milliseconds.
+inline constexpr std::int64_t min_heartbeat_period_ms = 1;
+inline constexpr std::int64_t max_heartbeat_period_ms = 24 * 3600 * 1000;
+
 struct worker_record {
   std::string shard;
   std::string host;
@@ -64,6 +69,8 @@ class worker_registry {
     /// A previous instance of this shard that must now be given up.
     std::optional<worker_record> bumped;
   };
+  /// Refuses, saying why, a heartbeat period outside [min, max]_heartbeat_
+  /// period_ms or a shard id taken by another live instance.
   hello_result hello(const worker_record& candidate, std::int64_t now_ms);
 
   /// False when this instance is unknown or lost: it must start over.

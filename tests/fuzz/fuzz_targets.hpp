@@ -32,17 +32,6 @@ int fuzz_messages(const std::uint8_t* data, std::size_t size);
 /// `fuzz_messages`, written to corpus/messages by the seed writer test.
 std::vector<std::pair<std::string, std::string>> message_seeds();
 
-/// Known bugs awaiting a fix in project code are skipped, so that fuzzing
-/// goes on past them; BISTRO_FUZZ_KNOWN_BUGS=1 replays them. Each has its
-/// reproducer in pending/<target>/ (README.md).
-inline bool skip_known_bugs() {
-  static const bool skip = [] {
-    const char* v = std::getenv("BISTRO_FUZZ_KNOWN_BUGS");
-    return v == nullptr || std::string(v) != "1";
-  }();
-  return skip;
-}
-
 /// Aborts with `what` when `ok` is false: an invariant the project relies
 /// on does not hold for this input.
 inline void fuzz_check(bool ok, const char* what) {

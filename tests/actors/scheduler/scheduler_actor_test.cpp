@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "actors/policies/policy_actor.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
@@ -284,6 +285,36 @@ TEST_CASE("monitor: task_logs asks the workers and merges their pages") {
   CHECK(f.local->log_queries == 1);
   CHECK(f.monitor(R"({"handler": "task_logs", "log_type": "x"})")["error"] ==
         "log_type: expected stdout, stderr or statuses");
+}
+
+TEST_CASE("a hello with a heartbeat period past a day is refused, saying why") {
+  health_settings h;
+  h.worker_check_interval_ms = 100;
+  fixture f(job("j", R"("host_placement": "remote-host")"), h);
+  worker_hello hello;
+  hello.shard = "r1";
+  hello.host = "remote-host";
+  hello.start_ms = 1;
+  hello.protocol_version = protocol_version;
+  hello.heartbeat_period_ms = std::numeric_limits<std::int64_t>::max();
+  hello.handle = f.sys.spawn(test_worker, std::make_shared<worker_log>());
+  f.remote_workers.push_back(hello.handle);
+  auto welcome =
+      f.self->request(f.scheduler, caf::infinite, hello_atom_v, hello);
+  f.sched.run();
+  welcome.receive(
+      [](const worker_welcome& w) {
+        CHECK_FALSE(w.accepted);
+        CHECK(w.message ==
+              "heartbeat period 9223372036854775807 ms is outside [1 ms, 1 "
+              "day]; start the worker with --heartbeat_period_sec between 1 "
+              "and 86400");
+      },
+      [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  f.advance(1000ms);
+  auto workers = boost::json::serialize(f.monitor(R"({"handler": "workers"})"));
+  INFO(workers);
+  CHECK(workers.find("r1") == std::string::npos);
 }
 
 TEST_CASE("a silent remote worker is lost on time; its tasks wait it out") {

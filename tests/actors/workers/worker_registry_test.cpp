@@ -1,6 +1,9 @@
 #include "actors/workers/worker_registry.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
+
+#include "actors/protocol/messages.hpp"
 
 using namespace bistro;
 
@@ -39,6 +42,50 @@ TEST_CASE("a worker is new until a healthcheck succeeds, then healthy") {
   auto t = reg.check(700);
   REQUIRE(t.size() == 1);
   CHECK(t[0].to == worker_health::healthy);
+}
+
+TEST_CASE("a heartbeat period outside 1 ms to 1 day is refused, saying why") {
+  worker_registry reg(short_timeouts());
+  for (std::int64_t bad :
+       {std::int64_t{0}, std::int64_t{-5}, max_heartbeat_period_ms + 1,
+        std::numeric_limits<std::int64_t>::max()}) {
+    auto w = worker("w", 5);
+    w.heartbeat_period_ms = bad;
+    auto result = reg.hello(w, 0);
+    CHECK_FALSE(result.accepted);
+    CHECK(result.message == "heartbeat period " + std::to_string(bad) +
+                                " ms is outside [1 ms, 1 day]; start the "
+                                "worker with --heartbeat_period_sec between "
+                                "1 and 86400");
+    CHECK(reg.find("w") == nullptr);
+  }
+  auto longest = worker("w", 5);
+  longest.heartbeat_period_ms = max_heartbeat_period_ms;
+  CHECK(reg.hello(longest, 0).accepted);
+}
+
+TEST_CASE("deadline sums saturate instead of overflowing") {
+  auto t = short_timeouts();
+  t.heartbeat_grace_ms = std::numeric_limits<std::int64_t>::max();
+  t.healthcheck_grace_ms = std::numeric_limits<std::int64_t>::max();
+  worker_registry reg(t);
+  auto w = worker("w", 5);
+  w.heartbeat_period_ms = max_heartbeat_period_ms;
+  REQUIRE(reg.hello(w, 0).accepted);
+  reg.healthcheck_ok("w", 5, 0);
+  // Never late: the sums stop at INT64_MAX rather than wrap negative.
+  auto moves = reg.check(1'000'000'000'000);
+  REQUIRE(moves.size() == 1);
+  CHECK(moves[0].to == worker_health::healthy);
+  CHECK(reg.usable("w"));
+}
+
+TEST_CASE("health_settings' silence limit saturates") {
+  health_settings h;
+  h.heartbeat_period_ms = std::numeric_limits<std::int64_t>::max();
+  CHECK(h.lose_after_silence_ms() == std::numeric_limits<std::int64_t>::max());
+  h.heartbeat_period_ms = 1000;
+  CHECK(h.lose_after_silence_ms() == 1000 + 60000 + 500000);
 }
 
 TEST_CASE("late heartbeats make a worker unhealthy, then lost") {
