@@ -106,6 +106,12 @@ void say_hello(link_ptr self) {
                       }
                       st.pending.erase(st.pending.begin(),
                                        st.pending.begin() + sent_results);
+                      // Runs that ended after the hello was built (the
+                      // hello listed them as running, and the scheduler
+                      // adopted them): their results go now, or never.
+                      for (auto& r : st.pending)
+                        self->send(st.front, result_atom_v, std::move(r));
+                      st.pending.clear();
                       st.registered = true;
                       st.retry_ms = 1000;
                       st.health = welcome.health;

@@ -151,7 +151,7 @@ TEST_CASE(
 TEST_CASE(
     "a partition longer than the loss timeout: the worker is lost and kills "
     "its tasks then re-registers after healing and every task ends done once",
-    "[partition][!mayfail]") {
+    "[partition]") {
   // Fails at b5f0170: the worker builds its hello (running runs, pending
   // results) right after its suicide and sends it over the cut link; the
   // welcome arrives after healing, the scheduler adopts the three runs
