@@ -5,6 +5,10 @@
 check_build_type() {
   local cache="$1/CMakeCache.txt"
   build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null || true)"
+  # A sanitized build (scripts/test.sh's build-ci) is no place for timings.
+  if grep -Eq '^BISTRO_(SANITIZE|TSAN):BOOL=ON' "$cache" 2>/dev/null; then
+    build_type="$build_type+sanitizers"
+  fi
   case "$build_type" in
     Release|RelWithDebInfo|MinSizeRel) ;;
     *)

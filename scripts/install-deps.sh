@@ -13,6 +13,8 @@ packages=(
   openssl
   chromium
   libedit-dev
+  clang libclang-rt-14-dev
+  iproute2
 )
 
 missing=()

@@ -8,8 +8,8 @@
 
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/store/task_log_store.hpp"
+#include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
-#include "actors/workers/fd_waker.hpp"
 
 namespace bistro {
 

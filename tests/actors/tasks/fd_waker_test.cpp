@@ -1,6 +1,6 @@
 // fd_waker with real task processes: a task's exit and its status each
 // wake the owner without any poll, once per burst until rearmed.
-#include "actors/workers/fd_waker.hpp"
+#include "actors/tasks/fd_waker.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -79,11 +79,13 @@ TEST_CASE("a task's end wakes the owner, who then finds it finished") {
   for (int fd : fds) REQUIRE(waker.watch(fd));
   CHECK(wakes.now() == 0);
   std::ofstream{go} << "go";
-  // Every wake: rearm, then look, as the worker does.
+  // Every wake: note it, rearm, then look, as the worker does. An event
+  // between the note and the rearm wakes nobody, but the look sees it.
   std::vector<task_output_line> lines;
   bool finished = false;
-  for (int seen = 0; !finished; seen = wakes.now()) {
+  for (int seen = 0; !finished;) {
     REQUIRE(wakes.wait_for_more(seen, std::chrono::seconds(10)));
+    seen = wakes.now();
     waker.rearm();
     finished = task->poll(0, lines);
   }

@@ -1,4 +1,4 @@
-#include "actors/workers/fd_waker.hpp"
+#include "actors/tasks/fd_waker.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# ThreadSanitizer build (gcc, -O1) of the tests of the parts that run
+# threads of their own without CAF: the task processes and the fd_waker
+# thread that wakes the local worker (tests/actors/tasks), and the LMDB
+# stores read and written from several threads (tests/actors/store).
+# Debian's CAF is not built with TSan, so a TSan run of actor code would
+# see CAF's own mailbox handoffs as races; the actor tests run under ASan
+# and UBSan instead (scripts/sanitize.sh).
+# Usage: scripts/tsan.sh [ctest args...]; TSAN_BUILD_DIR overrides the
+# folder (default build-tsan). Installs nothing (scripts/install-deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${TSAN_BUILD_DIR:-build-tsan}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DBISTRO_TSAN=ON -DBISTRO_BUILD_BENCHMARKS=OFF \
+  -DBISTRO_TEST_DIRS="actors/tasks;actors/store" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" --target bistro_tasks_tests \
+  bistro_store_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir "$build_dir" -j"$(nproc)" --timeout 300 \
+  --output-on-failure "$@"
