@@ -15,6 +15,6 @@ build_dir=${ASAN_BUILD_DIR:-build-asan}
 BUILD_DIR="$build_dir" ./scripts/build.sh -DBISTRO_SANITIZE=ON \
   -DBISTRO_BUILD_BENCHMARKS=OFF
 export ASAN_OPTIONS="abort_on_error=1"
-export UBSAN_OPTIONS="print_stacktrace=1"
+export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 suppressions=$PWD/scripts/ubsan.supp"
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 300 \
   "$@"
