@@ -148,7 +148,9 @@ class netns_pair {
       return;
     }
     // The veth pair is made inside the server namespace, its peer moved to
-    // the client one: the names never exist in the root namespace.
+    // the client one: the names never exist in the root namespace. Running
+    // a program in each (`ip netns exec` mounts a /sys of its own) is part
+    // of the check: a container may allow the one and not the other.
     std::string script =
         "set -e; ip -n " + server_ + " link set lo up; ip -n " + client_ +
         " link set lo up; ip -n " + server_ + " link add " + server_dev +
@@ -157,7 +159,8 @@ class netns_pair {
         server_dev + "; ip -n " + client_ + " addr add " + client_address +
         "/30 dev " + client_dev + "; ip -n " + server_ + " link set " +
         server_dev + " up; ip -n " + client_ + " link set " + client_dev +
-        " up";
+        " up; ip netns exec " + server_ + " true; ip netns exec " + client_ +
+        " true";
     if (run_shell("(" + script + ") 2>" + errors()) != 0) {
       error_ = "setting up the veth pair failed: " + read_errors();
       return;
