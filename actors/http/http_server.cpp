@@ -8,7 +8,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/http/http_routes.hpp"
@@ -20,11 +23,27 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+/// Whether replies from the scheduler may still be posted to the server's
+/// context, and the connections waiting for one. Shared with the
+/// callbacks handed to `monitor`, which may run after the server is gone.
+struct reply_gate {
+  std::mutex mutex;
+  bool open = true;
+  /// Connections waiting for the scheduler, each owned here while it
+  /// waits: no asio handler holds it then.
+  std::unordered_map<const void*, std::shared_ptr<void>> waiting;
+};
+
+// Nothing the context runs owns the state (a handler that did would keep
+// the context, and so itself, alive for good): sessions and handlers point
+// at it; `stop` joins the threads and then destroys the context, and with
+// it every handler and session still queued.
 struct http_server::state {
   http_server_options options;
   monitor_function monitor;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::optional<asio::io_context> ioc{std::in_place};
+  std::optional<tcp::acceptor> acceptor{std::in_place, *ioc};
+  std::shared_ptr<reply_gate> gate = std::make_shared<reply_gate>();
   std::vector<std::thread> threads;
   request_counts counts;
   std::uint16_t port = 0;
@@ -33,7 +52,7 @@ struct http_server::state {
 
 namespace {
 
-using state_ptr = std::shared_ptr<http_server::state>;
+using state_ptr = http_server::state*;
 
 constexpr auto write_timeout = std::chrono::seconds(30);
 /// After refusing a body, how long unread bytes are drained so that the
@@ -53,7 +72,7 @@ bool same_token(std::string_view a, std::string_view b) {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, state_ptr server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+      : stream_(std::move(socket)), server_(server) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -138,9 +157,14 @@ class session : public std::enable_shared_from_this<session> {
       }
     }
     auto finish = std::move(plan.finish);
+    auto gate = server_->gate;
+    {
+      std::lock_guard lock{gate->mutex};
+      gate->waiting.emplace(this, shared_from_this());
+    }
     server_->monitor(
         std::move(plan.monitor_request),
-        [self = shared_from_this(), finish](monitor_answer answer) {
+        [gate, weak = weak_from_this(), finish](monitor_answer answer) {
           // Called on a CAF thread: build the reply here, write it on
           // the connection's strand.
           http_reply reply;
@@ -155,11 +179,20 @@ class session : public std::enable_shared_from_this<session> {
           } else {
             reply = json_error(503, "scheduler: " + answer.text);
           }
-          asio::post(self->stream_.get_executor(),
-                     [self, reply = std::move(reply)]() mutable {
-                       self->respond(std::move(reply));
-                     });
+          std::lock_guard lock{gate->mutex};
+          if (!gate->open) return;  // the server stopped: nobody to tell
+          if (auto self = weak.lock())
+            asio::post(self->stream_.get_executor(),
+                       [self, reply = std::move(reply)]() mutable {
+                         self->stop_waiting();
+                         self->respond(std::move(reply));
+                       });
         });
+  }
+
+  void stop_waiting() {
+    std::lock_guard lock{server_->gate->mutex};
+    server_->gate->waiting.erase(this);
   }
 
   void respond(http_reply reply) {
@@ -236,11 +269,12 @@ class session : public std::enable_shared_from_this<session> {
   bool head_ = false;
 };
 
-void accept_next(const state_ptr& server) {
-  server->acceptor.async_accept(
-      asio::make_strand(server->ioc),
+void accept_next(state_ptr server) {
+  server->acceptor->async_accept(
+      asio::make_strand(*server->ioc),
       [server](beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !server->acceptor.is_open())
+        if (ec == asio::error::operation_aborted ||
+            !server->acceptor->is_open())
           return;
         if (ec)
           spdlog::warn("http: accept: {}", ec.message());
@@ -274,25 +308,26 @@ std::variant<std::unique_ptr<http_server>, std::string> http_server::listen(
     return "http: cannot " + std::string{what} + " " + where + ": " +
            ec.message();
   };
-  s->acceptor.open(endpoint.protocol(), ec);
+  auto& acceptor = *s->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail("open");
-  s->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (ec) return fail("configure");
-  s->acceptor.bind(endpoint, ec);
+  acceptor.bind(endpoint, ec);
   if (ec) return fail("listen on");
-  s->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
-  s->port = s->acceptor.local_endpoint().port();
+  s->port = acceptor.local_endpoint().port();
   return std::unique_ptr<http_server>(new http_server(s));
 }
 
 void http_server::serve(monitor_function monitor) {
-  auto& s = state_;
+  auto* s = state_.get();
   if (s->stopped || !s->threads.empty()) return;
   s->monitor = std::move(monitor);
   accept_next(s);
   for (int i = 0; i < std::max(1, s->options.threads); ++i)
-    s->threads.emplace_back([s] { s->ioc.run(); });
+    s->threads.emplace_back([s] { s->ioc->run(); });
 }
 
 http_server::http_server(std::shared_ptr<state> s) : state_(std::move(s)) {}
@@ -304,13 +339,24 @@ std::uint16_t http_server::port() const { return state_->port; }
 void http_server::stop() {
   if (state_->stopped) return;
   state_->stopped = true;
-  // Connections still open are dropped; replies still on their way from
-  // the scheduler post into a stopped context and are never run.
-  state_->ioc.stop();
+  // Replies still on their way from the scheduler are dropped from now on;
+  // then the threads end, and the connections still open close: those
+  // waiting for the scheduler, then (with the context) every other.
+  {
+    std::lock_guard lock{state_->gate->mutex};
+    state_->gate->open = false;
+  }
+  state_->ioc->stop();
   for (auto& t : state_->threads) t.join();
   state_->threads.clear();
-  beast::error_code ignored;
-  state_->acceptor.close(ignored);
+  state_->acceptor.reset();
+  std::unordered_map<const void*, std::shared_ptr<void>> waiting;
+  {
+    std::lock_guard lock{state_->gate->mutex};
+    waiting.swap(state_->gate->waiting);
+  }
+  waiting.clear();
+  state_->ioc.reset();
 }
 
 std::string read_token_file(const std::string& path, std::string& token) {

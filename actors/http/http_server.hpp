@@ -67,7 +67,9 @@ class http_server {
   /// The port it listens on.
   std::uint16_t port() const;
 
-  /// Stops accepting and serving; joins the threads. Idempotent.
+  /// Stops accepting and serving; joins the threads and closes every
+  /// connection, also those waiting for the scheduler, whose `done` may
+  /// still be called later: it is then a no-op. Idempotent.
   void stop();
 
   struct state;

@@ -6,6 +6,9 @@
 #include <boost/json.hpp>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 
 #include "actors/http/monitor_bridge.hpp"
 #include "tests/actors/http/http_client.hpp"
@@ -91,6 +94,42 @@ TEST_CASE(
   auto head = c.request("HEAD", "/");
   CHECK(head.status == 200);
   CHECK(head.content_type == "text/html; charset=utf-8");
+}
+
+TEST_CASE(
+    "http: stop closes a connection waiting for the scheduler, and its "
+    "late answer is dropped") {
+  // The fake scheduler keeps the request's `done` and answers only after
+  // the server is gone.
+  std::mutex mutex;
+  std::condition_variable asked;
+  std::function<void(monitor_answer)> pending;
+  auto server = start_server([&](std::string, auto done) {
+    std::lock_guard lock{mutex};
+    pending = std::move(done);
+    asked.notify_all();
+  });
+  auto port = server->port();
+  // The client gives up after 20 s; a connection left open would take that.
+  auto client = std::async(std::launch::async, [port] {
+    http_connection c{port, std::chrono::seconds(20)};
+    return c.request("GET", "/api/status");
+  });
+  {
+    std::unique_lock lock{mutex};
+    REQUIRE(asked.wait_for(lock, std::chrono::seconds(10),
+                           [&] { return bool(pending); }));
+  }
+  server->stop();
+  REQUIRE(client.wait_for(std::chrono::seconds(10)) ==
+          std::future_status::ready);
+  auto r = client.get();
+  CHECK(r.status == 0);
+  CHECK_THAT(r.error, Catch::StartsWith("read: "));
+  CHECK_THAT(r.error, !Catch::Contains("timeout"));
+  server.reset();
+  // Under ASan, a use of the destroyed server or session here fails.
+  pending({monitor_answer::outcome::ok, R"({"status":{"data":{}}})"});
 }
 
 TEST_CASE("http: the token is checked before the scheduler is asked") {
