@@ -170,7 +170,9 @@ TEST_CASE("two workers share the work under a worker concurrency limit of 1") {
   auto task = c.task(0.3);
   auto w1 = c.worker("w1", task);
   auto w2 = c.worker("w2", task);
-  REQUIRE(sched.wait(30000) == 0);
+  auto exit_code = sched.wait(30000);
+  INFO(sched.log());
+  REQUIRE(exit_code == 0);
   std::map<std::string, int> per_worker, running;
   std::map<std::string, int> most;
   for (const auto& r : read_records(c.records)) {
