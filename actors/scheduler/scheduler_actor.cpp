@@ -21,10 +21,13 @@ void poke(scheduler_ptr self) {
 }
 
 void arm_timer(scheduler_ptr self, std::int64_t ms) {
-  auto gen = ++self->state.timer_generation;
-  self->delayed_send(self,
-                     std::chrono::milliseconds(std::max<std::int64_t>(ms, 1)),
-                     tick_atom_v, gen);
+  auto& st = self->state;
+  ms = std::max<std::int64_t>(ms, 1);
+  auto due = now_ms(self) + ms;
+  if (st.timer_due_ms && *st.timer_due_ms <= due) return;  // one is due first
+  st.timer_due_ms = due;
+  self->delayed_send(self, std::chrono::milliseconds(ms), tick_atom_v,
+                     ++st.timer_generation);
 }
 
 /// The wait until the next round: working_wait while tasks start, else
@@ -300,8 +303,10 @@ void start_round(scheduler_ptr self) {
   st.round_began = std::chrono::steady_clock::now();
   auto input =
       std::make_shared<round_input>(st.rounds.prepare_round(st.row_ptrs, now));
-  self->request(st.options.policy, std::chrono::seconds(60), plan_atom_v,
-                std::move(input))
+  // No timeout: CAF keeps a request's timeout in its clock until it
+  // expires, answered or not (one per round, for a minute), and a policy
+  // that dies is answered with an error anyway.
+  self->request(st.options.policy, caf::infinite, plan_atom_v, std::move(input))
       .then(
           [=](round_output_ptr output) {
             auto picks = self->state.rounds.commit_round(
@@ -443,6 +448,8 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
           self->state.poke_queued = false;
         } else if (generation != self->state.timer_generation) {
           return;  // superseded by a newer timer
+        } else {
+          self->state.timer_due_ms.reset();
         }
         start_round(self);
       },

@@ -83,6 +83,10 @@ struct scheduler_state {
   bool dirty = false;
   bool poke_queued = false;
   std::uint64_t timer_generation = 0;
+  /// When the newest timer fires (now_ms time); none pending when empty. A
+  /// round arms a timer only if none is due by then: one pending timer,
+  /// not one per round.
+  std::optional<std::int64_t> timer_due_ms;
   std::size_t last_round_starts = 0;
   // Counters since start, for the stats line (and later the metrics).
   std::uint64_t rounds_run = 0;

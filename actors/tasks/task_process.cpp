@@ -193,9 +193,13 @@ task_process::~task_process() {
 }
 
 std::vector<int> task_process::wake_fds() const {
+  // A task ends when its process exits (the pidfd), or with the canary
+  // when the status pipe closes after that. A status written while the
+  // process lives ends nothing, so waking for it would only cost a poll.
   std::vector<int> fds;
-  for (int fd : {status_fd_, exit_fd_})
-    if (fd >= 0) fds.push_back(fd);
+  if (exit_fd_ >= 0) fds.push_back(exit_fd_);
+  if (status_fd_ >= 0 && (use_canary_ || exit_fd_ < 0))
+    fds.push_back(status_fd_);
   return fds;
 }
 

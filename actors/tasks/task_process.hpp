@@ -60,8 +60,9 @@ class task_process {
 
   pid_t pid() const { return pid_; }
 
-  /// Descriptors that become readable when the task may have ended: its
-  /// status pipe and a pidfd of its process (when the kernel has them).
+  /// Descriptors that become readable when the task may have ended: a
+  /// pidfd of its process, and its status pipe with the canary (or when
+  /// the kernel has no pidfds).
   /// Valid until `poll` returns true; for an event loop to wake the owner.
   std::vector<int> wake_fds() const;
 

@@ -21,12 +21,37 @@ struct running_run {
   std::int64_t start_ms = 0;
 };
 
+/// Output lines and status events wait here and go to the store at most
+/// once per `log_write_ms` (and before every log query): one transaction
+/// per stream per interval, however many tasks start and end in it. A
+/// wake-up for a task's end only polls and reports, so the next task is
+/// not held up behind a commit.
+struct waiting_logs {
+  std::vector<log_entry> statuses;
+  std::vector<log_entry> out;
+  std::vector<log_entry> err;
+
+  std::size_t size() const { return statuses.size() + out.size() + err.size(); }
+
+  /// One transaction per stream; the lines are gone from here either way.
+  void write_to(task_log_store& store) {
+    for (auto [type, lines] : {std::pair{log_type::stdout_log, &out},
+                               std::pair{log_type::stderr_log, &err},
+                               std::pair{log_type::statuses, &statuses}}) {
+      if (lines->empty()) continue;
+      if (auto error = store.append(type, *lines))
+        spdlog::error("task logs: {}", *error);
+      lines->clear();
+    }
+  }
+};
+
 struct local_worker_state {
   local_worker_options options;
   std::shared_ptr<task_log_store> logs;
-  /// Status events wait here and go to the store with the next poll's
-  /// output: one transaction per poll, not one per event.
-  std::vector<log_entry> status_events;
+  /// Shared with the exit functor, which writes what is left.
+  std::shared_ptr<waiting_logs> waiting = std::make_shared<waiting_logs>();
+  std::int64_t next_log_write_ms = 0;
   /// Wakes the worker with a `tick` as soon as a task's process exits or
   /// writes its status, so a short task's end is seen at once; the timer
   /// polls output every poll_ms.
@@ -61,14 +86,6 @@ task_result result_of(const task_spec& spec, const std::string& shard,
   return r;
 }
 
-void write_logs(worker_ptr self, log_type type,
-                const std::vector<log_entry>& entries) {
-  if (entries.empty()) return;
-  if (auto err = self->state.logs->append(type, entries))
-    spdlog::error("task logs: {}", *err);
-  self->state.unsynced = true;
-}
-
 /// Flushes the task logs at most once a second (task_log_store.hpp).
 void sync_logs(worker_ptr self, std::int64_t now, bool force) {
   auto& st = self->state;
@@ -79,14 +96,37 @@ void sync_logs(worker_ptr self, std::int64_t now, bool force) {
 }
 
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
-  self->state.status_events.push_back(
+  self->state.waiting->statuses.push_back(
       log_entry{spec.job, spec.node, wall_ms(), std::move(line)});
+}
+
+/// How long lines may wait in memory before they are written.
+constexpr std::int64_t log_write_ms = 10;
+/// Written at once past this many waiting lines, to bound memory.
+constexpr std::size_t log_write_lines = 4096;
+
+bool logs_waiting(const local_worker_state& st) {
+  return st.waiting->size() > 0;
+}
+
+/// Writes the waiting lines when they are due, or now with `force`.
+void write_waiting_logs(worker_ptr self, std::int64_t now, bool force) {
+  auto& st = self->state;
+  auto waiting = st.waiting->size();
+  if (waiting == 0 ||
+      (!force && now < st.next_log_write_ms && waiting < log_write_lines))
+    return;
+  st.next_log_write_ms = now + log_write_ms;
+  st.waiting->write_to(*st.logs);
+  st.unsynced = true;
 }
 
 void schedule_tick(worker_ptr self) {
   auto& st = self->state;
-  if (st.tick_scheduled || (st.runs.empty() && !st.unsynced)) return;
-  std::int64_t poll = 1000;
+  if (st.tick_scheduled ||
+      (st.runs.empty() && !st.unsynced && !logs_waiting(st)))
+    return;
+  std::int64_t poll = logs_waiting(st) ? log_write_ms : 1000;
   for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
   st.tick_scheduled = true;
   self->delayed_send(self,
@@ -126,12 +166,9 @@ void start_run(worker_ptr self, task_spec spec) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
     parsed_status failed{status_label::error_backoff, "", *err};
     log_status(self, spec, "cannot start: " + *err);
-    if (st.runs.empty()) {  // no poll is coming to flush it
-      write_logs(self, log_type::statuses, st.status_events);
-      st.status_events.clear();
-    }
     self->send(st.options.sink, result_atom_v,
                result_of(spec, st.options.shard, failed, start_ms, 0));
+    schedule_tick(self);  // writes the event
     return;
   }
   log_status(self, spec, "started run " + std::to_string(spec.run_id));
@@ -149,7 +186,8 @@ void poll_runs(worker_ptr self) {
   auto& st = self->state;
   if (st.waker) st.waker->rearm();
   std::vector<task_output_line> lines;
-  std::vector<log_entry> out, err;
+  auto& out = st.waiting->out;
+  auto& err = st.waiting->err;
   auto now = wall_ms();
   for (auto it = st.runs.begin(); it != st.runs.end();) {
     auto& run = it->second;
@@ -173,11 +211,7 @@ void poll_runs(worker_ptr self) {
         result_of(run.spec, st.options.shard, status, run.start_ms, exit_code));
     it = st.runs.erase(it);
   }
-  // One transaction per stream per poll, however many tasks wrote.
-  write_logs(self, log_type::stdout_log, out);
-  write_logs(self, log_type::stderr_log, err);
-  write_logs(self, log_type::statuses, st.status_events);
-  st.status_events.clear();
+  write_waiting_logs(self, now, false);
   sync_logs(self, now, false);
   if (now >= st.next_prune_ms) {
     st.next_prune_ms = now + st.options.log_prune_frequency_s * 1000;
@@ -225,9 +259,11 @@ worker_actor::behavior_type local_worker(worker_ptr self,
   self->state.options = std::move(options);
   self->state.logs = std::move(logs);
   // Whatever ends the worker, its last lines reach the disk.
-  self->attach_functor([store = self->state.logs] {
-    if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
-  });
+  self->attach_functor(
+      [store = self->state.logs, waiting = self->state.waiting] {
+        waiting->write_to(*store);
+        if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
+      });
   // The waker holds a weak reference: it never keeps the worker alive.
   self->state.waker = std::make_unique<fd_waker>(
       [weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl())] {
@@ -264,6 +300,7 @@ worker_actor::behavior_type local_worker(worker_ptr self,
         return out;
       },
       [=](logs_atom, const log_request& req) {
+        write_waiting_logs(self, wall_ms(), true);
         return query_logs(*self->state.logs, req);
       },
       // A task ended or wrote its status (the waker).
