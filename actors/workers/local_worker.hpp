@@ -2,8 +2,9 @@
 // actor behind the scheduler's in-process worker (--worker_command) and
 // behind bistro_worker. It starts each run with task_process, polls every
 // task every `poll_ms` for output and exit (and at once when its fd_waker
-// sees a process exit or a status written), writes output and status
-// events to the task-log store, and reports each ended run to the sink.
+// sees a process exit), reports each ended run to the sink, and writes
+// output and status events to the task-log store at most every 10 ms and
+// before each log query.
 //
 // Runs detached, on its own thread: waitpid, pipe reads and LMDB writes
 // never block CAF's shared threads, and the thread that started the tasks
