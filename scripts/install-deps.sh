@@ -15,6 +15,7 @@ packages=(
   libedit-dev
   clang libclang-rt-14-dev
   iproute2
+  curl
 )
 
 missing=()

@@ -5,8 +5,10 @@
 #      (build-asan/), real binaries and all.
 #   2. scripts/fuzz.sh: each libFuzzer target (clang, ASan + UBSan) for
 #      15 s (BISTRO_FUZZ_SECONDS).
-#   3. scripts/tsan.sh: ThreadSanitizer build of the tests of the parts
-#      with threads of their own.
+#   3. scripts/tsan-actors.sh: ThreadSanitizer build of the actor tests
+#      (and of the task and store tests) against CAF built with TSan from
+#      Debian's source (scripts/tsan.sh, the parts without CAF, when that
+#      source cannot be downloaded).
 # Arguments go to the first ctest. The Release build (build/, what
 # scripts/demo.sh and benchmarks/ use) runs the same tests with
 #   ./scripts/build.sh && ctest --test-dir build
@@ -16,4 +18,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/sanitize.sh "$@"
 ./scripts/fuzz.sh "${BISTRO_FUZZ_SECONDS:-15}"
-./scripts/tsan.sh
+./scripts/tsan-actors.sh

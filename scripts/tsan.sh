@@ -4,8 +4,8 @@
 # thread that wakes the local worker (tests/actors/tasks), and the LMDB
 # stores read and written from several threads (tests/actors/store).
 # Debian's CAF is not built with TSan, so a TSan run of actor code would
-# see CAF's own mailbox handoffs as races; the actor tests run under ASan
-# and UBSan instead (scripts/sanitize.sh).
+# see CAF's own mailbox handoffs as races: scripts/tsan-actors.sh builds
+# CAF with TSan for that, and falls back to this script when it cannot.
 # Usage: scripts/tsan.sh [ctest args...]; TSAN_BUILD_DIR overrides the
 # folder (default build-tsan). Installs nothing (scripts/install-deps.sh).
 set -euo pipefail
