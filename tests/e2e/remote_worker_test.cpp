@@ -16,19 +16,6 @@ namespace {
 const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 const std::string worker_bin = BISTRO_WORKER_BIN;
 
-/// A port nobody listens on right now.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string nodes_config(int n, const std::string& extra_settings,
                          const std::string& jobs) {
   return R"({"bistro_settings": {"nodes": {"levels": ["level1", "level2"],
@@ -127,10 +114,6 @@ void check_no_overlap(const std::vector<task_record>& recs,
   }
 }
 
-bool log_has(const child_process& p, const std::string& text) {
-  return p.log().find(text) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -157,7 +140,7 @@ TEST_CASE(
         std::map<std::string, int>{
             {"node11", 1}, {"node12", 1}, {"node13", 1}, {"node14", 1}});
   CHECK(most <= 3);
-  CHECK(log_has(worker, "registered with scheduler"));
+  CHECK(worker.log_has("registered with scheduler"));
 }
 
 TEST_CASE("two workers share the work under a worker concurrency limit of 1") {
@@ -209,7 +192,7 @@ TEST_CASE(
         return ends == 2;
       },
       30000));
-  CHECK(log_has(sched, "worker w1 lost"));
+  CHECK(sched.log_has("worker w1 lost"));
   auto recs = read_records(c.records);
   for (const auto& r : recs)
     if (r.event == "end") CHECK(r.extra == "w2");
@@ -234,8 +217,8 @@ TEST_CASE(
       eventually([&] { return read_records(c.records).size() == 1; }, 15000));
   REQUIRE(w1.stop());
   auto stopped_at = steady_ms();
-  REQUIRE(eventually([&] { return log_has(sched, "-> UNHEALTHY"); }, 10000));
-  REQUIRE(eventually([&] { return log_has(sched, "worker w1 lost"); }, 10000));
+  REQUIRE(eventually([&] { return sched.log_has("-> UNHEALTHY"); }, 10000));
+  REQUIRE(eventually([&] { return sched.log_has("worker w1 lost"); }, 10000));
   // Heartbeat 1 s + grace 1 s + lose after 1 s, checked every second.
   CHECK(steady_ms() - stopped_at < 6000);
   auto w2 = c.worker("w2", task, {"--heartbeat_period_sec=1"});
@@ -247,7 +230,7 @@ TEST_CASE(
       },
       30000));
   w1.kill(SIGCONT);
-  REQUIRE(eventually([&] { return log_has(w1, "lost the scheduler"); }, 10000));
+  REQUIRE(eventually([&] { return w1.log_has("lost the scheduler"); }, 10000));
   auto recs = read_records(c.records);
   int starts = 0;
   for (const auto& r : recs) starts += r.event == "start";
@@ -255,7 +238,7 @@ TEST_CASE(
   check_no_overlap(recs, {});
   // w1's run ended while it was frozen; its late result is stale.
   CHECK(eventually(
-      [&] { return log_has(sched, "ignoring a status for unknown run"); },
+      [&] { return sched.log_has("ignoring a status for unknown run"); },
       10000));
 }
 
@@ -275,8 +258,8 @@ TEST_CASE("a restarted scheduler adopts the worker's running tasks") {
       c.scheduler(config, "sched2.log",
                   {"--exit_when_done", "--CAUTION_startup_wait_for_workers=3"});
   REQUIRE(second.wait(30000) == 0);
-  CHECK(log_has(second, "adopting j on node11"));
-  CHECK(log_has(second, "adopting j on node12"));
+  CHECK(second.log_has("adopting j on node11"));
+  CHECK(second.log_has("adopting j on node12"));
   int starts = 0;
   for (const auto& r : read_records(c.records)) starts += r.event == "start";
   CHECK(starts == 2);
@@ -289,7 +272,7 @@ TEST_CASE("a second worker with a healthy worker's shard id is refused") {
   auto sched = c.scheduler(config, "sched.log");
   auto task = c.task(0.1);
   auto w1 = c.worker("same", task);
-  REQUIRE(eventually([&] { return log_has(w1, "registered with scheduler"); },
+  REQUIRE(eventually([&] { return w1.log_has("registered with scheduler"); },
                      10000));
   temp_dir other;
   child_process w2(
@@ -298,9 +281,8 @@ TEST_CASE("a second worker with a healthy worker's shard id is refused") {
        "--data_dir=" + other.file("data"), "--shard_id=same"},
       other.file("w2.log"));
   REQUIRE(eventually(
-      [&] { return log_has(w2, "shard id \"same\" is already taken"); },
-      10000));
-  CHECK_FALSE(log_has(w2, "registered with scheduler"));
+      [&] { return w2.log_has("shard id \"same\" is already taken"); }, 10000));
+  CHECK_FALSE(w2.log_has("registered with scheduler"));
 }
 
 TEST_CASE("garbage on the server port does not disturb the scheduler") {
@@ -308,7 +290,7 @@ TEST_CASE("garbage on the server port does not disturb the scheduler") {
   auto config = c.dir.write(
       "config", nodes_config(2, "", R"("bistro_job->j": {"owner": "t"})"));
   auto sched = c.scheduler(config, "sched.log", {"--exit_when_done"});
-  REQUIRE(eventually([&] { return log_has(sched, "workers connect on port"); },
+  REQUIRE(eventually([&] { return sched.log_has("workers connect on port"); },
                      10000));
   auto connect_once = [&] {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -340,8 +322,8 @@ TEST_CASE(
     "a worker pointed at a port with no scheduler retries with a clear error") {
   cluster c;
   auto w1 = c.worker("w1", c.task(0.1));
-  REQUIRE(eventually([&] { return log_has(w1, "cannot connect"); }, 15000));
-  CHECK(log_has(w1, "retrying in"));
+  REQUIRE(eventually([&] { return w1.log_has("cannot connect"); }, 15000));
+  CHECK(w1.log_has("retrying in"));
 }
 
 namespace {
@@ -383,11 +365,11 @@ TEST_CASE("with TLS, plain-text and wrongly signed workers cannot register") {
   // Each is turned away at the handshake, and keeps retrying.
   REQUIRE(eventually(
       [&] {
-        return log_has(plain, "retrying in 4000 ms") &&
-               log_has(rogue, "retrying in 4000 ms");
+        return plain.log_has("retrying in 4000 ms") &&
+               rogue.log_has("retrying in 4000 ms");
       },
       30000));
-  CHECK_FALSE(log_has(sched, "joined"));
+  CHECK_FALSE(sched.log_has("joined"));
   CHECK(read_records(c.records).empty());
   // A worker with a certificate from the scheduler's CA does the work.
   auto good = c.worker("good", c.task(0), tls.flags("worker"));
@@ -399,8 +381,8 @@ TEST_CASE("with TLS, plain-text and wrongly signed workers cannot register") {
       },
       30000));
   for (const auto& r : read_records(c.records)) CHECK(r.extra == "good");
-  CHECK_FALSE(log_has(sched, "plain"));
-  CHECK_FALSE(log_has(sched, "rogue"));
+  CHECK_FALSE(sched.log_has("plain"));
+  CHECK_FALSE(sched.log_has("rogue"));
 }
 
 TEST_CASE("TLS flags go together and name an unreadable file") {

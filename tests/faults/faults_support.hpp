@@ -21,93 +21,13 @@
 namespace bistro::testing {
 
 /// A child process in its own process group (so that a worker and its
-/// tasks can be frozen or killed together), output in a file; killed with
-/// its group if still running when destroyed.
-class fault_process {
+/// tasks can be frozen or killed together), appending to its log (restarts
+/// share one); killed with its group if still running when destroyed.
+class fault_process : public child_process {
  public:
   fault_process(std::vector<std::string> argv, const std::string& log_path)
-      : log_path_(log_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    int rc =
-        ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    REQUIRE(rc == 0);
-  }
-  fault_process(const fault_process&) = delete;
-  fault_process& operator=(const fault_process&) = delete;
-  ~fault_process() {
-    if (pid_ > 0 && !exit_code_) {
-      ::kill(-pid_, SIGKILL);
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void kill(int sig) { ::kill(pid_, sig); }
-
-  /// SIGSTOP, then waits until every thread has stopped.
-  bool stop(std::int64_t timeout_ms = 10000) {
-    ::kill(pid_, SIGSTOP);
-    auto deadline = steady_ms() + timeout_ms;
-    while (steady_ms() < deadline) {
-      int status = 0;
-      auto r = ::waitpid(pid_, &status, WUNTRACED | WNOHANG);
-      if (r == pid_) {
-        if (WIFSTOPPED(status)) return true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return false;
-  }
-
-  /// Waits up to `timeout_ms` for the exit; nullopt if still running.
-  std::optional<int> wait(std::int64_t timeout_ms) {
-    auto deadline = steady_ms() + timeout_ms;
-    while (!exit_code_) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exit_code_ =
-            WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-        break;
-      }
-      if (steady_ms() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return exit_code_;
-  }
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  bool log_has(const std::string& text) const {
-    return log().find(text) != std::string::npos;
-  }
-  /// The last `n` bytes of the log, for failure messages.
-  std::string log_tail(std::size_t n = 3000) const {
-    auto l = log();
-    return l.size() > n ? l.substr(l.size() - n) : l;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-  std::string log_path_;
+      : child_process(std::move(argv), log_path,
+                      {.own_process_group = true, .append_log = true}) {}
 };
 
 /// Runs a shell command; its exit code (-1 if it could not run).
@@ -227,19 +147,6 @@ class netns_pair {
   std::string server_, client_, error_;
   bool ok_ = false;
 };
-
-/// A port nobody listens on right now (on loopback).
-inline int unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct http_answer {
   int code = 0;  // 0: no answer

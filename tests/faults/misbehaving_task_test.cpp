@@ -17,7 +17,7 @@ const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 /// and the HTTP API on a free port.
 struct local_scheduler {
   temp_dir dir;
-  int http_port = unused_port();
+  int http_port = free_port();
   std::string records = dir.file("records");
   std::unique_ptr<fault_process> process;
 

@@ -45,7 +45,7 @@ void sleep_ms(std::int64_t ms) {
 
 struct soak_cluster {
   temp_dir dir;
-  int port = unused_port();
+  int port = free_port();
   std::string records = dir.file("records");
   std::string stop_file = dir.file("stop");
   std::string config = dir.write("config", R"({"bistro_settings": {

@@ -1,12 +1,15 @@
 // Helpers for end-to-end tests that drive the real binaries: a temporary
 // directory, a task script that records every start and end, a child
-// process with a bounded wait, and the records read back.
+// process with a bounded wait, a free port, and the records read back.
 // Single-threaded test code.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,23 +64,67 @@ struct temp_dir {
   }
 };
 
+/// A port nobody listens on right now, on any address (IPv6 and IPv4 when
+/// the kernel has IPv6, else IPv4): bound, then released.
+inline std::uint16_t free_port() {
+  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd >= 0) {
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_addr = in6addr_any;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin6_port);
+  }
+  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct child_options {
+  /// The child leads a process group of its own, so that it and its
+  /// children (a worker and its tasks) are frozen or killed together; the
+  /// group is killed with it when the object goes.
+  bool own_process_group = false;
+  /// Append to the log instead of truncating it (a restarted process).
+  bool append_log = false;
+};
+
 /// A child process with its output in a file; killed if still running
 /// when destroyed.
 class child_process {
  public:
-  child_process(std::vector<std::string> argv, const std::string& log_path)
-      : log_path_(log_path) {
+  child_process(std::vector<std::string> argv, const std::string& log_path,
+                child_options options = {})
+      : log_path_(log_path), own_group_(options.own_process_group) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(
+        &actions, 1, log_path.c_str(),
+        O_WRONLY | O_CREAT | (options.append_log ? O_APPEND : O_TRUNC), 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (own_group_) {
+      posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+      posix_spawnattr_setpgroup(&attr, 0);
+    }
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     int rc =
-        ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+        ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     REQUIRE(rc == 0);
   }
   child_process(const child_process&) = delete;
@@ -85,13 +132,16 @@ class child_process {
   child_process(child_process&& other) noexcept
       : pid_(std::exchange(other.pid_, -1)),
         exit_code_(other.exit_code_),
-        log_path_(std::move(other.log_path_)) {}
+        log_path_(std::move(other.log_path_)),
+        own_group_(other.own_group_) {}
   ~child_process() {
     if (pid_ > 0 && !exit_code_) {
+      if (own_group_) ::kill(-pid_, SIGKILL);
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
   }
+  pid_t pid() const { return pid_; }
   void kill(int sig) { ::kill(pid_, sig); }
 
   /// SIGSTOP, then waits until every thread has stopped (the kernel stops
@@ -111,15 +161,19 @@ class child_process {
     return false;
   }
 
-  /// Waits up to `timeout_ms` for the exit; nullopt if still running.
+  /// Waits up to `timeout_ms` for the exit (0: just looks); nullopt if
+  /// still running. The exit code, or minus the signal that killed it.
   std::optional<int> wait(std::int64_t timeout_ms) {
     auto deadline = steady_ms() + timeout_ms;
-    while (!exit_code_ && steady_ms() < deadline) {
+    while (!exit_code_) {
       int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_)
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ =
+            WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+        break;
+      }
+      if (steady_ms() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return exit_code_;
   }
@@ -129,11 +183,20 @@ class child_process {
     s << in.rdbuf();
     return s.str();
   }
+  bool log_has(const std::string& text) const {
+    return log().find(text) != std::string::npos;
+  }
+  /// The last `n` bytes of the log, for failure messages.
+  std::string log_tail(std::size_t n = 3000) const {
+    auto l = log();
+    return l.size() > n ? l.substr(l.size() - n) : l;
+  }
 
  private:
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::string log_path_;
+  bool own_group_ = false;
 };
 
 /// Polls `pred` every 10 ms until it holds; false after `timeout_ms`.

@@ -1,5 +1,5 @@
 // A blocking HTTP/1.1 client for the HTTP tests (Boost.Beast), every call
-// bounded by a timeout, plus a free-port finder. Single-threaded per
+// bounded by a timeout. Single-threaded per
 // object; the free functions are safe from any thread.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <string>
+
+#include "tests/support/e2e_support.hpp"
 
 namespace bistro::testing {
 
@@ -111,14 +113,6 @@ inline http_response http_call(
     const std::map<std::string, std::string>& headers = {}) {
   http_connection c{port};
   return c.request(method, target, body, headers, false);
-}
-
-/// A port nobody listens on now (bound, then released).
-inline std::uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a{
-      ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-  return a.local_endpoint().port();
 }
 
 }  // namespace bistro::testing

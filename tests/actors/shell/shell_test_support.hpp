@@ -23,19 +23,6 @@ inline const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 inline const std::string worker_bin = BISTRO_WORKER_BIN;
 inline const std::string shell_bin = BISTRO_SHELL_BIN;
 
-/// A port nobody listens on right now.
-inline int free_port() {
-  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_addr = in6addr_any;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin6_port);
-}
-
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
