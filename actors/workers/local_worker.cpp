@@ -52,9 +52,10 @@ struct local_worker_state {
   /// Shared with the exit functor, which writes what is left.
   std::shared_ptr<waiting_logs> waiting = std::make_shared<waiting_logs>();
   std::int64_t next_log_write_ms = 0;
-  /// Wakes the worker with a `tick` as soon as a task's process exits or
-  /// writes its status, so a short task's end is seen at once; the timer
-  /// polls output every poll_ms.
+  /// Wakes the worker with a `tick` as soon as a task may have ended (its
+  /// process exits, or its canary status pipe closes: task_process::
+  /// wake_fds), so a short task's end is seen at once; the timer polls
+  /// output every poll_ms.
   std::unique_ptr<fd_waker> waker;
   std::int64_t next_prune_ms = 0;
   /// Lines committed but not yet flushed to disk, and when to flush.
@@ -303,7 +304,7 @@ worker_actor::behavior_type local_worker(worker_ptr self,
         write_waiting_logs(self, wall_ms(), true);
         return query_logs(*self->state.logs, req);
       },
-      // A task ended or wrote its status (the waker).
+      // A task may have ended (the waker).
       [=](tick_atom) { poll_runs(self); },
       // The poll timer.
       [=](tick_atom, std::uint64_t generation) {

@@ -5,14 +5,14 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 
 #include "actors/tasks/task_process.hpp"
+#include "tests/support/e2e_support.hpp"
 
 using namespace bistro;
-namespace fs = std::filesystem;
+using namespace bistro::testing;
 
 namespace {
 
@@ -36,25 +36,10 @@ struct wake_counter {
   }
 };
 
-struct script_dir {
-  fs::path path;
-  script_dir() {
-    char tmpl[] = "/tmp/bistro_waker_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~script_dir() { fs::remove_all(path); }
-  std::string script(const std::string& body) const {
-    auto p = path / "task.sh";
-    std::ofstream(p) << "#!/bin/sh\n" << body << '\n';
-    fs::permissions(p, fs::perms::owner_all);
-    return p.string();
-  }
-};
-
-std::unique_ptr<task_process> start(const script_dir& dir,
+std::unique_ptr<task_process> start(const temp_dir& dir,
                                     const std::string& body) {
   task_launch launch;
-  launch.command = {dir.script(body)};
+  launch.command = {dir.script("task.sh", body)};
   launch.node = "n1";
   launch.json_arg = "{}";
   launch.cwd = dir.path.string();
@@ -66,7 +51,7 @@ std::unique_ptr<task_process> start(const script_dir& dir,
 }  // namespace
 
 TEST_CASE("a task's end wakes the owner, who then finds it finished") {
-  script_dir dir;
+  temp_dir dir;
   wake_counter wakes;
   fd_waker waker{[&] { wakes.wake(); }};
   REQUIRE(waker.error().empty());
@@ -93,7 +78,7 @@ TEST_CASE("a task's end wakes the owner, who then finds it finished") {
 }
 
 TEST_CASE("events between two rearms wake the owner once") {
-  script_dir dir;
+  temp_dir dir;
   wake_counter wakes;
   fd_waker waker{[&] { wakes.wake(); }};
   auto go = (dir.path / "go").string();

@@ -9,34 +9,12 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/support/e2e_support.hpp"
+
 using namespace bistro;
-namespace fs = std::filesystem;
+using namespace bistro::testing;
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/bistro_task_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-/// A shell script in `dir` with `body`; returns its path.
-std::string script(const temp_dir& dir, const std::string& name,
-                   const std::string& body) {
-  auto p = dir.path / name;
-  std::ofstream(p) << "#!/bin/sh\n" << body << '\n';
-  fs::permissions(p, fs::perms::owner_all);
-  return p.string();
-}
 
 struct finished_task {
   parsed_status status;
@@ -53,9 +31,9 @@ finished_task run(const task_launch& launch, int timeout_ms = 10000,
   auto& p = *std::get<std::unique_ptr<task_process>>(started);
   if (after_start) after_start(p);
   finished_task out;
-  auto deadline = now_ms() + timeout_ms;
-  while (!p.poll(now_ms(), out.lines)) {
-    REQUIRE(now_ms() < deadline);
+  auto deadline = steady_ms() + timeout_ms;
+  while (!p.poll(steady_ms(), out.lines)) {
+    REQUIRE(steady_ms() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   out.status = p.status();
@@ -77,7 +55,7 @@ task_launch launch_of(const std::string& program, const temp_dir& dir) {
 TEST_CASE("a task gets node, status path and JSON as arguments in its cwd") {
   temp_dir dir;
   auto p =
-      script(dir, "t.sh", R"sh(echo "$1|$2|$3|$(pwd)"; echo done > "$2")sh");
+      dir.script("t.sh", R"sh(echo "$1|$2|$3|$(pwd)"; echo done > "$2")sh");
   auto r = run(launch_of(p, dir));
   CHECK(r.status.label == status_label::done);
   REQUIRE(r.lines.size() == 1);
@@ -89,14 +67,14 @@ TEST_CASE("a task gets node, status path and JSON as arguments in its cwd") {
 TEST_CASE("the exit code is ignored when a status was written") {
   temp_dir dir;
   auto r =
-      run(launch_of(script(dir, "t.sh", R"(echo done > "$2"; exit 1)"), dir));
+      run(launch_of(dir.script("t.sh", R"(echo done > "$2"; exit 1)"), dir));
   CHECK(r.status.label == status_label::done);
   CHECK(r.exit_code == 1);
 }
 
 TEST_CASE("no status line is an error") {
   temp_dir dir;
-  auto r = run(launch_of(script(dir, "t.sh", "exit 0"), dir));
+  auto r = run(launch_of(dir.script("t.sh", "exit 0"), dir));
   CHECK(r.status.label == status_label::error_backoff);
   CHECK(r.status.message == "task wrote no status");
 }
@@ -104,7 +82,7 @@ TEST_CASE("no status line is an error") {
 TEST_CASE("two status lines are an error") {
   temp_dir dir;
   auto r = run(launch_of(
-      script(dir, "t.sh", R"(echo done > "$2"; echo failed > "$2")"), dir));
+      dir.script("t.sh", R"(echo done > "$2"; echo failed > "$2")"), dir));
   CHECK(r.status.label == status_label::error_backoff);
   CHECK(r.status.message == "task wrote 2 status lines");
 }
@@ -112,8 +90,8 @@ TEST_CASE("two status lines are an error") {
 TEST_CASE("a JSON status keeps its data") {
   temp_dir dir;
   auto r = run(launch_of(
-      script(dir, "t.sh",
-             R"(echo '{"result": "incomplete", "data": {"k": 1}}' > "$2")"),
+      dir.script("t.sh",
+                 R"(echo '{"result": "incomplete", "data": {"k": 1}}' > "$2")"),
       dir));
   CHECK(r.status.label == status_label::incomplete);
   CHECK(r.status.data == R"({"k":1})");
@@ -130,8 +108,9 @@ TEST_CASE("a program that does not exist names the errno") {
 TEST_CASE("stdout and stderr are captured line by line") {
   temp_dir dir;
   auto r = run(launch_of(
-      script(dir, "t.sh",
-             R"(echo a; echo b >&2; printf 'no newline'; echo done > "$2")"),
+      dir.script(
+          "t.sh",
+          R"(echo a; echo b >&2; printf 'no newline'; echo done > "$2")"),
       dir));
   std::vector<std::string> out, err;
   for (auto& l : r.lines)
@@ -143,8 +122,8 @@ TEST_CASE("stdout and stderr are captured line by line") {
 TEST_CASE("output is rate limited per poll and very long lines are cut") {
   temp_dir dir;
   auto l = launch_of(
-      script(dir, "t.sh",
-             R"(i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done
+      dir.script("t.sh",
+                 R"(i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done
                 head -c 200000 /dev/zero | tr '\0' x; echo
                 echo done > "$2")"),
       dir);
@@ -153,14 +132,14 @@ TEST_CASE("output is rate limited per poll and very long lines are cut") {
   REQUIRE(std::holds_alternative<std::unique_ptr<task_process>>(started));
   auto& p = *std::get<std::unique_ptr<task_process>>(started);
   std::vector<task_output_line> lines;
-  auto deadline = now_ms() + 10000;
+  auto deadline = steady_ms() + 10000;
   std::size_t max_per_poll = 0;
   for (;;) {
     auto before = lines.size();
-    bool done = p.poll(now_ms(), lines);
+    bool done = p.poll(steady_ms(), lines);
     max_per_poll = std::max(max_per_poll, lines.size() - before);
     if (done) break;
-    REQUIRE(now_ms() < deadline);
+    REQUIRE(steady_ms() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   CHECK(max_per_poll <= 7);
@@ -173,8 +152,8 @@ TEST_CASE("output is rate limited per poll and very long lines are cut") {
 TEST_CASE("the output limit holds per poll_ms window, however often polled") {
   temp_dir dir;
   auto l = launch_of(
-      script(dir, "t.sh",
-             R"(i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done
+      dir.script("t.sh",
+                 R"(i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done
                 echo done > "$2")"),
       dir);
   l.options.max_log_lines_per_poll_interval = 7;
@@ -186,10 +165,10 @@ TEST_CASE("the output limit holds per poll_ms window, however often polled") {
   // the task has written everything (all 100 lines fit in the pipe) and
   // exited.
   std::vector<task_output_line> lines;
-  auto deadline = now_ms() + 10000;
+  auto deadline = steady_ms() + 10000;
   while (!p.exit_code()) {
     CHECK_FALSE(p.poll(5000, lines));
-    REQUIRE(now_ms() < deadline);
+    REQUIRE(steady_ms() < deadline);
   }
   // The poll that reaped the process may have read before the output came:
   // once more in the same window.
@@ -204,21 +183,21 @@ TEST_CASE("the output limit holds per poll_ms window, however often polled") {
 TEST_CASE("term_wait_kill escalates to KILL for a task that traps TERM") {
   temp_dir dir;
   auto l = launch_of(
-      script(dir, "t.sh", R"(trap '' TERM; echo started; exec sleep 30)"), dir);
+      dir.script("t.sh", R"(trap '' TERM; echo started; exec sleep 30)"), dir);
   std::int64_t killed_at = 0;
   auto r = run(l, 10000, [&](task_process& p) {
     // Kill only once the trap is set, or TERM alone would do.
     std::vector<task_output_line> lines;
-    auto deadline = now_ms() + 5000;
+    auto deadline = steady_ms() + 5000;
     while (lines.empty()) {
-      REQUIRE_FALSE(p.poll(now_ms(), lines));
-      REQUIRE(now_ms() < deadline);
+      REQUIRE_FALSE(p.poll(steady_ms(), lines));
+      REQUIRE(steady_ms() < deadline);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    killed_at = now_ms();
+    killed_at = steady_ms();
     p.kill({kill_method::term_wait_kill, 300}, killed_at);
   });
-  CHECK(now_ms() - killed_at >= 300);
+  CHECK(steady_ms() - killed_at >= 300);
   CHECK(r.exit_code == -SIGKILL);
   CHECK(r.status.label == status_label::incomplete_backoff);
 }
@@ -227,22 +206,22 @@ TEST_CASE("a process group leader's kill reaches its grandchildren") {
   temp_dir dir;
   auto pid_file = (dir.path / "grandchild.pid").string();
   auto l = launch_of(
-      script(dir, "t.sh", "sleep 30 & echo $! > " + pid_file + "; wait"), dir);
+      dir.script("t.sh", "sleep 30 & echo $! > " + pid_file + "; wait"), dir);
   l.options.process_group_leader = true;
   pid_t grandchild = 0;
   run(l, 10000, [&](task_process& p) {
-    auto deadline = now_ms() + 5000;
+    auto deadline = steady_ms() + 5000;
     while (!(std::ifstream(pid_file) >> grandchild)) {
-      REQUIRE(now_ms() < deadline);
+      REQUIRE(steady_ms() < deadline);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    p.kill({kill_method::term, 0}, now_ms());
+    p.kill({kill_method::term, 0}, steady_ms());
   });
   REQUIRE(grandchild > 0);
   // The grandchild was our child's child: once killed, init reaps it.
-  auto deadline = now_ms() + 5000;
+  auto deadline = steady_ms() + 5000;
   while (::kill(grandchild, 0) == 0) {
-    REQUIRE(now_ms() < deadline);
+    REQUIRE(steady_ms() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
@@ -250,7 +229,7 @@ TEST_CASE("a process group leader's kill reaches its grandchildren") {
 TEST_CASE("the canary pipe waits for descendants that keep the status pipe") {
   temp_dir dir;
   auto l = launch_of(
-      script(dir, "t.sh", R"((sleep 0.3; echo done > "$2") & exit 0)"), dir);
+      dir.script("t.sh", R"((sleep 0.3; echo done > "$2") & exit 0)"), dir);
   auto r = run(l);
   CHECK(r.status.label == status_label::done);
 }
@@ -258,20 +237,21 @@ TEST_CASE("the canary pipe waits for descendants that keep the status pipe") {
 TEST_CASE("without the canary pipe the task ends with its process") {
   temp_dir dir;
   auto l = launch_of(
-      script(dir, "t.sh",
-             R"(echo done > "$2"; (sleep 5 >/dev/null 2>&1 3>&-) & exit 0)"),
+      dir.script(
+          "t.sh",
+          R"(echo done > "$2"; (sleep 5 >/dev/null 2>&1 3>&-) & exit 0)"),
       dir);
   l.options.use_canary_pipe = false;
-  auto begin = now_ms();
+  auto begin = steady_ms();
   auto r = run(l);
-  CHECK(now_ms() - begin < 4000);
+  CHECK(steady_ms() - begin < 4000);
   CHECK(r.status.label == status_label::done);
 }
 
 TEST_CASE("a huge status is an error, not unbounded memory") {
   temp_dir dir;
   auto r = run(launch_of(
-      script(dir, "t.sh", R"(head -c 5000000 /dev/zero | tr '\0' x > "$2")"),
+      dir.script("t.sh", R"(head -c 5000000 /dev/zero | tr '\0' x > "$2")"),
       dir));
   CHECK(r.status.label == status_label::error_backoff);
   CHECK(r.status.message == "task wrote a status longer than 4194304 bytes");
