@@ -1,5 +1,6 @@
 #include "actors/tasks/fd_waker.hpp"
 
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -26,7 +27,11 @@ fd_waker::fd_waker(std::function<void()> wake) : wake_(std::move(wake)) {
         std::string{"cannot create the task waker: "} + std::strerror(errno);
     return;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    // Named for top, perf and gdb (it would inherit its creator's name).
+    ::pthread_setname_np(::pthread_self(), "bistro.waker");
+    run();
+  });
 }
 
 fd_waker::~fd_waker() {

@@ -177,6 +177,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   // Linux >= 5.3; without it, the owner's poll timer sees the exit.
   // (The pidfd is close-on-exec.)
   p->exit_fd_ = raise_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  p->has_pidfd_ = p->exit_fd_ >= 0;
   return p;
 }
 
@@ -193,14 +194,22 @@ task_process::~task_process() {
 }
 
 std::vector<int> task_process::wake_fds() const {
-  // A task ends when its process exits (the pidfd), or with the canary
-  // when the status pipe closes after that. A status written while the
-  // process lives ends nothing, so waking for it would only cost a poll.
-  std::vector<int> fds;
-  if (exit_fd_ >= 0) fds.push_back(exit_fd_);
-  if (status_fd_ >= 0 && (use_canary_ || exit_fd_ < 0))
-    fds.push_back(status_fd_);
-  return fds;
+  // A task ends when its process exits (the pidfd); with the canary, if
+  // descendants still hold the status pipe then, when they close it
+  // (take_late_wake_fd). Watching the pipe from the start would wake the
+  // owner for the status line and for the hang-up at exit, just before the
+  // process can be reaped: two polls for nothing.
+  if (exit_fd_ >= 0) return {exit_fd_};
+  if (status_fd_ >= 0) return {status_fd_};
+  return {};
+}
+
+int task_process::take_late_wake_fd() {
+  if (late_wake_taken_ || !exit_code_ || !use_canary_ || status_fd_ < 0)
+    return -1;
+  late_wake_taken_ = true;
+  // Without a pidfd the pipe is watched from the start already.
+  return has_pidfd_ ? status_fd_ : -1;
 }
 
 bool task_process::drain(int& fd, std::string& buffer,

@@ -61,10 +61,16 @@ class task_process {
   pid_t pid() const { return pid_; }
 
   /// Descriptors that become readable when the task may have ended: a
-  /// pidfd of its process, and its status pipe with the canary (or when
-  /// the kernel has no pidfds).
-  /// Valid until `poll` returns true; for an event loop to wake the owner.
+  /// pidfd of its process, or without one (a kernel before 5.3) its status
+  /// pipe. Valid until `poll` returns true; for an event loop to wake the
+  /// owner. A status written while the process lives ends nothing, so it
+  /// wakes nobody.
   std::vector<int> wake_fds() const;
+
+  /// With the canary, after `poll` saw the process exit while descendants
+  /// still hold the status pipe: the pipe, to watch for the hang-up that
+  /// ends the task. Once; -1 otherwise.
+  int take_late_wake_fd();
 
   /// Reads what is ready on the pipes without blocking, appending at most
   /// `max_log_lines_per_poll_interval` lines per stream in each `poll_ms`
@@ -106,6 +112,8 @@ class task_process {
   std::int64_t out_budget_ = 0, err_budget_ = 0;
   int out_fd_ = -1, err_fd_ = -1, status_fd_ = -1;
   int exit_fd_ = -1;  // pidfd: readable once the process exited
+  bool has_pidfd_ = false;
+  bool late_wake_taken_ = false;
   std::string out_buf_, err_buf_, status_text_;
   bool status_overflow_ = false;
   std::optional<int> exit_code_;

@@ -1,10 +1,13 @@
-// fd_waker with real task processes: a task's exit and its status each
-// wake the owner without any poll, once per burst until rearmed.
+// fd_waker with real task processes: a task's exit wakes the owner without
+// any poll, once per burst until rearmed; a status written while the
+// process lives wakes nobody; with the canary, a descendant that holds the
+// status pipe past the exit wakes the owner when it lets go.
 #include "actors/tasks/fd_waker.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 
@@ -60,7 +63,7 @@ TEST_CASE("a task's end wakes the owner, who then finds it finished") {
   auto task = start(dir, "while [ ! -e " + go +
                              " ]; do sleep 0.01; done; echo done > \"$2\"");
   auto fds = task->wake_fds();
-  REQUIRE(fds.size() == 2);  // the status pipe and the pidfd
+  REQUIRE(fds.size() == 1);  // the pidfd
   for (int fd : fds) REQUIRE(waker.watch(fd));
   CHECK(wakes.now() == 0);
   std::ofstream{go} << "go";
@@ -93,4 +96,59 @@ TEST_CASE("events between two rearms wake the owner once") {
   }
   CHECK(!wakes.wait_for_more(1, std::chrono::milliseconds(200)));
   CHECK(wakes.now() == 1);
+}
+
+TEST_CASE("a status written while the task runs wakes nobody") {
+  temp_dir dir;
+  wake_counter wakes;
+  fd_waker waker{[&] { wakes.wake(); }};
+  auto go = (dir.path / "go").string();
+  auto written = (dir.path / "written").string();
+  auto task =
+      start(dir, "echo done > \"$2\"; touch " + written + "; while [ ! -e " +
+                     go + " ]; do sleep 0.01; done");
+  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  auto deadline = steady_ms() + 10000;
+  while (!std::filesystem::exists(written) && steady_ms() < deadline) {
+  }
+  REQUIRE(std::filesystem::exists(written));
+  CHECK(!wakes.wait_for_more(0, std::chrono::milliseconds(200)));
+  std::ofstream{go} << "go";
+  REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));
+  std::vector<task_output_line> lines;
+  waker.rearm();
+  CHECK(task->poll(0, lines));
+  CHECK(task->status().label == status_label::done);
+}
+
+TEST_CASE(
+    "with the canary, a descendant holding the status pipe wakes the "
+    "owner when it lets go after the exit") {
+  temp_dir dir;
+  wake_counter wakes;
+  fd_waker waker{[&] { wakes.wake(); }};
+  auto go = (dir.path / "go").string();
+  // The task exits at once; its child keeps the status pipe until the go
+  // file appears, then writes the status.
+  auto task = start(dir, "(while [ ! -e " + go +
+                             " ]; do sleep 0.01; done; echo done > \"$2\") "
+                             ">/dev/null 2>&1 & exit 0");
+  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));  // the exit
+  std::vector<task_output_line> lines;
+  waker.rearm();
+  REQUIRE_FALSE(task->poll(0, lines));  // the child holds the pipe
+  int late = task->take_late_wake_fd();
+  REQUIRE(late >= 0);
+  REQUIRE(waker.watch(late));
+  CHECK(task->take_late_wake_fd() == -1);  // once
+  std::ofstream{go} << "go";
+  bool finished = false;
+  for (int seen = wakes.now(); !finished;) {
+    REQUIRE(wakes.wait_for_more(seen, std::chrono::seconds(10)));
+    seen = wakes.now();
+    waker.rearm();
+    finished = task->poll(0, lines);
+  }
+  CHECK(task->status().label == status_label::done);
 }
