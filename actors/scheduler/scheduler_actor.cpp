@@ -281,9 +281,6 @@ void start_round(scheduler_ptr self) {
     return;
   }
   st.dirty = false;
-  // Statuses changed since the last round go to the store as one batch,
-  // whether or not this round may start anything.
-  flush_persist(self);
   auto now = now_ms(self);
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
@@ -292,6 +289,10 @@ void start_round(scheduler_ptr self) {
   }
   if (!st.cfg || !st.cfg->enabled || st.workers.empty() || st.persist_failing ||
       now < st.started_ms + st.options.startup_wait_ms) {
+    // Statuses changed since the last round go to the store now; a round
+    // that runs sends them with the statuses of the runs it starts, as
+    // one batch (finish_round).
+    flush_persist(self);
     arm_timer(self, st.cfg
                         ? std::min<std::int64_t>(
                               next_wait_ms(self, now),
