@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "apps/affine_sharing.hpp"
+
 namespace bistro {
 
 std::string host_name() {
@@ -42,10 +44,11 @@ void set_thread_count(caf::actor_system_config& cfg) {
   // CAF 0.17's work-stealing workers poll their queues when idle: spinning,
   // then sleeping 50 us, then 10 ms. Each wake-up is CPU taken from the
   // tasks on a small machine, and the 10 ms sleep delays every message to
-  // an idle system. The scheduler's pool runs few actors with a modest
-  // message rate, so the work-sharing policy fits it better: one queue,
-  // idle threads block on a condition variable and wake at once.
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+  // an idle system. Work sharing blocks idle threads on a condition
+  // variable instead; affine_sharing.hpp keeps a chain of messages between
+  // pool actors on one thread.
+  cfg.set("scheduler.max-throughput", static_cast<size_t>(64));
+  use_affine_sharing(cfg);
 }
 
 }  // namespace bistro

@@ -20,8 +20,9 @@ std::vector<std::string> split_command(const std::string& command);
 /// False when `level` is not a spdlog level name.
 bool set_log_level(const std::string& level);
 
-/// One CAF thread per core (at least 2), and workers that sleep soon when
-/// idle instead of CAF 0.17's long busy polling.
+/// One CAF thread per core (at least 2) that block when idle instead of
+/// CAF 0.17's long busy polling, and keep a chain of messages between pool
+/// actors on one thread (affine_sharing.hpp).
 void set_thread_count(caf::actor_system_config& cfg);
 
 /// Blocks SIGTERM and SIGINT in this thread and every thread started

@@ -19,6 +19,7 @@
 #include "actors/protocol/messages.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "actors/store/status_store.hpp"
+#include "actors/store/task_log_store.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -28,6 +29,16 @@ using node_tree_ptr = std::shared_ptr<const node_tree>;
 using round_input_ptr = std::shared_ptr<round_input>;
 using round_output_ptr = std::shared_ptr<round_output>;
 using status_batch = std::vector<stored_status>;
+
+/// Task output lines and status events on their way from a worker to its
+/// task-log writer, one vector per stream.
+struct task_log_batch {
+  std::vector<log_entry> statuses;
+  std::vector<log_entry> out;
+  std::vector<log_entry> err;
+
+  std::size_t size() const { return statuses.size() + out.size() + err.size(); }
+};
 
 }  // namespace bistro
 
@@ -58,6 +69,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_input_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_output_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::task_log_batch)
 
 namespace bistro {
 
@@ -75,6 +87,17 @@ using worker_actor = caf::typed_actor<
     caf::replies_to<ping_atom>::with<bool>,
     caf::replies_to<list_atom>::with<std::vector<running_task_report>>,
     caf::reacts_to<tick_atom>, caf::reacts_to<tick_atom, std::uint64_t>>;
+
+/// A worker's task-log writer owns the task-log store: `save` appends a
+/// batch, `logs` answers a page (after every batch sent before it),
+/// `stop` flushes to disk and ends it (an ordinary message, so batches
+/// sent before it are written first); `tick` is its flush timer and
+/// `prune` its retention timer.
+using task_log_writer_actor =
+    caf::typed_actor<caf::reacts_to<save_atom, task_log_batch>,
+                     caf::replies_to<logs_atom, log_request>::with<log_reply>,
+                     caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>,
+                     caf::reacts_to<prune_atom>>;
 
 /// Where workers report ended runs: the scheduler.
 using task_sink_actor =

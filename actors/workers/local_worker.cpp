@@ -7,9 +7,9 @@
 #include <map>
 
 #include "actors/protocol/wall_clock.hpp"
-#include "actors/store/task_log_store.hpp"
 #include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
+#include "actors/workers/task_log_writer.hpp"
 
 namespace bistro {
 
@@ -21,46 +21,21 @@ struct running_run {
   std::int64_t start_ms = 0;
 };
 
-/// Output lines and status events wait here and go to the store at most
-/// once per `log_write_ms` (and before every log query): one transaction
-/// per stream per interval, however many tasks start and end in it. A
-/// wake-up for a task's end only polls and reports, so the next task is
-/// not held up behind a commit.
-struct waiting_logs {
-  std::vector<log_entry> statuses;
-  std::vector<log_entry> out;
-  std::vector<log_entry> err;
-
-  std::size_t size() const { return statuses.size() + out.size() + err.size(); }
-
-  /// One transaction per stream; the lines are gone from here either way.
-  void write_to(task_log_store& store) {
-    for (auto [type, lines] : {std::pair{log_type::stdout_log, &out},
-                               std::pair{log_type::stderr_log, &err},
-                               std::pair{log_type::statuses, &statuses}}) {
-      if (lines->empty()) continue;
-      if (auto error = store.append(type, *lines))
-        spdlog::error("task logs: {}", *error);
-      lines->clear();
-    }
-  }
-};
-
 struct local_worker_state {
   local_worker_options options;
-  std::shared_ptr<task_log_store> logs;
-  /// Shared with the exit functor, which writes what is left.
-  std::shared_ptr<waiting_logs> waiting = std::make_shared<waiting_logs>();
+  task_log_writer_actor writer;
+  /// Output lines and status events wait here and go to the writer at
+  /// most once per `log_write_ms` (and before every log query): one
+  /// message, and one transaction per stream, however many tasks start
+  /// and end in that time. Shared with the exit functor, which sends what
+  /// is left.
+  std::shared_ptr<task_log_batch> waiting = std::make_shared<task_log_batch>();
   std::int64_t next_log_write_ms = 0;
   /// Wakes the worker with a `tick` as soon as a task may have ended (its
-  /// process exits, or its canary status pipe closes: task_process::
-  /// wake_fds), so a short task's end is seen at once; the timer polls
-  /// output every poll_ms.
+  /// process exits, or after that its canary status pipe closes:
+  /// task_process::wake_fds, take_late_wake_fd), so a short task's end is
+  /// seen at once; the timer polls output every poll_ms.
   std::unique_ptr<fd_waker> waker;
-  std::int64_t next_prune_ms = 0;
-  /// Lines committed but not yet flushed to disk, and when to flush.
-  bool unsynced = false;
-  std::int64_t next_sync_ms = 0;
   std::map<std::pair<std::string, std::string>, running_run> runs;
   /// The poll timer: at most one in flight, named by its generation.
   bool tick_scheduled = false;
@@ -87,15 +62,6 @@ task_result result_of(const task_spec& spec, const std::string& shard,
   return r;
 }
 
-/// Flushes the task logs at most once a second (task_log_store.hpp).
-void sync_logs(worker_ptr self, std::int64_t now, bool force) {
-  auto& st = self->state;
-  if (!st.unsynced || (!force && now < st.next_sync_ms)) return;
-  st.unsynced = false;
-  st.next_sync_ms = now + 1000;
-  if (auto err = st.logs->sync()) spdlog::error("task logs: {}", *err);
-}
-
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
   self->state.waiting->statuses.push_back(
       log_entry{spec.job, spec.node, wall_ms(), std::move(line)});
@@ -110,7 +76,8 @@ bool logs_waiting(const local_worker_state& st) {
   return st.waiting->size() > 0;
 }
 
-/// Writes the waiting lines when they are due, or now with `force`.
+/// Sends the waiting lines to the writer when they are due, or now with
+/// `force`.
 void write_waiting_logs(worker_ptr self, std::int64_t now, bool force) {
   auto& st = self->state;
   auto waiting = st.waiting->size();
@@ -118,15 +85,13 @@ void write_waiting_logs(worker_ptr self, std::int64_t now, bool force) {
       (!force && now < st.next_log_write_ms && waiting < log_write_lines))
     return;
   st.next_log_write_ms = now + log_write_ms;
-  st.waiting->write_to(*st.logs);
-  st.unsynced = true;
+  self->send(st.writer, save_atom_v, std::move(*st.waiting));
+  *st.waiting = task_log_batch{};
 }
 
 void schedule_tick(worker_ptr self) {
   auto& st = self->state;
-  if (st.tick_scheduled ||
-      (st.runs.empty() && !st.unsynced && !logs_waiting(st)))
-    return;
+  if (st.tick_scheduled || (st.runs.empty() && !logs_waiting(st))) return;
   std::int64_t poll = logs_waiting(st) ? log_write_ms : 1000;
   for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
   st.tick_scheduled = true;
@@ -198,6 +163,10 @@ void poll_runs(worker_ptr self) {
       (line.stream == task_output_line::out ? out : err)
           .push_back({run.spec.job, run.spec.node, now, std::move(line.text)});
     if (!finished) {
+      // Exited, but descendants hold the canary pipe: its hang-up ends it.
+      if (st.waker)
+        if (int fd = run.process->take_late_wake_fd(); fd >= 0)
+          st.waker->watch(fd);
       ++it;
       continue;
     }
@@ -213,58 +182,21 @@ void poll_runs(worker_ptr self) {
     it = st.runs.erase(it);
   }
   write_waiting_logs(self, now, false);
-  sync_logs(self, now, false);
-  if (now >= st.next_prune_ms) {
-    st.next_prune_ms = now + st.options.log_prune_frequency_s * 1000;
-    auto pruned =
-        st.logs->prune_older_than(now - st.options.log_retention_s * 1000);
-    if (auto* e = std::get_if<std::string>(&pruned))
-      spdlog::error("task logs: pruning: {}", *e);
-  }
   schedule_tick(self);
-}
-
-log_reply query_logs(const task_log_store& store, const log_request& req) {
-  log_reply out;
-  log_query q;
-  auto type = static_cast<log_type>(req.type);
-  if (log_type_name(type) == "unknown") {
-    out.error = "unknown log type " + std::to_string(req.type);
-    return out;
-  }
-  q.type = type;
-  q.jobs = req.jobs;
-  q.nodes = req.nodes;
-  q.ascending = req.ascending;
-  if (req.line_id >= 0) q.start_line_id = req.line_id;
-  if (req.time_ms >= 0) q.start_time_ms = req.time_ms;
-  q.limit = static_cast<std::size_t>(req.limit);
-  q.regex_filter = req.regex_filter;
-  auto page = store.query(q);
-  if (auto* err = std::get_if<std::string>(&page)) {
-    out.error = std::move(*err);
-    return out;
-  }
-  auto& p = std::get<log_page>(page);
-  out.lines.reserve(p.lines.size());
-  for (auto& l : p.lines)
-    out.lines.push_back({std::move(l.job), std::move(l.node), l.time_ms,
-                         std::move(l.line), l.line_id});
-  out.next_line_id = p.next_line_id.value_or(-1);
-  return out;
 }
 
 worker_actor::behavior_type local_worker(worker_ptr self,
                                          local_worker_options options,
-                                         std::shared_ptr<task_log_store> logs) {
+                                         task_log_writer_actor writer) {
   self->state.options = std::move(options);
-  self->state.logs = std::move(logs);
-  // Whatever ends the worker, its last lines reach the disk.
-  self->attach_functor(
-      [store = self->state.logs, waiting = self->state.waiting] {
-        waiting->write_to(*store);
-        if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
-      });
+  self->state.writer = writer;
+  // Whatever ends the worker, its last lines reach the writer, and the
+  // writer flushes them and ends.
+  self->attach_functor([writer, waiting = self->state.waiting] {
+    if (waiting->size() > 0)
+      caf::anon_send(writer, save_atom_v, std::move(*waiting));
+    caf::anon_send(writer, stop_atom_v);
+  });
   // The waker holds a weak reference: it never keeps the worker alive.
   self->state.waker = std::make_unique<fd_waker>(
       [weak = caf::actor_cast<caf::weak_actor_ptr>(self->ctrl())] {
@@ -301,8 +233,9 @@ worker_actor::behavior_type local_worker(worker_ptr self,
         return out;
       },
       [=](logs_atom, const log_request& req) {
+        // The writer answers after the lines sent just before.
         write_waiting_logs(self, wall_ms(), true);
-        return query_logs(*self->state.logs, req);
+        return self->delegate(self->state.writer, logs_atom_v, req);
       },
       // A task may have ended (the waker).
       [=](tick_atom) { poll_runs(self); },
@@ -321,10 +254,10 @@ std::variant<worker_actor, std::string> spawn_local_worker(
     caf::actor_system& sys, local_worker_options options) {
   auto opened = task_log_store::open(options.data_dir + "/task_logs");
   if (auto* err = std::get_if<std::string>(&opened)) return *err;
-  std::shared_ptr<task_log_store> logs =
-      std::move(std::get<std::unique_ptr<task_log_store>>(opened));
-  return sys.spawn<caf::detached>(local_worker, std::move(options),
-                                  std::move(logs));
+  auto writer = spawn_task_log_writer(
+      sys, {std::move(std::get<std::unique_ptr<task_log_store>>(opened)),
+            options.log_retention_s, options.log_prune_frequency_s});
+  return sys.spawn(local_worker, std::move(options), std::move(writer));
 }
 
 }  // namespace bistro

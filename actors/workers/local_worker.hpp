@@ -2,13 +2,18 @@
 // actor behind the scheduler's in-process worker (--worker_command) and
 // behind bistro_worker. It starts each run with task_process, polls every
 // task every `poll_ms` for output and exit (and at once when its fd_waker
-// sees a process exit), reports each ended run to the sink, and writes
-// output and status events to the task-log store at most every 10 ms and
-// before each log query.
+// sees a process exit), reports each ended run to the sink, and hands
+// output and status events to its task-log writer (task_log_writer.hpp)
+// at most every 10 ms and before each log query.
 //
-// Runs detached, on its own thread: waitpid, pipe reads and LMDB writes
-// never block CAF's shared threads, and the thread that started the tasks
-// outlives them (the parent-death signal is tied to it).
+// Runs on CAF's shared threads, next to the scheduler and the policy, so a
+// task's end and the next start pass between them without waking another
+// thread (apps/affine_sharing.hpp). Nothing it does there blocks: vfork
+// returns once the child has exec'd, waitpid and pipe reads never wait,
+// and LMDB writes, fsync and pruning happen on the writer's own thread.
+// Those threads live as long as the actor system, so a task's
+// parent-death signal (tied to the thread that started it) fires only
+// when the process goes.
 #pragma once
 
 #include <caf/actor_system.hpp>
