@@ -104,7 +104,7 @@ run_ours() {  # $1: run number; prints wall seconds
   mkdir -p "$dir"
   local t0 t1
   t0="$(now)"
-  /usr/bin/time -f "%e %M %U %S" -o "$dir/time" \
+  /usr/bin/time -f "%e %M %U %S %w %c" -o "$dir/time" \
     "$binary" \
       --config_file="$work/config.json" \
       --worker_command="$task" \
@@ -126,7 +126,7 @@ run_xargs() {  # $1: run number; prints wall seconds
   mkdir -p "$dir"
   local t0 t1
   t0="$(now)"
-  (cd "$dir" && /usr/bin/time -f "%U %S" -o "$dir/time" \
+  (cd "$dir" && /usr/bin/time -f "%U %S %w %c" -o "$dir/time" \
      xargs -0 -P"$concurrency" -n3 "$task" <"$work/xargs.args" |
      grep -c '^done$' >"$dir/done" || true)
   t1="$(now)"
@@ -168,7 +168,7 @@ ours_ok=0
 for r in $(seq 1 "$repeat"); do
   s="$(run_ours "$r")"
   done_n="$(grep -c ' ended: done' "$work/ours.$r/scheduler.log" || true)"
-  read -r _ rss_kb user_s sys_s <"$work/ours.$r/time" || true
+  read -r _ rss_kb user_s sys_s vol_cs invol_cs <"$work/ours.$r/time" || true
   log "run $r: ours ${s}s ($done_n done, peak RSS ${rss_kb:-?} KB, user ${user_s:-?}s sys ${sys_s:-?}s)"
   if [[ "$done_n" -eq "$tasks" ]]; then
     ours_ok=1
@@ -178,6 +178,7 @@ for r in $(seq 1 "$repeat"); do
   fi
   s_x="$(run_xargs "$r")"
   xargs_cpu_s="$(awk '{ print $1 + $2 }' "$work/xargs.$r/time")"
+  xargs_switches="$(awk '{ print $3 + $4 }' "$work/xargs.$r/time")"
   log "run $r: xargs ${s_x}s ($(count_done "$work/xargs.$r") done, user+sys ${xargs_cpu_s}s)"
   s_l="$(run_loop "$r")"
   log "run $r: loop ${s_l}s ($(count_done "$work/loop.$r") done)"
@@ -186,17 +187,19 @@ for r in $(seq 1 "$repeat"); do
   best_loop="$(pick_min "$best_loop" "$s_l")"
   ours_rss_kb="${rss_kb:-0}"
   ours_cpu_s="$(awk -v u="${user_s:-0}" -v s="${sys_s:-0}" 'BEGIN { print u + s }')"
+  ours_switches=$(( ${vol_cs:-0} + ${invol_cs:-0} ))
 done
 
 # Where the scheduler's time goes: per-task latency from the log stamps
 # (start -> end as the scheduler saw it, and end -> next start).
 python3 - "$work/ours.$repeat/scheduler.log" "$tasks" "$best_ours" "$best_xargs" \
   "$best_loop" "$concurrency" "$ours_rss_kb" "$ours_cpu_s" "$ours_ok" \
-  "$build_type" "${poll_ms:-10}" "$xargs_cpu_s" <<'PY'
+  "$build_type" "${poll_ms:-10}" "$xargs_cpu_s" "$ours_switches" \
+  "$xargs_switches" <<'PY'
 import json, re, sys
 from datetime import datetime
 (path, tasks, ours, xargs, loop, conc, rss_kb, cpu_s, ok,
- build_type, poll_ms, xargs_cpu_s) = sys.argv[1:]
+ build_type, poll_ms, xargs_cpu_s, ours_cs, xargs_cs) = sys.argv[1:]
 tasks, ours, xargs, loop = int(tasks), float(ours), float(xargs), float(loop)
 stamp = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) info "
                    r"(?:starting \S+ on (\S+) |\S+ on (\S+) ended: )")
@@ -242,6 +245,11 @@ result = {
     # What the scheduler adds per task, in CPU: ours minus xargs.
     "overhead_cpu_ms_per_task": round(
         1000 * (float(cpu_s or 0) - float(xargs_cpu_s or 0)) / tasks, 3),
+    # Context switches (voluntary + involuntary) of the scheduler's or
+    # xargs' threads and every task process, per task: a steadier sign of
+    # the hand-offs between threads than wall time on a noisy machine.
+    "ours_switches_per_task": round(int(ours_cs) / tasks, 2),
+    "xargs_switches_per_task": round(int(float(xargs_cs)) / tasks, 2),
     "build_type": build_type,
 }
 print(json.dumps(result))

@@ -60,16 +60,19 @@ fi
 cmake -S . -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$work/caf" -DBISTRO_TSAN=ON \
   -DBISTRO_BUILD_BENCHMARKS=OFF \
-  -DBISTRO_TEST_DIRS="actors/http;actors/config_watcher;actors/nodes;actors/scheduler;actors/tasks;actors/store" \
+  -DBISTRO_TEST_DIRS="actors/http;actors/config_watcher;actors/nodes;actors/scheduler;actors/tasks;actors/store;actors/workers;apps" \
   >/dev/null
-tests=(http/bistro_http_tests config_watcher/bistro_config_watcher_tests
-       nodes/bistro_nodes_tests scheduler/bistro_scheduler_actor_tests
-       tasks/bistro_tasks_tests store/bistro_store_tests)
+tests=(actors/http/bistro_http_tests
+       actors/config_watcher/bistro_config_watcher_tests
+       actors/nodes/bistro_nodes_tests
+       actors/scheduler/bistro_scheduler_actor_tests
+       actors/tasks/bistro_tasks_tests actors/store/bistro_store_tests
+       actors/workers/bistro_workers_tests apps/bistro_apps_tests)
 cmake --build "$work/build" -j"$(nproc)" --target "${tests[@]##*/}"
 failed=0
 for t in "${tests[@]}"; do
   echo "== $t"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    "$work/build/tests/actors/$t" "$@" || failed=1
+    "$work/build/tests/$t" "$@" || failed=1
 done
 exit "$failed"
