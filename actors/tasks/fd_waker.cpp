@@ -44,10 +44,10 @@ fd_waker::~fd_waker() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-bool fd_waker::watch(int fd) {
+bool fd_waker::watch(int fd, bool once) {
   if (!error_.empty() || fd < 0) return false;
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.events = once ? EPOLLIN | EPOLLONESHOT : EPOLLIN | EPOLLRDHUP | EPOLLET;
   ev.data.fd = fd;
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }

@@ -26,9 +26,9 @@ class fd_waker {
   /// Empty when the waker runs; otherwise why it does not.
   const std::string& error() const { return error_; }
 
-  /// Wakes on the next event of `fd` (readable, hang-up or error). False
-  /// when epoll refused it.
-  bool watch(int fd);
+  /// Wakes on the next event of `fd` (readable, hang-up or error); with
+  /// `once`, on its first event only. False when epoll refused it.
+  bool watch(int fd, bool once = false);
 
   /// The owner is about to look at every descriptor: the next event wakes
   /// it again.

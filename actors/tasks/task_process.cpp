@@ -193,15 +193,14 @@ task_process::~task_process() {
   close_fd(exit_fd_);
 }
 
-std::vector<int> task_process::wake_fds() const {
+task_process::wake_source task_process::wake_fd() const {
   // A task ends when its process exits (the pidfd); with the canary, if
   // descendants still hold the status pipe then, when they close it
   // (take_late_wake_fd). Watching the pipe from the start would wake the
   // owner for the status line and for the hang-up at exit, just before the
   // process can be reaped: two polls for nothing.
-  if (exit_fd_ >= 0) return {exit_fd_};
-  if (status_fd_ >= 0) return {status_fd_};
-  return {};
+  if (exit_fd_ >= 0) return {exit_fd_, true};
+  return {status_fd_, false};
 }
 
 int task_process::take_late_wake_fd() {

@@ -60,12 +60,18 @@ class task_process {
 
   pid_t pid() const { return pid_; }
 
-  /// Descriptors that become readable when the task may have ended: a
+  /// The descriptor that becomes readable when the task may have ended: a
   /// pidfd of its process, or without one (a kernel before 5.3) its status
-  /// pipe. Valid until `poll` returns true; for an event loop to wake the
-  /// owner. A status written while the process lives ends nothing, so it
-  /// wakes nobody.
-  std::vector<int> wake_fds() const;
+  /// pipe; -1 when neither. Valid until `poll` returns true; for an event
+  /// loop to wake the owner. A status written while the process lives
+  /// ends nothing, so it wakes nobody. `once`: its first event is all it
+  /// has to tell (a pidfd also reports the reaping, since Linux 6.9, which
+  /// would wake the owner for nothing).
+  struct wake_source {
+    int fd = -1;
+    bool once = false;
+  };
+  wake_source wake_fd() const;
 
   /// With the canary, after `poll` saw the process exit while descendants
   /// still hold the status pipe: the pipe, to watch for the hang-up that

@@ -33,7 +33,7 @@ struct local_worker_state {
   std::int64_t next_log_write_ms = 0;
   /// Wakes the worker with a `tick` as soon as a task may have ended (its
   /// process exits, or after that its canary status pipe closes:
-  /// task_process::wake_fds, take_late_wake_fd), so a short task's end is
+  /// task_process::wake_fd, take_late_wake_fd), so a short task's end is
   /// seen at once; the timer polls output every poll_ms.
   std::unique_ptr<fd_waker> waker;
   std::map<std::pair<std::string, std::string>, running_run> runs;
@@ -141,7 +141,8 @@ void start_run(worker_ptr self, task_spec spec) {
   running_run run;
   run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
   if (st.waker)
-    for (int fd : run.process->wake_fds()) st.waker->watch(fd);
+    if (auto wake = run.process->wake_fd(); wake.fd >= 0)
+      st.waker->watch(wake.fd, wake.once);
   run.spec = std::move(spec);
   run.start_ms = start_ms;
   st.runs.emplace(std::move(key), std::move(run));

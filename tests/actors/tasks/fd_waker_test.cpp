@@ -1,8 +1,13 @@
 // fd_waker with real task processes: a task's exit wakes the owner without
 // any poll, once per burst until rearmed; a status written while the
 // process lives wakes nobody; with the canary, a descendant that holds the
-// status pipe past the exit wakes the owner when it lets go.
+// status pipe past the exit wakes the owner when it lets go; a pidfd
+// watched once does not wake it again when the process is reaped.
 #include "actors/tasks/fd_waker.hpp"
+
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -62,9 +67,10 @@ TEST_CASE("a task's end wakes the owner, who then finds it finished") {
   auto go = (dir.path / "go").string();
   auto task = start(dir, "while [ ! -e " + go +
                              " ]; do sleep 0.01; done; echo done > \"$2\"");
-  auto fds = task->wake_fds();
-  REQUIRE(fds.size() == 1);  // the pidfd
-  for (int fd : fds) REQUIRE(waker.watch(fd));
+  auto wake = task->wake_fd();
+  REQUIRE(wake.fd >= 0);
+  CHECK(wake.once);  // the pidfd
+  REQUIRE(waker.watch(wake.fd, wake.once));
   CHECK(wakes.now() == 0);
   std::ofstream{go} << "go";
   // Every wake: note it, rearm, then look, as the worker does. An event
@@ -86,7 +92,7 @@ TEST_CASE("events between two rearms wake the owner once") {
   fd_waker waker{[&] { wakes.wake(); }};
   auto go = (dir.path / "go").string();
   auto task = start(dir, "while [ ! -e " + go + " ]; do sleep 0.01; done");
-  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  REQUIRE(waker.watch(task->wake_fd().fd, task->wake_fd().once));
   std::ofstream{go} << "go";
   REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));
   // The exit is reaped without a rearm: no second wake, however long the
@@ -107,7 +113,7 @@ TEST_CASE("a status written while the task runs wakes nobody") {
   auto task =
       start(dir, "echo done > \"$2\"; touch " + written + "; while [ ! -e " +
                      go + " ]; do sleep 0.01; done");
-  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  REQUIRE(waker.watch(task->wake_fd().fd, task->wake_fd().once));
   auto deadline = steady_ms() + 10000;
   while (!std::filesystem::exists(written) && steady_ms() < deadline) {
   }
@@ -133,7 +139,7 @@ TEST_CASE(
   auto task = start(dir, "(while [ ! -e " + go +
                              " ]; do sleep 0.01; done; echo done > \"$2\") "
                              ">/dev/null 2>&1 & exit 0");
-  for (int fd : task->wake_fds()) REQUIRE(waker.watch(fd));
+  REQUIRE(waker.watch(task->wake_fd().fd, task->wake_fd().once));
   REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));  // the exit
   std::vector<task_output_line> lines;
   waker.rearm();
@@ -155,4 +161,35 @@ TEST_CASE(
     finished = task->poll(0, lines);
   }
   CHECK(task->status().label == status_label::done);
+}
+
+TEST_CASE(
+    "a pidfd watched once wakes the owner for the exit, not again for "
+    "the reaping") {
+  wake_counter wakes;
+  fd_waker waker{[&] { wakes.wake(); }};
+  // A child that waits for a byte on a pipe, so it cannot exit before the
+  // watch.
+  int go[2];
+  REQUIRE(::pipe(go) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    char byte;
+    [[maybe_unused]] auto n = ::read(go[0], &byte, 1);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  REQUIRE(pidfd >= 0);
+  REQUIRE(waker.watch(pidfd, true));
+  REQUIRE(::write(go[1], "x", 1) == 1);
+  REQUIRE(wakes.wait_for_more(0, std::chrono::seconds(10)));
+  waker.rearm();
+  // Linux 6.9 and later report the reaping on the pidfd as well: without
+  // `once` that would wake the owner a second time.
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  CHECK(!wakes.wait_for_more(1, std::chrono::milliseconds(200)));
+  ::close(pidfd);
+  ::close(go[1]);
 }
