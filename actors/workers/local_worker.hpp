@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
+#include "actors/store/task_log_store.hpp"
 
 namespace bistro {
 
@@ -35,8 +36,8 @@ struct local_worker_options {
   std::string data_dir;
   task_sink_actor sink;
   /// Task logs older than this are pruned, every `log_prune_frequency_s`.
-  std::int64_t log_retention_s = 30 * 24 * 3600;
-  std::int64_t log_prune_frequency_s = 3600;
+  std::int64_t log_retention_s = task_log_store::default_retention_s;
+  std::int64_t log_prune_frequency_s = task_log_store::default_prune_interval_s;
 };
 
 /// Opens the task-log store, then spawns the worker; an unusable store is

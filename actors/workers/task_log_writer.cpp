@@ -17,8 +17,7 @@ struct writer_state {
   std::shared_ptr<task_log_store> store;
   std::int64_t retention_s = 0;
   std::int64_t prune_frequency_s = 0;
-  /// Lines committed but not yet flushed, and whether the timer is set.
-  bool unsynced = false;
+  /// Lines are committed but not yet flushed: the flush timer is set.
   bool sync_scheduled = false;
   static inline const char* name = "task_log_writer";
 };
@@ -28,27 +27,28 @@ using writer_ptr = task_log_writer_actor::stateful_pointer<writer_state>;
 /// How long committed lines may wait before they are flushed to disk.
 constexpr auto sync_interval = std::chrono::seconds(1);
 
-void save(writer_ptr self, task_log_batch& batch) {
+/// The store changed: flush it within `sync_interval`.
+void mark_unsynced(writer_ptr self) {
   auto& st = self->state;
+  if (st.sync_scheduled) return;
+  st.sync_scheduled = true;
+  self->delayed_send(self, sync_interval, tick_atom_v);
+}
+
+void save(writer_ptr self, task_log_batch& batch) {
   for (auto [type, lines] : {std::pair{log_type::stdout_log, &batch.out},
                              std::pair{log_type::stderr_log, &batch.err},
                              std::pair{log_type::statuses, &batch.statuses}}) {
     if (lines->empty()) continue;
-    if (auto error = st.store->append(type, *lines))
+    if (auto error = self->state.store->append(type, *lines))
       spdlog::error("task logs: {}", *error);
-    st.unsynced = true;
-  }
-  if (st.unsynced && !st.sync_scheduled) {
-    st.sync_scheduled = true;
-    self->delayed_send(self, sync_interval, tick_atom_v);
+    mark_unsynced(self);
   }
 }
 
 void sync(writer_ptr self) {
   auto& st = self->state;
   st.sync_scheduled = false;
-  if (!st.unsynced) return;
-  st.unsynced = false;
   if (auto err = st.store->sync()) spdlog::error("task logs: {}", *err);
 }
 
@@ -58,38 +58,13 @@ void prune(writer_ptr self) {
   if (auto* e = std::get_if<std::string>(&pruned))
     spdlog::error("task logs: pruning: {}", *e);
   else if (std::get<std::size_t>(pruned) > 0)
-    st.unsynced = true;
+    mark_unsynced(self);
   self->delayed_send(self, std::chrono::seconds(st.prune_frequency_s),
                      prune_atom_v);
 }
 
-task_log_writer_actor::behavior_type writer_behavior(
-    writer_ptr self, std::shared_ptr<task_log_store> store,
-    std::int64_t retention_s, std::int64_t prune_frequency_s) {
-  auto& st = self->state;
-  st.store = std::move(store);
-  st.retention_s = retention_s;
-  st.prune_frequency_s = std::max<std::int64_t>(prune_frequency_s, 1);
-  self->attach_functor([store = st.store] {
-    if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
-  });
-  self->send(self, prune_atom_v);  // once at start, then every interval
-  return {
-      [=](save_atom, task_log_batch& batch) { save(self, batch); },
-      [=](logs_atom, const log_request& req) {
-        return query_task_logs(*self->state.store, req);
-      },
-      [=](stop_atom) {
-        sync(self);
-        self->quit();
-      },
-      [=](tick_atom) { sync(self); },
-      [=](prune_atom) { prune(self); },
-  };
-}
-
-}  // namespace
-
+/// One page of the store's lines for a `logs` request; a bad request or a
+/// failed read is the reply's error.
 log_reply query_task_logs(const task_log_store& store, const log_request& req) {
   log_reply out;
   log_query q;
@@ -119,6 +94,32 @@ log_reply query_task_logs(const task_log_store& store, const log_request& req) {
   out.next_line_id = p.next_line_id.value_or(-1);
   return out;
 }
+
+task_log_writer_actor::behavior_type writer_behavior(
+    writer_ptr self, std::shared_ptr<task_log_store> store,
+    std::int64_t retention_s, std::int64_t prune_frequency_s) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.retention_s = retention_s;
+  st.prune_frequency_s = std::max<std::int64_t>(prune_frequency_s, 1);
+  // However the writer ends (`stop`, the system's end), what it wrote
+  // reaches the disk.
+  self->attach_functor([store = st.store] {
+    if (auto err = store->sync()) spdlog::error("task logs: {}", *err);
+  });
+  self->send(self, prune_atom_v);  // once at start, then every interval
+  return {
+      [=](save_atom, task_log_batch& batch) { save(self, batch); },
+      [=](logs_atom, const log_request& req) {
+        return query_task_logs(*self->state.store, req);
+      },
+      [=](stop_atom) { self->quit(); },
+      [=](tick_atom) { sync(self); },
+      [=](prune_atom) { prune(self); },
+  };
+}
+
+}  // namespace
 
 task_log_writer_actor spawn_task_log_writer(caf::actor_system& sys,
                                             task_log_writer_options options) {

@@ -28,8 +28,4 @@ struct task_log_writer_options {
 task_log_writer_actor spawn_task_log_writer(caf::actor_system& sys,
                                             task_log_writer_options options);
 
-/// One page of the store's lines for a worker's `logs` request; a bad
-/// request or a failed read is the reply's error.
-log_reply query_task_logs(const task_log_store& store, const log_request& req);
-
 }  // namespace bistro
