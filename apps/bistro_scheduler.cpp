@@ -274,6 +274,8 @@ int main(int argc, char** argv) {
   std::shared_ptr<status_store> store =
       std::move(std::get<std::unique_ptr<status_store>>(opened));
   auto restored = std::make_shared<status_batch>();
+  // Remote workers that can prove who they are (their secrets' hashes).
+  std::map<std::string, std::string> worker_secret_hashes;
   if (clean) {
     spdlog::info("starting with no stored statuses (--clean_statuses)");
   } else {
@@ -285,6 +287,13 @@ int main(int argc, char** argv) {
     *restored = std::move(std::get<status_batch>(loaded));
     spdlog::info("loaded {} stored statuses from {}/statuses", restored->size(),
                  flags.data_dir);
+    auto secrets = store->load_worker_secret_hashes();
+    if (auto* err = std::get_if<std::string>(&secrets)) {
+      std::cerr << "bistro_scheduler: " << *err << '\n';
+      return 1;
+    }
+    worker_secret_hashes =
+        std::move(std::get<std::map<std::string, std::string>>(secrets));
   }
   if (flags.prune_deleted_job_statuses) {
     auto cfg = load_config_file(flags.config_file);
@@ -343,6 +352,7 @@ int main(int argc, char** argv) {
   opts.seed = seed;
   opts.policy = spawn_policy_actor(sys, seed + 1);
   opts.restored = restored;
+  opts.worker_secret_hashes = std::move(worker_secret_hashes);
   opts.config_file = flags.config_file;
   auto store_actor =
       spawn_status_store_actor(sys, {store, flags.status_commit_ms});

@@ -17,7 +17,9 @@ namespace bistro {
 
 /// Version of the messages below; a peer with another version is refused.
 /// 2: worker_hello carries the worker's port.
-inline constexpr std::uint32_t protocol_version = 2;
+/// 3: workers talk to a session actor with a per-worker secret; the front
+///    door takes only hellos and monitor requests.
+inline constexpr std::uint32_t protocol_version = 3;
 
 /// One run of a task: the scheduler's order to a worker.
 struct task_spec {

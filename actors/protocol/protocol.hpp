@@ -103,8 +103,38 @@ using task_log_writer_actor =
 using task_sink_actor =
     caf::typed_actor<caf::reacts_to<result_atom, task_result>>;
 
-/// A remote worker introduces itself: who it is, how to reach it, what it
-/// runs now and what ended while it was cut off.
+/// The answer to a heartbeat: false when the scheduler no longer counts
+/// this worker instance (it was lost): the worker kills its tasks and
+/// says hello again, as a new worker.
+struct heartbeat_reply {
+  bool known = false;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
+  return f(caf::meta::type_name("heartbeat_reply"), x.known, x.message);
+}
+
+/// A worker's session at the scheduler: an actor made for one worker at its
+/// welcome, and the only scheduler-side actor that worker ever holds. The
+/// worker sends `heartbeat` and `result`, each with the secret its welcome
+/// handed out; the session drops whatever lacks it, stamps results with the
+/// worker's shard (so they count only for runs sent to that worker) and
+/// relays the scheduler's orders to the worker as their sender, so that the
+/// scheduler's own handle never leaves its process.
+using worker_session_actor = caf::typed_actor<
+    caf::replies_to<heartbeat_atom, std::string>::with<heartbeat_reply>,
+    caf::reacts_to<result_atom, std::string, task_result>>;
+
+/// The session's whole behavior: the worker's interface toward the scheduler
+/// (which holds it as the worker's handle) plus the worker-facing messages.
+using worker_session_full_actor =
+    worker_actor::extend_with<worker_session_actor>;
+
+/// A remote worker introduces itself: who it is, how to reach it, the
+/// secret an earlier welcome gave it (empty at first contact), what it runs
+/// now and what ended while it was cut off.
 struct worker_hello {
   std::string shard;
   std::string host;
@@ -119,53 +149,43 @@ struct worker_hello {
   worker_actor handle;
   std::vector<running_task_report> running;
   std::vector<task_result> finished;
+  /// Proves that this is the worker an earlier welcome was for.
+  std::string secret;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(caf::meta::type_name("worker_hello"), x.shard, x.host, x.pid,
            x.start_ms, x.protocol_version, x.heartbeat_period_ms, x.handle,
-           x.running, x.finished, x.port);
+           x.running, x.finished, x.port, x.secret);
 }
 
-/// The scheduler's answer to a hello; a refusal says why.
+/// The scheduler's answer to a hello; a refusal says why. An accepted
+/// worker gets its session and the secret every message to it must carry
+/// (the worker keeps it in its --data_dir for the next hello).
 struct worker_welcome {
   bool accepted = false;
   std::string message;
   std::uint32_t protocol_version = bistro::protocol_version;
   health_settings health;
+  worker_session_actor session;
+  std::string secret;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
   return f(caf::meta::type_name("worker_welcome"), x.accepted, x.message,
-           x.protocol_version, x.health);
-}
-
-/// The answer to a heartbeat: false when the scheduler no longer counts
-/// this worker instance (it was lost): the worker kills its tasks and
-/// says hello again, as a new worker.
-struct heartbeat_reply {
-  bool known = false;
-  std::string message;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
-  return f(caf::meta::type_name("heartbeat_reply"), x.known, x.message);
+           x.protocol_version, x.health, x.session, x.secret);
 }
 
 /// The scheduler's one door to the network, published on --server_port:
-/// workers say hello (shard id, host, pid, start time, protocol version,
-/// handle, running tasks), heartbeat (shard id, start time), and report
-/// results; `monitor` answers a JSON monitor request (actors/protocol/
-/// monitor.md) for bistro_shell. Nothing else is reachable from outside.
+/// workers say hello (and get a session for everything after), and
+/// `monitor` answers a JSON monitor request (actors/protocol/monitor.md)
+/// for bistro_shell. It answers as itself, never by delegation, so that no
+/// peer ever learns another actor of the scheduler's process through it.
 using front_door_actor = caf::typed_actor<
     caf::replies_to<monitor_atom, std::string>::with<std::string>,
-    caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
-    caf::replies_to<heartbeat_atom, std::string,
-                    std::int64_t>::with<heartbeat_reply>,
-    caf::reacts_to<result_atom, task_result>>;
+    caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>>;
 
 /// The worker's link to its scheduler (bistro_worker): the task sink of
 /// the local worker (results go on to the scheduler, or wait while cut
@@ -196,24 +216,33 @@ using config_watcher_actor = caf::typed_actor<
     caf::replies_to<save_atom, std::string, std::string>::with<std::string>>;
 
 /// The status store actor: `persist` a batch of changed statuses (they are
-/// group-committed every few ms), `prune` the statuses of jobs not named,
+/// group-committed every few ms), `persist` a remote worker's secret hash
+/// (shard, hash: written at once), `prune` the statuses of jobs not named,
 /// `stop` commits what it holds and ends it (an ordinary message, so that
 /// batches sent before it are committed first); `tick` is its commit timer.
 using status_store_actor =
     caf::typed_actor<caf::reacts_to<persist_atom, status_batch>,
+                     caf::reacts_to<persist_atom, std::string, std::string>,
                      caf::reacts_to<prune_atom, std::vector<std::string>>,
                      caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>>;
 
-/// The scheduler: the broker. Gets (config, tree) pairs, errors from the
-/// config watcher and the nodes actor (source, message, time in ms), task
-/// results, in-process workers that join (handle, shard id, host), and the
-/// front door's hellos and heartbeats, the config watcher (for save_job and
-/// delete_job), and monitor requests. `tick` is its round timer
-/// (generation 0 = run a round now; otherwise only the newest timer
+/// The scheduler: the broker. Never published and never sent to a peer:
+/// only actors of its own process reach it. Gets (config, tree) pairs,
+/// errors from the config watcher and the nodes actor (source, message,
+/// time in ms), task results (from in-process workers, and from sessions,
+/// stamped with the worker's shard), in-process workers that join (handle,
+/// shard id, host), the front door's hellos, sessions' heartbeats, the config
+/// watcher (for save_job and delete_job), and monitor requests. `tick` is its
+/// round timer (generation 0 = run a round now; otherwise only the newest timer
 /// counts); `stats` its stats-line timer; `check` its worker-health timer;
 /// `persist` the status store's report of a commit (ok, error, statuses,
 /// seconds the commit took).
-using scheduler_actor = front_door_actor::extend<
+using scheduler_actor = caf::typed_actor<
+    caf::reacts_to<result_atom, task_result>,
+    caf::replies_to<monitor_atom, std::string>::with<std::string>,
+    caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
+    caf::replies_to<heartbeat_atom, std::string,
+                    std::int64_t>::with<heartbeat_reply>,
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
@@ -238,4 +267,5 @@ CAF_ADD_TYPE_ID(bistro, (bistro::log_request))
 CAF_ADD_TYPE_ID(bistro, (bistro::log_reply_line))
 CAF_ADD_TYPE_ID(bistro, (bistro::log_reply))
 CAF_ADD_TYPE_ID(bistro, (bistro::config_watcher_actor))
+CAF_ADD_TYPE_ID(bistro, (bistro::worker_session_actor))
 CAF_END_TYPE_ID_BLOCK(bistro)

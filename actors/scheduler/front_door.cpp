@@ -1,25 +1,54 @@
 #include "actors/scheduler/front_door.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <caf/all.hpp>
+#include <memory>
 
 namespace bistro {
 
 namespace {
 
+// Longer than anything the scheduler takes to answer: a monitor request
+// may wait for every worker's task logs.
+constexpr auto answer_timeout = std::chrono::seconds(60);
+
+/// Asks the scheduler and answers the peer ourselves: a delegated request
+/// would be answered by the scheduler, and the answer would carry its
+/// handle to the peer.
+template <class Result, class... Ts>
+caf::result<Result> ask(front_door_actor::pointer self,
+                        const scheduler_actor& scheduler, Ts&&... xs) {
+  auto rp = self->make_response_promise<Result>();
+  self->request(scheduler, answer_timeout, std::forward<Ts>(xs)...)
+      .then([rp](Result& answer) mutable { rp.deliver(std::move(answer)); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 front_door_actor::behavior_type front_door(front_door_actor::pointer self,
                                            scheduler_actor scheduler) {
+  // Anything else a peer sends is dropped and counted, not printed whole:
+  // a stranger must not be able to flood the output.
+  auto dropped = std::make_shared<std::uint64_t>(0);
+  self->set_default_handler(
+      [dropped](caf::scheduled_actor*,
+                caf::message_view& x) -> caf::result<caf::message> {
+        if ((*dropped)++ % 1000 == 0)
+          spdlog::warn(
+              "front door: dropped a message it does not take ({} so far; "
+              "this one had {} element(s))",
+              *dropped, x.content().size());
+        return caf::sec::unexpected_message;
+      });
   return {
-      [=](hello_atom atom, worker_hello& hello) {
-        return self->delegate(scheduler, atom, std::move(hello));
+      [=](hello_atom, worker_hello& hello) {
+        return ask<worker_welcome>(self, scheduler, hello_atom_v,
+                                   std::move(hello));
       },
-      [=](heartbeat_atom atom, std::string& shard, std::int64_t start_ms) {
-        return self->delegate(scheduler, atom, std::move(shard), start_ms);
-      },
-      [=](monitor_atom atom, std::string& request) {
-        return self->delegate(scheduler, atom, std::move(request));
-      },
-      [=](result_atom atom, task_result& r) {
-        self->send(scheduler, atom, std::move(r));
+      [=](monitor_atom, std::string& request) {
+        return ask<std::string>(self, scheduler, monitor_atom_v,
+                                std::move(request));
       },
   };
 }

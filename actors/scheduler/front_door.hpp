@@ -1,7 +1,9 @@
 // The front door: the one actor the scheduler publishes on --server_port.
-// It passes workers' hellos, heartbeats and results to the scheduler and
-// nothing else, so the network can reach only what front_door_actor
-// declares — never the scheduler's local snapshot messages.
+// It passes workers' hellos and monitor requests to the scheduler and
+// answers them itself, so the network can reach only what front_door_actor
+// declares and never learns the scheduler's handle: everything a worker
+// does after its hello goes through the session its welcome hands it
+// (worker_session.hpp).
 //
 // Event-based; it holds no state but the scheduler's handle.
 #pragma once

@@ -378,6 +378,7 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
   st.registry = worker_registry{st.options.timeouts};
+  st.secret_hashes = std::move(st.options.worker_secret_hashes);
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     flush_persist(self);  // nothing queued for the store is left behind
     self->quit(msg.reason);

@@ -17,6 +17,7 @@
 
 #include <caf/actor_system.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct scheduler_options {
   std::string config_file;
   /// The statuses loaded at start-up, applied to the first config.
   std::shared_ptr<status_batch> restored;
+  /// Remote workers' secret hashes (worker_secret.hpp) loaded at start-up,
+  /// by shard: a worker that proves one is the same worker as before.
+  std::map<std::string, std::string> worker_secret_hashes;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

@@ -65,6 +65,9 @@ struct scheduler_state {
   std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
   /// Remote workers' health.
   worker_registry registry{worker_timeouts{}};
+  /// SHA-256 of each remote shard's secret (worker_secret.hpp): a hello
+  /// that proves one is that worker; one that cannot is a new worker.
+  std::map<std::string, std::string> secret_hashes;
   std::unordered_map<std::uint64_t, run_info> running;  // by run id
   /// Status changes not yet sent to the status store.
   status_batch to_persist;

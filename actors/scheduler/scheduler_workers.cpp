@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/scheduler/scheduler_state.hpp"
+#include "actors/scheduler/worker_session.hpp"
+#include "actors/workers/worker_secret.hpp"
 
 namespace bistro::scheduler_detail {
 
@@ -25,6 +27,13 @@ std::optional<worker_index> index_of(scheduler_ptr self,
   for (worker_index w = 0; w < st.workers.size(); ++w)
     if (st.workers[w].handle && st.workers[w].shard == shard) return w;
   return std::nullopt;
+}
+
+/// Ends a remote worker's session: whatever the worker still sends to it
+/// goes nowhere, and the worker, which watches it, says hello again.
+void end_session(scheduler_ptr self, worker_slot& slot) {
+  if (slot.remote && slot.handle)
+    self->send_exit(slot.handle, caf::exit_reason::user_shutdown);
 }
 
 /// Gives up every run on worker `w`: "worker lost", with a backoff that
@@ -56,36 +65,52 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
                 st.workers[w].shard, why, lost);
   st.rounds.remove_worker(w);
+  end_session(self, st.workers[w]);
   st.workers[w].handle = nullptr;
   poke(self);
 }
 
-/// A reconnecting worker's runs: known ones stay, unknown ones (a scheduler
-/// restart) are adopted, and one that clashes with a run elsewhere is
-/// killed — two runs of one task must never go on at once.
+/// A reconnecting worker's runs: its own known ones stay, unknown ones (a
+/// scheduler restart) are adopted when the hello speaks for the worker that
+/// ran them (`trusted`), and any other (a run elsewhere, of a job or node
+/// that is gone, or reported by a worker that could not prove who it is) is
+/// killed: two runs of one task must never go on at once, and a peer must
+/// not take over runs by naming them.
 void adopt_runs(scheduler_ptr self, worker_index w,
-                const std::vector<running_task_report>& reports) {
+                const std::vector<running_task_report>& reports, bool trusted) {
   auto& st = self->state;
   auto busy = running_task_keys(st);
   std::unordered_set<std::uint64_t> reported;
+  auto kill = [&](const running_task_report& report, const char* why) {
+    spdlog::warn("worker {} runs {} on {} (run {}), which {}: killing it",
+                 st.workers[w].shard, report.job, report.node, report.run_id,
+                 why);
+    self->send(st.workers[w].handle, kill_atom_v,
+               kill_order{report.job, report.node, report.run_id,
+                          static_cast<std::uint8_t>(kill_method::kill), 0});
+  };
   for (const auto& report : reports) {
-    reported.insert(report.run_id);
     if (auto it = st.running.find(report.run_id); it != st.running.end()) {
-      it->second.worker = w;
+      if (it->second.worker == w && it->second.job == report.job &&
+          it->second.node == report.node) {
+        reported.insert(report.run_id);
+      } else {
+        kill(report, "was sent to another worker");
+      }
+      continue;
+    }
+    if (!trusted) {
+      kill(report, "this worker cannot prove it was given");
       continue;
     }
     auto job = job_index_of(self, report.job);
     auto node = st.tree->find(report.node);
     bool clash = busy.count(task_name_key(report.job, report.node)) > 0;
     if (!job || !node || clash) {
-      spdlog::warn("worker {} runs {} on {} (run {}), which {}: killing it",
-                   st.workers[w].shard, report.job, report.node, report.run_id,
-                   clash ? "runs elsewhere" : "no longer exists");
-      self->send(st.workers[w].handle, kill_atom_v,
-                 kill_order{report.job, report.node, report.run_id,
-                            static_cast<std::uint8_t>(kill_method::kill), 0});
+      kill(report, clash ? "runs elsewhere" : "no longer exists");
       continue;
     }
+    reported.insert(report.run_id);
     spdlog::info("adopting {} on {} (run {}) from worker {}", report.job,
                  report.node, report.run_id, st.workers[w].shard);
     auto& run = st.running
@@ -158,6 +183,14 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
     welcome.message = "the scheduler has no config yet; retry shortly";
     return welcome;
   }
+  // Identity: a hello proves it comes from the worker that this shard's
+  // last welcome was for by carrying that welcome's secret. A shard never
+  // welcomed (nor kept in the store: --clean_statuses) is first contact,
+  // trusted as Bistro trusts every worker.
+  auto known = st.secret_hashes.find(hello.shard);
+  const bool first_contact = known == st.secret_hashes.end();
+  const bool proven =
+      !first_contact && worker_secret_matches(hello.secret, known->second);
   worker_record candidate;
   candidate.shard = hello.shard;
   candidate.host = hello.host;
@@ -165,20 +198,41 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
   candidate.start_ms = hello.start_ms;
   candidate.heartbeat_period_ms = hello.heartbeat_period_ms;
   auto now = now_ms(self);
-  auto result = st.registry.hello(candidate, now);
+  auto result = st.registry.hello(candidate, now, proven);
   welcome.message = result.message;
   if (!result.accepted) {
-    spdlog::warn("refused worker {} on {} (pid {}): {}", hello.shard,
-                 hello.host, hello.pid, result.message);
+    spdlog::warn("refused worker {} on {} (pid {}){}: {}", hello.shard,
+                 hello.host, hello.pid,
+                 first_contact || proven ? ""
+                 : hello.secret.empty()  ? " without its secret"
+                                         : " with a wrong secret",
+                 result.message);
     return welcome;
   }
-  if (auto old = index_of(self, hello.shard)) {
-    const auto& slot = st.workers[*old];
-    if (result.bumped || slot.start_ms != hello.start_ms)
-      lose_worker(self, *old, "replaced by a new instance on " + hello.host);
+  const bool trusted = first_contact || proven;
+  auto secret = proven ? hello.secret : make_worker_secret();
+  if (!proven) {
+    auto hash = worker_secret_hash(secret);
+    st.secret_hashes[hello.shard] = hash;
+    if (st.options.store)
+      self->send(st.options.store, persist_atom_v, hello.shard, hash);
   }
+  if (auto old = index_of(self, hello.shard)) {
+    auto& slot = st.workers[*old];
+    if (result.bumped || slot.start_ms != hello.start_ms || !proven)
+      lose_worker(self, *old, "replaced by a new instance on " + hello.host);
+    else
+      end_session(self, slot);  // the same worker, on a new connection
+  }
+  auto session = spawn_worker_session(
+      self->system(),
+      worker_session_options{
+          caf::actor_cast<scheduler_actor>(self), std::move(hello.handle),
+          hello.shard, hello.start_ms, st.secret_hashes[hello.shard],
+          std::chrono::milliseconds(std::max<std::int64_t>(
+              st.options.health.healthcheck_grace_ms, 60000))});
   auto w = attach(self,
-                  worker_slot{std::move(hello.handle),
+                  worker_slot{caf::actor_cast<worker_actor>(session),
                               hello.shard,
                               {},
                               hello.port,
@@ -186,11 +240,27 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
                               hello.start_ms,
                               0},
                   hello.host);
-  spdlog::info("worker {} on {} (pid {}) joined: {}", hello.shard, hello.host,
-               hello.pid, result.message);
-  for (const auto& r : hello.finished) on_result(self, r);
-  adopt_runs(self, w, hello.running);
+  spdlog::info("worker {} on {} (pid {}) joined: {}{}", hello.shard, hello.host,
+               hello.pid, result.message,
+               proven ? " (proved its secret)"
+               : first_contact
+                   ? " (first contact)"
+                   : " (as a new worker: it did not prove its secret)");
+  if (trusted) {
+    for (auto& r : hello.finished) {
+      r.worker = hello.shard;  // it speaks only for itself
+      on_result(self, r);
+    }
+  } else if (!hello.finished.empty()) {
+    spdlog::warn(
+        "worker {}: ignoring {} result(s) it cannot prove it was "
+        "given",
+        hello.shard, hello.finished.size());
+  }
+  adopt_runs(self, w, hello.running, trusted);
   welcome.accepted = true;
+  welcome.session = caf::actor_cast<worker_session_actor>(session);
+  welcome.secret = std::move(secret);
   poke(self);
   return welcome;
 }

@@ -1,5 +1,7 @@
 #include "actors/store/status_store.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
@@ -17,6 +19,10 @@ namespace bistro {
 //
 //   "meta"      "format_version" -> u32be format_version (1)
 //               "store"          -> "statuses" (tells this store from others)
+//   "workers"   key:   SHA-256(shard), 32 bytes
+//               value (record version 1): u8 record_version (1) |
+//                 64 hex digits: SHA-256 of the worker's secret | shard
+//               (added beside format 1: older builds never open it)
 //   "statuses"  key:   u16be len(job) | job | u16be len(node) | node
 //               value (record version 1), all integers big-endian:
 //                 u8  record_version (1)
@@ -224,6 +230,7 @@ std::variant<std::unique_ptr<status_store>, std::string> status_store::open(
   verdict seen = verdict::fresh;
   std::uint32_t found_version = 0;
   MDB_dbi statuses = 0;
+  MDB_dbi workers = 0;
   int rc = env->write([&](lmdb_txn& txn) {
     MDB_dbi meta = 0;
     int rc = txn.open_dbi("meta", 0, &meta);
@@ -260,6 +267,7 @@ std::variant<std::unique_ptr<status_store>, std::string> status_store::open(
         return rc;
       }
     }
+    if ((rc = txn.open_dbi("workers", MDB_CREATE, &workers))) return rc;
     return txn.open_dbi("statuses", MDB_CREATE, &statuses);
   });
   if (seen == verdict::newer) {
@@ -279,7 +287,7 @@ std::variant<std::unique_ptr<status_store>, std::string> status_store::open(
            "); " + clean_advice;
   }
   return std::unique_ptr<status_store>(new status_store(
-      std::move(env), statuses,
+      std::move(env), statuses, workers,
       std::max(options.max_map_bytes, options.initial_map_bytes)));
 }
 
@@ -448,6 +456,64 @@ std::variant<std::size_t, std::string> status_store::count() const {
            lmdb_error_text(rc) + ")";
   }
   return std::size_t{st.ms_entries};
+}
+
+namespace {
+
+constexpr std::size_t secret_hash_chars = 64;
+
+std::string shard_key(std::string_view shard) {
+  std::string key(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(shard.data()), shard.size(),
+         reinterpret_cast<unsigned char*>(key.data()));
+  return key;
+}
+
+}  // namespace
+
+std::optional<std::string> status_store::save_worker_secret_hash(
+    std::string_view shard, std::string_view secret_hash) {
+  if (secret_hash.size() != secret_hash_chars)
+    return "status store: worker \"" + std::string{shard} +
+           "\": a secret hash must be 64 hex digits";
+  std::string value;
+  value.push_back(static_cast<char>(record_version));
+  value.append(secret_hash);
+  value.append(shard);
+  auto key = shard_key(shard);
+  int rc =
+      env_->write([&](lmdb_txn& txn) { return txn.put(workers_, key, value); });
+  if (rc == 0) return std::nullopt;
+  return write_error(
+      "keep the secret hash of worker \"" + std::string{shard} + "\"", rc);
+}
+
+std::variant<std::map<std::string, std::string>, std::string>
+status_store::load_worker_secret_hashes() const {
+  const std::string file = dir() + "/data.mdb";
+  auto failed = [&](int rc) {
+    return "status store: cannot read the worker secrets in " + file + " (" +
+           lmdb_error_text(rc) + ")";
+  };
+  lmdb_txn txn;
+  if (int rc = env_->begin_read(&txn)) return failed(rc);
+  lmdb_cursor cursor;
+  if (int rc = lmdb_cursor::open(txn, workers_, &cursor)) return failed(rc);
+  std::map<std::string, std::string> out;
+  std::string_view key, value;
+  int rc = cursor.get(MDB_FIRST, &key, &value);
+  for (; rc == 0; rc = cursor.get(MDB_NEXT, &key, &value)) {
+    if (value.empty() || static_cast<std::uint8_t>(value[0]) != 1 ||
+        value.size() < 1 + secret_hash_chars) {
+      return "status store: " + file +
+             ": a worker secret record of an unknown version or size; run a "
+             "newer bistro_scheduler";
+    }
+    out.emplace(std::string{value.substr(1 + secret_hash_chars)},
+                std::string{value.substr(1, secret_hash_chars)});
+  }
+  if (rc != MDB_NOTFOUND) return failed(rc);
+  return out;
 }
 
 }  // namespace bistro

@@ -9,7 +9,10 @@
 // On disk (format version 1; the byte layout is in status_store.cpp): a
 // "meta" database holding the format version, and a "statuses" database
 // keyed by length-prefixed (job, node), so that a job's records are
-// contiguous. Each value starts with its record version. A newer format
+// contiguous, and a "workers" database holding the SHA-256 of each remote
+// worker's secret (actors/workers/worker_secret.hpp), keyed by the SHA-256
+// of its shard id so that no shard is too long for a key. Each value starts
+// with its record version. A newer format
 // refuses to open and a newer record fails `load_all`, each with a message
 // naming what and where; nothing is guessed.
 //
@@ -22,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -109,6 +113,15 @@ class status_store {
   /// The number of records.
   std::variant<std::size_t, std::string> count() const;
 
+  /// Keeps `secret_hash` as the hash of remote worker `shard`'s secret,
+  /// replacing the one it had.
+  std::optional<std::string> save_worker_secret_hash(
+      std::string_view shard, std::string_view secret_hash);
+
+  /// Every kept worker secret hash, by shard id.
+  std::variant<std::map<std::string, std::string>, std::string>
+  load_worker_secret_hashes() const;
+
   /// Whether (job, node) makes a key LMDB accepts (together ~500 bytes), so
   /// that a caller can set aside a status that `commit` would refuse.
   bool names_fit(std::string_view job, std::string_view node) const;
@@ -121,15 +134,17 @@ class status_store {
   static std::string key_of(std::string_view job, std::string_view node);
 
  private:
-  status_store(std::unique_ptr<lmdb_env> env, MDB_dbi statuses,
+  status_store(std::unique_ptr<lmdb_env> env, MDB_dbi statuses, MDB_dbi workers,
                std::size_t max_map_bytes)
       : env_(std::move(env)),
         statuses_(statuses),
+        workers_(workers),
         max_map_bytes_(max_map_bytes) {}
   std::string write_error(const std::string& what, int rc) const;
 
   std::unique_ptr<lmdb_env> env_;
   MDB_dbi statuses_;
+  MDB_dbi workers_;
   std::size_t max_map_bytes_;
 };
 

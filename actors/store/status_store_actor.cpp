@@ -75,6 +75,16 @@ status_store_actor::behavior_type store_behavior(
                             std::make_move_iterator(batch.end()));
         if (!st.failing) schedule(self, st.options.commit_ms);
       },
+      [=](persist_atom, const std::string& shard, const std::string& hash) {
+        // Rare (a worker's first welcome): its own transaction, now, so that
+        // the worker's secret is known after a restart.
+        if (auto err =
+                self->state.options.store->save_worker_secret_hash(shard, hash))
+          spdlog::error(
+              "{}; after a restart worker {} will have to start over as a "
+              "new worker",
+              *err, shard);
+      },
       [=](prune_atom, const std::vector<std::string>& keep_jobs) {
         if (auto err = self->state.options.store->prune_jobs_not_in(keep_jobs))
           spdlog::error("status store: pruning: {}", *err);

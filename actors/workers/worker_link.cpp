@@ -10,6 +10,7 @@
 #include "actors/protocol/saturating_add.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/workers/worker_secret.hpp"
 
 namespace bistro {
 
@@ -19,6 +20,11 @@ struct link_state {
   worker_link_options options;
   worker_actor worker;
   front_door_actor front;
+  /// Our session at the scheduler: where heartbeats and results go.
+  worker_session_actor session;
+  /// What proves to the session (and to the scheduler at the next hello)
+  /// that we are the worker its welcome was for; "" before the first.
+  std::string secret;
   bool registered = false;
   bool connecting = false;
   /// This worker instance: a new one after every suicide.
@@ -70,6 +76,19 @@ void suicide(link_ptr self, const std::string& why) {
   if (!st.connecting) self->send(self, join_atom_v);
 }
 
+/// Keeps the secret a welcome handed us, on disk too: the next hello,
+/// also after a restart of either side, proves with it who we are.
+void keep_secret(link_ptr self, const std::string& secret) {
+  auto& st = self->state;
+  if (secret == st.secret) return;
+  st.secret = secret;
+  if (st.options.secret_file.empty()) return;
+  auto err = write_worker_secret(st.options.secret_file, secret);
+  if (!err.empty())
+    spdlog::error("{}; after a restart this worker will join as a new worker",
+                  err);
+}
+
 void say_hello(link_ptr self) {
   auto& st = self->state;
   self->request(st.worker, std::chrono::seconds(10), list_atom_v)
@@ -87,6 +106,7 @@ void say_hello(link_ptr self) {
             hello.handle = st.worker;
             hello.running = std::move(running);
             hello.finished = st.pending;
+            hello.secret = st.secret;
             auto sent_results = hello.finished.size();
             self->request(st.front, std::chrono::seconds(10), hello_atom_v,
                           std::move(hello))
@@ -104,13 +124,21 @@ void say_hello(link_ptr self) {
                         retry_later(self, "refused: " + welcome.message);
                         return;
                       }
+                      if (!welcome.session) {
+                        retry_later(self, "the welcome holds no session");
+                        return;
+                      }
+                      st.session = welcome.session;
+                      self->monitor(st.session);
+                      keep_secret(self, welcome.secret);
                       st.pending.erase(st.pending.begin(),
                                        st.pending.begin() + sent_results);
                       // Runs that ended after the hello was built (the
                       // hello listed them as running, and the scheduler
                       // adopted them): their results go now, or never.
                       for (auto& r : st.pending)
-                        self->send(st.front, result_atom_v, std::move(r));
+                        self->send(st.session, result_atom_v, st.secret,
+                                   std::move(r));
                       st.pending.clear();
                       st.registered = true;
                       st.retry_ms = 1000;
@@ -166,11 +194,11 @@ void heartbeat(link_ptr self) {
   self->delayed_send(self,
                      std::chrono::milliseconds(st.options.heartbeat_period_ms),
                      tick_atom_v);
-  if (!st.registered || !st.front) return;
+  if (!st.registered || !st.session) return;
   auto sent = wall_ms();
-  self->request(st.front,
+  self->request(st.session,
                 std::chrono::milliseconds(st.options.heartbeat_period_ms),
-                heartbeat_atom_v, st.options.shard, st.start_ms)
+                heartbeat_atom_v, st.secret)
       .then(
           [=](const heartbeat_reply& reply) {
             if (reply.known)
@@ -197,19 +225,27 @@ worker_link_actor::behavior_type worker_link(link_ptr self,
                                              worker_link_options options) {
   self->state.options = std::move(options);
   self->state.start_ms = wall_ms();
+  if (auto kept = read_worker_secret(self->state.options.secret_file))
+    self->state.secret = std::move(*kept);
   self->set_down_handler([=](const caf::down_msg& down) {
     auto& st = self->state;
-    if (down.source != st.front.address()) return;
-    spdlog::warn("connection to scheduler {} lost", where(self));
+    if (down.source != st.front.address() &&
+        down.source != st.session.address())
+      return;
+    spdlog::warn(
+        "{} scheduler {} lost",
+        down.source == st.front.address() ? "connection to" : "our session at",
+        where(self));
     st.front = nullptr;
+    st.session = nullptr;
     st.registered = false;
     if (!st.connecting) self->send(self, join_atom_v);
   });
   return {
       [=](result_atom, task_result& r) {
         auto& st = self->state;
-        if (st.registered && st.front)
-          self->send(st.front, result_atom_v, std::move(r));
+        if (st.registered && st.session)
+          self->send(st.session, result_atom_v, st.secret, std::move(r));
         else
           st.pending.push_back(std::move(r));
       },

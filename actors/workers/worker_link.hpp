@@ -3,6 +3,8 @@
 // (CAF 0.17's blocking remote_actor could hang on a silent port), checks
 // that the peer speaks our interface, says hello with its running tasks,
 // heartbeats, and forwards task results — holding them while cut off.
+// After the welcome it talks only to the session the welcome handed it,
+// every message carrying the worker's secret, which it keeps on disk.
 // When no heartbeat was acknowledged for as long as the scheduler takes to
 // declare it lost, or the scheduler says it was lost, it kills its tasks
 // (TERM, then KILL) and starts over as a new worker instance.
@@ -29,6 +31,9 @@ struct worker_link_options {
   std::int64_t heartbeat_period_ms = 15000;
   /// Connect attempts back off from 1 s up to this.
   std::int64_t max_retry_ms = 30000;
+  /// Where the secret of our welcome is kept (worker_secret.hpp), normally
+  /// `<data_dir>/worker_secret`; "" = nowhere (a restart starts afresh).
+  std::string secret_file;
 };
 
 worker_link_actor spawn_worker_link(caf::actor_system& sys,

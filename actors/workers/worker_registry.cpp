@@ -19,7 +19,7 @@ const char* to_string(worker_health h) {
 }
 
 worker_registry::hello_result worker_registry::hello(
-    const worker_record& candidate, std::int64_t now_ms) {
+    const worker_record& candidate, std::int64_t now_ms, bool proven) {
   hello_result out;
   if (candidate.heartbeat_period_ms < min_heartbeat_period_ms ||
       candidate.heartbeat_period_ms > max_heartbeat_period_ms) {
@@ -32,7 +32,7 @@ worker_registry::hello_result worker_registry::hello(
   auto it = workers_.find(candidate.shard);
   if (it != workers_.end() && it->second.health != worker_health::must_die) {
     auto& current = it->second;
-    bool same_instance = current.start_ms == candidate.start_ms &&
+    bool same_instance = proven && current.start_ms == candidate.start_ms &&
                          current.pid == candidate.pid &&
                          current.host == candidate.host;
     if (same_instance) {

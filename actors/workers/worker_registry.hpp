@@ -7,7 +7,11 @@
 // - UNHEALTHY for `lose_unhealthy_worker_after`: MUST_DIE (lost). Its tasks
 //   are then given up, with a safety backoff.
 // One shard id, one worker: a second instance is refused while the first
-// is NEW or HEALTHY, and bumps an UNHEALTHY one only when allowed.
+// is NEW or HEALTHY, and bumps an UNHEALTHY one only when allowed. A
+// reconnect is "welcome back" only for a hello that proved, with the
+// worker's secret (worker_secret.hpp), that it comes from the same worker:
+// a stranger repeating a worker's shard, host, pid and start time is a
+// second instance, refused like any other.
 //
 // Plain logic, time passed in; not thread-safe (the scheduler actor owns it).
 #pragma once
@@ -70,8 +74,10 @@ class worker_registry {
     std::optional<worker_record> bumped;
   };
   /// Refuses, saying why, a heartbeat period outside [min, max]_heartbeat_
-  /// period_ms or a shard id taken by another live instance.
-  hello_result hello(const worker_record& candidate, std::int64_t now_ms);
+  /// period_ms or a shard id taken by another live instance. `proven`: the
+  /// hello carried the secret of the shard's current worker.
+  hello_result hello(const worker_record& candidate, std::int64_t now_ms,
+                     bool proven);
 
   /// False when this instance is unknown or lost: it must start over.
   bool heartbeat(const std::string& shard, std::int64_t start_ms,

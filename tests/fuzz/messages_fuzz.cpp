@@ -109,14 +109,14 @@ void apply_hello(const worker_hello& hello) {
   other.shard = "w1";
   other.host = "h1";
   other.start_ms = fuzz_now_ms - 10;
-  registry.hello(other, fuzz_now_ms - 10);
+  registry.hello(other, fuzz_now_ms - 10, false);
   worker_record candidate;
   candidate.shard = hello.shard;
   candidate.host = hello.host;
   candidate.pid = hello.pid;
   candidate.start_ms = hello.start_ms;
   candidate.heartbeat_period_ms = hello.heartbeat_period_ms;
-  auto result = registry.hello(candidate, fuzz_now_ms);
+  auto result = registry.hello(candidate, fuzz_now_ms, !hello.secret.empty());
   if (!result.accepted) return;
   (void)registry.heartbeat(hello.shard, hello.start_ms, fuzz_now_ms + 1);
   registry.healthcheck_ok(hello.shard, hello.start_ms, fuzz_now_ms + 2);
@@ -130,7 +130,7 @@ void apply_heartbeat(const heartbeat_args& hb) {
   worker_record w;
   w.shard = "w1";
   w.start_ms = fuzz_now_ms - 10;
-  registry.hello(w, fuzz_now_ms - 10);
+  registry.hello(w, fuzz_now_ms - 10, false);
   (void)registry.heartbeat(hb.shard, hb.start_ms, fuzz_now_ms);
   (void)registry.check(fuzz_now_ms + 1);
 }
@@ -225,7 +225,7 @@ std::vector<std::pair<std::string, std::string>> message_seeds() {
   hello.protocol_version = protocol_version;
   hello.running = {running};
   hello.finished = {done};
-  worker_welcome welcome{true, "welcome", protocol_version, {}};
+  worker_welcome welcome{true, "welcome", protocol_version, {}, {}, ""};
   heartbeat_reply beat{true, ""};
   log_request logs;
   logs.jobs = {"job1"};

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -191,6 +192,28 @@ TEST_CASE("reopening the store keeps every status", "[status_store]") {
     CHECK(std::find(all.begin(), all.end(), w) != all.end());
   }
   CHECK(count(*store) == 50);
+}
+
+TEST_CASE("worker secret hashes survive a reopen, whatever the shard's length",
+          "[status_store]") {
+  testing::temp_dir tmp;
+  const std::string long_shard(4000, 'w');  // past LMDB's 511-byte keys
+  const std::string h1(64, 'a'), h2(64, 'b'), h3(64, 'c');
+  {
+    auto store = open_store(tmp / "statuses");
+    REQUIRE_FALSE(store->save_worker_secret_hash("w1", h1));
+    REQUIRE_FALSE(store->save_worker_secret_hash(long_shard, h2));
+    REQUIRE_FALSE(store->save_worker_secret_hash("w1", h3));  // replaces h1
+    auto bad = store->save_worker_secret_hash("w2", "short");
+    REQUIRE(bad);
+    CHECK(bad->find("w2") != std::string::npos);
+  }
+  auto store = open_store(tmp / "statuses");
+  auto loaded = store->load_worker_secret_hashes();
+  REQUIRE(std::holds_alternative<std::map<std::string, std::string>>(loaded));
+  CHECK(std::get<std::map<std::string, std::string>>(loaded) ==
+        std::map<std::string, std::string>{{"w1", h3}, {long_shard, h2}});
+  CHECK(count(*store) == 0);  // statuses are apart
 }
 
 TEST_CASE("load_all reads back 100k statuses", "[status_store]") {

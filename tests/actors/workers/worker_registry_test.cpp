@@ -34,7 +34,7 @@ worker_record worker(const std::string& shard, std::int64_t start_ms,
 
 TEST_CASE("a worker is new until a healthcheck succeeds, then healthy") {
   worker_registry reg(short_timeouts());
-  REQUIRE(reg.hello(worker("w", 5), 0).accepted);
+  REQUIRE(reg.hello(worker("w", 5), 0, false).accepted);
   CHECK(reg.find("w")->health == worker_health::new_worker);
   CHECK(reg.usable("w"));
   CHECK(reg.check(500).empty());
@@ -51,7 +51,7 @@ TEST_CASE("a heartbeat period outside 1 ms to 1 day is refused, saying why") {
         std::numeric_limits<std::int64_t>::max()}) {
     auto w = worker("w", 5);
     w.heartbeat_period_ms = bad;
-    auto result = reg.hello(w, 0);
+    auto result = reg.hello(w, 0, false);
     CHECK_FALSE(result.accepted);
     CHECK(result.message == "heartbeat period " + std::to_string(bad) +
                                 " ms is outside [1 ms, 1 day]; start the "
@@ -61,7 +61,7 @@ TEST_CASE("a heartbeat period outside 1 ms to 1 day is refused, saying why") {
   }
   auto longest = worker("w", 5);
   longest.heartbeat_period_ms = max_heartbeat_period_ms;
-  CHECK(reg.hello(longest, 0).accepted);
+  CHECK(reg.hello(longest, 0, false).accepted);
 }
 
 TEST_CASE("deadline sums saturate instead of overflowing") {
@@ -71,7 +71,7 @@ TEST_CASE("deadline sums saturate instead of overflowing") {
   worker_registry reg(t);
   auto w = worker("w", 5);
   w.heartbeat_period_ms = max_heartbeat_period_ms;
-  REQUIRE(reg.hello(w, 0).accepted);
+  REQUIRE(reg.hello(w, 0, false).accepted);
   reg.healthcheck_ok("w", 5, 0);
   // Never late: the sums stop at INT64_MAX rather than wrap negative.
   auto moves = reg.check(1'000'000'000'000);
@@ -90,7 +90,7 @@ TEST_CASE("health_settings' silence limit saturates") {
 
 TEST_CASE("late heartbeats make a worker unhealthy, then lost") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5), 0);
+  reg.hello(worker("w", 5), 0, false);
   reg.healthcheck_ok("w", 5, 0);
   reg.check(100);
   // Heartbeat period 1000 + grace 1000: late after 2000.
@@ -108,7 +108,7 @@ TEST_CASE("late heartbeats make a worker unhealthy, then lost") {
 
 TEST_CASE("an unhealthy worker recovers when heartbeats and pings resume") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5), 0);
+  reg.hello(worker("w", 5), 0, false);
   reg.healthcheck_ok("w", 5, 0);
   reg.check(2500);
   CHECK(reg.find("w")->health == worker_health::unhealthy);
@@ -121,7 +121,7 @@ TEST_CASE("an unhealthy worker recovers when heartbeats and pings resume") {
 
 TEST_CASE("failing healthchecks alone make a worker unhealthy") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5), 0);
+  reg.hello(worker("w", 5), 0, false);
   reg.healthcheck_ok("w", 5, 0);
   for (std::int64_t t = 500; t <= 2500; t += 500) reg.heartbeat("w", 5, t);
   CHECK(reg.check(2000).size() == 1);  // healthy
@@ -132,8 +132,8 @@ TEST_CASE("failing healthchecks alone make a worker unhealthy") {
 
 TEST_CASE("a second worker with a healthy worker's shard id is refused") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5, 100), 0);
-  auto r = reg.hello(worker("w", 9, 200), 10);
+  reg.hello(worker("w", 5, 100), 0, false);
+  auto r = reg.hello(worker("w", 9, 200), 10, false);
   CHECK_FALSE(r.accepted);
   CHECK(r.message ==
         "shard id \"w\" is already taken by the NEW worker on h (pid 100); use "
@@ -143,21 +143,35 @@ TEST_CASE("a second worker with a healthy worker's shard id is refused") {
 
 TEST_CASE("the same worker instance may reconnect and keeps its state") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5), 0);
+  reg.hello(worker("w", 5), 0, false);
   reg.healthcheck_ok("w", 5, 0);
   reg.check(10);
-  auto r = reg.hello(worker("w", 5), 20);
+  auto r = reg.hello(worker("w", 5), 20, true);
   CHECK(r.accepted);
+  CHECK(r.message == "welcome back");
   CHECK_FALSE(r.bumped);
+  CHECK(reg.find("w")->health == worker_health::healthy);
+}
+
+TEST_CASE(
+    "a hello that repeats a worker's identity without its secret is refused") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5), 0, false);
+  reg.healthcheck_ok("w", 5, 0);
+  reg.check(10);
+  // Shard, host, pid and start time are public (GET /api/workers).
+  auto r = reg.hello(worker("w", 5), 20, false);
+  CHECK_FALSE(r.accepted);
+  CHECK(r.message.find("already taken") != std::string::npos);
   CHECK(reg.find("w")->health == worker_health::healthy);
 }
 
 TEST_CASE("an unhealthy worker is bumped only when allowed") {
   for (bool allow : {false, true}) {
     worker_registry reg(short_timeouts(allow));
-    reg.hello(worker("w", 5, 100), 0);
+    reg.hello(worker("w", 5, 100), 0, false);
     reg.check(2500);  // unhealthy
-    auto r = reg.hello(worker("w", 9, 200), 2600);
+    auto r = reg.hello(worker("w", 9, 200), 2600, false);
     CHECK(r.accepted == allow);
     CHECK(r.bumped.has_value() == allow);
   }
@@ -165,11 +179,11 @@ TEST_CASE("an unhealthy worker is bumped only when allowed") {
 
 TEST_CASE("a lost worker's shard id is free for a new instance") {
   worker_registry reg(short_timeouts());
-  reg.hello(worker("w", 5), 0);
+  reg.hello(worker("w", 5), 0, false);
   reg.check(2500);
   reg.check(6000);
   REQUIRE(reg.find("w")->health == worker_health::must_die);
-  auto r = reg.hello(worker("w", 9), 6100);
+  auto r = reg.hello(worker("w", 9), 6100, false);
   CHECK(r.accepted);
   CHECK(reg.find("w")->health == worker_health::new_worker);
   CHECK_FALSE(reg.heartbeat("w", 5, 6200));  // the old instance stays lost
