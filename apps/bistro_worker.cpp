@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   link_options.port = static_cast<std::int32_t>(flags.server_port);
   link_options.heartbeat_period_ms = flags.heartbeat_period_sec * 1000;
   link_options.secret_file = flags.data_dir + "/worker_secret";
+  link_options.results_dir = flags.data_dir + "/results";
   auto link = spawn_worker_link(sys, link_options);
 
   local_worker_options w;

@@ -63,6 +63,7 @@ CAF_ADD_ATOM(bistro, bistro, stop_atom, "stop")
 CAF_ADD_ATOM(bistro, bistro, monitor_atom, "monitor")
 CAF_ADD_ATOM(bistro, bistro, logs_atom, "logs")
 CAF_ADD_ATOM(bistro, bistro, save_atom, "save")
+CAF_ADD_ATOM(bistro, bistro, ack_atom, "ack")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
@@ -122,10 +123,12 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
 /// handed out; the session drops whatever lacks it, stamps results with the
 /// worker's shard (so they count only for runs sent to that worker) and
 /// relays the scheduler's orders to the worker as their sender, so that the
-/// scheduler's own handle never leaves its process.
+/// scheduler's own handle never leaves its process. A result is answered
+/// once the scheduler is done with it (its status is on disk, or it was
+/// ignored): until then the worker keeps it.
 using worker_session_actor = caf::typed_actor<
     caf::replies_to<heartbeat_atom, std::string>::with<heartbeat_reply>,
-    caf::reacts_to<result_atom, std::string, task_result>>;
+    caf::replies_to<result_atom, std::string, task_result>::with<bool>>;
 
 /// The session's whole behavior: the worker's interface toward the scheduler
 /// (which holds it as the worker's handle) plus the worker-facing messages.
@@ -216,29 +219,33 @@ using config_watcher_actor = caf::typed_actor<
     caf::replies_to<save_atom, std::string, std::string>::with<std::string>>;
 
 /// The status store actor: `persist` a batch of changed statuses (they are
-/// group-committed every few ms), `persist` a remote worker's secret hash
+/// group-committed every few ms; with `ack`, answered once they are on disk
+/// with everything sent before), `persist` a remote worker's secret hash
 /// (shard, hash: written at once), `prune` the statuses of jobs not named,
 /// `stop` commits what it holds and ends it (an ordinary message, so that
 /// batches sent before it are committed first); `tick` is its commit timer.
-using status_store_actor =
-    caf::typed_actor<caf::reacts_to<persist_atom, status_batch>,
-                     caf::reacts_to<persist_atom, std::string, std::string>,
-                     caf::reacts_to<prune_atom, std::vector<std::string>>,
-                     caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>>;
+using status_store_actor = caf::typed_actor<
+    caf::reacts_to<persist_atom, status_batch>,
+    caf::replies_to<persist_atom, status_batch, ack_atom>::with<bool>,
+    caf::reacts_to<persist_atom, std::string, std::string>,
+    caf::reacts_to<prune_atom, std::vector<std::string>>,
+    caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>>;
 
 /// The scheduler: the broker. Never published and never sent to a peer:
 /// only actors of its own process reach it. Gets (config, tree) pairs,
 /// errors from the config watcher and the nodes actor (source, message,
 /// time in ms), task results (from in-process workers, and from sessions,
-/// stamped with the worker's shard), in-process workers that join (handle,
-/// shard id, host), the front door's hellos, sessions' heartbeats, the config
-/// watcher (for save_job and delete_job), and monitor requests. `tick` is its
-/// round timer (generation 0 = run a round now; otherwise only the newest timer
-/// counts); `stats` its stats-line timer; `check` its worker-health timer;
-/// `persist` the status store's report of a commit (ok, error, statuses,
-/// seconds the commit took).
+/// stamped with the worker's shard; with `ack`, answered once the result's
+/// status is on disk or the result was ignored), in-process workers that join
+/// (handle, shard id, host), the front door's hellos, sessions' heartbeats, the
+/// config watcher (for save_job and delete_job), and monitor requests. `tick`
+/// is its round timer (generation 0 = run a round now; otherwise only the
+/// newest timer counts); `stats` its stats-line timer; `check` its
+/// worker-health timer; `persist` the status store's report of a commit (ok,
+/// error, statuses, seconds the commit took).
 using scheduler_actor = caf::typed_actor<
     caf::reacts_to<result_atom, task_result>,
+    caf::replies_to<result_atom, task_result, ack_atom>::with<bool>,
     caf::replies_to<monitor_atom, std::string>::with<std::string>,
     caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
     caf::replies_to<heartbeat_atom, std::string,

@@ -81,9 +81,33 @@ void persist(scheduler_ptr self, std::size_t job, node_id node,
 
 void flush_persist(scheduler_ptr self) {
   auto& st = self->state;
-  if (st.to_persist.empty() || !st.options.store) return;
-  self->send(st.options.store, persist_atom_v, std::move(st.to_persist));
+  if (!st.options.store) return;
+  if (!st.acks_unflushed.empty()) {
+    // No timeout: the store answers once the batch is on disk, however
+    // long a full disk takes; the workers keep their results meanwhile.
+    self->request(st.options.store, caf::infinite, persist_atom_v,
+                  std::move(st.to_persist), ack_atom_v)
+        .then(
+            [acks = std::move(st.acks_unflushed)](bool ok) {
+              for (const auto& ack : acks) ack(ok);
+            },
+            [](const caf::error&) {
+              // The store is gone (shutdown): nobody is acknowledged, so
+              // the workers keep their results and send them again.
+            });
+    st.acks_unflushed.clear();
+  } else if (!st.to_persist.empty()) {
+    self->send(st.options.store, persist_atom_v, std::move(st.to_persist));
+  }
   st.to_persist.clear();
+}
+
+void after_persist(scheduler_ptr self, std::function<void(bool)> ack) {
+  if (!self->state.options.store) {
+    ack(true);
+    return;
+  }
+  self->state.acks_unflushed.push_back(std::move(ack));
 }
 
 /// Applies the statuses loaded at start-up to the first config and tree.
@@ -98,8 +122,12 @@ void restore_statuses(scheduler_ptr self) {
     if (!job || !node) continue;
     st.rows[*job]->restore(*node, s.status);
     ++applied;
-    if (s.status.label == status_label::running)
+    if (s.status.label == status_label::running) {
       st.unconfirmed_running.emplace_back(s.job, s.node);
+      if (s.run_id != 0)
+        st.restored_runs.emplace(
+            s.run_id, restored_run{s.job, s.node, s.worker, s.start_ms});
+    }
   }
   spdlog::info("restored {} of {} stored statuses ({} were running)", applied,
                st.options.restored->size(), st.unconfirmed_running.size());
@@ -130,6 +158,7 @@ void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
     persist(self, *job, *node, 0, nullptr, now);
   }
   st.unconfirmed_running.clear();
+  st.restored_runs.clear();
   flush_persist(self);
 }
 
@@ -321,15 +350,49 @@ void start_round(scheduler_ptr self) {
           });
 }
 
-void on_result(scheduler_ptr self, const task_result& r) {
+/// A result for a run that went on while the scheduler was down and ended
+/// before its worker reported it: its status counts, as the run's own.
+bool on_restored_result(scheduler_ptr self, const task_result& r) {
+  auto& st = self->state;
+  auto it = st.restored_runs.find(r.run_id);
+  if (it == st.restored_runs.end() || it->second.job != r.job ||
+      it->second.node != r.node || it->second.shard != r.worker)
+    return false;
+  auto job = job_index_of(self, r.job);
+  auto node = st.tree->find(r.node);
+  st.restored_runs.erase(it);
+  if (!job || !node || st.rows[*job]->label(*node) != status_label::running)
+    return false;
+  parsed_status status{static_cast<status_label>(r.label), r.data, r.message};
+  if (r.label >= num_status_labels || !is_task_reported(status.label))
+    status =
+        parsed_status{status_label::error_backoff,
+                      {},
+                      "worker " + r.worker + " sent unknown status label " +
+                          std::to_string(r.label)};
+  ++st.tasks_finished;
+  // The round state never charged this run (it was not adopted), so only
+  // the status changes.
+  st.rows[*job]->apply(*node, status, now_ms(self), st.cfg->jobs[*job].backoff);
+  run_info run{r.job, r.node, no_worker, r.start_ms, std::nullopt, false};
+  persist(self, *job, *node, r.run_id, &run, r.end_ms);
+  spdlog::info("{} on {} ended while the scheduler was down: {} (now {})",
+               r.job, r.node, to_string(status.label),
+               to_string(st.rows[*job]->label(*node)));
+  poke(self);
+  return true;
+}
+
+bool on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
   auto it = st.running.find(r.run_id);
+  if (it == st.running.end() && on_restored_result(self, r)) return true;
   if (it == st.running.end() || it->second.job != r.job ||
       it->second.node != r.node ||
       st.workers[it->second.worker].shard != r.worker) {
     spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
                  r.job, r.node);
-    return;
+    return false;
   }
   auto run = std::move(it->second);
   st.running.erase(it);
@@ -365,6 +428,7 @@ void on_result(scheduler_ptr self, const task_result& r) {
                to_string(label), status.message.empty() ? "" : ": ",
                status.message, now_label);
   poke(self);
+  return true;
 }
 
 scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
@@ -390,6 +454,14 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
                        stats_atom_v);
   return {
       [=](result_atom, const task_result& r) { on_result(self, r); },
+      [=](result_atom, const task_result& r, ack_atom) -> caf::result<bool> {
+        // Answered once the result's status is on disk (or at once when it
+        // was ignored and nothing waits): the worker keeps it until then.
+        on_result(self, r);
+        auto rp = self->make_response_promise<bool>();
+        after_persist(self, [rp](bool ok) mutable { rp.deliver(ok); });
+        return rp;
+      },
       [=](stats_atom) {
         auto& st = self->state;
         spdlog::info(

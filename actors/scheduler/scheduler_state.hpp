@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -31,6 +32,15 @@ struct run_info {
   /// Since when the run's job or node is gone or disabled.
   std::optional<std::int64_t> orphan_since_ms;
   bool kill_sent = false;
+};
+
+/// A run that was going on when the scheduler last stopped, as its store
+/// kept it.
+struct restored_run {
+  std::string job;
+  std::string node;
+  std::string shard;
+  std::int64_t start_ms = 0;
 };
 
 /// A worker the scheduler may send runs to.
@@ -71,12 +81,19 @@ struct scheduler_state {
   std::unordered_map<std::uint64_t, run_info> running;  // by run id
   /// Status changes not yet sent to the status store.
   status_batch to_persist;
+  /// Called once the statuses queued so far are on disk (true), in the
+  /// order queued: the acknowledgements workers wait for before they drop
+  /// a result.
+  std::vector<std::function<void(bool)>> acks_unflushed;
   /// While the store cannot commit, no new task starts.
   bool persist_failing = false;
   std::uint64_t statuses_persisted = 0;
   /// Restored "running" statuses nobody has reported yet: after the
   /// start-up wait they become "was not running".
   std::vector<std::pair<std::string, std::string>> unconfirmed_running;
+  /// The runs behind them, by run id: a result for one of these from the
+  /// worker that ran it (it ended while the scheduler was down) counts.
+  std::unordered_map<std::uint64_t, restored_run> restored_runs;
   bool startup_checked = false;
   /// Runs whose job or node is gone or disabled, waiting for their kill.
   std::vector<std::uint64_t> orphans;
@@ -140,7 +157,9 @@ inline std::unordered_set<std::string> running_task_keys(
 
 /// Something changed: run a round soon (coalesced).
 void poke(scheduler_ptr self);
-void on_result(scheduler_ptr self, const task_result& r);
+/// Applies a run's result; false when it was ignored (a stale or unknown
+/// run, or one sent to another worker than `r.worker`).
+bool on_result(scheduler_ptr self, const task_result& r);
 std::optional<std::size_t> job_index_of(scheduler_ptr self,
                                         const std::string& name);
 
@@ -148,8 +167,12 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
 /// the run it belongs to, if any.
 void persist(scheduler_ptr self, std::size_t job, node_id node,
              std::uint64_t run_id, const run_info* run, std::int64_t end_ms);
-/// Sends what `persist` queued, as one batch.
+/// Sends what `persist` queued, as one batch; when acknowledgements wait,
+/// as a request whose answer calls them.
 void flush_persist(scheduler_ptr self);
+/// Calls `ack` once every status queued so far is on disk (at once when
+/// there is no store).
+void after_persist(scheduler_ptr self, std::function<void(bool)> ack);
 
 /// Upper bounds (seconds) of the round-duration histogram's buckets.
 inline constexpr std::array<double, 9> round_bucket_bounds{
@@ -165,7 +188,7 @@ void sample_rates(scheduler_ptr self, std::int64_t now);
 // scheduler_workers.cpp
 void add_local_worker(scheduler_ptr self, worker_actor worker,
                       const std::string& shard, const std::string& host);
-worker_welcome on_hello(scheduler_ptr self, worker_hello& hello);
+caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello);
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
                              std::int64_t start_ms);
 /// The worker-health timer: transitions, healthchecks, losses.

@@ -103,6 +103,15 @@ void adopt_runs(scheduler_ptr self, worker_index w,
       kill(report, "this worker cannot prove it was given");
       continue;
     }
+    if (auto it = st.restored_runs.find(report.run_id);
+        it != st.restored_runs.end()) {
+      bool mine = it->second.shard == st.workers[w].shard;
+      st.restored_runs.erase(it);
+      if (!mine) {
+        kill(report, "was sent to another worker before the restart");
+        continue;
+      }
+    }
     auto job = job_index_of(self, report.job);
     auto node = st.tree->find(report.node);
     bool clash = busy.count(task_name_key(report.job, report.node)) > 0;
@@ -166,7 +175,7 @@ void join_early_workers(scheduler_ptr self) {
     add_local_worker(self, std::move(worker), shard, host);
 }
 
-worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
+caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   auto& st = self->state;
   worker_welcome welcome;
   welcome.health = st.options.health;
@@ -262,7 +271,13 @@ worker_welcome on_hello(scheduler_ptr self, worker_hello& hello) {
   welcome.session = caf::actor_cast<worker_session_actor>(session);
   welcome.secret = std::move(secret);
   poke(self);
-  return welcome;
+  if (hello.finished.empty()) return welcome;
+  // The worker drops the results its hello carried once welcomed: welcome
+  // it once their statuses are on disk.
+  auto rp = self->make_response_promise<worker_welcome>();
+  after_persist(self, [rp, welcome](bool) mutable { rp.deliver(welcome); });
+  flush_persist(self);
+  return rp;
 }
 
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,

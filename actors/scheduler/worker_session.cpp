@@ -86,13 +86,22 @@ worker_session_full_actor::behavior_type worker_session(
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
       },
-      [=](result_atom, const std::string& secret, task_result& r) {
+      [=](result_atom, const std::string& secret,
+          task_result& r) -> caf::result<bool> {
         if (!proven(self, secret)) {
           refuse(self, "result", no_secret);
-          return;
+          return caf::sec::invalid_argument;
         }
         r.worker = self->state.options.shard;
-        self->send(self->state.options.scheduler, result_atom_v, std::move(r));
+        auto rp = self->make_response_promise<bool>();
+        // No timeout: the scheduler answers once the status is on disk,
+        // and the worker keeps the result (and asks again) until then.
+        self->request(self->state.options.scheduler, caf::infinite,
+                      result_atom_v, std::move(r), ack_atom_v)
+            .then(
+                [rp](bool ok) mutable { rp.deliver(ok); },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       // From the scheduler, relayed to the worker as our own messages.
       [=](run_atom, task_spec& spec) {

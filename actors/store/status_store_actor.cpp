@@ -14,6 +14,8 @@ struct store_state {
   /// Who sent the statuses: the one to tell how commits go.
   scheduler_actor scheduler;
   status_batch pending;
+  /// Waiting for `pending` to reach the disk.
+  std::vector<caf::typed_response_promise<bool>> acks;
   bool tick_scheduled = false;
   bool failing = false;
   static inline const char* name = "status_store";
@@ -52,6 +54,19 @@ void commit(store_ptr self) {
   self->send(st.scheduler, persist_atom_v, true, std::string{},
              std::uint64_t{st.pending.size()}, seconds);
   st.pending.clear();
+  for (auto& rp : st.acks) rp.deliver(true);
+  st.acks.clear();
+}
+
+void take(store_ptr self, status_batch& batch) {
+  auto& st = self->state;
+  if (!st.scheduler)
+    st.scheduler = caf::actor_cast<scheduler_actor>(self->current_sender());
+  if (st.pending.empty())
+    st.pending = std::move(batch);
+  else
+    st.pending.insert(st.pending.end(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
 }
 
 status_store_actor::behavior_type store_behavior(
@@ -63,17 +78,17 @@ status_store_actor::behavior_type store_behavior(
   });
   return {
       [=](persist_atom, status_batch& batch) {
+        take(self, batch);
+        if (!self->state.failing) schedule(self, self->state.options.commit_ms);
+      },
+      [=](persist_atom, status_batch& batch, ack_atom) -> caf::result<bool> {
+        take(self, batch);
         auto& st = self->state;
-        if (!st.scheduler)
-          st.scheduler =
-              caf::actor_cast<scheduler_actor>(self->current_sender());
-        if (st.pending.empty())
-          st.pending = std::move(batch);
-        else
-          st.pending.insert(st.pending.end(),
-                            std::make_move_iterator(batch.begin()),
-                            std::make_move_iterator(batch.end()));
+        // Nothing waits: everything sent before is on disk already.
+        if (st.pending.empty()) return true;
+        st.acks.push_back(self->make_response_promise<bool>());
         if (!st.failing) schedule(self, st.options.commit_ms);
+        return st.acks.back();
       },
       [=](persist_atom, const std::string& shard, const std::string& hash) {
         // Rare (a worker's first welcome): its own transaction, now, so that

@@ -6,10 +6,12 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <chrono>
+#include <set>
 
 #include "actors/protocol/saturating_add.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/workers/result_queue.hpp"
 #include "actors/workers/worker_secret.hpp"
 
 namespace bistro {
@@ -33,7 +35,10 @@ struct link_state {
   std::optional<std::int64_t> last_ack_ms;
   health_settings health;
   std::int64_t retry_ms = 1000;
-  std::vector<task_result> pending;  // ended while cut off
+  /// Results not yet acknowledged by the scheduler (kept on disk).
+  result_queue pending;
+  /// Of those, the ones sent on this connection and not yet answered.
+  std::set<std::uint64_t> in_flight;
   static inline const char* name = "worker_link";
 };
 
@@ -89,6 +94,36 @@ void keep_secret(link_ptr self, const std::string& secret) {
                   err);
 }
 
+/// Sends a kept result to our session; it is dropped once the scheduler
+/// answers that its status is on disk, and sent again with the next hello
+/// if no answer comes.
+void send_result(link_ptr self, std::uint64_t run_id) {
+  auto& st = self->state;
+  if (!st.registered || !st.session || st.in_flight.count(run_id) ||
+      !st.pending.contains(run_id))
+    return;
+  st.in_flight.insert(run_id);
+  auto session = st.session;
+  self->request(st.session, st.options.result_ack_timeout, result_atom_v,
+                st.secret, st.pending.all().at(run_id))
+      .then(
+          [=](bool ok) {
+            auto& st = self->state;
+            if (st.session != session) return;  // a newer hello took over
+            st.in_flight.erase(run_id);
+            if (ok) st.pending.drop(run_id);
+          },
+          [=](const caf::error& err) {
+            auto& st = self->state;
+            if (st.session != session) return;
+            st.in_flight.erase(run_id);
+            spdlog::warn(
+                "the result of run {} was not acknowledged ({}); it is "
+                "kept and sent again with the next hello",
+                run_id, self->system().render(err));
+          });
+}
+
 void say_hello(link_ptr self) {
   auto& st = self->state;
   self->request(st.worker, std::chrono::seconds(10), list_atom_v)
@@ -105,9 +140,12 @@ void say_hello(link_ptr self) {
             hello.heartbeat_period_ms = st.options.heartbeat_period_ms;
             hello.handle = st.worker;
             hello.running = std::move(running);
-            hello.finished = st.pending;
+            for (const auto& [id, r] : st.pending.all())
+              hello.finished.push_back(r);
             hello.secret = st.secret;
-            auto sent_results = hello.finished.size();
+            std::vector<std::uint64_t> sent_results;
+            for (const auto& r : hello.finished)
+              sent_results.push_back(r.run_id);
             self->request(st.front, std::chrono::seconds(10), hello_atom_v,
                           std::move(hello))
                 .then(
@@ -131,16 +169,18 @@ void say_hello(link_ptr self) {
                       st.session = welcome.session;
                       self->monitor(st.session);
                       keep_secret(self, welcome.secret);
-                      st.pending.erase(st.pending.begin(),
-                                       st.pending.begin() + sent_results);
+                      // A welcome comes once the results the hello
+                      // carried are on the scheduler's disk.
+                      for (auto id : sent_results) st.pending.drop(id);
+                      st.in_flight.clear();
+                      st.registered = true;
                       // Runs that ended after the hello was built (the
                       // hello listed them as running, and the scheduler
-                      // adopted them): their results go now, or never.
-                      for (auto& r : st.pending)
-                        self->send(st.session, result_atom_v, st.secret,
-                                   std::move(r));
-                      st.pending.clear();
-                      st.registered = true;
+                      // adopted them) go now.
+                      std::vector<std::uint64_t> rest;
+                      for (const auto& [id, r] : st.pending.all())
+                        rest.push_back(id);
+                      for (auto id : rest) send_result(self, id);
                       st.retry_ms = 1000;
                       st.health = welcome.health;
                       st.last_ack_ms = wall_ms();
@@ -227,6 +267,14 @@ worker_link_actor::behavior_type worker_link(link_ptr self,
   self->state.start_ms = wall_ms();
   if (auto kept = read_worker_secret(self->state.options.secret_file))
     self->state.secret = std::move(*kept);
+  self->state.pending = result_queue{self->state.options.results_dir};
+  if (auto err = self->state.pending.load(); !err.empty())
+    spdlog::error("worker results: {}", err);
+  if (!self->state.pending.all().empty())
+    spdlog::info(
+        "{} result(s) of runs that ended before this start wait for "
+        "the scheduler",
+        self->state.pending.all().size());
   self->set_down_handler([=](const caf::down_msg& down) {
     auto& st = self->state;
     if (down.source != st.front.address() &&
@@ -239,15 +287,16 @@ worker_link_actor::behavior_type worker_link(link_ptr self,
     st.front = nullptr;
     st.session = nullptr;
     st.registered = false;
+    st.in_flight.clear();
     if (!st.connecting) self->send(self, join_atom_v);
   });
   return {
       [=](result_atom, task_result& r) {
         auto& st = self->state;
-        if (st.registered && st.session)
-          self->send(st.session, result_atom_v, st.secret, std::move(r));
-        else
-          st.pending.push_back(std::move(r));
+        auto id = r.run_id;
+        auto err = st.pending.add(r);
+        if (!err.empty()) spdlog::error("{}", err);
+        send_result(self, id);
       },
       [=](join_atom, worker_actor worker) {
         self->state.worker = std::move(worker);

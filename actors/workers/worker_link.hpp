@@ -4,7 +4,9 @@
 // that the peer speaks our interface, says hello with its running tasks,
 // heartbeats, and forwards task results — holding them while cut off.
 // After the welcome it talks only to the session the welcome handed it,
-// every message carrying the worker's secret, which it keeps on disk.
+// every message carrying the worker's secret, which it keeps on disk. A
+// run's result stays on disk too (result_queue) until the scheduler
+// answers that its status is on the scheduler's disk.
 // When no heartbeat was acknowledged for as long as the scheduler takes to
 // declare it lost, or the scheduler says it was lost, it kills its tasks
 // (TERM, then KILL) and starts over as a new worker instance.
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <caf/actor_system.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +37,12 @@ struct worker_link_options {
   /// Where the secret of our welcome is kept (worker_secret.hpp), normally
   /// `<data_dir>/worker_secret`; "" = nowhere (a restart starts afresh).
   std::string secret_file;
+  /// Where results wait until the scheduler acknowledges them
+  /// (result_queue.hpp), normally `<data_dir>/results`; "" = in memory.
+  std::string results_dir;
+  /// How long to wait for a result's acknowledgement before it waits for
+  /// the next hello instead.
+  std::chrono::milliseconds result_ack_timeout{60000};
 };
 
 worker_link_actor spawn_worker_link(caf::actor_system& sys,
