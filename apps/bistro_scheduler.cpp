@@ -15,6 +15,7 @@
 #include "actors/http/monitor_cache.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
+#include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -228,7 +229,7 @@ int main(int argc, char** argv) {
   }
   std::string http_token;
   if (!flags.http_auth_token_file.empty()) {
-    auto err = http::read_token_file(flags.http_auth_token_file, http_token);
+    auto err = read_token_file(flags.http_auth_token_file, http_token);
     if (!err.empty()) {
       std::cerr << "bistro_scheduler: --http_auth_token_file: " << err << '\n';
       return 2;
