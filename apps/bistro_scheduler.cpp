@@ -147,8 +147,9 @@ struct scheduler_flags : caf::actor_system_config {
              "address the HTTP server listens on"
              " [default: 127.0.0.1]")
         .add(http_auth_token_file, "http_auth_token_file",
-             "file holding a token that mutating HTTP requests must send as "
-             "Authorization: Bearer <token> (default: none needed)")
+             "file holding a token that mutating monitor requests must carry: "
+             "over HTTP as Authorization: Bearer <token>, over --server_port "
+             "as bistro_shell --auth_token_file does (default: none needed)")
         .add(http_cache_ms, "http_cache_ms",
              "identical read-only HTTP requests share one scheduler answer "
              "for this long (0 = never) [default: 250]")
@@ -352,7 +353,7 @@ int main(int argc, char** argv) {
 
   front_door_actor front_door;
   if (remote) {
-    front_door = spawn_front_door(sys, scheduler);
+    front_door = spawn_front_door(sys, scheduler, http_token);
     auto port = publish_actor(
         sys, front_door, static_cast<std::uint16_t>(flags.server_port),
         flags.server_address.empty() ? nullptr : flags.server_address.c_str());

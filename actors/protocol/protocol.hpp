@@ -159,9 +159,13 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
 /// workers say hello (shard id, host, pid, start time, protocol version,
 /// handle, running tasks), heartbeat (shard id, start time), and report
 /// results; `monitor` answers a JSON monitor request (actors/protocol/
-/// monitor.md) for bistro_shell. Nothing else is reachable from outside.
+/// monitor.md) for bistro_shell, with the operator's token ("" for none):
+/// when the scheduler has one (--http_auth_token_file), a request naming a
+/// mutating handler (monitor_roles.hpp) without it is refused whole with
+/// {"error": why}. Nothing else is reachable from outside.
 using front_door_actor = caf::typed_actor<
-    caf::replies_to<monitor_atom, std::string>::with<std::string>,
+    caf::replies_to<monitor_atom, std::string /*request JSON*/,
+                    std::string /*token, "" for none*/>::with<std::string>,
     caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
     caf::replies_to<heartbeat_atom, std::string,
                     std::int64_t>::with<heartbeat_reply>,
@@ -208,12 +212,18 @@ using status_store_actor =
 /// config watcher and the nodes actor (source, message, time in ms), task
 /// results, in-process workers that join (handle, shard id, host), and the
 /// front door's hellos and heartbeats, the config watcher (for save_job and
-/// delete_job), and monitor requests. `tick` is its round timer
+/// delete_job), and monitor requests (local: the front door and the HTTP
+/// server decide who may send which; no token here). `tick` is its round timer
 /// (generation 0 = run a round now; otherwise only the newest timer
 /// counts); `stats` its stats-line timer; `check` its worker-health timer;
 /// `persist` the status store's report of a commit (ok, error, statuses,
 /// seconds the commit took).
-using scheduler_actor = front_door_actor::extend<
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<monitor_atom, std::string>::with<std::string>,
+    caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
+    caf::replies_to<heartbeat_atom, std::string,
+                    std::int64_t>::with<heartbeat_reply>,
+    caf::reacts_to<result_atom, task_result>,
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,

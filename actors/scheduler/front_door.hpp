@@ -1,18 +1,25 @@
 // The front door: the one actor the scheduler publishes on --server_port.
 // It passes workers' hellos, heartbeats and results to the scheduler and
 // nothing else, so the network can reach only what front_door_actor
-// declares — never the scheduler's local snapshot messages.
+// declares — never the scheduler's local snapshot messages. Monitor
+// requests pass too, but with a `required_token` (--http_auth_token_file)
+// one naming a mutating handler must carry it (compared in constant time),
+// else it is refused whole and the scheduler never sees it.
 //
-// Event-based; it holds no state but the scheduler's handle.
+// Event-based; it holds no state but the scheduler's handle and the token.
 #pragma once
 
 #include <caf/actor_system.hpp>
+#include <string>
 
 #include "actors/protocol/protocol.hpp"
 
 namespace bistro {
 
+/// `required_token` "" = mutations need no token (the port is loopback or
+/// TLS unless --allow_insecure_network).
 front_door_actor spawn_front_door(caf::actor_system& sys,
-                                  scheduler_actor scheduler);
+                                  scheduler_actor scheduler,
+                                  std::string required_token);
 
 }  // namespace bistro
