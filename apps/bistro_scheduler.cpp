@@ -15,6 +15,7 @@
 #include "actors/http/monitor_cache.hpp"
 #include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_actor.hpp"
+#include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -45,7 +46,8 @@ struct scheduler_flags : caf::actor_system_config {
   double test_failure_rate = 0.0;
   std::string log_level = "info";
   std::int64_t server_port = 0;
-  std::string server_address;
+  std::string server_address = loopback_addresses;
+  bool allow_insecure_network = false;
   std::int64_t heartbeat_grace_period = 60;
   std::int64_t healthcheck_period = 60;
   std::int64_t healthcheck_grace_period = 60;
@@ -110,7 +112,14 @@ struct scheduler_flags : caf::actor_system_config {
              "port for remote workers (the CAF front door); 0 = none"
              " [default: 0]")
         .add(server_address, "server_address",
-             "address to listen on for --server_port (default: all)")
+             "comma-separated addresses to listen on for --server_port; "
+             "\"\" = all interfaces. Anything but loopback needs TLS "
+             "(--tls_*) or --allow_insecure_network: whoever reaches the "
+             "port can run commands as this user"
+             " [default: 127.0.0.1,::1]")
+        .add(allow_insecure_network, "allow_insecure_network",
+             "let --server_address name a non-loopback address without TLS "
+             "(plain text, no peer authentication; logged as a warning)")
         .add(heartbeat_grace_period, "heartbeat_grace_period",
              "a worker whose heartbeat is this many seconds late is "
              "unhealthy"
@@ -146,8 +155,9 @@ struct scheduler_flags : caf::actor_system_config {
              "address the HTTP server listens on"
              " [default: 127.0.0.1]")
         .add(http_auth_token_file, "http_auth_token_file",
-             "file holding a token that mutating HTTP requests must send as "
-             "Authorization: Bearer <token> (default: none needed)")
+             "file holding a token that mutating monitor requests must carry: "
+             "over HTTP as Authorization: Bearer <token>, over --server_port "
+             "as bistro_shell --auth_token_file does (default: none needed)")
         .add(http_cache_ms, "http_cache_ms",
              "identical read-only HTTP requests share one scheduler answer "
              "for this long (0 = never) [default: 250]")
@@ -226,9 +236,29 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: --http_server_port must be 0..65535\n";
     return 2;
   }
+  // Whoever reaches the CAF port can save a job, whose command then runs as
+  // this user: only loopback, unless TLS proves who the peer is or the
+  // operator says the network is trusted.
+  std::vector<std::string> server_addresses;
+  std::vector<std::string> insecure_addresses;
+  if (remote) {
+    server_addresses = split_addresses(flags.server_address);
+    const bool tls = !flags.tls.cert.empty();
+    for (const auto& a : server_addresses)
+      if (!is_loopback_address(a))
+        insecure_addresses.push_back(a.empty() ? "(all interfaces)" : a);
+    if (!insecure_addresses.empty() && !tls && !flags.allow_insecure_network) {
+      std::cerr << "bistro_scheduler: --server_address=" << flags.server_address
+                << " is not loopback only; without TLS anyone who reaches "
+                   "the port could run commands as this user. Set "
+                   "--tls_cert_file, --tls_key_file and --tls_ca_file, or "
+                   "pass --allow_insecure_network\n";
+      return 2;
+    }
+  }
   std::string http_token;
   if (!flags.http_auth_token_file.empty()) {
-    auto err = http::read_token_file(flags.http_auth_token_file, http_token);
+    auto err = read_token_file(flags.http_auth_token_file, http_token);
     if (!err.empty()) {
       std::cerr << "bistro_scheduler: --http_auth_token_file: " << err << '\n';
       return 2;
@@ -361,20 +391,39 @@ int main(int argc, char** argv) {
 
   front_door_actor front_door;
   if (remote) {
-    front_door = spawn_front_door(sys, scheduler);
-    auto port = publish_actor(
-        sys, front_door, static_cast<std::uint16_t>(flags.server_port),
-        flags.server_address.empty() ? nullptr : flags.server_address.c_str());
-    if (!port) {
-      std::cerr << "bistro_scheduler: cannot listen on --server_port="
-                << flags.server_port << ": " << sys.render(port.error())
-                << '\n';
-      caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
-      return 1;
+    front_door = spawn_front_door(sys, scheduler, http_token);
+    // One listening socket per address, all on the same port and for the
+    // same actor: CAF keeps one published actor per port.
+    for (const auto& address : server_addresses) {
+      auto port = publish_actor(sys, front_door,
+                                static_cast<std::uint16_t>(flags.server_port),
+                                address.empty() ? nullptr : address.c_str());
+      if (!port) {
+        std::cerr << "bistro_scheduler: cannot listen on --server_port="
+                  << flags.server_port << " at "
+                  << (address.empty() ? "all interfaces" : address) << ": "
+                  << sys.render(port.error()) << '\n';
+        caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
+        return 1;
+      }
     }
-    spdlog::info("bistro_scheduler: workers connect on port {}", *port);
+    if (!insecure_addresses.empty() && !sys.has_openssl_manager()) {
+      std::string list;
+      for (const auto& a : insecure_addresses)
+        list += (list.empty() ? "" : ", ") + a;
+      spdlog::warn(
+          "bistro_scheduler: --allow_insecure_network: --server_port listens "
+          "on {} in plain text, without TLS: whoever reaches it can register "
+          "workers and {}",
+          list,
+          http_token.empty()
+              ? "change jobs, whose commands run as this user"
+              : "read the scheduler's state (mutations need the token)");
+    }
+    spdlog::info("bistro_scheduler: workers connect on port {} ({})",
+                 flags.server_port, flags.server_address);
   }
 
   worker_actor worker;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "actors/protocol/access_token.hpp"
 #include "actors/shell/line_editor.hpp"
 #include "actors/shell/scheduler_connection.hpp"
 #include "actors/shell/shell_session.hpp"
@@ -18,6 +19,7 @@ struct shell_flags : caf::actor_system_config {
   tls_files tls;
   std::string scheduler_host = "::1";
   std::int64_t scheduler_port = 0;
+  std::string auth_token_file;
   std::string command;
   bool json = false;
   std::int64_t connect_timeout_ms = 5000;
@@ -29,6 +31,10 @@ struct shell_flags : caf::actor_system_config {
              "the scheduler's host name or address (:: = this host)"
              " [default: ::1]")
         .add(scheduler_port, "scheduler_port", "the scheduler's --server_port")
+        .add(auth_token_file, "auth_token_file",
+             "file holding the scheduler's token (its "
+             "--http_auth_token_file): sent with every request; mutating "
+             "commands (kill, forgive) need it when the scheduler has one")
         .add(command, "command,c",
              "run this one command and exit (0, or the error on stderr)")
         .add(json, "json", "print the scheduler's JSON instead of tables")
@@ -82,6 +88,14 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_shell: " << *err << '\n';
     return 2;
   }
+  std::string token;
+  if (!flags.auth_token_file.empty()) {
+    auto err = read_token_file(flags.auth_token_file, token);
+    if (!err.empty()) {
+      std::cerr << "bistro_shell: --auth_token_file: " << err << '\n';
+      return 2;
+    }
+  }
   flags.add_message_types<caf::id_block::bistro>();
   int rc = 0;
   {
@@ -95,6 +109,7 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(flags.connect_timeout_ms);
     options.request_timeout =
         std::chrono::milliseconds(flags.request_timeout_ms);
+    options.token = token;
     shell::scheduler_connection connection(sys, options);
     shell::session_options session_options;
     session_options.json = flags.json;

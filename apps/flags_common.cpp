@@ -1,5 +1,7 @@
 #include "apps/flags_common.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -28,6 +30,34 @@ std::vector<std::string> split_command(const std::string& command) {
   std::istringstream in(command);
   for (std::string word; in >> word;) argv.push_back(word);
   return argv;
+}
+
+std::vector<std::string> split_addresses(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (true) {
+    auto comma = list.find(',', pos);
+    auto part = list.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto begin = part.find_first_not_of(" \t");
+    auto end = part.find_last_not_of(" \t");
+    out.push_back(begin == std::string::npos
+                      ? std::string{}
+                      : part.substr(begin, end - begin + 1));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool is_loopback_address(const std::string& address) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, address.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 bool set_log_level(const std::string& level) {

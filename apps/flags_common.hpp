@@ -49,6 +49,15 @@ struct tls_files {
       "TLS: the CA that must have signed every peer's certificate";
 };
 
+/// --server_address: a comma-separated list of addresses to listen on
+/// (spaces around the commas ignored); "" = all interfaces.
+inline constexpr const char* loopback_addresses = "127.0.0.1,::1";
+std::vector<std::string> split_addresses(const std::string& list);
+
+/// True for a literal loopback address (127.0.0.0/8, ::1, or IPv4-mapped
+/// 127.x); false for names, wildcards and every other address.
+bool is_loopback_address(const std::string& address);
+
 /// After parsing: none of the three set = plain text; all three set and
 /// readable = loads CAF's OpenSSL module; anything else is the error,
 /// naming the flag or file. Call before the actor system starts.

@@ -1,22 +1,19 @@
 #include "actors/http/http_routes.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/json.hpp>
 #include <cctype>
 #include <map>
 #include <vector>
 
 #include "actors/http/web_page.hpp"
+#include "actors/protocol/monitor_roles.hpp"
 
 namespace bistro::http {
 
 namespace json = boost::json;
 
 namespace {
-
-constexpr std::array mutating_handlers{"kill_task", "forgive_jobs", "save_job",
-                                       "delete_job"};
 
 http_reply json_reply(unsigned status, const json::value& body) {
   return {status, json::serialize(body), "application/json", {}};
@@ -74,14 +71,13 @@ http_reply result_data(const json::value& data) {
   return json_reply(200, json::object{{"result", data}});
 }
 
-/// One request with one entry "q".
+/// One request with one entry "q"; mutating when its handler is.
 route_plan one_entry(std::string route, json::object entry,
-                     std::function<http_reply(const json::value&)> shape,
-                     bool mutating = false) {
+                     std::function<http_reply(const json::value&)> shape) {
   route_plan p;
   p.route = std::move(route);
-  p.mutating = mutating;
   p.monitor_request = json::serialize(json::object{{"q", std::move(entry)}});
+  p.mutating = has_mutating_handler(p.monitor_request);
   p.finish = finish_with(std::move(shape));
   return p;
 }
@@ -235,13 +231,13 @@ route_plan api_route(std::string_view method,
       auto p =
           one_entry("/api/jobs/{job}",
                     {{"handler", "save_job"}, {"job_id", job}, {"job", parsed}},
-                    result_data, true);
+                    result_data);
       return p;
     }
     if (method == "DELETE")
       return one_entry("/api/jobs/{job}",
                        {{"handler", "delete_job"}, {"job_id", job}},
-                       result_data, true);
+                       result_data);
     return wrong_method("/api/jobs/{job}", "GET, PUT, DELETE");
   }
   if (n == 4 && what == "jobs" && seg[3] == "forgive") {
@@ -252,11 +248,11 @@ route_plan api_route(std::string_view method,
     const auto& job = seg[2];
     route_plan p;
     p.route = "/api/jobs/{job}/forgive";
-    p.mutating = true;
     p.monitor_request = json::serialize(json::object{
         {"job",
          {{"handler", "job_summary"}, {"jobs", {job}}, {"failed_limit", 0}}},
         {"q", {{"handler", "forgive_jobs"}, {"jobs", {job}}}}});
+    p.mutating = has_mutating_handler(p.monitor_request);
     p.finish = [job](const std::string& text) {
       boost::system::error_code ec;
       auto reply = json::parse(text, ec);
@@ -287,7 +283,7 @@ route_plan api_route(std::string_view method,
     return one_entry(
         "/api/tasks/{job}/{node}/kill",
         {{"handler", "kill_task"}, {"job_id", seg[2]}, {"node_id", seg[3]}},
-        result_data, true);
+        result_data);
   }
   if (n == 2 && what == "nodes") {
     json::object e{{"handler", "node_page"}};
@@ -362,17 +358,7 @@ std::optional<std::string> url_decode(std::string_view text,
 }
 
 bool has_mutating_handler(const std::string& body) {
-  boost::system::error_code ec;
-  auto doc = json::parse(body, ec);
-  if (ec || !doc.is_object()) return false;  // the scheduler refuses it
-  for (const auto& [key, entry] : doc.as_object()) {
-    if (!entry.is_object()) continue;
-    const auto* h = entry.as_object().if_contains("handler");
-    if (!h || !h->is_string()) continue;
-    for (auto m : mutating_handlers)
-      if (h->as_string() == m) return true;
-  }
-  return false;
+  return !mutating_handlers_in(body).empty();
 }
 
 route_plan plan_route(std::string_view method, std::string_view target,

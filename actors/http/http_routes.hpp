@@ -54,7 +54,7 @@ std::optional<std::string> url_decode(std::string_view text,
                                       bool plus_is_space);
 
 /// True when a monitor request body names a handler that changes
-/// something (kill_task, forgive_jobs, save_job, delete_job).
+/// something (a mutating role in actors/protocol/monitor_roles.hpp).
 bool has_mutating_handler(const std::string& body);
 
 }  // namespace bistro::http

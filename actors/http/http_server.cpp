@@ -7,7 +7,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "actors/http/http_routes.hpp"
+#include "actors/protocol/access_token.hpp"
 
 namespace bistro::http {
 
@@ -58,15 +58,6 @@ constexpr auto write_timeout = std::chrono::seconds(30);
 /// After refusing a body, how long unread bytes are drained so that the
 /// client can read the refusal instead of a reset connection.
 constexpr auto drain_timeout = std::chrono::seconds(2);
-
-bool same_token(std::string_view a, std::string_view b) {
-  // Constant time in the token's content.
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 /// One connection: read a request, answer it, repeat while kept alive.
 class session : public std::enable_shared_from_this<session> {
@@ -357,18 +348,6 @@ void http_server::stop() {
   }
   waiting.clear();
   state_->ioc.reset();
-}
-
-std::string read_token_file(const std::string& path, std::string& token) {
-  std::ifstream in(path);
-  if (!in) return path + ": cannot read the token file";
-  std::string line;
-  std::getline(in, line);
-  auto begin = line.find_first_not_of(" \t\r\n");
-  auto end = line.find_last_not_of(" \t\r\n");
-  if (begin == std::string::npos) return path + ": the token is empty";
-  token = line.substr(begin, end - begin + 1);
-  return {};
 }
 
 }  // namespace bistro::http

@@ -79,9 +79,4 @@ class http_server {
   std::shared_ptr<state> state_;
 };
 
-/// Reads a token file into `token`: its first line, surrounding whitespace
-/// trimmed. The error names the file and what was wrong (also an empty
-/// token); "" when it worked.
-std::string read_token_file(const std::string& path, std::string& token);
-
 }  // namespace bistro::http

@@ -1,11 +1,12 @@
 #include "actors/http/monitor_cache.hpp"
 
-#include <array>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "actors/protocol/monitor_roles.hpp"
 
 namespace bistro::http {
 
@@ -15,11 +16,7 @@ using clock = std::chrono::steady_clock;
 using callback = std::function<void(monitor_answer)>;
 
 bool mutates(std::string_view request) {
-  static constexpr std::array<std::string_view, 4> handlers{
-      "kill_task", "forgive_jobs", "save_job", "delete_job"};
-  for (auto h : handlers)
-    if (request.find(h) != std::string_view::npos) return true;
-  return false;
+  return !mutating_handlers_in(request).empty();
 }
 
 struct cache {

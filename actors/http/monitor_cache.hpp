@@ -4,9 +4,8 @@
 // runs the rounds — one request: here identical read-only requests share
 // one answer for `ttl`, and those that arrive while one is on its way wait
 // for it instead of sending their own (single flight). A request that names
-// a mutating handler (kill_task, forgive_jobs, save_job, delete_job) is
-// never cached and empties the cache, so a change made through the API is
-// seen by the next read.
+// a mutating handler (actors/protocol/monitor_roles.hpp) is never cached and
+// empties the cache, so a change made through the API is seen by the next read.
 //
 // Thread-safe: the returned function may be called from any thread; the
 // callbacks run on the thread that delivered the scheduler's answer, or on

@@ -184,10 +184,14 @@ typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
 /// The scheduler's one door to the network, published on --server_port:
 /// workers say hello (and get a session for everything after), and
 /// `monitor` answers a JSON monitor request (actors/protocol/monitor.md)
-/// for bistro_shell. It answers as itself, never by delegation, so that no
+/// for bistro_shell, with the operator's token ("" for none): when the
+/// scheduler has one (--http_auth_token_file), a request naming a mutating
+/// handler (monitor_roles.hpp) without it is refused whole with
+/// {"error": why}. It answers as itself, never by delegation, so that no
 /// peer ever learns another actor of the scheduler's process through it.
 using front_door_actor = caf::typed_actor<
-    caf::replies_to<monitor_atom, std::string>::with<std::string>,
+    caf::replies_to<monitor_atom, std::string /*request JSON*/,
+                    std::string /*token, "" for none*/>::with<std::string>,
     caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>>;
 
 /// The worker's link to its scheduler (bistro_worker): the task sink of
@@ -238,7 +242,9 @@ using status_store_actor = caf::typed_actor<
 /// stamped with the worker's shard; with `ack`, answered once the result's
 /// status is on disk or the result was ignored), in-process workers that join
 /// (handle, shard id, host), the front door's hellos, sessions' heartbeats, the
-/// config watcher (for save_job and delete_job), and monitor requests. `tick`
+/// config watcher (for save_job and delete_job), and monitor requests (local:
+/// the front door and the HTTP server decide who may send which; no token
+/// here). `tick`
 /// is its round timer (generation 0 = run a round now; otherwise only the
 /// newest timer counts); `stats` its stats-line timer; `check` its
 /// worker-health timer; `persist` the status store's report of a commit (ok,

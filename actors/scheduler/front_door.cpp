@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
 #include <caf/all.hpp>
 #include <memory>
+
+#include "actors/protocol/access_token.hpp"
+#include "actors/protocol/monitor_roles.hpp"
 
 namespace bistro {
 
@@ -26,8 +30,24 @@ caf::result<Result> ask(front_door_actor::pointer self,
   return rp;
 }
 
+/// The monitor's whole-request error shape ({"error": why}), naming what
+/// was refused and how to send the token.
+std::string token_refusal(const std::vector<std::string>& handlers,
+                          bool no_token) {
+  std::string names;
+  for (const auto& h : handlers) names += (names.empty() ? "" : ", ") + h;
+  boost::json::object reply{
+      {"error", "refused: " + names +
+                    " changes the scheduler and needs its token (the "
+                    "scheduler's --http_auth_token_file); " +
+                    (no_token ? "none was sent" : "the token sent is wrong") +
+                    ": give bistro_shell --auth_token_file=FILE"}};
+  return boost::json::serialize(reply);
+}
+
 front_door_actor::behavior_type front_door(front_door_actor::pointer self,
-                                           scheduler_actor scheduler) {
+                                           scheduler_actor scheduler,
+                                           std::string required_token) {
   // Anything else a peer sends is dropped and counted, not printed whole:
   // a stranger must not be able to flood the output.
   auto dropped = std::make_shared<std::uint64_t>(0);
@@ -46,7 +66,12 @@ front_door_actor::behavior_type front_door(front_door_actor::pointer self,
         return ask<worker_welcome>(self, scheduler, hello_atom_v,
                                    std::move(hello));
       },
-      [=](monitor_atom, std::string& request) {
+      [=](monitor_atom, std::string& request,
+          const std::string& token) -> caf::result<std::string> {
+        if (!required_token.empty() && !same_token(token, required_token)) {
+          auto refused = mutating_handlers_in(request);
+          if (!refused.empty()) return token_refusal(refused, token.empty());
+        }
         return ask<std::string>(self, scheduler, monitor_atom_v,
                                 std::move(request));
       },
@@ -56,8 +81,9 @@ front_door_actor::behavior_type front_door(front_door_actor::pointer self,
 }  // namespace
 
 front_door_actor spawn_front_door(caf::actor_system& sys,
-                                  scheduler_actor scheduler) {
-  return sys.spawn(front_door, std::move(scheduler));
+                                  scheduler_actor scheduler,
+                                  std::string required_token) {
+  return sys.spawn(front_door, std::move(scheduler), std::move(required_token));
 }
 
 }  // namespace bistro

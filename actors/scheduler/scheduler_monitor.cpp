@@ -5,8 +5,11 @@
 // through a promise once its last asynchronous entry is in.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/json.hpp>
+#include <stdexcept>
 
+#include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/store/task_log_store.hpp"
 
@@ -753,6 +756,101 @@ void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
           });
 }
 
+/// A handler that answers at once.
+using answer_now = json::value (*)(scheduler_ptr, const json::object& req);
+/// A handler that answers `reply->out[key]` later, then calls
+/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`.
+using answer_later = void (*)(scheduler_ptr, const json::object& req,
+                              const std::string& key, pending_ptr reply);
+
+/// One row of the dispatch table: the handler's role (its name and
+/// whether it mutates, from actors/protocol/monitor_roles.hpp) and its
+/// function, exactly one of `now` and `later`.
+struct monitor_handler {
+  monitor_role role;
+  answer_now now = nullptr;
+  answer_later later = nullptr;
+};
+
+/// The role named `name`; a name monitor_roles lacks fails the build.
+constexpr monitor_role role(std::string_view name) {
+  const auto* r = find_monitor_role(name);
+  if (!r) throw std::logic_error("not in monitor_roles");
+  return *r;
+}
+
+constexpr monitor_handler now(std::string_view name, answer_now f) {
+  return {role(name), f, nullptr};
+}
+
+constexpr monitor_handler later(std::string_view name, answer_later f) {
+  return {role(name), nullptr, f};
+}
+
+/// The dispatch table: on_monitor looks every entry's handler up here.
+constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
+    now("errors",
+        [](scheduler_ptr self, const json::object&) -> json::value {
+          return errors_json(self);
+        }),
+    now("refresh_time",
+        [](scheduler_ptr self, const json::object&) -> json::value {
+          return self->state.snapshot_ms / 1000;
+        }),
+    now("jobs", handle_jobs),
+    now("sorted_node_names",
+        [](scheduler_ptr self, const json::object&) {
+          return handle_sorted_node_names(self);
+        }),
+    now("nodes", handle_nodes),
+    now("running_tasks", handle_running_tasks),
+    now("histogram", handle_histogram),
+    later("task_logs", handle_task_logs),
+    now("forgive_jobs", handle_forgive),
+    now("kill_task", handle_kill_task),
+    later("save_job",
+          [](scheduler_ptr self, const json::object& req,
+             const std::string& key, pending_ptr reply) {
+            handle_edit_job(self, req, true, key, std::move(reply));
+          }),
+    later("delete_job",
+          [](scheduler_ptr self, const json::object& req,
+             const std::string& key, pending_ptr reply) {
+            handle_edit_job(self, req, false, key, std::move(reply));
+          }),
+    now("status", [](scheduler_ptr self,
+                     const json::object&) { return handle_status(self); }),
+    now("job_summary", handle_job_summary),
+    now("tasks", handle_tasks),
+    now("node_page", handle_node_page),
+    now("workers", [](scheduler_ptr self,
+                      const json::object&) { return handle_workers(self); }),
+    now("config", [](scheduler_ptr self,
+                     const json::object&) { return handle_config(self); }),
+    now("metrics", [](scheduler_ptr self,
+                      const json::object&) { return handle_metrics(self); }),
+}};
+
+/// Every role has exactly one row (the table has as many rows as there are
+/// roles, each row's role exists, so no two rows may share a name).
+constexpr bool one_row_per_role() {
+  for (std::size_t i = 0; i < monitor_handlers.size(); ++i) {
+    const auto& h = monitor_handlers[i];
+    if ((h.now == nullptr) == (h.later == nullptr)) return false;
+    for (std::size_t j = 0; j < i; ++j)
+      if (monitor_handlers[j].role.name == h.role.name) return false;
+  }
+  return true;
+}
+static_assert(one_row_per_role(),
+              "monitor_handlers: one row per monitor role, one function each");
+
+const monitor_handler* find_handler(std::string_view name) {
+  for (const auto& h : monitor_handlers)
+    if (h.role.name == name) return &h;
+  return nullptr;
+}
+
 /// Answers one entry at once, or starts its asynchronous answer (and
 /// counts it in `reply->waiting`).
 void handle_entry(scheduler_ptr self, const std::string& key,
@@ -760,59 +858,21 @@ void handle_entry(scheduler_ptr self, const std::string& key,
   try {
     if (!entry.is_object()) throw monitor_error{"expected an object"};
     const auto& req = entry.as_object();
-    auto handler = string_arg(req, "handler");
-    json::value data;
-    if (handler == "errors") {
-      data = errors_json(self);
-    } else if (handler == "refresh_time") {
-      data = self->state.snapshot_ms / 1000;
-    } else if (handler == "jobs") {
-      data = handle_jobs(self, req);
-    } else if (handler == "sorted_node_names") {
-      data = handle_sorted_node_names(self);
-    } else if (handler == "nodes") {
-      data = handle_nodes(self, req);
-    } else if (handler == "running_tasks") {
-      data = handle_running_tasks(self, req);
-    } else if (handler == "histogram") {
-      data = handle_histogram(self, req);
-    } else if (handler == "forgive_jobs") {
-      data = handle_forgive(self, req);
-    } else if (handler == "kill_task") {
-      data = handle_kill_task(self, req);
-    } else if (handler == "status") {
-      data = handle_status(self);
-    } else if (handler == "job_summary") {
-      data = handle_job_summary(self, req);
-    } else if (handler == "tasks") {
-      data = handle_tasks(self, req);
-    } else if (handler == "node_page") {
-      data = handle_node_page(self, req);
-    } else if (handler == "workers") {
-      data = handle_workers(self);
-    } else if (handler == "config") {
-      data = handle_config(self);
-    } else if (handler == "metrics") {
-      data = handle_metrics(self);
-    } else if (handler == "task_logs" || handler == "save_job" ||
-               handler == "delete_job") {
+    auto name = string_arg(req, "handler");
+    if (name.empty()) throw monitor_error{"handler: missing"};
+    const auto* handler = find_handler(name);
+    if (!handler) throw monitor_error{"Unknown handler: " + name};
+    if (handler->later) {
       ++reply->waiting;
       try {
-        if (handler == "task_logs")
-          handle_task_logs(self, req, key, reply);
-        else
-          handle_edit_job(self, req, handler == "save_job", key, reply);
+        handler->later(self, req, key, reply);
       } catch (...) {
         --reply->waiting;
         throw;
       }
       return;
-    } else if (handler.empty()) {
-      throw monitor_error{"handler: missing"};
-    } else {
-      throw monitor_error{"Unknown handler: " + handler};
     }
-    reply->out[key] = json::object{{"data", std::move(data)}};
+    reply->out[key] = json::object{{"data", handler->now(self, req)}};
   } catch (const monitor_error& e) {
     reply->out[key] = json::object{{"error", e.what}};
   } catch (const std::exception& e) {

@@ -105,7 +105,7 @@ request_outcome scheduler_connection::ask(const std::string& request) {
   auto seq = ++requests_;
   auto client = caf::actor_cast<caf::actor>(self_.ptr());
   sys_.spawn(
-      [front = front_, request, seq, client,
+      [front = front_, request, seq, client, token = options_.token,
        timeout = options_.request_timeout](caf::event_based_actor* self) {
         self->monitor(front);
         self->set_down_handler([=](const caf::down_msg& down) {
@@ -115,7 +115,7 @@ request_outcome scheduler_connection::ask(const std::string& request) {
                          : caf::make_error(caf::sec::request_receiver_down));
           self->quit();
         });
-        self->request(front, timeout, monitor_atom_v, request)
+        self->request(front, timeout, monitor_atom_v, request, token)
             .then(
                 [=](std::string& reply) {
                   self->send(client, seq, std::move(reply));

@@ -30,6 +30,9 @@ struct connection_options {
   std::uint16_t port = 0;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{10000};
+  /// Sent with every monitor request ("" = none): the scheduler refuses
+  /// mutating requests without it when it has one.
+  std::string token;
 };
 
 /// A request's answer (the reply JSON) or why there is none.

@@ -62,6 +62,7 @@ struct partitioned_cluster {
         scheduler_bin,
         std::string{"--server_port="} + port,
         std::string{"--server_address="} + netns_pair::server_address,
+        "--allow_insecure_network",
         "--config_file=" + config,
         "--clean_statuses",
         "--CAUTION_startup_wait_for_workers=1",

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "actors/protocol/monitor_roles.hpp"
+
 using namespace bistro::http;
 namespace json = boost::json;
 
@@ -146,4 +148,34 @@ TEST_CASE("http: POST / is mutating only when it names a mutating handler") {
   CHECK(p.monitor_request == "{bad");
   CHECK(p.finish(R"({"error":"monitor request: not JSON"})").status == 400);
   CHECK(p.finish(R"({"a":{"error":"x"}})").status == 200);
+}
+
+TEST_CASE("http: the token rule follows monitor_roles for every handler") {
+  for (const auto& role : bistro::monitor_roles) {
+    auto body = R"({"q":{"handler":")" + std::string{role.name} + "\"}}";
+    INFO("handler " << role.name);
+    CHECK(has_mutating_handler(body) == role.mutates);
+    CHECK(plan_route("POST", "/", body, no_counts).mutating == role.mutates);
+  }
+}
+
+TEST_CASE("http: a route is mutating exactly when its request is") {
+  for (auto [method, target, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "/api/jobs", ""},
+           {"GET", "/api/tasks?job=j", ""},
+           {"GET", "/api/workers", ""},
+           {"PUT", "/api/jobs/j", R"({"command": ["true"]})"},
+           {"DELETE", "/api/jobs/j", ""},
+           {"POST", "/api/jobs/j/forgive", ""},
+           {"POST", "/api/tasks/j/n/kill", ""}}) {
+    auto p = plan_route(method, target, body, no_counts);
+    INFO(method << " " << target);
+    if (p.immediate) continue;
+    CHECK(p.mutating ==
+          !bistro::mutating_handlers_in(p.monitor_request).empty());
+  }
+  CHECK(plan_route("DELETE", "/api/jobs/j", "", no_counts).mutating);
+  CHECK(plan_route("POST", "/api/jobs/j/forgive", "", no_counts).mutating);
+  CHECK_FALSE(plan_route("GET", "/api/jobs", "", no_counts).mutating);
 }

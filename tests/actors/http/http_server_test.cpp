@@ -167,14 +167,3 @@ TEST_CASE("http: a port in use is refused with the reason") {
              Catch::Contains("cannot listen on 127.0.0.1:") &&
                  Catch::Contains("in use"));
 }
-
-TEST_CASE("http: read_token_file trims the token and refuses an empty one") {
-  temp_dir dir;
-  std::string token;
-  CHECK(read_token_file(dir.write("t", "  abc \n second"), token).empty());
-  CHECK(token == "abc");
-  CHECK_THAT(read_token_file(dir.write("e", "\n"), token),
-             Catch::Contains("empty"));
-  CHECK_THAT(read_token_file(dir.file("none"), token),
-             Catch::Contains("cannot read"));
-}

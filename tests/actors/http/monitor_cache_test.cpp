@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "actors/protocol/monitor_roles.hpp"
+
 using namespace bistro::http;
 
 namespace {
@@ -85,4 +87,29 @@ TEST_CASE("http: an answer that raced a mutation is passed on, not kept") {
   CHECK(got == std::vector<std::string>{"stale"});
   cached(read_req, collect);
   CHECK(s.asked.size() == 3);
+}
+
+TEST_CASE("http: the cache's mutation rule follows monitor_roles") {
+  for (const auto& role : bistro::monitor_roles) {
+    fake_scheduler s;
+    auto cached = cache_monitor(s.fn(), std::chrono::hours(1));
+    auto request = R"({"q": {"handler": ")" + std::string{role.name} + "\"}}";
+    INFO("handler " << role.name);
+    cached(request, [](monitor_answer) {});
+    s.answer(0, "A");
+    cached(request, [](monitor_answer) {});
+    // A read is answered from the cache; a mutation always goes through.
+    CHECK(s.asked.size() == (role.mutates ? 2u : 1u));
+  }
+}
+
+TEST_CASE("http: a read that mentions a mutating handler's name is cached") {
+  fake_scheduler s;
+  auto cached = cache_monitor(s.fn(), std::chrono::hours(1));
+  const std::string req =
+      R"({"q": {"handler": "job_summary", "jobs": ["kill_task"]}})";
+  cached(req, [](monitor_answer) {});
+  s.answer(0, "A");
+  cached(req, [](monitor_answer) {});
+  CHECK(s.asked.size() == 1);
 }

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "actors/policies/policy_actor.hpp"
+#include "actors/protocol/monitor_roles.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;
@@ -271,6 +272,22 @@ TEST_CASE("monitor: pages, summaries and bad requests") {
             R"({"handler": "save_job", "job_id": "c", "job": {}})")["error"] ==
         "this scheduler has no config file to edit");
   CHECK(f.monitor("[1]")["error"] == "expected an object");
+}
+
+TEST_CASE(
+    "monitor: every role in monitor_roles is a handler of the scheduler") {
+  fixture f(job("j"));
+  for (const auto& role : monitor_roles) {
+    auto name = std::string{role.name};
+    INFO("handler " << name);
+    auto answer = f.monitor(R"({"handler": ")" + name + "\"}");
+    REQUIRE((answer.contains("data") || answer.contains("error")));
+    if (const auto* err = answer.if_contains("error"))
+      CHECK(err->as_string().find("Unknown handler") == std::string::npos);
+  }
+  CHECK(f.monitor(R"({"handler": "kill_tasks"})")["error"] ==
+        "Unknown handler: kill_tasks");
+  CHECK(f.monitor(R"({"job_id": "j"})")["error"] == "handler: missing");
 }
 
 TEST_CASE("monitor: task_logs asks the workers and merges their pages") {
