@@ -19,6 +19,7 @@
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/store/data_dir_lock.hpp"
 #include "actors/store/status_store_actor.hpp"
 #include "actors/workers/fake_worker.hpp"
 #include "actors/workers/local_worker.hpp"
@@ -38,6 +39,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::string data_dir = "/tmp/bistro_scheduler";
   std::string instance_node_name;
   bool clean_statuses = false;
+  bool reset_statuses = false;
   std::int64_t nodes_update_ms = 300000;
   std::int64_t nodes_retry_ms = 30000;
   bool dry_run = false;
@@ -88,7 +90,12 @@ struct scheduler_flags : caf::actor_system_config {
         .add(instance_node_name, "instance_node_name",
              "name of the instance node (default: the hostname)")
         .add(clean_statuses, "clean_statuses",
-             "start with no stored task statuses")
+             "do not read or write task statuses: run on in-memory statuses "
+             "only, leaving <data_dir>/statuses as it is (--dry_run and "
+             "--benchmark_run imply it)")
+        .add(reset_statuses, "reset_statuses",
+             "delete the stored task statuses and start afresh (refused "
+             "while another process uses --data_dir)")
         .add(nodes_update_ms, "nodes_update_ms",
              "how often to refresh the node tree (ms)"
              " [default: 300000]")
@@ -220,6 +227,13 @@ int main(int argc, char** argv) {
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
   if (flags.check_config)
     return check_config(flags.config_file, instance, std::cout, std::cerr);
+  // One writer per data dir, before anything is touched: a second
+  // scheduler on it must not delete or write the first one's statuses.
+  auto dir_lock = data_dir_lock::take(flags.data_dir);
+  if (auto* err = std::get_if<std::string>(&dir_lock)) {
+    std::cerr << "bistro_scheduler: " << *err << '\n';
+    return 1;
+  }
   const bool remote = flags.server_port > 0;
   if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
       !remote) {
@@ -293,22 +307,41 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: " << *err << '\n';
     return 2;
   }
-  const bool clean =
-      flags.clean_statuses || flags.dry_run || flags.benchmark_run;
-  store_options.start_empty = clean;
-  auto opened = status_store::open(flags.data_dir + "/statuses", store_options);
-  if (auto* err = std::get_if<std::string>(&opened)) {
-    std::cerr << "bistro_scheduler: " << *err << '\n';
-    return 1;
+  // Bistro's --clean_statuses: statuses live in memory only, and the store
+  // on disk is not opened at all (so never changed).
+  const char* memory_only = flags.clean_statuses  ? "--clean_statuses"
+                            : flags.dry_run       ? "--dry_run"
+                            : flags.benchmark_run ? "--benchmark_run"
+                                                  : nullptr;
+  if (memory_only && flags.reset_statuses) {
+    std::cerr << "bistro_scheduler: --reset_statuses deletes the stored "
+                 "statuses, which "
+              << memory_only << " leaves alone: give one of them\n";
+    return 2;
   }
-  std::shared_ptr<status_store> store =
-      std::move(std::get<std::unique_ptr<status_store>>(opened));
+  std::shared_ptr<status_store> store;
   auto restored = std::make_shared<status_batch>();
   // Remote workers that can prove who they are (their secrets' hashes).
   std::map<std::string, std::string> worker_secret_hashes;
-  if (clean) {
-    spdlog::info("starting with no stored statuses (--clean_statuses)");
+  if (memory_only) {
+    spdlog::info(
+        "not reading or writing task statuses ({}): {}/statuses is left as "
+        "it is",
+        memory_only, flags.data_dir);
   } else {
+    store_options.start_empty = flags.reset_statuses;
+    if (flags.reset_statuses)
+      spdlog::warn(
+          "deleting the stored task statuses in {}/statuses "
+          "(--reset_statuses)",
+          flags.data_dir);
+    auto opened =
+        status_store::open(flags.data_dir + "/statuses", store_options);
+    if (auto* err = std::get_if<std::string>(&opened)) {
+      std::cerr << "bistro_scheduler: " << *err << '\n';
+      return 1;
+    }
+    store = std::move(std::get<std::unique_ptr<status_store>>(opened));
     auto loaded = store->load_all();
     if (auto* err = std::get_if<std::string>(&loaded)) {
       std::cerr << "bistro_scheduler: " << *err << '\n';
@@ -325,7 +358,12 @@ int main(int argc, char** argv) {
     worker_secret_hashes =
         std::move(std::get<std::map<std::string, std::string>>(secrets));
   }
-  if (flags.prune_deleted_job_statuses) {
+  if (flags.prune_deleted_job_statuses && !store) {
+    spdlog::warn(
+        "--prune_deleted_job_statuses: no stored statuses to prune "
+        "({})",
+        memory_only);
+  } else if (flags.prune_deleted_job_statuses) {
     auto cfg = load_config_file(flags.config_file);
     if (!cfg.ok()) {
       std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
@@ -384,8 +422,10 @@ int main(int argc, char** argv) {
   opts.restored = restored;
   opts.worker_secret_hashes = std::move(worker_secret_hashes);
   opts.config_file = flags.config_file;
-  auto store_actor =
-      spawn_status_store_actor(sys, {store, flags.status_commit_ms});
+  status_store_actor store_actor;
+  if (store)
+    store_actor =
+        spawn_status_store_actor(sys, {store, flags.status_commit_ms});
   opts.store = store_actor;
   auto scheduler = spawn_scheduler(sys, opts);
 
@@ -493,9 +533,11 @@ int main(int argc, char** argv) {
         caf::actor_cast<caf::actor>(opts.policy)})
     if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   // The store commits what it holds before it stops; wait for that.
-  waiter->monitor(store_actor);
-  caf::anon_send(store_actor, stop_atom_v);
-  waiter->receive([](const caf::down_msg&) {});
+  if (store_actor) {
+    waiter->monitor(store_actor);
+    caf::anon_send(store_actor, stop_atom_v);
+    waiter->receive([](const caf::down_msg&) {});
+  }
   // Everything that must outlive the scheduler has been told to stop; do
   // not wait for actors CAF's networking keeps alive for remote peers.
   sys.await_actors_before_shutdown(false);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "actors/store/data_dir_lock.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "actors/workers/worker_link.hpp"
 #include "apps/flags_common.hpp"
@@ -88,6 +89,12 @@ int main(int argc, char** argv) {
   if (auto err = enable_tls(flags, flags.tls)) {
     std::cerr << "bistro_worker: " << *err << '\n';
     return 2;
+  }
+  // One writer per data dir: task logs, kept results and the secret.
+  auto dir_lock = data_dir_lock::take(flags.data_dir);
+  if (auto* err = std::get_if<std::string>(&dir_lock)) {
+    std::cerr << "bistro_worker: " << *err << '\n';
+    return 1;
   }
   flags.add_message_types<caf::id_block::bistro>();
   caf::actor_system sys{flags};

@@ -45,8 +45,8 @@ constexpr std::uint8_t overwriteable_bit = 1;
 // dirty pages bounded whatever the store's size.
 constexpr std::size_t prune_chunk = 100000;
 constexpr const char* clean_advice =
-    "move the directory away, or start with --clean_statuses to drop every "
-    "status";
+    "move the directory away, start with --reset_statuses to delete every "
+    "status, or with --clean_statuses to run without stored statuses";
 
 void put_text(std::string& out, std::string_view s) {
   put_be(out, s.size(), 4);
@@ -219,8 +219,7 @@ std::variant<std::unique_ptr<status_store>, std::string> status_store::open(
   env_options.flags = options.sync == status_sync::no_sync ? MDB_NOSYNC : 0;
   auto opened = lmdb_env::open(dir, env_options);
   if (auto* error = std::get_if<std::string>(&opened)) {
-    return "status store: " + *error +
-           "; or start with --clean_statuses to drop every status";
+    return "status store: " + *error + "; or " + clean_advice;
   }
   auto env = std::move(std::get<std::unique_ptr<lmdb_env>>(opened));
 

@@ -72,8 +72,8 @@ struct status_store_options {
   std::size_t initial_map_bytes = std::size_t{64} << 20;
   /// The map doubles on demand up to this; past it commits fail.
   std::size_t max_map_bytes = std::size_t{64} << 30;
-  /// Delete the files before opening (`--clean_statuses`): also recovers
-  /// from a store too damaged to open.
+  /// Delete the files before opening (`--reset_statuses`, only under the
+  /// data dir's lock): also recovers from a store too damaged to open.
   bool start_empty = false;
 };
 

@@ -1,4 +1,6 @@
 // Task statuses survive scheduler restarts (LMDB at <data_dir>/statuses).
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
@@ -45,7 +47,9 @@ int starts(const std::string& records) {
 
 }  // namespace
 
-TEST_CASE("a restart keeps done tasks done; --clean_statuses runs them again") {
+TEST_CASE(
+    "a restart keeps done tasks done; --clean_statuses runs them again and "
+    "leaves the store as it was") {
   temp_dir dir;
   auto records = dir.file("records");
   auto task = dir.script("task.sh", record_prelude(records) +
@@ -57,6 +61,53 @@ TEST_CASE("a restart keeps done tasks done; --clean_statuses runs them again") {
   CHECK(starts(records) == 2);  // nothing ran again
   REQUIRE(run_scheduler(dir, config, task, {"--clean_statuses"}, "3.log") == 0);
   CHECK(starts(records) == 4);
+  // Bistro's meaning: in memory only. The store still says done.
+  REQUIRE(run_scheduler(dir, config, task, {}, "4.log") == 0);
+  CHECK(starts(records) == 4);
+  REQUIRE(run_scheduler(dir, config, task, {"--dry_run"}, "5.log") == 0);
+  std::ifstream in(dir.file("5.log"));
+  std::string log((std::istreambuf_iterator<char>(in)), {});
+  CHECK_THAT(log, Catch::Contains("(--dry_run)"));
+  CHECK_THAT(log, !Catch::Contains("--clean_statuses"));
+  REQUIRE(run_scheduler(dir, config, task, {"--reset_statuses"}, "6.log") == 0);
+  CHECK(starts(records) == 6);  // deleted on purpose: both ran again
+}
+
+TEST_CASE(
+    "a second scheduler or worker on a data dir in use exits at once, naming "
+    "the holder's pid, and touches nothing") {
+  temp_dir dir;
+  auto task = dir.script("task.sh", "sleep 30\necho done > \"$2\"");
+  auto config = dir.write("config", config_with(R"({"owner": "t"})"));
+  child_process first(
+      {scheduler_bin, "--config_file=" + config, "--worker_command=" + task,
+       "--data_dir=" + dir.file("data"), "--instance_node_name=scheduler"},
+      dir.file("first.log"));
+  REQUIRE(eventually([&] { return first.log_has("starting j on"); }, 20000));
+  auto mdb = dir.file("data/statuses/data.mdb");
+  REQUIRE(std::filesystem::exists(mdb));
+  struct stat before {};
+  REQUIRE(::stat(mdb.c_str(), &before) == 0);
+  for (const char* flag : {"--clean_statuses", "--dry_run", "--reset_statuses",
+                           "--instance_node_name=x"}) {
+    INFO(flag);
+    auto code = run_scheduler(dir, config, task, {flag}, "second.log", 10000);
+    std::ifstream in(dir.file("second.log"));
+    std::string log((std::istreambuf_iterator<char>(in)), {});
+    CHECK(code == 1);
+    CHECK_THAT(log,
+               Catch::Contains("in use by pid " + std::to_string(first.pid())));
+    struct stat after {};
+    REQUIRE(::stat(mdb.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+  }
+  child_process worker(
+      {BISTRO_WORKER_BIN, "--scheduler_host=127.0.0.1", "--scheduler_port=1",
+       "--worker_command=" + task, "--data_dir=" + dir.file("data")},
+      dir.file("worker.log"));
+  REQUIRE(worker.wait(10000) == 1);
+  CHECK(worker.log_has("in use by pid " + std::to_string(first.pid())));
+  CHECK_FALSE(first.wait(0).has_value());  // the first one runs on
 }
 
 TEST_CASE("a restart during a backoff waits out the rest of it, step kept") {
