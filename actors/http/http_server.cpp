@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -22,6 +24,58 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+/// A failed accept (above all EMFILE or ENFILE: the listening socket stays
+/// readable while the connection waits in the backlog, so accepting again
+/// at once fails again at once, in a loop) pauses accepting: 100 ms, then
+/// twice as long after each further failure, up to 1 s; the first success
+/// ends the pause. The pending connections wait in the backlog meanwhile.
+/// One warning per report interval, with the failures since the last one.
+/// Only the accept chain touches it: one accept or one wait at a time.
+class accept_backoff {
+ public:
+  static constexpr std::chrono::milliseconds first_pause{100};
+  static constexpr std::chrono::milliseconds longest_pause{1000};
+  static constexpr std::chrono::seconds report_interval{5};
+
+  /// Counts a failure, reports it when a report is due; the pause to take.
+  std::chrono::milliseconds failed(const beast::error_code& ec) {
+    pause_ =
+        pause_.count() == 0 ? first_pause : std::min(pause_ * 2, longest_pause);
+    ++failures_;
+    ++unreported_;
+    auto now = std::chrono::steady_clock::now();
+    if (!last_report_ || now - *last_report_ >= report_interval) {
+      spdlog::warn(
+          "http: accept: {}; {} failed accept(s) since the last report, "
+          "pausing {} ms before each retry",
+          ec.message(), unreported_, pause_.count());
+      last_report_ = now;
+      unreported_ = 0;
+    }
+    return pause_;
+  }
+
+  /// An accept worked: ends the pause, reports the run of failures.
+  void succeeded() {
+    if (failures_ == 0) return;
+    spdlog::info("http: accepting again after {} failed accept(s)", failures_);
+    pause_ = std::chrono::milliseconds{0};
+    failures_ = 0;
+    unreported_ = 0;
+    last_report_.reset();
+  }
+
+ private:
+  std::chrono::milliseconds pause_{0};
+  std::uint64_t failures_ = 0;
+  std::uint64_t unreported_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_report_;
+};
+
+}  // namespace
 
 /// Whether replies from the scheduler may still be posted to the server's
 /// context, and the connections waiting for one. Shared with the
@@ -43,6 +97,9 @@ struct http_server::state {
   monitor_function monitor;
   std::optional<asio::io_context> ioc{std::in_place};
   std::optional<tcp::acceptor> acceptor{std::in_place, *ioc};
+  /// Paces accepting after a failed accept; the accept chain's alone.
+  std::optional<asio::steady_timer> accept_timer{std::in_place, *ioc};
+  accept_backoff accept_pacing;
   std::shared_ptr<reply_gate> gate = std::make_shared<reply_gate>();
   std::vector<std::thread> threads;
   request_counts counts;
@@ -267,11 +324,18 @@ void accept_next(state_ptr server) {
         if (ec == asio::error::operation_aborted ||
             !server->acceptor->is_open())
           return;
-        if (ec)
-          spdlog::warn("http: accept: {}", ec.message());
-        else
+        if (!ec) {
+          server->accept_pacing.succeeded();
           std::make_shared<session>(std::move(socket), server)->run();
-        accept_next(server);
+          return accept_next(server);
+        }
+        server->accept_timer->expires_after(server->accept_pacing.failed(ec));
+        server->accept_timer->async_wait([server](beast::error_code wait_ec) {
+          if (wait_ec == asio::error::operation_aborted ||
+              !server->acceptor->is_open())
+            return;
+          accept_next(server);
+        });
       });
 }
 
@@ -340,6 +404,7 @@ void http_server::stop() {
   state_->ioc->stop();
   for (auto& t : state_->threads) t.join();
   state_->threads.clear();
+  state_->accept_timer.reset();
   state_->acceptor.reset();
   std::unordered_map<const void*, std::shared_ptr<void>> waiting;
   {
