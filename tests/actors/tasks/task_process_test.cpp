@@ -279,6 +279,7 @@ TEST_CASE(
       dir);
   constexpr std::int64_t window_bytes = 64 * 1024, task_bytes = 1024 * 1024;
   l.options.poll_ms = 10;
+  l.options.max_log_lines_per_poll_interval = 0;  // bytes are the limit
   l.options.max_log_bytes_per_poll_interval = window_bytes;
   l.options.max_log_bytes_per_task = task_bytes;
   auto started = task_process::start(l);
@@ -312,6 +313,7 @@ TEST_CASE(
   INFO(lines.size() << " lines, " << kept << " bytes kept, most in a window "
                     << most_in_a_window);
   CHECK(most_in_a_window <= window_bytes);
+  CHECK(most_in_a_window > window_bytes - 100);  // that limit did bind
   CHECK(kept <= task_bytes);
   CHECK(kept > task_bytes - 100);  // filled up to the limit, then dropped
   CHECK(p.kept_bytes() == kept);
