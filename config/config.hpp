@@ -40,6 +40,12 @@ struct kill_request {
 struct task_subprocess_options {
   std::int64_t poll_ms = 10;
   std::int64_t max_log_lines_per_poll_interval = 50;
+  /// Line bytes kept per stream in each poll_ms window; what is over waits
+  /// in the pipe (the task blocks). A longer line is cut to this. 0 = none.
+  std::int64_t max_log_bytes_per_poll_interval = 64 * 1024;
+  /// Line bytes kept of one run, both streams together; what is over is
+  /// read and dropped (the task runs on), and one line says so. 0 = none.
+  std::int64_t max_log_bytes_per_task = 64 * 1024 * 1024;
   std::int64_t parent_death_signal = 9;
   bool process_group_leader = false;
   bool use_canary_pipe = true;

@@ -84,6 +84,11 @@ void parse_task_subprocess(json_reader& in, const json::value& v,
     } else if (key == "max_log_lines_per_poll_interval") {
       if (auto n = in.integer(value, p, 0))
         out.max_log_lines_per_poll_interval = *n;
+    } else if (key == "max_log_bytes_per_poll_interval") {
+      if (auto n = in.integer(value, p, 0))
+        out.max_log_bytes_per_poll_interval = *n;
+    } else if (key == "max_log_bytes_per_task") {
+      if (auto n = in.integer(value, p, 0)) out.max_log_bytes_per_task = *n;
     } else if (key == "parent_death_signal") {
       if (auto n = in.integer(value, p, 0, 64)) out.parent_death_signal = *n;
     } else if (key == "process_group_leader") {
@@ -93,8 +98,9 @@ void parse_task_subprocess(json_reader& in, const json::value& v,
     } else if (key != "cgroups") {  // Bistro's cgroups: accepted, unused
       in.error(p,
                "unknown key; valid: poll_ms, "
-               "max_log_lines_per_poll_interval, parent_death_signal, "
-               "process_group_leader, use_canary_pipe");
+               "max_log_lines_per_poll_interval, "
+               "max_log_bytes_per_poll_interval, max_log_bytes_per_task, "
+               "parent_death_signal, process_group_leader, use_canary_pipe");
     }
   }
 }

@@ -17,6 +17,7 @@
 
 #include "actors/http/http_routes.hpp"
 #include "actors/protocol/access_token.hpp"
+#include "actors/protocol/utf8.hpp"
 
 namespace bistro::http {
 
@@ -253,6 +254,11 @@ class session : public std::enable_shared_from_this<session> {
     res_.set(bhttp::field::cache_control, "no-store");
     if (!reply.allow.empty()) res_.set(bhttp::field::allow, reply.allow);
     res_.keep_alive(keep_alive_);
+    // The last guard: JSON text is UTF-8. Names are checked where they are
+    // made (actors/nodes/node_name.hpp); a raw byte that got past that
+    // still must not make the whole answer unreadable.
+    if (reply.content_type.rfind("application/json", 0) == 0)
+      reply.body = utf8_repaired(std::move(reply.body));
     res_.body() = std::move(reply.body);
     res_.prepare_payload();
     if (head_) res_.body().clear();  // Content-Length stays the GET one

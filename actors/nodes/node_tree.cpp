@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "actors/nodes/node_name.hpp"
+
 namespace bistro {
 
 namespace {
@@ -96,6 +98,8 @@ void node_tree_builder::start(std::string instance_name, level_id num_levels) {
   tree_ = node_tree{};
   levels_.clear();
   live_in_hash_ = 0;
+  refusals_.clear();
+  refusals_unnamed_ = refused_descendants_ = 0;
   levels_.resize(static_cast<std::size_t>(std::max<level_id>(num_levels, 1)));
   tree_.names_ = std::move(instance_name);
   tree_.name_begin_ = {0, static_cast<std::uint32_t>(tree_.names_.size())};
@@ -123,6 +127,20 @@ void node_tree_builder::reserve(std::size_t nodes, std::size_t name_bytes) {
 node_id node_tree_builder::add(std::string_view name, level_id level,
                                node_id parent, bool enabled,
                                const std::vector<std::string>& tags) {
+  if (parent == no_node) {
+    ++refused_descendants_;
+    return no_node;
+  }
+  if (auto problem = node_name_problem(name)) {
+    if (refusals_.size() < max_refusals_named)
+      refusals_.push_back("node " + escaped_name(name) + " (level " +
+                          std::to_string(level) + ", under " +
+                          escaped_name(tree_.name(parent)) +
+                          ") refused: its name " + *problem);
+    else
+      ++refusals_unnamed_;
+    return no_node;
+  }
   const auto n = static_cast<node_id>(tree_.parent_.size());
   const std::uint32_t hash = hash_name(name);
   const std::size_t slot = tree_.probe(name, hash);
@@ -159,6 +177,19 @@ node_id node_tree_builder::add(std::string_view name, level_id level,
     levels_[static_cast<std::size_t>(level)].push_back(n);
   }
   return n;
+}
+
+std::vector<std::string> node_tree_builder::take_refusals() {
+  auto out = std::move(refusals_);
+  refusals_.clear();
+  if (refusals_unnamed_ > 0)
+    out.push_back(std::to_string(refusals_unnamed_) +
+                  " more nodes refused for their names");
+  if (refused_descendants_ > 0)
+    out.push_back(std::to_string(refused_descendants_) +
+                  " nodes below refused nodes not made either");
+  refusals_unnamed_ = refused_descendants_ = 0;
+  return out;
 }
 
 void node_tree_builder::prefetch(std::string_view name) const {

@@ -97,9 +97,18 @@ class node_tree_builder {
   void reserve(std::size_t nodes, std::size_t name_bytes);
 
   /// Adds a node under `parent` (on the level above `level`). A name already
-  /// present becomes a replica of the first entry. Returns its id.
+  /// present becomes a replica of the first entry. Returns its id, or
+  /// no_node when the name is refused (node_name_problem; the refusal is
+  /// kept for `take_refusals`) or `parent` is no_node: a refused node's
+  /// descendants are refused with it, counted but not named.
   node_id add(std::string_view name, level_id level, node_id parent,
               bool enabled = true, const std::vector<std::string>& tags = {});
+
+  /// Why `add` refused names since the last call: one message per name,
+  /// at most `max_refusals_named`, then one for the rest and one for the
+  /// refused descendants. Taking clears them.
+  std::vector<std::string> take_refusals();
+  static constexpr std::size_t max_refusals_named = 20;
 
   /// Hints that `name` will be added soon: starts loading its hash slot so
   /// that a source adding many nodes overlaps the cache misses.
@@ -122,6 +131,9 @@ class node_tree_builder {
   void rehash(std::size_t slots);
   void insert_hash(node_id n, std::uint32_t hash, std::size_t slot);
   std::uint32_t live_in_hash_ = 0;
+  std::vector<std::string> refusals_;
+  std::size_t refusals_unnamed_ = 0;
+  std::size_t refused_descendants_ = 0;
 };
 
 }  // namespace bistro

@@ -33,6 +33,8 @@ node_tree_result build_node_tree(const config& cfg, std::string instance_name,
       } catch (const std::exception& e) {
         result.errors.push_back(where + e.what());
       }
+      for (auto& refusal : builder.take_refusals())
+        result.refused.push_back(where + refusal);
     }
     if (result.errors.empty()) result.tree = builder.build();
   } catch (const std::exception& e) {

@@ -3,7 +3,9 @@
 // under the levels earlier entries filled. All or nothing: on any error the
 // result has no tree and the errors say which entry failed and why
 // (`nodes.node_sources[1] (range_label): parent_level "host" is not a
-// level`), so the caller keeps its previous tree.
+// level`), so the caller keeps its previous tree. A node whose name cannot
+// be one (node_name.hpp) is not an entry's failure: the tree is made
+// without it (and its descendants), and `refused` says why.
 //
 // A pure function of its arguments (the time included); safe from any
 // thread, but it blocks while `script` sources run: call it off CAF's shared
@@ -24,6 +26,9 @@ struct node_tree_result {
   /// Null when `errors` is not empty.
   std::shared_ptr<const node_tree> tree;
   std::vector<std::string> errors;
+  /// Nodes left out of the tree for their names, each message prefixed by
+  /// its entry, like `errors`.
+  std::vector<std::string> refused;
   bool ok() const { return tree != nullptr; }
 };
 

@@ -35,16 +35,27 @@ void rebuild(nodes_ptr self) {
   if (!st.cfg) return;
   auto result =
       build_node_tree(*st.cfg, st.options.instance_name, wall_ms() / 1000);
+  auto joined = [](const std::vector<std::string>& messages) {
+    std::string out;
+    for (const auto& m : messages) out += (out.empty() ? "" : "; ") + m;
+    return out;
+  };
   if (result.ok()) {
     st.tree = result.tree;
     st.tree_cfg = st.cfg;
+    // The update clears the scheduler's "nodes" error; refused nodes set
+    // it again, after (messages between two actors keep their order).
     self->send(st.options.scheduler, update_atom_v, st.cfg, st.tree);
+    if (!result.refused.empty()) {
+      auto message = joined(result.refused);
+      spdlog::error("nodes: made the tree without some nodes: {}", message);
+      self->send(st.options.scheduler, error_atom_v, std::string{"nodes"},
+                 message, wall_ms());
+    }
     arm_timer(self, st.options.update_ms);
     return;
   }
-  std::string message;
-  for (const auto& e : result.errors)
-    message += (message.empty() ? "" : "; ") + e;
+  auto message = joined(result.errors);
   spdlog::error("nodes: keeping the previous nodes: {}", message);
   self->send(st.options.scheduler, error_atom_v, std::string{"nodes"}, message,
              wall_ms());

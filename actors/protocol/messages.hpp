@@ -39,6 +39,9 @@ struct task_spec {
   bool use_canary_pipe = true;
   std::uint8_t kill_method = 1;  // bistro::kill_method
   std::int64_t kill_wait_ms = 5000;
+  // task_subprocess again (kept last, after the fields above).
+  std::int64_t max_log_bytes_per_poll_interval = 64 * 1024;
+  std::int64_t max_log_bytes_per_task = 64 * 1024 * 1024;
 };
 
 template <class Inspector>
@@ -46,7 +49,8 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("task_spec"), x.job, x.node, x.run_id,
            x.command, x.json_arg, x.poll_ms, x.max_log_lines_per_poll_interval,
            x.parent_death_signal, x.process_group_leader, x.use_canary_pipe,
-           x.kill_method, x.kill_wait_ms);
+           x.kill_method, x.kill_wait_ms, x.max_log_bytes_per_poll_interval,
+           x.max_log_bytes_per_task);
 }
 
 /// How a run ended, from the worker.

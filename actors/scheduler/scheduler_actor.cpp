@@ -262,6 +262,9 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.use_canary_pipe = job.task_subprocess.use_canary_pipe;
     spec.kill_method = static_cast<std::uint8_t>(job.kill_subprocess.method);
     spec.kill_wait_ms = job.kill_subprocess.kill_wait_ms;
+    spec.max_log_bytes_per_poll_interval =
+        job.task_subprocess.max_log_bytes_per_poll_interval;
+    spec.max_log_bytes_per_task = job.task_subprocess.max_log_bytes_per_task;
     auto& run = st.running
                     .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
                                               now, std::nullopt, false})

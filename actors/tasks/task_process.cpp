@@ -170,9 +170,14 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   p->group_leader_ = group_leader;
   p->use_canary_ = launch.options.use_canary_pipe;
   p->max_lines_ = launch.options.max_log_lines_per_poll_interval;
+  p->max_window_bytes_ = launch.options.max_log_bytes_per_poll_interval;
+  p->max_task_bytes_ = launch.options.max_log_bytes_per_task;
+  if (p->max_window_bytes_ > 0)
+    p->cut_bytes_ = std::min(max_log_line_bytes,
+                             static_cast<std::size_t>(p->max_window_bytes_));
   p->poll_ms_ = std::max<std::int64_t>(launch.options.poll_ms, 1);
-  p->out_fd_ = out.read;
-  p->err_fd_ = err.read;
+  p->out_.fd = out.read;
+  p->err_.fd = err.read;
   p->status_fd_ = status.read;
   // Linux >= 5.3; without it, the owner's poll timer sees the exit.
   // (The pidfd is close-on-exec.)
@@ -187,8 +192,8 @@ task_process::~task_process() {
     signal_task(SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
-  close_fd(out_fd_);
-  close_fd(err_fd_);
+  close_fd(out_.fd);
+  close_fd(err_.fd);
   close_fd(status_fd_);
   close_fd(exit_fd_);
 }
@@ -211,48 +216,101 @@ int task_process::take_late_wake_fd() {
   return has_pidfd_ ? status_fd_ : -1;
 }
 
-bool task_process::drain(int& fd, std::string& buffer,
-                         task_output_line::stream_kind kind,
-                         std::int64_t& budget,
-                         std::vector<task_output_line>& out) {
-  if (fd < 0) return true;
-  const bool limited = budget >= 0;
+task_process::take_result task_process::take(
+    output_stream& s, std::string_view line,
+    std::vector<task_output_line>& out) {
+  if (line.size() > cut_bytes_) line = line.substr(0, cut_bytes_);
+  const auto size = static_cast<std::int64_t>(line.size());
+  if (max_task_bytes_ > 0 && kept_bytes_ + size > max_task_bytes_) {
+    // What is kept stays a prefix of the output: nothing after this line
+    // is kept either, even a shorter line that would still fit.
+    dropping_ = true;
+    return take_result::dropped;
+  }
+  if (s.lines_left == 0 || (s.bytes_left >= 0 && size > s.bytes_left))
+    return take_result::wait;
+  out.push_back({s.kind, std::string{line}});
+  kept_bytes_ += size;
+  if (s.lines_left > 0) --s.lines_left;
+  if (s.bytes_left > 0) s.bytes_left -= size;
+  return take_result::kept;
+}
+
+bool task_process::discard(output_stream& s) {
+  // Bounded per poll, so that a task writing as fast as we read cannot
+  // keep the owner's thread here.
+  constexpr int max_chunks_per_poll = 1024;  // 16 MiB
+  s.dropped_bytes += static_cast<std::int64_t>(s.buffer.size());
+  s.buffer.clear();
   char chunk[16 * 1024];
-  auto emit = [&](std::string_view line) {
-    if (line.size() > max_log_line_bytes)
-      line = line.substr(0, max_log_line_bytes);
-    out.push_back({kind, std::string{line}});
-    if (limited && budget > 0) --budget;
-  };
-  for (;;) {
-    // Emit whole lines already buffered before reading more.
-    std::size_t start = 0;
-    for (auto nl = buffer.find('\n', start);
-         nl != std::string::npos && (!limited || budget > 0);
-         nl = buffer.find('\n', start)) {
-      emit(std::string_view{buffer}.substr(start, nl - start));
-      start = nl + 1;
-    }
-    buffer.erase(0, start);
-    if (limited && budget <= 0) return false;
-    // A line that never ends is cut, and its remainder dropped, so memory
-    // stays bounded whatever the task writes.
-    if (buffer.size() > max_log_line_bytes) {
-      emit(buffer);
-      buffer.clear();
-    }
-    auto n = ::read(fd, chunk, sizeof(chunk));
+  for (int i = 0; i < max_chunks_per_poll; ++i) {
+    auto n = ::read(s.fd, chunk, sizeof(chunk));
     if (n > 0) {
-      buffer.append(chunk, static_cast<std::size_t>(n));
+      s.dropped_bytes += n;
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
-    // EOF or a hard error: the stream is over.
-    if (!buffer.empty()) emit(buffer);
-    buffer.clear();
-    close_fd(fd);
+    close_fd(s.fd);
     return true;
   }
+  return false;
+}
+
+bool task_process::drain(output_stream& s, std::vector<task_output_line>& out) {
+  char chunk[16 * 1024];
+  while (s.fd >= 0) {
+    if (dropping_) return discard(s);
+    if (s.in_cut_line) {
+      auto nl = s.buffer.find('\n');
+      s.in_cut_line = nl == std::string::npos;
+      s.buffer.erase(0, s.in_cut_line ? s.buffer.size() : nl + 1);
+    }
+    // Whole lines already buffered go first.
+    std::size_t start = 0;
+    bool wait = false;
+    for (auto nl = s.buffer.find('\n'); nl != std::string::npos;
+         nl = s.buffer.find('\n', start)) {
+      auto r =
+          take(s, std::string_view{s.buffer}.substr(start, nl - start), out);
+      if (r != take_result::kept) {
+        wait = r == take_result::wait;
+        break;
+      }
+      start = nl + 1;
+    }
+    s.buffer.erase(0, start);
+    if (dropping_) continue;  // the rest of the buffer counts as dropped
+    // A window used up: what is left waits in the pipe, and the buffer
+    // stays under cut_bytes_ plus one chunk.
+    if (wait || s.lines_left == 0 || s.bytes_left == 0) return false;
+    // A line too long is cut, and its remainder dropped, so memory stays
+    // bounded whatever the task writes.
+    if (s.buffer.size() > cut_bytes_) {
+      auto r = take(s, s.buffer, out);
+      if (r == take_result::wait) return false;
+      if (r == take_result::kept) {
+        s.buffer.clear();
+        s.in_cut_line = true;
+      }
+      continue;
+    }
+    auto n = ::read(s.fd, chunk, sizeof(chunk));
+    if (n > 0) {
+      s.buffer.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+    // EOF or a hard error: the stream is over once its last, unended line
+    // is kept (reading again at EOF sees EOF again).
+    if (!s.buffer.empty()) {
+      auto r = take(s, s.buffer, out);
+      if (r == take_result::wait) return false;
+      if (r == take_result::dropped) continue;
+    }
+    s.buffer.clear();
+    close_fd(s.fd);
+  }
+  return true;
 }
 
 void task_process::read_status_pipe() {
@@ -275,12 +333,13 @@ bool task_process::poll(std::int64_t now_ms,
                         std::vector<task_output_line>& out) {
   if (now_ms >= window_end_ms_) {
     window_end_ms_ = now_ms + poll_ms_;
-    out_budget_ = err_budget_ = max_lines_ > 0 ? max_lines_ : -1;
+    for (auto* s : {&out_, &err_}) {
+      s->lines_left = max_lines_ > 0 ? max_lines_ : -1;
+      s->bytes_left = max_window_bytes_ > 0 ? max_window_bytes_ : -1;
+    }
   }
-  bool out_done =
-      drain(out_fd_, out_buf_, task_output_line::out, out_budget_, out);
-  bool err_done =
-      drain(err_fd_, err_buf_, task_output_line::err, err_budget_, out);
+  bool out_done = drain(out_, out);
+  bool err_done = drain(err_, out);
   read_status_pipe();
   if (!exit_code_) {
     int wstatus = 0;
@@ -302,17 +361,32 @@ bool task_process::poll(std::int64_t now_ms,
   if (use_canary_ && status_fd_ >= 0) return false;
   if (!use_canary_) {
     close_fd(status_fd_);
-    if (!out_done) close_fd(out_fd_);
-    if (!err_done) close_fd(err_fd_);
+    if (!out_done) close_fd(out_.fd);
+    if (!err_done) close_fd(err_.fd);
     out_done = err_done = true;
   }
   if (out_done && err_done) {
     // A kill may leave descendants in the group; a finished task leaves
     // nothing behind when it leads its group.
     if (group_leader_) ::kill(-pid_, SIGKILL);
+    tell_dropped(out);
     return true;
   }
   return false;
+}
+
+void task_process::tell_dropped(std::vector<task_output_line>& out) {
+  const auto dropped = out_.dropped_bytes + err_.dropped_bytes;
+  if (drop_told_ || dropped == 0) return;
+  drop_told_ = true;
+  out.push_back(
+      {task_output_line::err,
+       "bistro: dropped " + std::to_string(dropped) + " bytes of output (" +
+           std::to_string(out_.dropped_bytes) + " of stdout, " +
+           std::to_string(err_.dropped_bytes) + " of stderr) after keeping " +
+           std::to_string(kept_bytes_) +
+           " bytes: the run passed task_subprocess.max_log_bytes_per_task (" +
+           std::to_string(max_task_bytes_) + ")"});
 }
 
 void task_process::signal_task(int sig) {

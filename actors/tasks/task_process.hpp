@@ -1,7 +1,7 @@
 // One running task process: started with its argv, cwd and a status pipe
 // (argv[2] is "/dev/fd/3", so `echo done > "$2"` works), stdout and stderr
-// captured line by line, reaped without blocking, killed on request with
-// the job's kill method.
+// captured line by line under the job's output limits, reaped without
+// blocking, killed on request with the job's kill method.
 //
 // Plain logic, no CAF include. Not thread-safe: one owner calls `poll`
 // every `poll_ms` (the worker's supervisor thread). That owner's thread
@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -79,12 +80,17 @@ class task_process {
   int take_late_wake_fd();
 
   /// Reads what is ready on the pipes without blocking, appending at most
-  /// `max_log_lines_per_poll_interval` lines per stream in each `poll_ms`
-  /// window of `now_ms`, however often it is called (<= 0: no limit; what
-  /// is left waits in the pipe, so a flooding task blocks, not us),
-  /// reaps the process if it exited, and escalates a pending kill.
-  /// Returns true once the task is finished: the process exited and, with
-  /// `use_canary_pipe`, every holder of the status pipe closed it.
+  /// `max_log_lines_per_poll_interval` lines and
+  /// `max_log_bytes_per_poll_interval` bytes of line text per stream in
+  /// each `poll_ms` window of `now_ms`, however often it is called (<= 0:
+  /// no limit; what is left waits in the pipe, so a flooding task blocks,
+  /// not us). Once the run's lines would pass `max_log_bytes_per_task`,
+  /// the rest of its output is read and dropped (so the task runs on), and
+  /// the poll that finishes the task appends one stderr line that says how
+  /// many bytes were dropped and why. Also reaps the process if it exited
+  /// and escalates a pending kill. Returns true once the task is finished:
+  /// the process exited and, with `use_canary_pipe`, every holder of the
+  /// status pipe closed it.
   bool poll(std::int64_t now_ms, std::vector<task_output_line>& out);
 
   /// Starts killing the task with `how`; `poll` sends SIGKILL when
@@ -99,28 +105,61 @@ class task_process {
   /// Exit code, or -signal when killed by a signal; set once reaped.
   std::optional<int> exit_code() const { return exit_code_; }
 
+  /// Bytes of line text kept so far, both streams.
+  std::int64_t kept_bytes() const { return kept_bytes_; }
+
  private:
+  /// One of stdout and stderr.
+  struct output_stream {
+    explicit output_stream(task_output_line::stream_kind k) : kind(k) {}
+    task_output_line::stream_kind kind;
+    int fd = -1;
+    std::string buffer;  // read, not yet a whole line
+    /// A line was cut: what is left of it, up to its newline, is dropped.
+    bool in_cut_line = false;
+    /// What is left of the current window (< 0: no limit).
+    std::int64_t lines_left = 0, bytes_left = 0;
+    /// Read and not kept: over max_log_bytes_per_task.
+    std::int64_t dropped_bytes = 0;
+  };
+  enum class take_result { kept, wait, dropped };
+
   task_process() = default;
   void signal_task(int sig);
-  /// Emits at most `budget` lines (none left: 0; no limit: < 0) and
-  /// takes what it emitted off the budget.
-  bool drain(int& fd, std::string& buffer, task_output_line::stream_kind kind,
-             std::int64_t& budget, std::vector<task_output_line>& out);
+  /// Moves whole lines from the pipe to `out` while the window allows;
+  /// true once the stream is over.
+  bool drain(output_stream& s, std::vector<task_output_line>& out);
+  /// Keeps `line` (cut to cut_bytes_) if the window and the run's total
+  /// allow it; over the total, switches to dropping.
+  take_result take(output_stream& s, std::string_view line,
+                   std::vector<task_output_line>& out);
+  /// Past the run's total: reads and counts, keeps nothing.
+  bool discard(output_stream& s);
+  /// Once, when the task finishes: the line that says what was dropped.
+  void tell_dropped(std::vector<task_output_line>& out);
   void read_status_pipe();
 
   pid_t pid_ = -1;
   bool group_leader_ = false;
   bool use_canary_ = true;
   std::int64_t max_lines_ = 50;
+  std::int64_t max_window_bytes_ = 64 * 1024;
+  std::int64_t max_task_bytes_ = 64 * 1024 * 1024;
+  /// Lines are cut to this: a longer one could never fit in a window.
+  std::size_t cut_bytes_ = max_log_line_bytes;
   std::int64_t poll_ms_ = 10;
-  /// The rate limit's current window and what each stream has left in it.
+  /// The rate limit's current window.
   std::int64_t window_end_ms_ = 0;
-  std::int64_t out_budget_ = 0, err_budget_ = 0;
-  int out_fd_ = -1, err_fd_ = -1, status_fd_ = -1;
+  output_stream out_{task_output_line::out};
+  output_stream err_{task_output_line::err};
+  std::int64_t kept_bytes_ = 0;
+  bool dropping_ = false;
+  bool drop_told_ = false;
+  int status_fd_ = -1;
   int exit_fd_ = -1;  // pidfd: readable once the process exited
   bool has_pidfd_ = false;
   bool late_wake_taken_ = false;
-  std::string out_buf_, err_buf_, status_text_;
+  std::string status_text_;
   bool status_overflow_ = false;
   std::optional<int> exit_code_;
   bool kill_requested_ = false;

@@ -124,6 +124,9 @@ void start_run(worker_ptr self, task_spec spec) {
   launch.options.poll_ms = spec.poll_ms;
   launch.options.max_log_lines_per_poll_interval =
       spec.max_log_lines_per_poll_interval;
+  launch.options.max_log_bytes_per_poll_interval =
+      spec.max_log_bytes_per_poll_interval;
+  launch.options.max_log_bytes_per_task = spec.max_log_bytes_per_task;
   launch.options.parent_death_signal = spec.parent_death_signal;
   launch.options.process_group_leader = spec.process_group_leader;
   launch.options.use_canary_pipe = spec.use_canary_pipe;

@@ -58,7 +58,8 @@ TEST_CASE("every setting is read when given") {
          "backoff": [1, 2, "repeat"], "level_for_tasks": "host",
          "kill_orphan_tasks_after_sec": 1.5,
          "task_subprocess": {"poll_ms": 20, "max_log_lines_per_poll_interval": 7,
-           "parent_death_signal": 15, "process_group_leader": true,
+           "max_log_bytes_per_poll_interval": 4096,
+           "max_log_bytes_per_task": 1000000, "parent_death_signal": 15, "process_group_leader": true,
            "use_canary_pipe": false},
          "kill_subprocess": {"method": "kill", "kill_wait_ms": 100},
          "resources": {"worker": {"cpu": {"limit": 8, "default": 1, "weight": 3}}},
@@ -73,6 +74,8 @@ TEST_CASE("every setting is read when given") {
   CHECK(cfg->kill_orphan_tasks_after_sec == 1.5);
   CHECK(cfg->task_subprocess.poll_ms == 20);
   CHECK(cfg->task_subprocess.max_log_lines_per_poll_interval == 7);
+  CHECK(cfg->task_subprocess.max_log_bytes_per_poll_interval == 4096);
+  CHECK(cfg->task_subprocess.max_log_bytes_per_task == 1000000);
   CHECK(cfg->task_subprocess.parent_death_signal == 15);
   CHECK(cfg->task_subprocess.process_group_leader);
   CHECK_FALSE(cfg->task_subprocess.use_canary_pipe);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -142,6 +143,36 @@ TEST_CASE(
             {"node11", 1}, {"node12", 1}, {"node13", 1}, {"node14", 1}});
   CHECK(most <= 3);
   CHECK(worker.log_has("registered with scheduler"));
+}
+
+TEST_CASE(
+    "a remote worker keeps a job's max_log_bytes_per_task: the limit travels "
+    "in the task_spec") {
+  cluster c;
+  auto config = c.dir.write(
+      "config", nodes_config(1, "", R"("bistro_job->flood": {"owner": "t",
+          "backoff": ["fail"],
+          "task_subprocess": {"max_log_bytes_per_task": 100000}})"));
+  auto task = c.dir.script("flood.sh",
+                           "yes 'flooding a remote worker' | head -c 8000000\n"
+                           "echo done > \"$2\"\n");
+  auto sched = c.scheduler(config, "sched.log", {"--exit_when_done"});
+  auto worker = c.worker("w1", task);
+  REQUIRE(sched.wait(60000) == 0);
+  CHECK(sched.log_has("flood on node11 ended: done"));
+  // The worker's last log batch is on disk once it has ended.
+  worker.kill(SIGTERM);
+  REQUIRE(worker.wait(15000));
+  std::uintmax_t disk = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(
+           c.dir.file("w_w1") + "/task_logs")) {
+    struct stat st {};
+    if (f.is_regular_file() && ::stat(f.path().c_str(), &st) == 0)
+      disk += static_cast<std::uintmax_t>(st.st_blocks) * 512;
+  }
+  INFO("the worker's task_logs on disk: " << disk << " bytes");
+  CHECK(disk > 0);
+  CHECK(disk < 2u * 1024 * 1024);  // 8 MB written, 100 kB kept
 }
 
 TEST_CASE("two workers share the work under a worker concurrency limit of 1") {

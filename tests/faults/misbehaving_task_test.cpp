@@ -2,8 +2,11 @@
 // process with its in-process worker (tests/actors/tasks covers the same
 // behaviours one task_process at a time; here the scheduler, the worker
 // actor, the log store and the HTTP API are all in the way).
+#include <sys/stat.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "tests/faults/faults_support.hpp"
 
@@ -161,6 +164,57 @@ TEST_CASE(
   auto span_s = per_second.rbegin()->first - per_second.begin()->first + 1;
   CHECK(static_cast<std::int64_t>(lines.size()) <=
         (per_s_limit + max_lines) * span_s);
+}
+
+TEST_CASE(
+    "a task writing 50 MB to stdout keeps the task-log store bounded by "
+    "max_log_bytes_per_task, says what was dropped, and ends with its status",
+    "[misbehaving]") {
+  constexpr std::int64_t task_bytes = 1024 * 1024;
+  local_scheduler s;
+  s.start(s.job("flood",
+                "record start\n"
+                "yes 'flooding the log with one line after another' |\n"
+                "  head -c 52428800\n"
+                "echo done > \"$2\"\nrecord end done\n",
+                R"(, "task_subprocess": {"max_log_bytes_per_task": )" +
+                    std::to_string(task_bytes) + "}"));
+  REQUIRE(eventually([&] { return s.ended("flood"); }, 60000));
+  CHECK(s.ended_line("flood") == "flood on a1 ended: done (now done)");
+  std::int64_t kept = 0;
+  auto out = s.log_lines("flood", "stdout");
+  for (const auto& [t, text] : out)
+    kept += static_cast<std::int64_t>(text.size());
+  std::vector<std::string> err;
+  REQUIRE(eventually(
+      [&] {
+        err.clear();
+        for (auto& [t, text] : s.log_lines("flood", "stderr"))
+          err.push_back(text);
+        return !err.empty();
+      },
+      10000));
+  INFO(out.size() << " stdout lines, " << kept << " bytes");
+  CHECK(kept <= task_bytes);
+  CHECK(kept > task_bytes / 2);
+  REQUIRE(err.size() == 1);
+  CHECK_THAT(err[0], Catch::StartsWith("bistro: dropped "));
+  CHECK_THAT(err[0],
+             Catch::EndsWith("the run passed "
+                             "task_subprocess.max_log_bytes_per_task (" +
+                             std::to_string(task_bytes) + ")"));
+  // And on disk: the worker's LMDB store holds about the kept megabyte
+  // (its pages, the index and the statuses), not the 50 MB written.
+  std::uintmax_t disk = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(
+           s.dir.file("data") + "/task_logs")) {
+    struct stat st {};
+    if (f.is_regular_file() && ::stat(f.path().c_str(), &st) == 0)
+      disk += static_cast<std::uintmax_t>(st.st_blocks) * 512;
+  }
+  INFO("task_logs on disk: " << disk << " bytes");
+  CHECK(disk < 16u * 1024 * 1024);
+  CHECK(http_request(s.http_port, "GET", "/healthz").code == 200);
 }
 
 TEST_CASE(

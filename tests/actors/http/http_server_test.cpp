@@ -167,3 +167,20 @@ TEST_CASE("http: a port in use is refused with the reason") {
              Catch::Contains("cannot listen on 127.0.0.1:") &&
                  Catch::Contains("in use"));
 }
+
+TEST_CASE(
+    "http: a scheduler answer with a byte that is not UTF-8 still goes out "
+    "as valid UTF-8 JSON, the byte replaced by U+FFFD") {
+  auto server = start_server([](std::string, auto done) {
+    // What Boost.JSON's serializer makes of a string holding 0xff.
+    done({monitor_answer::outcome::ok,
+          "{\"q\":{\"data\":[\"good\",\"bad\xff\",\"caf\xc3\xa9\"]}}"});
+  });
+  auto r = http_call(server->port(), "POST", "/", R"({"q": {}})");
+  CHECK(r.status == 200);
+  CHECK(r.body ==
+        "{\"q\":{\"data\":[\"good\",\"bad\xef\xbf\xbd\",\"caf\xc3\xa9\"]}}");
+  boost::system::error_code ec;
+  boost::json::parse(r.body, ec);  // the parser refuses invalid UTF-8
+  CHECK_FALSE(ec);
+}

@@ -68,3 +68,77 @@ TEST_CASE("A config without node sources gives a tree of the instance only") {
   CHECK(r.tree->size() == 1);
   CHECK(r.tree->nodes_at_level(1).empty());
 }
+
+TEST_CASE(
+    "A manual node whose name is not valid UTF-8 is refused with a per-node "
+    "error naming it escaped, and every other node is made") {
+  // Built by hand: Boost.JSON's parser itself refuses such a string.
+  boost::json::object prefs;
+  prefs["host1"] = boost::json::array{"good", "bad\xff"};
+  prefs["bad\xff"] = boost::json::array{"child_of_bad"};
+  prefs["host2"] = boost::json::array{"other"};
+  auto cfg = make_node_config({"host", "db", "table"});
+  cfg.node_sources.push_back({"manual", prefs});
+  auto r = build_node_tree(cfg, "inst", 0);
+  REQUIRE(r.ok());
+  CHECK(r.errors.empty());
+  const auto& t = *r.tree;
+  CHECK(names_at(t, 1) == std::vector<std::string>{"host1", "host2"});
+  CHECK(names_at(t, 2) == std::vector<std::string>{"good", "other"});
+  CHECK_FALSE(t.find("bad\xff"));
+  CHECK_FALSE(t.find("child_of_bad"));
+  CHECK(r.refused ==
+        std::vector<std::string>{
+            "bistro_settings.nodes.node_sources[0] (manual): node "
+            "\"bad\\xff\" (level 2, under \"host1\") refused: its name is not "
+            "valid UTF-8: byte 0xff at offset 3",
+            "bistro_settings.nodes.node_sources[0] (manual): 1 nodes below "
+            "refused nodes not made either"});
+}
+
+TEST_CASE(
+    "A node name holding a NUL byte is refused and the nodes after it are "
+    "made") {
+  auto r = build_nodes({"host"}, {{"manual", R"({"a\u0000b": [], "c": []})"}});
+  REQUIRE(r.ok());
+  CHECK(names_at(*r.tree, 1) == std::vector<std::string>{"c"});
+  REQUIRE(r.refused.size() == 1);
+  CHECK(r.refused[0] ==
+        "bistro_settings.nodes.node_sources[0] (manual): node \"a\\x00b\" "
+        "(level 1, under \"inst\") refused: its name holds a NUL byte at "
+        "offset 1");
+}
+
+TEST_CASE("Valid multi-byte UTF-8 node names are made as they are") {
+  const std::string name =
+      "n\xc5\x93ud-\xe6\x97\xa5\xe6\x9c\xac-\xf0\x9f\x99\x82";
+  boost::json::object prefs;
+  prefs[name] = boost::json::array{"caf\xc3\xa9"};
+  auto cfg = make_node_config({"host", "db"});
+  cfg.node_sources.push_back({"manual", prefs});
+  auto r = build_node_tree(cfg, "inst", 0);
+  REQUIRE(r.ok());
+  CHECK(r.refused.empty());
+  REQUIRE(r.tree->find(name));
+  CHECK(r.tree->name(*r.tree->find(name)) == name);
+  CHECK(parent_name(*r.tree, *r.tree->find("caf\xc3\xa9")) == name);
+}
+
+TEST_CASE(
+    "Refusals stop being named past max_refusals_named, and are counted") {
+  boost::json::array kids;
+  for (int i = 0; i < 25; ++i)
+    kids.emplace_back("bad" + std::to_string(i) + "\xc0");
+  kids.emplace_back("fine");
+  boost::json::object prefs;
+  prefs["top"] = std::move(kids);
+  auto cfg = make_node_config({"host", "db"});
+  cfg.node_sources.push_back({"manual", prefs});
+  auto r = build_node_tree(cfg, "inst", 0);
+  REQUIRE(r.ok());
+  CHECK(names_at(*r.tree, 2) == std::vector<std::string>{"fine"});
+  REQUIRE(r.refused.size() == node_tree_builder::max_refusals_named + 1);
+  CHECK(r.refused.back() ==
+        "bistro_settings.nodes.node_sources[0] (manual): 5 more nodes refused "
+        "for their names");
+}

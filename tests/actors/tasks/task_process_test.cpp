@@ -146,6 +146,7 @@ TEST_CASE("output is rate limited per poll and very long lines are cut") {
   REQUIRE(lines.size() >= 301);
   CHECK(lines[299].text == "line299");
   CHECK(lines[300].text.size() == task_process::max_log_line_bytes);
+  CHECK(lines.size() == 301);  // the rest of the long line is dropped
   CHECK(p.status().label == status_label::done);
 }
 
@@ -255,4 +256,113 @@ TEST_CASE("a huge status is an error, not unbounded memory") {
       dir));
   CHECK(r.status.label == status_label::error_backoff);
   CHECK(r.status.message == "task wrote a status longer than 4194304 bytes");
+}
+
+namespace {
+
+bool is_drop_notice(const task_output_line& line) {
+  return line.text.rfind("bistro: dropped ", 0) == 0;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a task writing 50 MB keeps at most max_log_bytes_per_poll_interval per "
+    "window and max_log_bytes_per_task in all, says once what was dropped, "
+    "and still ends with its status") {
+  temp_dir dir;
+  auto l = launch_of(
+      dir.script("t.sh", R"(yes 'a line of output, long enough to count' |
+                              head -c 52428800
+                            echo after the flood >&2
+                            echo done > "$2")"),
+      dir);
+  constexpr std::int64_t window_bytes = 64 * 1024, task_bytes = 1024 * 1024;
+  l.options.poll_ms = 10;
+  l.options.max_log_lines_per_poll_interval = 0;  // bytes are the limit
+  l.options.max_log_bytes_per_poll_interval = window_bytes;
+  l.options.max_log_bytes_per_task = task_bytes;
+  auto started = task_process::start(l);
+  REQUIRE(std::holds_alternative<std::unique_ptr<task_process>>(started));
+  auto& p = *std::get<std::unique_ptr<task_process>>(started);
+  // A fake clock one window further at each poll: every poll is a window.
+  std::vector<task_output_line> lines;
+  std::int64_t now = 0, most_in_a_window = 0;
+  auto deadline = steady_ms() + 30000;
+  for (;;) {
+    auto before = lines.size();
+    bool done = p.poll(now, lines);
+    std::int64_t window = 0;
+    for (auto i = before; i < lines.size(); ++i)
+      if (!is_drop_notice(lines[i]))
+        window += static_cast<std::int64_t>(lines[i].text.size());
+    most_in_a_window = std::max(most_in_a_window, window);
+    if (done) break;
+    REQUIRE(steady_ms() < deadline);
+    now += 10;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::int64_t kept = 0;
+  std::vector<std::string> notices;
+  for (const auto& line : lines) {
+    if (is_drop_notice(line))
+      notices.push_back(line.text);
+    else
+      kept += static_cast<std::int64_t>(line.text.size());
+  }
+  INFO(lines.size() << " lines, " << kept << " bytes kept, most in a window "
+                    << most_in_a_window);
+  CHECK(most_in_a_window <= window_bytes);
+  CHECK(most_in_a_window > window_bytes - 100);  // that limit did bind
+  CHECK(kept <= task_bytes);
+  CHECK(kept > task_bytes - 100);  // filled up to the limit, then dropped
+  CHECK(p.kept_bytes() == kept);
+  REQUIRE(notices.size() == 1);
+  CHECK(lines.back().text == notices[0]);
+  CHECK(lines.back().stream == task_output_line::err);
+  // 50 MiB written, ~1 MiB kept (each kept line also had its newline).
+  const std::string dropped_prefix = "bistro: dropped ";
+  auto dropped = std::stoll(notices[0].substr(dropped_prefix.size()));
+  CHECK(dropped > 52428800 - 2 * task_bytes);
+  CHECK(dropped + kept <= 52428800 + 20);  // + "after the flood\n"
+  CHECK_THAT(notices[0],
+             Catch::Contains(
+                 "bytes: the run passed task_subprocess.max_log_bytes_per_task "
+                 "(1048576)"));
+  for (const auto& line : lines)
+    CHECK(line.text != "after the flood");  // dropped too: a prefix is kept
+  CHECK(p.status().label == status_label::done);
+}
+
+TEST_CASE(
+    "a line longer than max_log_bytes_per_poll_interval is cut to it rather "
+    "than wait for a window it never fits in") {
+  temp_dir dir;
+  auto l =
+      launch_of(dir.script("t.sh", R"(head -c 5000 /dev/zero | tr '\0' x; echo
+                            echo short
+                            echo done > "$2")"),
+                dir);
+  l.options.max_log_bytes_per_poll_interval = 1000;
+  auto r = run(l);
+  REQUIRE(r.lines.size() == 2);
+  CHECK(r.lines[0].text == std::string(1000, 'x'));
+  CHECK(r.lines[1].text == "short");
+  CHECK(r.status.label == status_label::done);
+}
+
+TEST_CASE("with no limits (0) a task's output is all kept") {
+  temp_dir dir;
+  auto l = launch_of(dir.script("t.sh", R"(yes 'some line' | head -c 3000000
+                                          echo done > "$2")"),
+                     dir);
+  l.options.max_log_bytes_per_poll_interval = 0;
+  l.options.max_log_bytes_per_task = 0;
+  l.options.max_log_lines_per_poll_interval = 0;
+  auto r = run(l);
+  CHECK(r.lines.size() == 300000);  // 10 bytes a line
+  for (const auto& line : r.lines) {
+    if (line.text != "some line") FAIL("unexpected line: " << line.text);
+  }
+  CHECK(r.status.label == status_label::done);
 }
