@@ -70,6 +70,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t stats_interval_ms = 10000;
   std::string status_sync = "durable";
   std::int64_t status_commit_ms = 5;
+  std::int64_t status_shutdown_retry_ms = 30000;
   bool prune_deleted_job_statuses = false;
 
   scheduler_flags() {
@@ -189,6 +190,10 @@ struct scheduler_flags : caf::actor_system_config {
         .add(status_commit_ms, "status_commit_ms",
              "group-commit task statuses every this many ms"
              " [default: 5]")
+        .add(status_shutdown_retry_ms, "status_shutdown_retry_ms",
+             "on exit, keep retrying statuses the store cannot write (a "
+             "full disk) this long, then name them in the log and exit 1"
+             " [default: 30000]")
         .add(prune_deleted_job_statuses, "prune_deleted_job_statuses",
              "at start-up, delete the stored statuses of jobs the config no "
              "longer has")
@@ -424,8 +429,8 @@ int main(int argc, char** argv) {
   opts.config_file = flags.config_file;
   status_store_actor store_actor;
   if (store)
-    store_actor =
-        spawn_status_store_actor(sys, {store, flags.status_commit_ms});
+    store_actor = spawn_status_store_actor(
+        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms});
   opts.store = store_actor;
   auto scheduler = spawn_scheduler(sys, opts);
 
@@ -533,13 +538,16 @@ int main(int argc, char** argv) {
         caf::actor_cast<caf::actor>(opts.policy)})
     if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   // The store commits what it holds before it stops; wait for that.
+  int exit_code = 0;
   if (store_actor) {
     waiter->monitor(store_actor);
     caf::anon_send(store_actor, stop_atom_v);
-    waiter->receive([](const caf::down_msg&) {});
+    waiter->receive([&](const caf::down_msg& down) {
+      if (down.reason) exit_code = 1;  // statuses it could not write
+    });
   }
   // Everything that must outlive the scheduler has been told to stop; do
   // not wait for actors CAF's networking keeps alive for remote peers.
   sys.await_actors_before_shutdown(false);
-  return 0;
+  return exit_code;
 }

@@ -243,6 +243,11 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
               std::int64_t now) {
   auto& st = self->state;
   const auto& roster = st.rounds.workers();
+  // Orders for remote workers leave once their runs' "running" statuses
+  // are on disk: a run a remote worker knows of is always one a restarted
+  // scheduler knows of, so its result counts even if it ends while the
+  // scheduler is down. (An in-process worker dies with the scheduler.)
+  std::vector<std::pair<worker_actor, task_spec>> remote_orders;
   for (const auto& pick : picks) {
     const auto& job = st.cfg->jobs[pick.job];
     auto run_id = st.next_run_id++;
@@ -272,8 +277,17 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     persist(self, pick.job, pick.node, run_id, &run, 0);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
-    self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
+    if (st.workers[pick.worker].remote && st.options.store)
+      remote_orders.emplace_back(st.workers[pick.worker].handle,
+                                 std::move(spec));
+    else
+      self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
   }
+  if (remote_orders.empty()) return;
+  after_persist(self, [self, orders = std::move(remote_orders)](bool) mutable {
+    for (auto& [worker, spec] : orders)
+      self->send(worker, run_atom_v, std::move(spec));
+  });
 }
 
 void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <thread>
 
 namespace bistro {
 
@@ -58,6 +59,43 @@ void commit(store_ptr self) {
   st.acks.clear();
 }
 
+/// The last commits before the process exits: retried for up to
+/// `shutdown_retry_ms` (a full disk may get room), then every status that
+/// could not be written is named in the log and the actor ends with an
+/// error, so that the process exits non-zero instead of losing them
+/// silently.
+void finish(store_ptr self, caf::error reason) {
+  auto& st = self->state;
+  commit(self);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(st.options.shutdown_retry_ms);
+  if (!st.pending.empty())
+    spdlog::critical(
+        "status store: {} status(es) not yet written; retrying for up to {} "
+        "ms before exiting",
+        st.pending.size(), st.options.shutdown_retry_ms);
+  while (!st.pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    // Detached: blocking here holds up no other actor.
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    commit(self);
+  }
+  if (st.pending.empty()) {
+    self->quit(std::move(reason));
+    return;
+  }
+  spdlog::critical(
+      "status store: stopping with {} status(es) not written after {} ms of "
+      "retries; they are lost from the store, and those tasks may run again:",
+      st.pending.size(), st.options.shutdown_retry_ms);
+  for (const auto& s : st.pending)
+    spdlog::critical(
+        "status store: not written: job \"{}\" node \"{}\": {} "
+        "(run {})",
+        s.job, s.node, to_string(s.status.label), s.run_id);
+  self->quit(caf::make_error(caf::sec::runtime_error,
+                             "statuses not written at shutdown"));
+}
+
 void take(store_ptr self, status_batch& batch) {
   auto& st = self->state;
   if (!st.scheduler)
@@ -73,8 +111,8 @@ status_store_actor::behavior_type store_behavior(
     store_ptr self, status_store_actor_options options) {
   self->state.options = std::move(options);
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    commit(self);  // what was handed to us reaches the disk before we go
-    self->quit(msg.reason);
+    // What was handed to us reaches the disk before we go.
+    finish(self, msg.reason);
   });
   return {
       [=](persist_atom, status_batch& batch) {
@@ -84,10 +122,12 @@ status_store_actor::behavior_type store_behavior(
       [=](persist_atom, status_batch& batch, ack_atom) -> caf::result<bool> {
         take(self, batch);
         auto& st = self->state;
-        // Nothing waits: everything sent before is on disk already.
+        // Someone waits: commit now rather than at the next tick.
+        if (!st.failing) commit(self);
+        // Nothing left: everything sent before is on disk.
         if (st.pending.empty()) return true;
         st.acks.push_back(self->make_response_promise<bool>());
-        if (!st.failing) schedule(self, st.options.commit_ms);
+        schedule(self, st.failing ? 1000 : st.options.commit_ms);
         return st.acks.back();
       },
       [=](persist_atom, const std::string& shard, const std::string& hash) {
@@ -106,10 +146,7 @@ status_store_actor::behavior_type store_behavior(
         else
           spdlog::info("status store: pruned the statuses of deleted jobs");
       },
-      [=](stop_atom) {
-        commit(self);
-        self->quit();
-      },
+      [=](stop_atom) { finish(self, caf::exit_reason::normal); },
       [=](tick_atom) { commit(self); },
   };
 }

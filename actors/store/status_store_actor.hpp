@@ -4,7 +4,9 @@
 // statuses), then tells the sender of the statuses (the scheduler) how the
 // commit went. A failed commit
 // (disk full, map at its cap) is logged loudly, kept, and retried every
-// second; nothing is dropped.
+// second; nothing is dropped. At shutdown a failing commit is retried for a
+// bounded time; then each status not written is named in the log and the
+// actor ends with an error (the scheduler exits non-zero).
 //
 // Runs detached: LMDB commits block on the disk and never run on CAF's
 // shared threads.
@@ -21,6 +23,9 @@ namespace bistro {
 struct status_store_actor_options {
   std::shared_ptr<status_store> store;
   std::int64_t commit_ms = 5;
+  /// At shutdown, how long to keep retrying a failing commit (a full disk)
+  /// before naming what was not written and ending with an error.
+  std::int64_t shutdown_retry_ms = 30000;
 };
 
 status_store_actor spawn_status_store_actor(caf::actor_system& sys,

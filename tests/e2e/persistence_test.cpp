@@ -283,3 +283,76 @@ TEST_CASE("a full disk stops new starts until space returns, losing nothing") {
   CHECK(ends() >= 30);
   CHECK_THAT(sched.log(), Catch::Contains("persisting works again"));
 }
+
+TEST_CASE(
+    "SIGTERM while the disk is full retries, then names every status not "
+    "written and exits 1; room in time writes them and exits 0") {
+  for (bool room_in_time : {false, true}) {
+    INFO("room in time: " << room_in_time);
+    temp_dir dir;
+    auto data = dir.file("data");
+    std::filesystem::create_directories(data);
+    if (std::system(("mount -t tmpfs -o size=8m tmpfs " + data + " 2>/dev/null")
+                        .c_str()) != 0) {
+      WARN("cannot mount a tmpfs here (not root?): disk-full test not run");
+      return;
+    }
+    struct unmount_at_end {
+      std::string path;
+      ~unmount_at_end() { std::system(("umount -l " + path).c_str()); }
+    } unmount{data};
+    auto records = dir.file("records");
+    // 100 KB of data per status: every commit needs new pages.
+    auto task = dir.script(
+        "task.sh",
+        record_prelude(records) +
+            "record start\nsleep 0.1\n"
+            "printf '{\"result\": \"done\", \"data\": {\"blob\": \"%s\"}}\\n' "
+            "\"$(head -c 100000 /dev/zero | tr '\\0' x)\" > \"$2\"\n"
+            "record end\n");
+    auto config = dir.write("config", R"({"bistro_settings": {
+        "nodes": {"levels": ["level1"], "node_sources": [
+          {"source": "range_label", "prefs": {"parent_level": "instance",
+           "start": 1, "end": 30, "format": "n{i}"}}]},
+        "resources": {"instance": {"c": {"limit": 1, "default": 1}}},
+        "enabled": true, "idle_wait": 0.2, "working_wait": 0.05},
+        "bistro_job->j": {"owner": "t"}})");
+    child_process sched(
+        {scheduler_bin, "--config_file=" + config, "--worker_command=" + task,
+         "--data_dir=" + data, "--instance_node_name=scheduler",
+         std::string{"--status_shutdown_retry_ms="} +
+             (room_in_time ? "60000" : "1000")},
+        dir.file("sched.log"));
+    auto ends = [&] {
+      int n = 0;
+      for (const auto& r : read_records(records)) n += r.event == "end";
+      return n;
+    };
+    REQUIRE(eventually([&] { return ends() >= 3; }, 15000));
+    auto filler = data + "/filler";
+    {
+      std::ofstream out(filler, std::ios::binary);
+      std::string block(64 * 1024, 'x');
+      while (out.write(block.data(), block.size())) {
+      }
+    }
+    REQUIRE(eventually([&] { return sched.log_has("cannot persist"); }, 15000));
+    sched.kill(SIGTERM);
+    if (room_in_time) {
+      REQUIRE(
+          eventually([&] { return sched.log_has("before exiting"); }, 15000));
+      std::filesystem::remove(filler);
+    }
+    auto code = sched.wait(30000);
+    INFO(sched.log_tail());
+    REQUIRE(code.has_value());
+    if (room_in_time) {
+      CHECK(*code == 0);
+      CHECK(sched.log_has("persisting works again"));
+      CHECK_FALSE(sched.log_has("not written: job"));
+    } else {
+      CHECK(*code == 1);
+      CHECK(sched.log_has("not written: job \"j\" node \"n"));
+    }
+  }
+}
