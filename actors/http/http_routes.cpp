@@ -8,6 +8,7 @@
 
 #include "actors/http/web_page.hpp"
 #include "actors/protocol/monitor_roles.hpp"
+#include "actors/protocol/utf8.hpp"
 
 namespace bistro::http {
 
@@ -95,42 +96,11 @@ route_plan wrong_method(std::string route, std::string allow) {
   return immediate(std::move(route), std::move(reply));
 }
 
-/// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most
-/// U+10FFFF), as Boost.JSON's parser wants it. Its serializer copies
-/// strings byte for byte, so anything else would make invalid JSON.
+/// Well-formed UTF-8 (utf8.hpp), as Boost.JSON's parser wants it. Its
+/// serializer copies strings byte for byte, so anything else would make
+/// invalid JSON.
 bool is_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;   // overlong
-      if (lead == 0xED) high = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;   // overlong
-      if (lead == 0xF4) high = 0x8F;  // past U+10FFFF
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < low || second > high) return false;
-    for (std::size_t k = 2; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if (next < 0x80 || next > 0xBF) return false;
-    }
-    i += length;
-  }
-  return true;
+  return utf8_valid_prefix(text) == text.size();
 }
 
 using query_map = std::map<std::string, std::string>;

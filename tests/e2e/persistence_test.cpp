@@ -212,76 +212,85 @@ TEST_CASE("kill -9 at random moments never loses committed work") {
   CHECK(total_starts >= 40);
 }
 
-TEST_CASE("a full disk stops new starts until space returns, losing nothing") {
+/// A data dir on an 8 MB tmpfs (root only; CI runs as root), a task whose
+/// every status carries 100 KB of data (so each commit needs new pages),
+/// 30 nodes one at a time, and a way to fill the disk.
+struct small_disk {
   temp_dir dir;
-  auto data = dir.file("data");
-  std::filesystem::create_directories(data);
-  // A small tmpfs to fill; needs root (CI runs as root).
-  if (std::system(("mount -t tmpfs -o size=8m tmpfs " + data + " 2>/dev/null")
-                      .c_str()) != 0) {
-    WARN("cannot mount a tmpfs here (not root?): disk-full test not run");
-    return;
-  }
-  struct unmount_at_end {
-    std::string path;
-    ~unmount_at_end() { std::system(("umount -l " + path).c_str()); }
-  } unmount{data};
+  std::string data = dir.file("data");
+  std::string records = dir.file("records");
+  bool mounted = false;
 
-  auto records = dir.file("records");
-  // Each status carries 100 KB of data, so every commit needs new pages.
-  auto task = dir.script(
-      "task.sh",
-      record_prelude(records) +
-          "record start\nsleep 0.1\n"
-          "printf '{\"result\": \"done\", \"data\": {\"blob\": \"%s\"}}\\n' "
-          "\"$(head -c 100000 /dev/zero | tr '\\0' x)\" > \"$2\"\n"
-          "record end\n");
-  auto config = dir.write("config", R"({"bistro_settings": {
-      "nodes": {"levels": ["level1", "level2"], "node_sources": [
-        {"source": "range_label", "prefs": {"parent_level": "instance",
-         "start": 1, "end": 1, "format": "n"}},
-        {"source": "range_label", "prefs": {"parent_level": "level1",
-         "start": 1, "end": 30, "format": "{parent}{i}"}}]},
-      "resources": {"instance": {"c": {"limit": 1, "default": 1}}},
-      "enabled": true, "idle_wait": 0.2, "working_wait": 0.05,
-      "backoff": [1, "repeat"]},
-      "bistro_job->j": {"owner": "t"}})");
-  child_process sched({scheduler_bin, "--config_file=" + config,
-                       "--worker_command=" + task, "--data_dir=" + data,
-                       "--instance_node_name=scheduler", "--exit_when_done"},
-                      dir.file("sched.log"));
-  auto ends = [&] {
+  small_disk() {
+    std::filesystem::create_directories(data);
+    mounted =
+        std::system(("mount -t tmpfs -o size=8m tmpfs " + data + " 2>/dev/null")
+                        .c_str()) == 0;
+  }
+  ~small_disk() {
+    if (mounted) std::system(("umount -l " + data).c_str());
+  }
+  std::string task() const {
+    return dir.script(
+        "task.sh",
+        record_prelude(records) +
+            "record start\nsleep 0.1\n"
+            "printf '{\"result\": \"done\", \"data\": {\"blob\": \"%s\"}}\\n' "
+            "\"$(head -c 100000 /dev/zero | tr '\\0' x)\" > \"$2\"\n"
+            "record end\n");
+  }
+  std::string config() const {
+    return dir.write("config", R"({"bistro_settings": {
+        "nodes": {"levels": ["level1"], "node_sources": [
+          {"source": "range_label", "prefs": {"parent_level": "instance",
+           "start": 1, "end": 30, "format": "n{i}"}}]},
+        "resources": {"instance": {"c": {"limit": 1, "default": 1}}},
+        "enabled": true, "idle_wait": 0.2, "working_wait": 0.05,
+        "backoff": [1, "repeat"]},
+        "bistro_job->j": {"owner": "t"}})");
+  }
+  int ends() const {
     int n = 0;
     for (const auto& r : read_records(records)) n += r.event == "end";
     return n;
-  };
-  REQUIRE(eventually([&] { return ends() >= 3; }, 15000));
-  // Fill the disk.
-  auto filler = data + "/filler";
-  {
-    std::ofstream out(filler, std::ios::binary);
+  }
+  std::string filler() const { return data + "/filler"; }
+  void fill() const {
+    std::ofstream out(filler(), std::ios::binary);
     std::string block(64 * 1024, 'x');
     while (out.write(block.data(), block.size())) {
     }
   }
-  REQUIRE(eventually(
-      [&] { return sched.log().find("cannot persist") != std::string::npos; },
-      15000));
-  auto starts_when_full = starts(records);
+};
+
+TEST_CASE("a full disk stops new starts until space returns, losing nothing") {
+  small_disk disk;
+  if (!disk.mounted) {
+    WARN("cannot mount a tmpfs here (not root?): disk-full test not run");
+    return;
+  }
+  child_process sched(
+      {scheduler_bin, "--config_file=" + disk.config(),
+       "--worker_command=" + disk.task(), "--data_dir=" + disk.data,
+       "--instance_node_name=scheduler", "--exit_when_done"},
+      disk.dir.file("sched.log"));
+  REQUIRE(eventually([&] { return disk.ends() >= 3; }, 15000));
+  disk.fill();
+  REQUIRE(eventually([&] { return sched.log_has("cannot persist"); }, 15000));
+  auto starts_when_full = starts(disk.records);
   auto until = steady_ms() + 1500;
   eventually([&] { return steady_ms() >= until; }, 2000);
   // At most the round already under way when the commit failed.
-  CHECK(starts(records) <= starts_when_full + 1);
+  CHECK(starts(disk.records) <= starts_when_full + 1);
   CHECK_FALSE(sched.wait(0).has_value());  // still up
-  std::filesystem::remove(filler);
+  std::filesystem::remove(disk.filler());
   // A task that failed while the disk was full retries after 1 s, not
   // Bistro's default 15 s; the bound is generous for a loaded CI machine.
   auto code = sched.wait(120000);
-  INFO(sched.log().substr(sched.log().size() > 4000 ? sched.log().size() - 4000
-                                                    : 0));
+  INFO(sched.log_tail(4000));
   REQUIRE(code == 0);
-  CHECK(ends() >= 30);
-  CHECK_THAT(sched.log(), Catch::Contains("persisting works again"));
+  CHECK(disk.ends() >= 30);
+  CHECK(sched.log_has("persisting works again"));
 }
 
 TEST_CASE(
@@ -289,59 +298,26 @@ TEST_CASE(
     "written and exits 1; room in time writes them and exits 0") {
   for (bool room_in_time : {false, true}) {
     INFO("room in time: " << room_in_time);
-    temp_dir dir;
-    auto data = dir.file("data");
-    std::filesystem::create_directories(data);
-    if (std::system(("mount -t tmpfs -o size=8m tmpfs " + data + " 2>/dev/null")
-                        .c_str()) != 0) {
+    small_disk disk;
+    if (!disk.mounted) {
       WARN("cannot mount a tmpfs here (not root?): disk-full test not run");
       return;
     }
-    struct unmount_at_end {
-      std::string path;
-      ~unmount_at_end() { std::system(("umount -l " + path).c_str()); }
-    } unmount{data};
-    auto records = dir.file("records");
-    // 100 KB of data per status: every commit needs new pages.
-    auto task = dir.script(
-        "task.sh",
-        record_prelude(records) +
-            "record start\nsleep 0.1\n"
-            "printf '{\"result\": \"done\", \"data\": {\"blob\": \"%s\"}}\\n' "
-            "\"$(head -c 100000 /dev/zero | tr '\\0' x)\" > \"$2\"\n"
-            "record end\n");
-    auto config = dir.write("config", R"({"bistro_settings": {
-        "nodes": {"levels": ["level1"], "node_sources": [
-          {"source": "range_label", "prefs": {"parent_level": "instance",
-           "start": 1, "end": 30, "format": "n{i}"}}]},
-        "resources": {"instance": {"c": {"limit": 1, "default": 1}}},
-        "enabled": true, "idle_wait": 0.2, "working_wait": 0.05},
-        "bistro_job->j": {"owner": "t"}})");
     child_process sched(
-        {scheduler_bin, "--config_file=" + config, "--worker_command=" + task,
-         "--data_dir=" + data, "--instance_node_name=scheduler",
+        {scheduler_bin, "--config_file=" + disk.config(),
+         "--worker_command=" + disk.task(), "--data_dir=" + disk.data,
+         "--instance_node_name=scheduler",
          std::string{"--status_shutdown_retry_ms="} +
              (room_in_time ? "60000" : "1000")},
-        dir.file("sched.log"));
-    auto ends = [&] {
-      int n = 0;
-      for (const auto& r : read_records(records)) n += r.event == "end";
-      return n;
-    };
-    REQUIRE(eventually([&] { return ends() >= 3; }, 15000));
-    auto filler = data + "/filler";
-    {
-      std::ofstream out(filler, std::ios::binary);
-      std::string block(64 * 1024, 'x');
-      while (out.write(block.data(), block.size())) {
-      }
-    }
+        disk.dir.file("sched.log"));
+    REQUIRE(eventually([&] { return disk.ends() >= 3; }, 15000));
+    disk.fill();
     REQUIRE(eventually([&] { return sched.log_has("cannot persist"); }, 15000));
     sched.kill(SIGTERM);
     if (room_in_time) {
       REQUIRE(
           eventually([&] { return sched.log_has("before exiting"); }, 15000));
-      std::filesystem::remove(filler);
+      std::filesystem::remove(disk.filler());
     }
     auto code = sched.wait(30000);
     INFO(sched.log_tail());
