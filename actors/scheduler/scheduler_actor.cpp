@@ -274,6 +274,8 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
                     .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
                                               now, std::nullopt, false})
                     .first->second;
+    if (!st.lost_runs.empty())
+      st.lost_runs.erase(task_name_key(spec.job, spec.node));
     persist(self, pick.job, pick.node, run_id, &run, 0);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
@@ -367,18 +369,35 @@ void start_round(scheduler_ptr self) {
           });
 }
 
-/// A result for a run that went on while the scheduler was down and ended
-/// before its worker reported it: its status counts, as the run's own.
+/// A result for a run the scheduler no longer tracks but whose status it
+/// may still take, from the worker that ran it: one that went on while the
+/// scheduler was down (restored as running), or one given up with its lost
+/// worker while the task has not run again since.
 bool on_restored_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
-  auto it = st.restored_runs.find(r.run_id);
-  if (it == st.restored_runs.end() || it->second.job != r.job ||
-      it->second.node != r.node || it->second.shard != r.worker)
-    return false;
+  const char* when = nullptr;
+  bool restored = false;
+  if (auto it = st.restored_runs.find(r.run_id);
+      it != st.restored_runs.end() && it->second.job == r.job &&
+      it->second.node == r.node && it->second.shard == r.worker) {
+    st.restored_runs.erase(it);
+    when = "while the scheduler was down";
+    restored = true;
+  } else if (auto lost = st.lost_runs.find(task_name_key(r.job, r.node));
+             lost != st.lost_runs.end() && lost->second.first == r.run_id &&
+             lost->second.second == r.worker) {
+    st.lost_runs.erase(lost);
+    when = "after its worker was given up";
+  }
+  if (!when) return false;
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
-  st.restored_runs.erase(it);
-  if (!job || !node || st.rows[*job]->label(*node) != status_label::running)
+  if (!job || !node) return false;
+  // A restored run's task still shows it running; a lost run's task shows
+  // the loss (anything else: its status moved on, and this result is old).
+  auto label = st.rows[*job]->label(*node);
+  if (restored ? label != status_label::running
+               : label == status_label::running || label == status_label::done)
     return false;
   parsed_status status{static_cast<status_label>(r.label), r.data, r.message};
   if (r.label >= num_status_labels || !is_task_reported(status.label))
@@ -393,9 +412,8 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   st.rows[*job]->apply(*node, status, now_ms(self), st.cfg->jobs[*job].backoff);
   run_info run{r.job, r.node, no_worker, r.start_ms, std::nullopt, false};
   persist(self, *job, *node, r.run_id, &run, r.end_ms);
-  spdlog::info("{} on {} ended while the scheduler was down: {} (now {})",
-               r.job, r.node, to_string(status.label),
-               to_string(st.rows[*job]->label(*node)));
+  spdlog::info("{} on {} ended {}: {} (now {})", r.job, r.node, when,
+               to_string(status.label), to_string(st.rows[*job]->label(*node)));
   poke(self);
   return true;
 }

@@ -94,6 +94,12 @@ struct scheduler_state {
   /// The runs behind them, by run id: a result for one of these from the
   /// worker that ran it (it ended while the scheduler was down) counts.
   std::unordered_map<std::uint64_t, restored_run> restored_runs;
+  /// The newest run of each task given up with its lost worker (run id,
+  /// shard), by task_name_key, until the task runs again: a result its
+  /// worker still delivers (the run ended while the worker was cut off)
+  /// counts instead of running the task again.
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>>
+      lost_runs;
   bool startup_checked = false;
   /// Runs whose job or node is gone or disabled, waiting for their kill.
   std::vector<std::uint64_t> orphans;

@@ -55,6 +55,8 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
       st.rows[*job]->mark_worker_lost(*node, now, min_wait,
                                       st.cfg->jobs[*job].backoff,
                                       "worker lost: " + why);
+      st.lost_runs[task_name_key(it->second.job, it->second.node)] = {
+          it->first, st.workers[w].shard};
       st.rounds.task_finished(static_cast<job_index>(*job), *node);
       persist(self, *job, *node, it->first, &it->second, now);
     }
