@@ -262,7 +262,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "beyond --max_server_connections a new connection is closed at once; "
+    "beyond --max_server_connections a new connection is closed at once, "
     "a registered worker stays") {
   caf_port_cluster c({"--max_server_connections=4"});
   auto& worker = c.registered_worker("w1");
