@@ -4,9 +4,10 @@
 # into .caf/<variant>/prefix. Usage: scripts/build-caf.sh [release|tsan]
 #   release  -O2, what scripts/build.sh and everything on top of it use
 #   tsan     -O1 -fsanitize=thread, for scripts/tsan-actors.sh
-# Idempotent: .caf/<variant>/stamp holds the SHA-256 of the patches, the
-# flags and this script; when it matches, nothing is done. Otherwise the
-# source is unpacked afresh, patched in name order, built and installed.
+# Idempotent: .caf/<variant>/stamp holds the SHA-256 of the patches (names
+# and contents), the flags and CAF's configure options; when it matches,
+# nothing is done. Otherwise the source is unpacked afresh, patched in name
+# order, built and installed (the build tree is removed afterwards).
 #
 # The source comes only through `apt-get source`: deb-src entries derived
 # from this machine's own apt sources (each `deb` entry of
@@ -40,6 +41,10 @@ case "$variant" in
     exit 2 ;;
 esac
 
+# CAF's configure options (the same for both variants; part of the key).
+caf_options=(-DCAF_NO_EXAMPLES=yes -DCAF_NO_UNIT_TESTS=yes -DCAF_NO_TOOLS=yes
+  -DCAF_NO_PYTHON=yes -DCAF_NO_OPENCL=yes -DCAF_NO_COMPILER_CHECK=yes)
+
 work="$cache/$variant"
 prefix="$work/prefix"
 patches=()
@@ -47,8 +52,7 @@ while IFS= read -r p; do patches+=("$p"); done < <(
   find "$root/patches/caf" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
 key=$(
   {
-    echo "$variant $cxx_flags | $linker_flags"
-    sha256sum "$0" | cut -d' ' -f1
+    echo "$pkg $version $variant $cxx_flags | $linker_flags | ${caf_options[*]}"
     for p in "${patches[@]}"; do
       echo "${p##*/}"
       sha256sum "$p" | cut -d' ' -f1
@@ -138,9 +142,7 @@ cmake -S "$work/src" -B "$work/build" -G Ninja \
   -DCMAKE_INSTALL_LIBDIR=lib \
   -DCMAKE_CXX_FLAGS="$cxx_flags -Wno-error" \
   -DCMAKE_SHARED_LINKER_FLAGS="$linker_flags" \
-  -DCAF_NO_EXAMPLES=yes -DCAF_NO_UNIT_TESTS=yes -DCAF_NO_TOOLS=yes \
-  -DCAF_NO_PYTHON=yes -DCAF_NO_OPENCL=yes \
-  -DCAF_NO_COMPILER_CHECK=yes >"$work/configure.log"
+  "${caf_options[@]}" >"$work/configure.log"
 cmake --build "$work/build" -j"$jobs" >"$work/build.log" || {
   tail -40 "$work/build.log" >&2
   exit 1
