@@ -50,6 +50,8 @@ struct scheduler_flags : caf::actor_system_config {
   std::int64_t server_port = 0;
   std::string server_address = loopback_addresses;
   bool allow_insecure_network = false;
+  std::int64_t max_server_connections = 1024;
+  std::int64_t server_handshake_timeout_ms = 10000;
   std::int64_t heartbeat_grace_period = 60;
   std::int64_t healthcheck_period = 60;
   std::int64_t healthcheck_grace_period = 60;
@@ -128,6 +130,14 @@ struct scheduler_flags : caf::actor_system_config {
         .add(allow_insecure_network, "allow_insecure_network",
              "let --server_address name a non-loopback address without TLS "
              "(plain text, no peer authentication; logged as a warning)")
+        .add(max_server_connections, "max_server_connections",
+             "at most this many connections on --server_port at once; a "
+             "new one beyond is closed at once (logged)"
+             " [default: 1024]")
+        .add(server_handshake_timeout_ms, "server_handshake_timeout_ms",
+             "a connection on --server_port that has not completed CAF's "
+             "handshake after this many ms is closed; 0 = never"
+             " [default: 10000]")
         .add(heartbeat_grace_period, "heartbeat_grace_period",
              "a worker whose heartbeat is this many seconds late is "
              "unhealthy"
@@ -251,6 +261,22 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: --server_port must be below 65536\n";
     return 2;
   }
+  if (flags.max_server_connections < 1) {
+    std::cerr << "bistro_scheduler: --max_server_connections must be >= 1\n";
+    return 2;
+  }
+  if (flags.server_handshake_timeout_ms < 0) {
+    std::cerr << "bistro_scheduler: --server_handshake_timeout_ms must be "
+                 ">= 0\n";
+    return 2;
+  }
+  // The patched CAF's limits (patches/caf/0040-...): connections beyond
+  // the cap and connections without a BASP handshake in time are closed.
+  flags.set("middleman.max-connections",
+            static_cast<std::size_t>(flags.max_server_connections));
+  flags.set("middleman.handshake-timeout",
+            caf::timespan{
+                std::chrono::milliseconds{flags.server_handshake_timeout_ms}});
   if (flags.http_server_port < 0 || flags.http_server_port > 65535) {
     std::cerr << "bistro_scheduler: --http_server_port must be 0..65535\n";
     return 2;

@@ -3,7 +3,8 @@
 # getting-started demo as the document describes it: one scheduler and one
 # worker process on this machine, config/examples/simple, and a task that
 # sleeps a second and writes "done". The scheduler exits once all 4 tasks
-# are done (--exit_when_done); then the worker is stopped.
+# are done (--exit_when_done); then the worker is stopped. scripts/build.sh
+# first builds the patched CAF (scripts/build-caf.sh; once, into .caf/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

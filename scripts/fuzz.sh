@@ -5,7 +5,8 @@
 # trips a sanitizer; the input that did it is in
 # build-fuzz/tests/fuzz/artifacts/<target>/ (see tests/fuzz/README.md).
 # Needs clang++ and libclang-rt-14-dev (scripts/install-deps.sh); installs
-# nothing. FUZZ_BUILD_DIR and FUZZ_JOBS (default 2) override the defaults.
+# nothing but the patched CAF (scripts/build-caf.sh, cached in .caf/).
+# FUZZ_BUILD_DIR and FUZZ_JOBS (default 2) override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${BISTRO_FUZZ_SECONDS:-20}}
@@ -16,7 +17,9 @@ jobs=${FUZZ_JOBS:-2}
 # _GLIBCXX_ASSERTIONS bounds-checks std::array/vector/string indexing.
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 flags+=" -fno-omit-frame-pointer -D_GLIBCXX_ASSERTIONS"
+./scripts/build-caf.sh release
 cmake -S . -B "$build_dir" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$PWD/.caf/release/prefix" \
   -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="$flags" \

@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ninja-build
-  libcaf-dev
+  # CAF itself is built from Debian's source with patches/caf/
+  # (scripts/build-caf.sh): what it needs to build its three libraries.
+  libssl-dev patch
   libboost1.81-dev libboost-json1.81-dev
   liblmdb-dev lmdb-utils
   libspdlog-dev

@@ -8,7 +8,8 @@
 # scripts/ubsan.supp and scripts/lsan.supp silence reports from inside CAF,
 # each with its reason.
 # Usage: scripts/sanitize.sh [ctest args...]; ASAN_BUILD_DIR overrides the
-# folder. Installs nothing (scripts/install-deps.sh).
+# folder. Installs nothing (scripts/install-deps.sh); scripts/build.sh
+# builds the patched CAF first when .caf/ lacks it (scripts/build-caf.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${ASAN_BUILD_DIR:-build-asan}

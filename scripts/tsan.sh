@@ -3,15 +3,17 @@
 # threads of their own without CAF: the task processes and the fd_waker
 # thread that wakes the local worker (tests/actors/tasks), and the LMDB
 # stores read and written from several threads (tests/actors/store).
-# Debian's CAF is not built with TSan, so a TSan run of actor code would
-# see CAF's own mailbox handoffs as races: scripts/tsan-actors.sh builds
-# CAF with TSan for that, and falls back to this script when it cannot.
+# The release CAF (scripts/build-caf.sh) is not built with TSan, so a TSan
+# run of actor code would see CAF's own mailbox handoffs as races:
+# scripts/tsan-actors.sh builds the patched CAF with TSan for that.
 # Usage: scripts/tsan.sh [ctest args...]; TSAN_BUILD_DIR overrides the
 # folder (default build-tsan). Installs nothing (scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${TSAN_BUILD_DIR:-build-tsan}
+./scripts/build-caf.sh release
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$PWD/.caf/release/prefix" \
   -DBISTRO_TSAN=ON -DBISTRO_BUILD_BENCHMARKS=OFF \
   -DBISTRO_TEST_DIRS="actors/tasks;actors/store" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target bistro_tasks_tests \
