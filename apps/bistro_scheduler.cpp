@@ -406,8 +406,10 @@ int main(int argc, char** argv) {
   if (worker)
     caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
 
-  auto nodes = spawn_nodes_actor(
-      sys, {instance, flags.nodes_update_ms, flags.nodes_retry_ms, scheduler});
+  auto nodes_stop = std::make_shared<node_source_stop>();
+  auto nodes =
+      spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
+                              flags.nodes_retry_ms, scheduler, nodes_stop});
   auto watcher = spawn_config_watcher(
       sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
   caf::anon_send(scheduler, join_atom_v, watcher);
@@ -437,6 +439,9 @@ int main(int argc, char** argv) {
   waiter->monitor(scheduler);
   waiter->receive([](const caf::down_msg&) {});
   if (http_server) http_server->stop();
+  // Kills a running node-source script: the nodes actor is detached and the
+  // actor system's destructor waits for it.
+  nodes_stop->request();
   for (auto a :
        {caf::actor_cast<caf::actor>(watcher),
         caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),
