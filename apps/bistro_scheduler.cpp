@@ -33,6 +33,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::string config_file;
   bool check_config = false;
   std::int64_t config_update_ms = 10000;
+  std::int64_t config_max_bytes = default_config_max_bytes;
   std::string worker_command;
   std::string data_dir = "/tmp/bistro_scheduler";
   std::string instance_node_name;
@@ -77,6 +78,9 @@ struct scheduler_flags : caf::actor_system_config {
         .add(config_update_ms, "config_update_ms",
              "how often to check the config file for changes (ms)"
              " [default: 10000]")
+        .add(config_max_bytes, "config_max_bytes",
+             "refuse a config file larger than this (bytes), keeping the "
+             "last good config [default: 16777216]")
         .add(worker_command, "worker_command",
              "run tasks locally with this command (split on spaces); a "
              "job's \"command\" replaces it")
@@ -208,8 +212,13 @@ int main(int argc, char** argv) {
   }
   auto instance =
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
+  if (flags.config_max_bytes <= 0) {
+    std::cerr << "bistro_scheduler: --config_max_bytes must be > 0\n";
+    return 2;
+  }
   if (flags.check_config)
-    return check_config(flags.config_file, instance, std::cout, std::cerr);
+    return check_config(flags.config_file, flags.config_max_bytes, instance,
+                        std::cout, std::cerr);
   const bool remote = flags.server_port > 0;
   if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
       !remote) {
@@ -296,7 +305,7 @@ int main(int argc, char** argv) {
         std::move(std::get<std::map<std::string, std::string>>(secrets));
   }
   if (flags.prune_deleted_job_statuses) {
-    auto cfg = load_config_file(flags.config_file);
+    auto cfg = load_config_file(flags.config_file, flags.config_max_bytes);
     if (!cfg.ok()) {
       std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
                    "valid config\n";
@@ -410,8 +419,9 @@ int main(int argc, char** argv) {
   auto nodes =
       spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
                               flags.nodes_retry_ms, scheduler, nodes_stop});
-  auto watcher = spawn_config_watcher(
-      sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
+  auto watcher =
+      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
+                                 nodes, scheduler, flags.config_max_bytes});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {

@@ -7,9 +7,10 @@
 
 namespace bistro {
 
-int check_config(const std::string& path, const std::string& instance_name,
-                 std::ostream& out, std::ostream& err) {
-  auto parsed = load_config_file(path);
+int check_config(const std::string& path, std::int64_t max_bytes,
+                 const std::string& instance_name, std::ostream& out,
+                 std::ostream& err) {
+  auto parsed = load_config_file(path, max_bytes);
   if (!parsed.ok()) {
     err << "config " << path << " is invalid:\n";
     for (const auto& e : parsed.errors) err << "  error: " << e << '\n';

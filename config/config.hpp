@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/backoff_settings.hpp"
+#include "config/config_file.hpp"
 #include "config/job_filter.hpp"
 
 namespace bistro {
@@ -168,7 +169,9 @@ std::optional<std::string> invalid_job_name(std::string_view name);
 /// Parses the text of a config file.
 config_result parse_config(std::string_view json_text);
 
-/// Reads and parses a file; I/O errors name the file.
-config_result load_config_file(const std::string& path);
+/// Reads (config_file.hpp: a regular file of at most `max_bytes`, never
+/// blocking) and parses a file; I/O errors name the file.
+config_result load_config_file(
+    const std::string& path, std::int64_t max_bytes = default_config_max_bytes);
 
 }  // namespace bistro

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -71,4 +72,19 @@ TEST_CASE("check_config on a missing file names it") {
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output,
              Catch::Contains("/nonexistent/x: cannot open config file"));
+}
+
+TEST_CASE("check_config refuses a FIFO at once, naming it") {
+  char dir[] = "/tmp/bistro_check_config_XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/config";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  auto r = run_command("timeout 10 " + scheduler + " --config_file=" + path +
+                       " --check_config");
+  std::remove(path.c_str());
+  ::rmdir(dir);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output,
+             Catch::Contains(path + ": refused: the config must be a regular "
+                                    "file, this is a FIFO"));
 }

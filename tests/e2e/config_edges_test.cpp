@@ -1,6 +1,7 @@
 // The config path at its edges, with the real bistro_scheduler over HTTP:
 // a node-source script that hangs must neither freeze later config changes
-// nor shutdown.
+// nor shutdown, and a config file that is a FIFO must be refused without
+// wedging the watcher, so that save_job answers what really happened.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,4 +127,47 @@ TEST_CASE("a hanging node script neither freezes config changes nor SIGTERM") {
   REQUIRE(exit_code.has_value());
   CHECK(*exit_code == 0);
   CHECK(eventually([&] { return !process_alive(sleeper); }, 5000));
+}
+
+TEST_CASE("a config replaced by a FIFO is refused; save_job tells the truth") {
+  edge_scheduler s;
+  s.start(s.config_text(60000, job("first")));
+  REQUIRE(s.shows("/api/jobs", "\"first\""));
+
+  REQUIRE(::unlink(s.config.c_str()) == 0);
+  REQUIRE(::mkfifo(s.config.c_str(), 0600) == 0);
+  REQUIRE(s.shows("/api/errors", "FIFO"));
+  CHECK(has(s.get("/api/errors"), s.config));
+  CHECK(has(s.get("/api/jobs"), "\"first\""));  // the last good config
+
+  // The watcher is not stuck: save_job answers at once, with the reason.
+  const auto asked = steady_ms();
+  auto saved =
+      http_request(s.http_port, "PUT", "/api/jobs/saved", R"({"owner": "t"})");
+  CHECK(steady_ms() - asked < 5000);
+  CHECK(saved.code != 200);
+  CHECK(has(saved.body, "FIFO"));
+
+  // A regular file again: it is loaded, and the refused save never appears.
+  REQUIRE(::unlink(s.config.c_str()) == 0);
+  s.dir.write("config", s.config_text(60000, job("first") + job("later")));
+  REQUIRE(s.shows("/api/jobs", "\"later\""));
+  CHECK_FALSE(has(s.get("/api/jobs"), "\"saved\""));
+}
+
+TEST_CASE("check_config refuses a config over --config_max_bytes") {
+  edge_scheduler s;
+  const auto text = s.config_text(60000, job("first"));
+  s.dir.write("config", text);
+  const auto out = s.dir.file("check.out");
+  CHECK(run_shell(scheduler_bin + " --config_file=" + s.config +
+                  " --check_config --config_max_bytes=100 > " + out +
+                  " 2>&1") == 1);
+  std::ifstream in(out);
+  const std::string printed((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+  CHECK(has(printed, s.config + ": refused: " + std::to_string(text.size()) +
+                         " bytes, over the limit of 100 (--config_max_bytes)"));
+  CHECK(run_shell(scheduler_bin + " --config_file=" + s.config +
+                  " --check_config > " + out + " 2>&1") == 0);
 }
