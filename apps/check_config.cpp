@@ -42,6 +42,7 @@ int check_config(const std::string& path, std::int64_t max_bytes,
     out << "    " << job.name << ": owner " << job.owner << ", "
         << (job.enabled ? "enabled" : "disabled") << ", tasks on "
         << cfg.levels[job.level_for_tasks] << '\n';
+    if (!job.blocked.empty()) out << "      " << job.blocked << '\n';
     for (const auto& e : job.errors) out << "      error: " << e << '\n';
     if (!job.errors.empty()) ++bad_jobs;
   }

@@ -103,6 +103,10 @@ struct job_config {
   std::optional<level_id> level_for_host_placement;
   /// Each names the JSON path and what was wrong with it.
   std::vector<std::string> errors;
+  /// Why the job can never run although it has no errors (a depends_on
+  /// cycle it is in or waits on); empty otherwise. Bistro accepts such a
+  /// config, so this is shown, not enforced.
+  std::string blocked;
 
   /// Enabled and error-free.
   bool runnable() const { return enabled && errors.empty(); }
@@ -133,7 +137,8 @@ struct config {
   /// Sorted by name.
   std::vector<job_config> jobs;
   /// Things that are legal but probably not meant (unknown keys, jobs that
-  /// depend on unknown jobs), each with its JSON path.
+  /// depend on unknown jobs, depends_on cycles, a key written twice), each
+  /// with its JSON path.
   std::vector<std::string> warnings;
 
   level_id instance_level() const { return 0; }

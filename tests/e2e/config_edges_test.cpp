@@ -171,3 +171,25 @@ TEST_CASE("check_config refuses a config over --config_max_bytes") {
   CHECK(run_shell(scheduler_bin + " --config_file=" + s.config +
                   " --check_config > " + out + " 2>&1") == 0);
 }
+
+TEST_CASE("the jobs of a depends_on cycle show as blocked, with a warning") {
+  edge_scheduler s;
+  s.start(s.config_text(
+      60000, R"(, "bistro_job->a": {"owner": "t", "depends_on": ["b"]},
+                 "bistro_job->b": {"owner": "t", "depends_on": ["a"]},
+                 "bistro_job->c": {"owner": "t"})"));
+  REQUIRE(s.shows("/api/jobs", "\"c\""));
+  const auto jobs = s.get("/api/jobs");
+  CHECK(
+      has(jobs, R"("blocked":"blocked by the depends_on cycle a -> b -> a")"));
+  CHECK(has(s.get("/api/jobs/c"), "\"runnable\":true"));
+  CHECK_FALSE(has(s.get("/api/jobs/c"), "blocked"));
+  CHECK(has(s.get("/api/config"),
+            "bistro_job->a.depends_on: depends_on cycle a -> b -> a; jobs a, "
+            "b never run"));
+  // The monitor's `jobs` handler (Bistro's protocol) says it too.
+  auto answer = http_request(s.http_port, "POST", "/",
+                             R"({"q": {"handler": "jobs", "jobs": ["b"]}})");
+  CHECK(has(answer.body,
+            R"("blocked":"blocked by the depends_on cycle a -> b -> a")"));
+}
