@@ -35,6 +35,7 @@ struct scheduler_flags : caf::actor_system_config {
   std::string config_file;
   bool check_config = false;
   std::int64_t config_update_ms = 10000;
+  std::int64_t config_max_bytes = default_config_max_bytes;
   std::string worker_command;
   std::string data_dir = "/tmp/bistro_scheduler";
   std::string instance_node_name;
@@ -84,6 +85,9 @@ struct scheduler_flags : caf::actor_system_config {
         .add(config_update_ms, "config_update_ms",
              "how often to check the config file for changes (ms)"
              " [default: 10000]")
+        .add(config_max_bytes, "config_max_bytes",
+             "refuse a config file larger than this (bytes), keeping the "
+             "last good config [default: 16777216]")
         .add(worker_command, "worker_command",
              "run tasks locally with this command (split on spaces); a "
              "job's \"command\" replaces it")
@@ -240,8 +244,13 @@ int main(int argc, char** argv) {
   }
   auto instance =
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
+  if (flags.config_max_bytes <= 0) {
+    std::cerr << "bistro_scheduler: --config_max_bytes must be > 0\n";
+    return 2;
+  }
   if (flags.check_config)
-    return check_config(flags.config_file, instance, std::cout, std::cerr);
+    return check_config(flags.config_file, flags.config_max_bytes, instance,
+                        std::cout, std::cerr);
   // One writer per data dir, before anything is touched: a second
   // scheduler on it must not delete or write the first one's statuses.
   auto dir_lock = data_dir_lock::take(flags.data_dir);
@@ -395,7 +404,7 @@ int main(int argc, char** argv) {
         "({})",
         memory_only);
   } else if (flags.prune_deleted_job_statuses) {
-    auto cfg = load_config_file(flags.config_file);
+    auto cfg = load_config_file(flags.config_file, flags.config_max_bytes);
     if (!cfg.ok()) {
       std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
                    "valid config\n";
@@ -526,10 +535,13 @@ int main(int argc, char** argv) {
   if (worker)
     caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
 
-  auto nodes = spawn_nodes_actor(
-      sys, {instance, flags.nodes_update_ms, flags.nodes_retry_ms, scheduler});
-  auto watcher = spawn_config_watcher(
-      sys, {flags.config_file, flags.config_update_ms, nodes, scheduler});
+  auto nodes_stop = std::make_shared<node_source_stop>();
+  auto nodes =
+      spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
+                              flags.nodes_retry_ms, scheduler, nodes_stop});
+  auto watcher =
+      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
+                                 nodes, scheduler, flags.config_max_bytes});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {
@@ -557,6 +569,9 @@ int main(int argc, char** argv) {
   waiter->monitor(scheduler);
   waiter->receive([](const caf::down_msg&) {});
   if (http_server) http_server->stop();
+  // Kills a running node-source script: the nodes actor is detached and the
+  // actor system's destructor waits for it.
+  nodes_stop->request();
   for (auto a :
        {caf::actor_cast<caf::actor>(watcher),
         caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),

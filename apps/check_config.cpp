@@ -7,9 +7,10 @@
 
 namespace bistro {
 
-int check_config(const std::string& path, const std::string& instance_name,
-                 std::ostream& out, std::ostream& err) {
-  auto parsed = load_config_file(path);
+int check_config(const std::string& path, std::int64_t max_bytes,
+                 const std::string& instance_name, std::ostream& out,
+                 std::ostream& err) {
+  auto parsed = load_config_file(path, max_bytes);
   if (!parsed.ok()) {
     err << "config " << path << " is invalid:\n";
     for (const auto& e : parsed.errors) err << "  error: " << e << '\n';
@@ -41,6 +42,7 @@ int check_config(const std::string& path, const std::string& instance_name,
     out << "    " << job.name << ": owner " << job.owner << ", "
         << (job.enabled ? "enabled" : "disabled") << ", tasks on "
         << cfg.levels[job.level_for_tasks] << '\n';
+    if (!job.blocked.empty()) out << "      " << job.blocked << '\n';
     for (const auto& e : job.errors) out << "      error: " << e << '\n';
     if (!job.errors.empty()) ++bad_jobs;
   }

@@ -3,13 +3,17 @@
 // no networking are involved. Single-threaded.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
 namespace bistro {
 
 /// Returns the process exit code: 0 when the file is usable, 1 otherwise.
-int check_config(const std::string& path, const std::string& instance_name,
-                 std::ostream& out, std::ostream& err);
+/// The file is refused when it is not a regular file or is over
+/// `max_bytes` (config/config_file.hpp).
+int check_config(const std::string& path, std::int64_t max_bytes,
+                 const std::string& instance_name, std::ostream& out,
+                 std::ostream& err);
 
 }  // namespace bistro

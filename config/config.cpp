@@ -1,10 +1,8 @@
 #include "config/config.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "config/config_file.hpp"
 
 namespace bistro {
 
@@ -45,18 +43,11 @@ std::optional<std::string> invalid_job_name(std::string_view name) {
   return std::nullopt;
 }
 
-config_result load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return {nullptr,
-            {path + ": cannot open config file: " + std::strerror(errno)}};
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return {nullptr, {path + ": cannot read config file"}};
-  }
-  auto result = parse_config(text.str());
+config_result load_config_file(const std::string& path,
+                               std::int64_t max_bytes) {
+  auto file = read_config_text(path, max_bytes);
+  if (!file.ok()) return {nullptr, {file.error}};
+  auto result = parse_config(file.text);
   for (auto& e : result.errors) e = path + ": " + e;
   return result;
 }

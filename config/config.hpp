@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/backoff_settings.hpp"
+#include "config/config_file.hpp"
 #include "config/job_filter.hpp"
 
 namespace bistro {
@@ -108,6 +109,10 @@ struct job_config {
   std::optional<level_id> level_for_host_placement;
   /// Each names the JSON path and what was wrong with it.
   std::vector<std::string> errors;
+  /// Why the job can never run although it has no errors (a depends_on
+  /// cycle it is in or waits on); empty otherwise. Bistro accepts such a
+  /// config, so this is shown, not enforced.
+  std::string blocked;
 
   /// Enabled and error-free.
   bool runnable() const { return enabled && errors.empty(); }
@@ -138,7 +143,8 @@ struct config {
   /// Sorted by name.
   std::vector<job_config> jobs;
   /// Things that are legal but probably not meant (unknown keys, jobs that
-  /// depend on unknown jobs), each with its JSON path.
+  /// depend on unknown jobs, depends_on cycles, a key written twice), each
+  /// with its JSON path.
   std::vector<std::string> warnings;
 
   level_id instance_level() const { return 0; }
@@ -174,7 +180,9 @@ std::optional<std::string> invalid_job_name(std::string_view name);
 /// Parses the text of a config file.
 config_result parse_config(std::string_view json_text);
 
-/// Reads and parses a file; I/O errors name the file.
-config_result load_config_file(const std::string& path);
+/// Reads (config_file.hpp: a regular file of at most `max_bytes`, never
+/// blocking) and parses a file; I/O errors name the file.
+config_result load_config_file(
+    const std::string& path, std::int64_t max_bytes = default_config_max_bytes);
 
 }  // namespace bistro

@@ -6,8 +6,6 @@
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "config/config.hpp"
 
@@ -72,14 +70,13 @@ std::optional<std::string> replace_file(const std::string& path,
 
 std::optional<std::string> edit_config_job(const std::string& path,
                                            const std::string& job,
-                                           const std::string& job_json) {
+                                           const std::string& job_json,
+                                           std::int64_t max_bytes) {
   if (auto bad = invalid_job_name(job)) return "job " + job + ": " + *bad;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return path + ": cannot open config file: " + errno_text();
-  std::ostringstream text;
-  text << in.rdbuf();
+  auto file = read_config_text(path, max_bytes);
+  if (!file.ok()) return file.error;
   boost::system::error_code ec;
-  auto doc = boost::json::parse(text.str(), ec);
+  auto doc = boost::json::parse(file.text, ec);
   if (ec || !doc.is_object())
     return path + ": the file on disk is not a JSON object; fix it first";
   auto& top = doc.as_object();
@@ -93,6 +90,10 @@ std::optional<std::string> edit_config_job(const std::string& path,
     top[key] = std::move(value);
   }
   auto out = boost::json::serialize(doc);
+  if (static_cast<std::int64_t>(out.size()) + 1 > max_bytes)
+    return path + ": the new file would be " + std::to_string(out.size() + 1) +
+           " bytes, over the limit of " + std::to_string(max_bytes) +
+           " (--config_max_bytes)";
   auto parsed = parse_config(out);
   if (!parsed.ok()) {
     std::string message;

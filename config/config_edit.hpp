@@ -11,16 +11,22 @@
 // Blocking file I/O: call it from a detached actor (the config watcher).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+
+#include "config/config_file.hpp"
 
 namespace bistro {
 
 /// Sets `bistro_job->JOB` to `job_json` (a JSON object's text), or removes
 /// it when `job_json` is empty. Returns the error, naming what was wrong,
-/// or nothing when the file was replaced.
-std::optional<std::string> edit_config_job(const std::string& path,
-                                           const std::string& job,
-                                           const std::string& job_json);
+/// or nothing when the file was replaced. The file on disk is read like the
+/// watcher reads it (a regular file of at most `max_bytes`), and a result
+/// over `max_bytes` is refused: the watcher would not load it.
+std::optional<std::string> edit_config_job(
+    const std::string& path, const std::string& job,
+    const std::string& job_json,
+    std::int64_t max_bytes = default_config_max_bytes);
 
 }  // namespace bistro

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/config_fields.hpp"
+#include "config/config_lint.hpp"
 
 namespace bistro {
 
@@ -264,6 +265,12 @@ config_result parse_config(std::string_view json_text) {
   json_reader in(errors);
   const auto* top = in.object(root, "(top level)");
   if (!top) return {nullptr, std::move(errors)};
+  // Boost.JSON kept the last of each repeated key; say so (Bistro did too).
+  std::vector<std::string> duplicate_warnings;
+  for (const auto& d : duplicate_top_level_keys(json_text))
+    duplicate_warnings.push_back(d.key + ": the key is written " +
+                                 std::to_string(d.times) +
+                                 " times; only the last one is used");
 
   if (const auto* settings = top->if_contains("bistro_settings"))
     parse_settings(in, *settings, *cfg);
@@ -299,6 +306,23 @@ config_result parse_config(std::string_view json_text) {
             "; this job will never run");
     }
   }
+  auto depends = find_depends_cycles(cfg->jobs);
+  for (const auto& cycle : depends.cycles) {
+    constexpr std::size_t shown = 20;
+    std::string names;
+    for (std::size_t k = 0; k < cycle.jobs.size() && k < shown; ++k)
+      names += (names.empty() ? "" : ", ") + cfg->jobs[cycle.jobs[k]].name;
+    if (cycle.jobs.size() > shown)
+      names += " and " + std::to_string(cycle.jobs.size() - shown) + " more";
+    cfg->warnings.push_back(
+        json_path(std::string{job_prefix} + cfg->jobs[cycle.jobs.front()].name,
+                  "depends_on") +
+        ": depends_on cycle " + cycle.path + "; jobs " + names + " never run");
+  }
+  for (auto& b : depends.blocked)
+    cfg->jobs[b.job].blocked = std::move(b.reason);
+  cfg->warnings.insert(cfg->warnings.end(), duplicate_warnings.begin(),
+                       duplicate_warnings.end());
   return {std::move(cfg), {}};
 }
 

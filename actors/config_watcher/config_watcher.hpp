@@ -8,7 +8,9 @@
 // (config/config_edit.hpp) and reloads it at once.
 //
 // Runs detached: reading and parsing a large file never stalls CAF's
-// shared threads.
+// shared threads. Reads never block (config/config_file.hpp: a FIFO or a
+// device is refused, the size is capped), so `save` always answers within
+// the scheduler's request timeout and its answer is what happened.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "actors/protocol/protocol.hpp"
+#include "config/config_file.hpp"
 
 namespace bistro {
 
@@ -24,6 +27,9 @@ struct config_watcher_options {
   std::int64_t update_ms = 10000;
   nodes_actor nodes;
   scheduler_actor scheduler;
+  /// A larger file, or one that is not a regular file, is refused (and
+  /// reported) without being read; the last good config keeps running.
+  std::int64_t max_bytes = default_config_max_bytes;
 };
 
 config_watcher_actor spawn_config_watcher(caf::actor_system& sys,

@@ -170,6 +170,7 @@ function renderJobs(jobs) {
     const nameCell = el("td", {}, name);
     if (!j.enabled) nameCell.textContent += " (disabled)";
     if (j.errors && j.errors.length) nameCell.title = j.errors.join("; ");
+    if (j.blocked) { nameCell.textContent += " (blocked)"; nameCell.title = j.blocked; }
     tr.append(nameCell, el("td", {}, String(total)));
     const bar = el("div", { className: "bar", "data-job": name });
     for (const k of ["done", "running", "backoff", "failed", "waiting"]) {

@@ -5,7 +5,9 @@
 //
 // Sources are stateless: `add_nodes` is const and may run on any thread, but
 // `script` blocks on child processes, so callers run it off CAF's shared
-// threads. Plain logic: no CAF include.
+// threads. A source that waits on anything outside the process bounds the
+// wait (a timeout pref) and gives up at once when `ctx.stop` is requested.
+// Plain logic: no CAF include.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -13,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/nodes/node_source_stop.hpp"
 #include "actors/nodes/node_tree.hpp"
 #include "config/config.hpp"
 
@@ -23,6 +26,8 @@ struct node_source_context {
   const config& cfg;
   /// Seconds since the epoch; `add_time` derives its nodes from it.
   std::int64_t now_sec = 0;
+  /// Requested at shutdown; null = never.
+  const node_source_stop* stop = nullptr;
 };
 
 class node_source {

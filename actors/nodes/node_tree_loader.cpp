@@ -7,12 +7,13 @@
 namespace bistro {
 
 node_tree_result build_node_tree(const config& cfg, std::string instance_name,
-                                 std::int64_t now_sec) {
+                                 std::int64_t now_sec,
+                                 const node_source_stop* stop) {
   node_tree_result result;
   try {
     node_tree_builder builder(std::move(instance_name),
                               static_cast<level_id>(cfg.levels.size()));
-    const node_source_context ctx{cfg, now_sec};
+    const node_source_context ctx{cfg, now_sec, stop};
     for (std::size_t i = 0; i < cfg.node_sources.size(); ++i) {
       const auto& entry = cfg.node_sources[i];
       const std::string where = "bistro_settings.nodes.node_sources[" +

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/nodes/node_source_stop.hpp"
 #include "actors/nodes/node_tree.hpp"
 #include "config/config.hpp"
 
@@ -32,8 +33,10 @@ struct node_tree_result {
   bool ok() const { return tree != nullptr; }
 };
 
-/// Never throws; every failure is in `errors`.
+/// Never throws; every failure is in `errors`. Once `stop` (if given) is
+/// requested, sources that wait on other processes give up at once.
 node_tree_result build_node_tree(const config& cfg, std::string instance_name,
-                                 std::int64_t now_sec);
+                                 std::int64_t now_sec,
+                                 const node_source_stop* stop = nullptr);
 
 }  // namespace bistro

@@ -33,8 +33,8 @@ void arm_timer(nodes_ptr self, std::int64_t ms) {
 void rebuild(nodes_ptr self) {
   auto& st = self->state;
   if (!st.cfg) return;
-  auto result =
-      build_node_tree(*st.cfg, st.options.instance_name, wall_ms() / 1000);
+  auto result = build_node_tree(*st.cfg, st.options.instance_name,
+                                wall_ms() / 1000, st.options.stop.get());
   auto joined = [](const std::vector<std::string>& messages) {
     std::string out;
     for (const auto& m : messages) out += (out.empty() ? "" : "; ") + m;
@@ -57,15 +57,17 @@ void rebuild(nodes_ptr self) {
   }
   auto message = joined(result.errors);
   spdlog::error("nodes: keeping the previous nodes: {}", message);
-  self->send(st.options.scheduler, error_atom_v, std::string{"nodes"}, message,
-             wall_ms());
   // The old tree still fits a new config that kept the same levels, so the
-  // config's other changes (jobs, limits) take effect anyway.
+  // config's other changes (jobs, limits) take effect anyway. The update
+  // goes first: the scheduler clears the nodes error on every update, and
+  // this one must stay visible.
   if (st.tree && st.tree_cfg != st.cfg &&
       st.tree_cfg->levels == st.cfg->levels) {
     st.tree_cfg = st.cfg;
     self->send(st.options.scheduler, update_atom_v, st.cfg, st.tree);
   }
+  self->send(st.options.scheduler, error_atom_v, std::string{"nodes"}, message,
+             wall_ms());
   arm_timer(self, st.options.retry_ms);
 }
 

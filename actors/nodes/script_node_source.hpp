@@ -1,14 +1,19 @@
 // The `script` node source: for every node of `parent_level`, runs
 // `script <parent>` and adds one child per non-empty line of its stdout.
-// A script that cannot be started or exits non-zero fails the whole source,
-// with a message naming the script, the parent and the exit status.
+// A script that cannot be started, exits non-zero or outlives `timeout_ms`
+// [60000] fails the whole source, with a message naming the script, the
+// parent and what happened; the caller keeps its previous nodes. Each run is
+// a process group of its own, killed whole (SIGKILL) on timeout, on stop, and
+// once the script has exited (what it leaves running would hold its stdout).
 //
-// Stateless, but `add_nodes` blocks until every child process has exited:
-// run it on a thread of its own (a detached actor), never on CAF's shared
+// Stateless, but `add_nodes` blocks until every child process has exited
+// (at most `timeout_ms` per parent, or until `ctx.stop` is requested): run
+// it on a thread of its own (a detached actor), never on CAF's shared
 // threads. Children are started with posix_spawn, never fork. Plain logic: no
 // CAF include.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,8 +35,17 @@ struct program_output {
   std::string error;
 };
 
-/// Runs `argv` (argv[0] is the program's path) with stdin from /dev/null and
-/// stderr inherited; returns its whole stdout once it has exited.
-program_output run_program(const std::vector<std::string>& argv);
+/// Default of the `timeout_ms` pref.
+inline constexpr std::int64_t default_script_timeout_ms = 60000;
+/// Largest `timeout_ms` (a day): keeps deadlines and poll's int in range.
+inline constexpr std::int64_t max_script_timeout_ms = 24 * 3600 * 1000;
+
+/// Runs `argv` (argv[0] is the program's path) in a new process group, with
+/// stdin from /dev/null and stderr inherited; returns its whole stdout once
+/// it has exited. After `timeout_ms`, or as soon as `stop` is requested, the
+/// whole process group is killed and reaped, and `error` says which.
+program_output run_program(const std::vector<std::string>& argv,
+                           std::int64_t timeout_ms,
+                           const node_source_stop* stop = nullptr);
 
 }  // namespace bistro

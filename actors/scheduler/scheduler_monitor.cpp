@@ -146,6 +146,7 @@ json::value handle_jobs(scheduler_ptr self, const json::object& req) {
     json::array errors;
     for (const auto& e : job.errors) errors.emplace_back(e);
     o["errors"] = std::move(errors);
+    if (!job.blocked.empty()) o["blocked"] = job.blocked;
     out[job.name] = std::move(o);
   }
   return out;
@@ -387,6 +388,8 @@ json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
                      {"counts", job_counts(self, j)},
                      {"failed_nodes", std::move(failed)},
                      {"failed_more", failed_more}};
+    if (!job.blocked.empty())
+      out[job.name].as_object()["blocked"] = job.blocked;
   }
   return out;
 }

@@ -194,6 +194,8 @@ view_result show_job(const json::value& d, const command& cmd,
   };
   auto errors = joined(field(*job, "errors"), "; ");
   f.emplace_back("errors", errors.empty() ? "none" : errors);
+  if (const auto* blocked = field(*job, "blocked"))
+    f.emplace_back("blocked", text_of(blocked));
   std::string out = render_fields(f, o.width) + "\n";
   text_table counts{{"STATUS", "TASKS"}, {}};
   const auto* c = field(*job, "counts");

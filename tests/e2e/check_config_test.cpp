@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -71,4 +72,42 @@ TEST_CASE("check_config on a missing file names it") {
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output,
              Catch::Contains("/nonexistent/x: cannot open config file"));
+}
+
+TEST_CASE("check_config warns about a depends_on cycle and a repeated job") {
+  auto path = write_temp(R"({"bistro_settings": {"nodes": {"levels": ["a"],
+      "node_source": "manual", "node_source_prefs": {"n": []}}},
+      "bistro_job->x": {"owner": "o", "depends_on": ["y"]},
+      "bistro_job->y": {"owner": "o", "depends_on": ["x"]},
+      "bistro_job->twice": {"owner": "first"},
+      "bistro_job->twice": {"owner": "second"}})");
+  auto r =
+      run_command(scheduler + " --config_file=" + path + " --check_config");
+  std::remove(path.c_str());
+  CHECK(r.exit_code == 0);  // Bistro accepts both: warnings, not errors
+  CHECK_THAT(r.output,
+             Catch::Contains("warning: bistro_job->x.depends_on: depends_on "
+                             "cycle x -> y -> x; jobs x, y never run"));
+  CHECK_THAT(r.output,
+             Catch::Contains("warning: bistro_job->twice: the key is written "
+                             "2 times; only the last one is used"));
+  CHECK_THAT(r.output, Catch::Contains("twice: owner second"));
+  CHECK_THAT(r.output,
+             Catch::Contains("x: owner o, enabled, tasks on a\n      blocked "
+                             "by the depends_on cycle x -> y -> x"));
+}
+
+TEST_CASE("check_config refuses a FIFO at once, naming it") {
+  char dir[] = "/tmp/bistro_check_config_XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/config";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  auto r = run_command("timeout 10 " + scheduler + " --config_file=" + path +
+                       " --check_config");
+  std::remove(path.c_str());
+  ::rmdir(dir);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output,
+             Catch::Contains(path + ": refused: the config must be a regular "
+                                    "file, this is a FIFO"));
 }

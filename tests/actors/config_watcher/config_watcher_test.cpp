@@ -1,9 +1,11 @@
 // The config watcher with a real file and real actors: a new file reaches
 // the nodes actor, a broken one is reported to the scheduler and changes
-// nothing, and a file whose mtime went backwards is still picked up.
+// nothing, and a file whose mtime went backwards is still picked up. A FIFO
+// or an oversized file is refused without blocking the watcher.
 #include "actors/config_watcher/config_watcher.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -84,8 +86,9 @@ struct fixture {
     return c;
   }
 
-  void start() {
-    watcher = spawn_config_watcher(sys, {path, 20, nodes, scheduler});
+  void start(std::int64_t max_bytes = default_config_max_bytes) {
+    watcher =
+        spawn_config_watcher(sys, {path, 20, nodes, scheduler, max_bytes});
   }
 
   ~fixture() {
@@ -149,4 +152,52 @@ TEST_CASE("save rewrites the file and the new job goes out at once") {
   std::lock_guard<std::mutex> guard(f.box->mutex);
   CHECK(f.box->configs.back()->find_job("new") != nullptr);
   CHECK(f.box->configs.back()->find_job("old") != nullptr);
+}
+
+TEST_CASE("a FIFO as the config is refused at once; save still answers") {
+  fixture f;
+  f.dir.write("config.json", config_with_job("good"));
+  f.start();
+  REQUIRE(f.box->wait_for([&] { return f.box->configs.size() == 1; }));
+  // Replaced by a FIFO nobody writes to: the old watcher blocked in open()
+  // for good, so a save_job timed out in the scheduler and was applied later.
+  REQUIRE(::unlink(f.path.c_str()) == 0);
+  REQUIRE(::mkfifo(f.path.c_str(), 0600) == 0);
+  REQUIRE(f.box->wait_for([&] { return f.box->errors.size() == 1; }));
+  {
+    std::lock_guard<std::mutex> guard(f.box->mutex);
+    CHECK_THAT(f.box->errors[0],
+               Catch::StartsWith("config: " + f.path + ": refused") &&
+                   Catch::Contains("FIFO"));
+    CHECK(f.box->configs.size() == 1);
+  }
+  caf::scoped_actor self{f.sys};
+  std::string answer;
+  const auto asked = steady_ms();
+  self->request(f.watcher, std::chrono::seconds(10), save_atom_v,
+                std::string{"new"}, std::string{R"({"owner": "me"})"})
+      .receive([&](std::string& r) { answer = r; },
+               [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  CHECK(steady_ms() - asked < 5000);
+  CHECK_THAT(answer, Catch::Contains("FIFO"));
+  // Still watching: a regular file again is loaded.
+  f.dir.write("config.json", config_with_job("back"));
+  REQUIRE(f.box->wait_for([&] { return f.box->configs.size() == 2; }));
+  CHECK(f.last_job() == "back");
+}
+
+TEST_CASE("a config over max_bytes is reported and the last good one stays") {
+  fixture f;
+  const auto good = config_with_job("good");
+  f.dir.write("config.json", good);
+  f.start(static_cast<std::int64_t>(good.size()) + 10);
+  REQUIRE(f.box->wait_for([&] { return f.box->configs.size() == 1; }));
+  f.dir.write("config.json", config_with_job(std::string(100, 'j')));
+  REQUIRE(f.box->wait_for([&] { return f.box->errors.size() == 1; }));
+  std::lock_guard<std::mutex> guard(f.box->mutex);
+  CHECK_THAT(f.box->errors[0],
+             Catch::StartsWith("config: " + f.path + ": refused: ") &&
+                 Catch::Contains("over the limit of " +
+                                 std::to_string(good.size() + 10)));
+  CHECK(f.box->configs.size() == 1);
 }
