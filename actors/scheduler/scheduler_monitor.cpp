@@ -766,28 +766,30 @@ using answer_now = json::value (*)(scheduler_ptr, const json::object& req);
 using answer_later = void (*)(scheduler_ptr, const json::object& req,
                               const std::string& key, pending_ptr reply);
 
-/// One row of the dispatch table: the handler's role (its name and
-/// whether it mutates, from actors/protocol/monitor_roles.hpp) and its
-/// function, exactly one of `now` and `later`.
+/// One row of the dispatch table: the name of the handler's role (whether
+/// it mutates is actors/protocol/monitor_roles.hpp's) and its function:
+/// `later` when `deferred`, else `now`.
 struct monitor_handler {
-  monitor_role role;
+  std::string_view name;
   answer_now now = nullptr;
   answer_later later = nullptr;
+  bool deferred = false;
 };
 
-/// The role named `name`; a name monitor_roles lacks fails the build.
-constexpr monitor_role role(std::string_view name) {
-  const auto* r = find_monitor_role(name);
-  if (!r) throw std::logic_error("not in monitor_roles");
-  return *r;
-}
-
 constexpr monitor_handler now(std::string_view name, answer_now f) {
-  return {role(name), f, nullptr};
+  return {name, f, nullptr, false};
 }
 
 constexpr monitor_handler later(std::string_view name, answer_later f) {
-  return {role(name), nullptr, f};
+  return {name, nullptr, f, true};
+}
+
+/// Whether monitor_roles has `name`. By index and by value: GCC's UBSan
+/// makes a pointer's comparison with null non-constant.
+constexpr bool is_role(std::string_view name) {
+  for (std::size_t i = 0; i < monitor_roles.size(); ++i)
+    if (monitor_roles[i].name == name) return true;
+  return false;
 }
 
 /// The dispatch table: on_monitor looks every entry's handler up here.
@@ -835,13 +837,12 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are
-/// roles, each row's role exists, so no two rows may share a name).
+/// roles, each row names a role, and no two rows share a name).
 constexpr bool one_row_per_role() {
   for (std::size_t i = 0; i < monitor_handlers.size(); ++i) {
-    const auto& h = monitor_handlers[i];
-    if ((h.now == nullptr) == (h.later == nullptr)) return false;
+    if (!is_role(monitor_handlers[i].name)) return false;
     for (std::size_t j = 0; j < i; ++j)
-      if (monitor_handlers[j].role.name == h.role.name) return false;
+      if (monitor_handlers[j].name == monitor_handlers[i].name) return false;
   }
   return true;
 }
@@ -850,7 +851,7 @@ static_assert(one_row_per_role(),
 
 const monitor_handler* find_handler(std::string_view name) {
   for (const auto& h : monitor_handlers)
-    if (h.role.name == name) return &h;
+    if (h.name == name) return &h;
   return nullptr;
 }
 
@@ -865,7 +866,7 @@ void handle_entry(scheduler_ptr self, const std::string& key,
     if (name.empty()) throw monitor_error{"handler: missing"};
     const auto* handler = find_handler(name);
     if (!handler) throw monitor_error{"Unknown handler: " + name};
-    if (handler->later) {
+    if (handler->deferred) {
       ++reply->waiting;
       try {
         handler->later(self, req, key, reply);

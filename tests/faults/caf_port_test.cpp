@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "tests/faults/faults_support.hpp"
+#include "tests/support/tls_material.hpp"
 
 using namespace bistro::testing;
 
@@ -145,6 +146,8 @@ struct caf_port_cluster {
   int http_port = free_port();
   std::unique_ptr<child_process> scheduler;
   std::vector<std::unique_ptr<child_process>> workers;
+  /// Extra flags of every worker (TLS).
+  std::vector<std::string> worker_extra;
 
   explicit caf_port_cluster(std::vector<std::string> extra = {}) {
     auto config = dir.write("config", R"({"bistro_settings": {"nodes":
@@ -175,13 +178,15 @@ struct caf_port_cluster {
   /// Starts a worker and waits until it has registered.
   child_process& registered_worker(const std::string& shard) {
     auto task = dir.script("task.sh", "echo done > \"$2\"");
+    std::vector<std::string> argv{worker_bin,
+                                  "--scheduler_host=127.0.0.1",
+                                  "--scheduler_port=" + std::to_string(port),
+                                  "--worker_command=" + task,
+                                  "--data_dir=" + dir.file("w_" + shard),
+                                  "--shard_id=" + shard};
+    argv.insert(argv.end(), worker_extra.begin(), worker_extra.end());
     workers.push_back(std::make_unique<child_process>(
-        std::vector<std::string>{worker_bin, "--scheduler_host=127.0.0.1",
-                                 "--scheduler_port=" + std::to_string(port),
-                                 "--worker_command=" + task,
-                                 "--data_dir=" + dir.file("w_" + shard),
-                                 "--shard_id=" + shard},
-        dir.file("worker_" + shard + ".log")));
+        argv, dir.file("worker_" + shard + ".log")));
     auto& w = *workers.back();
     INFO("worker: " << w.log_tail()
                     << "\nscheduler: " << scheduler->log_tail());
@@ -316,4 +321,37 @@ TEST_CASE(
                    2000));
   CHECK_FALSE(worker.log_has("connection to scheduler"));
   CHECK(c.serving());
+}
+
+TEST_CASE(
+    "under TLS no byte of a stranger reaches BASP: the crashing and the "
+    "gigabyte headers are refused by the TLS handshake") {
+  temp_dir certs;
+  tls_material tls(certs);
+  caf_port_cluster c(tls.flags("sched"));
+  c.worker_extra = tls.flags("worker");
+  auto& worker = c.registered_worker("w1");
+  const auto pid = c.scheduler->pid();
+  const auto before = proc_status_kib(pid, "VmHWM");
+  const std::string filler(8 << 20, 'x');
+  for (std::uint32_t announced :
+       {std::uint32_t{0}, std::uint32_t{1} << 31, ~std::uint32_t{0}}) {
+    INFO("announced " << announced
+                      << " bytes; scheduler: " << c.scheduler->log_tail());
+    raw_connection conn(c.port);
+    // A BASP server would greet first; a TLS server waits for a hello.
+    CHECK_FALSE(conn.read_server_handshake(500));
+    for (std::uint64_t data : {std::uint64_t{3}, ~std::uint64_t{0}}) {
+      auto header = basp_header(1, announced, data);
+      conn.send(header.data(), header.size());  // may fail: closed
+    }
+    if (announced > 0) conn.send(filler.data(), filler.size());
+    CHECK(conn.closed_by_server(5000));
+    REQUIRE(process_alive(pid));
+  }
+  auto after = proc_status_kib(pid, "VmHWM");
+  INFO("VmHWM before " << before << " KiB, after " << after << " KiB");
+  CHECK(after - before < 64 * 1024);
+  CHECK(c.serving());
+  CHECK_FALSE(worker.log_has("connection to scheduler"));
 }
