@@ -29,10 +29,15 @@ tests=(actors/http/bistro_http_tests
        actors/tasks/bistro_tasks_tests actors/store/bistro_store_tests
        actors/workers/bistro_workers_tests apps/bistro_apps_tests)
 cmake --build "$build" -j"$(nproc)" --target "${tests[@]##*/}"
+# Tests tagged [affinity] assert which thread runs what, a timing property
+# that TSan's slowdown makes a coin toss (seen failing 1 run in about 10);
+# they run in the other builds. With Catch args given, those args decide.
+spec=("$@")
+if [[ $# -eq 0 ]]; then spec=("~[affinity]"); fi
 failed=0
 for t in "${tests[@]}"; do
   echo "== $t"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    "$build/tests/$t" "$@" || failed=1
+    "$build/tests/$t" "${spec[@]}" || failed=1
 done
 exit "$failed"

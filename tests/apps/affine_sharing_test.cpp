@@ -31,7 +31,8 @@ constexpr auto patience = std::chrono::seconds(10);
 
 TEST_CASE(
     "affine sharing: a chain of hops between two actors stays on one "
-    "thread") {
+    "thread",
+    "[affinity]") {
   pool_config cfg{2};
   caf::actor_system sys{cfg};
   // Fewer hops than max_in_row, all after the first (which comes from
@@ -80,7 +81,8 @@ TEST_CASE(
 
 TEST_CASE(
     "affine sharing: the second actor made ready runs in parallel on "
-    "another thread") {
+    "another thread",
+    "[affinity]") {
   pool_config cfg{2};
   caf::actor_system sys{cfg};
   // Two actors that each wait until both run at once: only possible when
