@@ -31,7 +31,7 @@ wait "$worker" 2>/dev/null || true
 trap - EXIT
 echo
 echo "demo finished (scheduler exit $status):"
-echo "  task statuses: $demo_dir/scheduler/statuses (LMDB)"
+echo "  task statuses: in memory only (--clean_statuses, as in the getting-started command)"
 echo "  task working dirs: $demo_dir/worker/jobs/"
 echo "  task output and status events: $demo_dir/worker/task_logs (LMDB)"
 exit "$status"
