@@ -19,6 +19,7 @@
 #include "config/backoff_settings.hpp"
 #include "config/config_file.hpp"
 #include "config/job_filter.hpp"
+#include "config/task_subprocess.hpp"
 
 namespace bistro {
 
@@ -26,33 +27,6 @@ namespace bistro {
 using level_id = std::int32_t;
 /// Index into `config::resources`.
 using resource_id = std::int32_t;
-
-/// How a task's process is killed (`kill_subprocess.method`).
-enum class kill_method { term, term_wait_kill, kill };
-
-struct kill_request {
-  kill_method method = kill_method::term_wait_kill;
-  /// For term_wait_kill: ms between SIGTERM and SIGKILL.
-  std::int64_t kill_wait_ms = 5000;
-  friend bool operator==(const kill_request&, const kill_request&) = default;
-};
-
-/// `task_subprocess`: how the worker supervises a task's process.
-struct task_subprocess_options {
-  std::int64_t poll_ms = 10;
-  std::int64_t max_log_lines_per_poll_interval = 50;
-  /// Line bytes kept per stream in each poll_ms window; what is over waits
-  /// in the pipe (the task blocks). A longer line is cut to this. 0 = none.
-  std::int64_t max_log_bytes_per_poll_interval = 64 * 1024;
-  /// Line bytes kept of one run, both streams together; what is over is
-  /// read and dropped (the task runs on), and one line says so. 0 = none.
-  std::int64_t max_log_bytes_per_task = 64 * 1024 * 1024;
-  std::int64_t parent_death_signal = 9;
-  bool process_group_leader = false;
-  bool use_canary_pipe = true;
-  friend bool operator==(const task_subprocess_options&,
-                         const task_subprocess_options&) = default;
-};
 
 /// `nodes.node_order`: the order in which a job visits its nodes.
 enum class node_order { random, original, lexicographic };

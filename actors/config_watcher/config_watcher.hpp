@@ -18,6 +18,7 @@
 #include <string>
 
 #include "actors/protocol/protocol.hpp"
+#include "config/config.hpp"
 #include "config/config_file.hpp"
 
 namespace bistro {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "actors/policies/policy_registry.hpp"
+#include "actors/scheduler/round_scheduler.hpp"
 
 namespace bistro {
 

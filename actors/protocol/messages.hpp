@@ -3,6 +3,10 @@
 // overloads; everything here is serializable, because remote workers
 // (bistro_worker) receive and send the same messages.
 //
+// Options and enums travel as typed fields, each with its own inspect():
+// a peer that sends an enum value this side does not know is answered like
+// any other bad value (the receiver checks the range before it acts).
+//
 // Value types: copy freely, share nothing.
 #pragma once
 
@@ -11,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/protocol/fwd.hpp"
 #include "actors/protocol/saturating_add.hpp"
+#include "config/task_subprocess.hpp"
 
 namespace bistro {
 
@@ -19,7 +25,23 @@ namespace bistro {
 /// 2: worker_hello carries the worker's port.
 /// 3: workers talk to a session actor with a per-worker secret; the front
 ///    door takes only hellos and monitor requests.
-inline constexpr std::uint32_t protocol_version = 3;
+/// 4: run and kill orders carry task_subprocess_options and kill_request
+///    whole; labels, kill methods and log types travel as their enums.
+inline constexpr std::uint32_t protocol_version = 4;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
+  return f(caf::meta::type_name("kill_request"), x.method, x.kill_wait_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        task_subprocess_options& x) {
+  return f(caf::meta::type_name("task_subprocess_options"), x.poll_ms,
+           x.max_log_lines_per_poll_interval, x.max_log_bytes_per_poll_interval,
+           x.max_log_bytes_per_task, x.parent_death_signal,
+           x.process_group_leader, x.use_canary_pipe);
+}
 
 /// One run of a task: the scheduler's order to a worker.
 struct task_spec {
@@ -31,26 +53,15 @@ struct task_spec {
   /// the status path and `json_arg`.
   std::vector<std::string> command;
   std::string json_arg;
-  // task_subprocess and kill_subprocess, flattened for the wire.
-  std::int64_t poll_ms = 10;
-  std::int64_t max_log_lines_per_poll_interval = 50;
-  std::int64_t parent_death_signal = 9;
-  bool process_group_leader = false;
-  bool use_canary_pipe = true;
-  std::uint8_t kill_method = 1;  // bistro::kill_method
-  std::int64_t kill_wait_ms = 5000;
-  // task_subprocess again (kept last, after the fields above).
-  std::int64_t max_log_bytes_per_poll_interval = 64 * 1024;
-  std::int64_t max_log_bytes_per_task = 64 * 1024 * 1024;
+  /// The job's `task_subprocess` and `kill_subprocess`.
+  task_subprocess_options subprocess;
+  kill_request kill;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("task_spec"), x.job, x.node, x.run_id,
-           x.command, x.json_arg, x.poll_ms, x.max_log_lines_per_poll_interval,
-           x.parent_death_signal, x.process_group_leader, x.use_canary_pipe,
-           x.kill_method, x.kill_wait_ms, x.max_log_bytes_per_poll_interval,
-           x.max_log_bytes_per_task);
+           x.command, x.json_arg, x.subprocess, x.kill);
 }
 
 /// How a run ended, from the worker.
@@ -58,7 +69,9 @@ struct task_result {
   std::string job;
   std::string node;
   std::uint64_t run_id = 0;
-  std::uint8_t label = 0;  // bistro::status_label
+  /// 0 = never_started, which no worker reports: the scheduler checks
+  /// that a worker's label is one a task may report.
+  status_label label{};
   std::string data;        // JSON text, "" = none
   std::string message;
   std::int32_t exit_code = 0;
@@ -79,14 +92,12 @@ struct kill_order {
   std::string job;
   std::string node;
   std::uint64_t run_id = 0;
-  std::uint8_t kill_method = 1;
-  std::int64_t kill_wait_ms = 5000;
+  kill_request kill;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_order& x) {
-  return f(caf::meta::type_name("kill_order"), x.job, x.node, x.run_id,
-           x.kill_method, x.kill_wait_ms);
+  return f(caf::meta::type_name("kill_order"), x.job, x.node, x.run_id, x.kill);
 }
 
 /// A run a worker is busy with, as it tells a (possibly restarted)
@@ -139,10 +150,10 @@ typename Inspector::result_type inspect(Inspector& f, health_settings& x) {
 }
 
 /// A question to a worker's task-log store (the `task_logs` monitor
-/// handler asks every worker and merges the pages). `type` is a
-/// bistro::log_type; `line_id` and `time_ms` are -1 when not given.
+/// handler asks every worker and merges the pages). `line_id` and
+/// `time_ms` are -1 when not given.
 struct log_request {
-  std::uint8_t type = 1;
+  log_type type{1};  // stdout
   std::vector<std::string> jobs;
   std::vector<std::string> nodes;
   bool ascending = false;

@@ -6,6 +6,11 @@
 // worker handshake) are serializable; snapshot pointers (config, node tree,
 // round data) are local only, shared read-only, and marked as unsafe
 // message types so that CAF never tries to serialize them.
+//
+// The floor of the actor tree: it includes CAF, its own folder and
+// header-only value types of config/ only (tests/lint checks that), so the
+// shell and the worker compile none of the scheduler's parts. Types a
+// message names but others own are declared in fwd.hpp.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -15,29 +20,18 @@
 #include <caf/typed_actor.hpp>
 #include <memory>
 
-#include "actors/nodes/node_tree.hpp"
+#include "actors/protocol/fwd.hpp"
 #include "actors/protocol/messages.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
-#include "actors/store/status_store.hpp"
-#include "actors/store/task_log_store.hpp"
-#include "config/config.hpp"
 
 namespace bistro {
 
-using config_ptr = std::shared_ptr<const config>;
-using node_tree_ptr = std::shared_ptr<const node_tree>;
-using round_input_ptr = std::shared_ptr<round_input>;
-using round_output_ptr = std::shared_ptr<round_output>;
-using status_batch = std::vector<stored_status>;
-
 /// Task output lines and status events on their way from a worker to its
-/// task-log writer, one vector per stream.
+/// task-log writer, one vector per stream. `log_entry` is the task-log
+/// store's: whoever fills or reads a batch includes task_log_store.hpp.
 struct task_log_batch {
   std::vector<log_entry> statuses;
   std::vector<log_entry> out;
   std::vector<log_entry> err;
-
-  std::size_t size() const { return statuses.size() + out.size() + err.size(); }
 };
 
 }  // namespace bistro

@@ -182,9 +182,7 @@ void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
     run.kill_sent = true;
     if (run.worker < st.workers.size() && st.workers[run.worker].handle)
       self->send(st.workers[run.worker].handle, kill_atom_v,
-                 kill_order{run.job, run.node, run_id,
-                            static_cast<std::uint8_t>(kill.method),
-                            kill.kill_wait_ms});
+                 kill_order{run.job, run.node, run_id, kill});
     return true;
   });
 }
@@ -259,17 +257,8 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.json_arg = task_json_argument(
         {*st.cfg, job, *st.tree, pick.chain, st.rows[pick.job]->data(pick.node),
          roster.shard(pick.worker), roster.host(pick.worker)});
-    spec.poll_ms = job.task_subprocess.poll_ms;
-    spec.max_log_lines_per_poll_interval =
-        job.task_subprocess.max_log_lines_per_poll_interval;
-    spec.parent_death_signal = job.task_subprocess.parent_death_signal;
-    spec.process_group_leader = job.task_subprocess.process_group_leader;
-    spec.use_canary_pipe = job.task_subprocess.use_canary_pipe;
-    spec.kill_method = static_cast<std::uint8_t>(job.kill_subprocess.method);
-    spec.kill_wait_ms = job.kill_subprocess.kill_wait_ms;
-    spec.max_log_bytes_per_poll_interval =
-        job.task_subprocess.max_log_bytes_per_poll_interval;
-    spec.max_log_bytes_per_task = job.task_subprocess.max_log_bytes_per_task;
+    spec.subprocess = job.task_subprocess;
+    spec.kill = job.kill_subprocess;
     auto& run = st.running
                     .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
                                               now, std::nullopt, false})
@@ -399,13 +388,13 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   if (restored ? label != status_label::running
                : label == status_label::running || label == status_label::done)
     return false;
-  parsed_status status{static_cast<status_label>(r.label), r.data, r.message};
-  if (r.label >= num_status_labels || !is_task_reported(status.label))
+  parsed_status status{r.label, r.data, r.message};
+  if (!is_task_reported(r.label))
     status =
         parsed_status{status_label::error_backoff,
                       {},
                       "worker " + r.worker + " sent unknown status label " +
-                          std::to_string(r.label)};
+                          std::to_string(static_cast<unsigned>(r.label))};
   ++st.tasks_finished;
   // The round state never charged this run (it was not adopted), so only
   // the status changes.
@@ -432,17 +421,17 @@ bool on_result(scheduler_ptr self, const task_result& r) {
   auto run = std::move(it->second);
   st.running.erase(it);
   ++st.tasks_finished;
-  parsed_status status{static_cast<status_label>(r.label), r.data, r.message};
+  parsed_status status{r.label, r.data, r.message};
   // The label comes off the wire: one a task may not report (a system
   // label, or past the enum) is the worker's error, not the task's outcome.
-  if (r.label >= num_status_labels || !is_task_reported(status.label)) {
+  if (!is_task_reported(r.label)) {
     spdlog::warn("worker {} sent unknown status label {} for {} on {}",
-                 r.worker, r.label, r.job, r.node);
+                 r.worker, static_cast<unsigned>(r.label), r.job, r.node);
     status =
         parsed_status{status_label::error_backoff,
                       {},
                       "worker " + r.worker + " sent unknown status label " +
-                          std::to_string(r.label)};
+                          std::to_string(static_cast<unsigned>(r.label))};
   }
   const auto label = status.label;
   if (label == status_label::error_backoff || label == status_label::failed)

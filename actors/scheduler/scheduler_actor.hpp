@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
+#include "actors/store/status_store.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro {

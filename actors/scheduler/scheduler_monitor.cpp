@@ -287,11 +287,8 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
       throw monitor_error{"the worker of " + job_name + ", " + node_name +
                           " is gone"};
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
-    self->send(
-        st.workers[run.worker].handle, kill_atom_v,
-        kill_order{run.job, run.node, id,
-                   static_cast<std::uint8_t>(job->kill_subprocess.method),
-                   job->kill_subprocess.kill_wait_ms});
+    self->send(st.workers[run.worker].handle, kill_atom_v,
+               kill_order{run.job, run.node, id, job->kill_subprocess});
     return "signaled";
   }
   throw monitor_error{"Unknown running task " + job_name + ", " + node_name};
@@ -636,7 +633,7 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
   if (!type)
     throw monitor_error{"log_type: expected stdout, stderr or statuses"};
   log_request lr;
-  lr.type = static_cast<std::uint8_t>(*type);
+  lr.type = *type;
   lr.jobs = strings_arg(req, "jobs");
   lr.nodes = strings_arg(req, "nodes");
   auto sort = string_arg(req, "sort", "desc");

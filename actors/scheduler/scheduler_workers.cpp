@@ -87,9 +87,10 @@ void adopt_runs(scheduler_ptr self, worker_index w,
     spdlog::warn("worker {} runs {} on {} (run {}), which {}: killing it",
                  st.workers[w].shard, report.job, report.node, report.run_id,
                  why);
-    self->send(st.workers[w].handle, kill_atom_v,
-               kill_order{report.job, report.node, report.run_id,
-                          static_cast<std::uint8_t>(kill_method::kill), 0});
+    self->send(
+        st.workers[w].handle, kill_atom_v,
+        kill_order{
+            report.job, report.node, report.run_id, {kill_method::kill, 0}});
   };
   for (const auto& report : reports) {
     if (auto it = st.running.find(report.run_id); it != st.running.end()) {
@@ -148,7 +149,7 @@ void adopt_runs(scheduler_ptr self, worker_index w,
     r.job = run.job;
     r.node = run.node;
     r.run_id = id;
-    r.label = static_cast<std::uint8_t>(status_label::error_backoff);
+    r.label = status_label::error_backoff;
     r.message = "the run's result was lost while its worker was cut off";
     r.worker = st.workers[w].shard;
     on_result(self, r);

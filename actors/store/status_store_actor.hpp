@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "actors/protocol/protocol.hpp"
+#include "actors/store/status_store.hpp"
 
 namespace bistro {
 

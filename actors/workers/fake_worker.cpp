@@ -39,8 +39,7 @@ worker_actor::behavior_type fake_worker(
         r.job = spec.job;
         r.node = spec.node;
         r.run_id = spec.run_id;
-        r.label = static_cast<std::uint8_t>(fails ? status_label::error_backoff
-                                                  : status_label::done);
+        r.label = (fails ? status_label::error_backoff : status_label::done);
         r.message = fails ? "fake failure (--test_failure_rate)" : "";
         r.start_ms = now;
         r.end_ms = now + duration;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/store/task_log_store.hpp"
 #include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
 #include "actors/workers/task_log_writer.hpp"
@@ -52,7 +53,7 @@ task_result result_of(const task_spec& spec, const std::string& shard,
   r.job = spec.job;
   r.node = spec.node;
   r.run_id = spec.run_id;
-  r.label = static_cast<std::uint8_t>(status.label);
+  r.label = status.label;
   r.data = status.data;
   r.message = status.message;
   r.exit_code = exit_code;
@@ -72,15 +73,26 @@ constexpr std::int64_t log_write_ms = 10;
 /// Written at once past this many waiting lines, to bound memory.
 constexpr std::size_t log_write_lines = 4096;
 
+std::size_t lines_in(const task_log_batch& batch) {
+  return batch.statuses.size() + batch.out.size() + batch.err.size();
+}
+
 bool logs_waiting(const local_worker_state& st) {
-  return st.waiting->size() > 0;
+  return lines_in(*st.waiting) > 0;
+}
+
+/// A kill order's method comes off the wire: one this worker does not know
+/// still kills the run (SIGKILL at once), it is never ignored.
+kill_request known_kill(kill_request how) {
+  if (how.method > kill_method::kill) how = {kill_method::kill, 0};
+  return how;
 }
 
 /// Sends the waiting lines to the writer when they are due, or now with
 /// `force`.
 void write_waiting_logs(worker_ptr self, std::int64_t now, bool force) {
   auto& st = self->state;
-  auto waiting = st.waiting->size();
+  auto waiting = lines_in(*st.waiting);
   if (waiting == 0 ||
       (!force && now < st.next_log_write_ms && waiting < log_write_lines))
     return;
@@ -93,7 +105,8 @@ void schedule_tick(worker_ptr self) {
   auto& st = self->state;
   if (st.tick_scheduled || (st.runs.empty() && !logs_waiting(st))) return;
   std::int64_t poll = logs_waiting(st) ? log_write_ms : 1000;
-  for (auto& [key, run] : st.runs) poll = std::min(poll, run.spec.poll_ms);
+  for (auto& [key, run] : st.runs)
+    poll = std::min(poll, run.spec.subprocess.poll_ms);
   st.tick_scheduled = true;
   self->delayed_send(self,
                      std::chrono::milliseconds(std::max<std::int64_t>(poll, 1)),
@@ -121,15 +134,7 @@ void start_run(worker_ptr self, task_spec spec) {
   launch.node = spec.node;
   launch.json_arg = spec.json_arg;
   launch.cwd = st.options.data_dir + "/jobs/" + spec.job;
-  launch.options.poll_ms = spec.poll_ms;
-  launch.options.max_log_lines_per_poll_interval =
-      spec.max_log_lines_per_poll_interval;
-  launch.options.max_log_bytes_per_poll_interval =
-      spec.max_log_bytes_per_poll_interval;
-  launch.options.max_log_bytes_per_task = spec.max_log_bytes_per_task;
-  launch.options.parent_death_signal = spec.parent_death_signal;
-  launch.options.process_group_leader = spec.process_group_leader;
-  launch.options.use_canary_pipe = spec.use_canary_pipe;
+  launch.options = spec.subprocess;
   auto started = task_process::start(launch);
   if (auto* err = std::get_if<std::string>(&started)) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
@@ -197,7 +202,7 @@ worker_actor::behavior_type local_worker(worker_ptr self,
   // Whatever ends the worker, its last lines reach the writer, and the
   // writer flushes them and ends.
   self->attach_functor([writer, waiting = self->state.waiting] {
-    if (waiting->size() > 0)
+    if (lines_in(*waiting) > 0)
       caf::anon_send(writer, save_atom_v, std::move(*waiting));
     caf::anon_send(writer, stop_atom_v);
   });
@@ -219,9 +224,7 @@ worker_actor::behavior_type local_worker(worker_ptr self,
         if (it == self->state.runs.end() ||
             it->second.spec.run_id != order.run_id)
           return;  // already over, or a stale order
-        it->second.process->kill(
-            {static_cast<kill_method>(order.kill_method), order.kill_wait_ms},
-            wall_ms());
+        it->second.process->kill(known_kill(order.kill), wall_ms());
       },
       [=](kill_atom, std::int64_t wait_ms) {
         // The scheduler is gone for good: stop everything, TERM then KILL.

@@ -68,9 +68,10 @@ void prune(writer_ptr self) {
 log_reply query_task_logs(const task_log_store& store, const log_request& req) {
   log_reply out;
   log_query q;
-  auto type = static_cast<log_type>(req.type);
+  const auto type = req.type;
   if (log_type_name(type) == "unknown") {
-    out.error = "unknown log type " + std::to_string(req.type);
+    out.error =
+        "unknown log type " + std::to_string(static_cast<unsigned>(req.type));
     return out;
   }
   q.type = type;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "actors/jobs/task_status.hpp"
 #include "actors/protocol/protocol.hpp"
 #include "tests/support/e2e_support.hpp"
 
@@ -242,7 +243,7 @@ void forge_results(
     r.node = node;
     r.run_id = run.first;
     r.worker = run.second;
-    r.label = static_cast<std::uint8_t>(status_label::incomplete);
+    r.label = status_label::incomplete;
     send(r);
   }
 }

@@ -86,9 +86,8 @@ void check_round_trip(T& x) {
 void apply_result(const task_result& r) {
   job_status_row row(1);
   row.mark_running(0, fuzz_now_ms);
-  row.apply(
-      0, parsed_status{static_cast<status_label>(r.label), r.data, r.message},
-      fuzz_now_ms + 1, backoff_settings::bistro_default());
+  row.apply(0, parsed_status{r.label, r.data, r.message}, fuzz_now_ms + 1,
+            backoff_settings::bistro_default());
   (void)to_string(row.label(0));
   auto json = status_to_json(row.record(0));
   (void)row.take_newly_runnable(fuzz_now_ms + 1);
@@ -200,21 +199,14 @@ std::pair<std::string, std::string> seed(std::string name, std::uint8_t tag,
 
 std::vector<std::pair<std::string, std::string>> message_seeds() {
   task_spec spec{"job1", "node1", 42, {"/bin/echo", "hi"}, R"({"a":1})"};
-  task_result done{"job1",
-                   "node1",
-                   42,
-                   static_cast<std::uint8_t>(status_label::done),
-                   R"({"k":"v"})",
-                   "",
-                   0,
-                   fuzz_now_ms,
-                   fuzz_now_ms + 5,
-                   "w1"};
+  task_result done{"job1",          "node1", 42, status_label::done,
+                   R"({"k":"v"})",  "",      0,  fuzz_now_ms,
+                   fuzz_now_ms + 5, "w1"};
   task_result failed = done;
-  failed.label = static_cast<std::uint8_t>(status_label::error_backoff);
+  failed.label = status_label::error_backoff;
   failed.message = "cannot parse status: x";
   failed.data.clear();
-  kill_order kill{"job1", "node1", 42, 1, 5000};
+  kill_order kill{"job1", "node1", 42, {kill_method::term_wait_kill, 5000}};
   running_task_report running{"job1", "node2", 43, fuzz_now_ms};
   worker_hello hello;
   hello.shard = "w2";

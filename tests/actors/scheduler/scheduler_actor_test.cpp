@@ -112,7 +112,7 @@ struct fixture {
     r.job = spec.job;
     r.node = spec.node;
     r.run_id = spec.run_id;
-    r.label = static_cast<std::uint8_t>(label);
+    r.label = label;
     r.worker = shard;
     caf::anon_send(scheduler, result_atom_v, r);
     sched.run();
@@ -214,8 +214,7 @@ TEST_CASE("monitor: kill_task reaches the worker with the job's kill method") {
   CHECK(answer["data"] == "signaled");
   REQUIRE(f.local->kills.size() == 1);
   CHECK(f.local->kills[0].run_id == target.run_id);
-  CHECK(f.local->kills[0].kill_method ==
-        static_cast<std::uint8_t>(kill_method::kill));
+  CHECK(f.local->kills[0].kill.method == kill_method::kill);
   auto unknown = f.monitor(
       R"({"handler": "kill_task", "job_id": "j", "node_id": "nope"})");
   CHECK(unknown["error"] == "Unknown running task j, nope");

@@ -22,7 +22,7 @@ std::unique_ptr<task_log_store> open_store(const std::string& dir) {
 
 log_request request_for(log_type type) {
   log_request req;
-  req.type = static_cast<std::uint8_t>(type);
+  req.type = type;
   req.ascending = true;
   return req;
 }
@@ -64,7 +64,7 @@ TEST_CASE(
   CHECK(texts(ask(sys, writer, request_for(log_type::statuses))) ==
         std::vector<std::string>{"started run 1"});
   auto bad = request_for(log_type::stdout_log);
-  bad.type = 9;
+  bad.type = static_cast<log_type>(9);  // as a peer could send it
   CHECK(ask(sys, writer, bad).error == "unknown log type 9");
   caf::anon_send(writer, stop_atom_v);
 }

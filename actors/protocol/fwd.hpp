@@ -1,0 +1,47 @@
+// Forward declarations of everything a message names but the protocol does
+// not own: the snapshots (config, node tree), the round's input and output
+// (actors/scheduler/round_scheduler.hpp), a persisted status
+// (actors/store/status_store.hpp), a task-log line and the persisted enums
+// (actors/store/task_log_store.hpp, actors/jobs/task_status.hpp). Like
+// CAF's own fwd.hpp, it keeps the interface headers light: including the
+// protocol compiles none of the parts that fill these types in, and
+// `bistro_protocol` links nothing but CAF. An actor that builds or reads one
+// of these messages includes the owning header itself.
+//
+// The enums are declared opaque with their underlying type: a translation
+// unit that sees both this and the owner's definition fails to compile if
+// the two ever disagree.
+//
+// Declarations only: no state, nothing to share.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace bistro {
+
+struct config;
+class node_tree;
+struct round_input;
+struct round_output;
+struct stored_status;
+struct log_entry;
+
+/// A task's status label (actors/jobs/task_status.hpp).
+enum class status_label : std::uint8_t;
+/// A task-log stream (actors/store/task_log_store.hpp).
+enum class log_type : std::uint8_t;
+
+/// Snapshots: immutable, shared read-only, never sent to another process.
+using config_ptr = std::shared_ptr<const config>;
+using node_tree_ptr = std::shared_ptr<const node_tree>;
+/// One policy round: handed over whole to the policy actor and back.
+using round_input_ptr = std::shared_ptr<round_input>;
+using round_output_ptr = std::shared_ptr<round_output>;
+/// Changed statuses on their way to the status store.
+using status_batch = std::vector<stored_status>;
+
+struct task_log_batch;
+
+}  // namespace bistro
