@@ -14,7 +14,8 @@
 #include "actors/http/monitor_bridge.hpp"
 #include "actors/http/monitor_cache.hpp"
 #include "actors/nodes/nodes_actor.hpp"
-#include "actors/policies/policy_actor.hpp"
+#include "actors/policies/policy_registry.hpp"
+#include "actors/policies/policy_switch.hpp"
 #include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
 #include "actors/scheduler/front_door.hpp"
@@ -248,9 +249,11 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: --config_max_bytes must be > 0\n";
     return 2;
   }
+  // The one list of policy names: the config is checked against it.
+  const auto policies = policy_registry::builtin();
   if (flags.check_config)
-    return check_config(flags.config_file, flags.config_max_bytes, instance,
-                        std::cout, std::cerr);
+    return check_config(flags.config_file, flags.config_max_bytes,
+                        policies.catalog(), instance, std::cout, std::cerr);
   // One writer per data dir, before anything is touched: a second
   // scheduler on it must not delete or write the first one's statuses.
   auto dir_lock = data_dir_lock::take(flags.data_dir);
@@ -404,7 +407,8 @@ int main(int argc, char** argv) {
         "({})",
         memory_only);
   } else if (flags.prune_deleted_job_statuses) {
-    auto cfg = load_config_file(flags.config_file, flags.config_max_bytes);
+    auto cfg = load_config_file(flags.config_file, policies.catalog(),
+                                flags.config_max_bytes);
     if (!cfg.ok()) {
       std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
                    "valid config\n";
@@ -458,7 +462,7 @@ int main(int argc, char** argv) {
   opts.exit_when_done = flags.exit_when_done;
   opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
-  opts.policy = spawn_policy_actor(sys, seed + 1);
+  opts.policy = spawn_policy_switch(sys, policies, seed + 1);
   opts.restored = restored;
   opts.worker_secret_hashes = std::move(worker_secret_hashes);
   opts.config_file = flags.config_file;
@@ -539,9 +543,9 @@ int main(int argc, char** argv) {
   auto nodes =
       spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
                               flags.nodes_retry_ms, scheduler, nodes_stop});
-  auto watcher =
-      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
-                                 nodes, scheduler, flags.config_max_bytes});
+  auto watcher = spawn_config_watcher(
+      sys, {flags.config_file, flags.config_update_ms, nodes, scheduler,
+            flags.config_max_bytes, policies.catalog()});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {

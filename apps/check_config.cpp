@@ -8,9 +8,10 @@
 namespace bistro {
 
 int check_config(const std::string& path, std::int64_t max_bytes,
+                 const policy_catalog& policies,
                  const std::string& instance_name, std::ostream& out,
                  std::ostream& err) {
-  auto parsed = load_config_file(path, max_bytes);
+  auto parsed = load_config_file(path, policies, max_bytes);
   if (!parsed.ok()) {
     err << "config " << path << " is invalid:\n";
     for (const auto& e : parsed.errors) err << "  error: " << e << '\n';

@@ -7,12 +7,16 @@
 #include <ostream>
 #include <string>
 
+#include "config/policy_catalog.hpp"
+
 namespace bistro {
 
 /// Returns the process exit code: 0 when the file is usable, 1 otherwise.
 /// The file is refused when it is not a regular file or is over
-/// `max_bytes` (config/config_file.hpp).
+/// `max_bytes` (config/config_file.hpp). `policies`: the registry's
+/// catalog.
 int check_config(const std::string& path, std::int64_t max_bytes,
+                 const policy_catalog& policies,
                  const std::string& instance_name, std::ostream& out,
                  std::ostream& err);
 

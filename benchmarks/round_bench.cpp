@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
-#include "actors/policies/policy_registry.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "benchmarks/bench_common.hpp"
 
@@ -42,7 +42,7 @@ std::shared_ptr<const config> bench_config(int num_jobs) {
         "\": {\"owner\": \"bench\", \"priority\": " + std::to_string(1 + j) +
         "}";
   }
-  auto result = parse_config(text + "}");
+  auto result = parse_config(text + "}", builtin_policy_catalog());
   if (!result.ok()) {
     std::fprintf(stderr, "bad config: %s\n", result.errors.front().c_str());
     std::exit(1);

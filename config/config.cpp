@@ -25,12 +25,6 @@ const job_config* config::find_job(std::string_view name) const {
   return it != jobs.end() && it->name == name ? &*it : nullptr;
 }
 
-const std::vector<std::string>& known_policy_names() {
-  static const std::vector<std::string> names{
-      "roundrobin", "ranked_priority", "randomized_priority", "long_tail"};
-  return names;
-}
-
 std::optional<std::string> invalid_job_name(std::string_view name) {
   if (name.empty()) return "a job needs a name";
   if (name == "." || name == "..")
@@ -44,10 +38,11 @@ std::optional<std::string> invalid_job_name(std::string_view name) {
 }
 
 config_result load_config_file(const std::string& path,
+                               const policy_catalog& policies,
                                std::int64_t max_bytes) {
   auto file = read_config_text(path, max_bytes);
   if (!file.ok()) return {nullptr, {file.error}};
-  auto result = parse_config(file.text);
+  auto result = parse_config(file.text, policies);
   for (auto& e : result.errors) e = path + ": " + e;
   return result;
 }

@@ -19,6 +19,7 @@
 #include "config/backoff_settings.hpp"
 #include "config/config_file.hpp"
 #include "config/job_filter.hpp"
+#include "config/policy_catalog.hpp"
 #include "config/task_subprocess.hpp"
 
 namespace bistro {
@@ -97,7 +98,11 @@ struct config {
   bool enabled = false;
   double working_wait_sec = 0.5;
   double idle_wait_sec = 5.0;
+  /// A name of the policy catalog the parser was handed (Bistro's default
+  /// when the key is absent).
   std::string scheduler = "roundrobin";
+  /// `bistro_settings.scheduler_prefs`, checked by the named policy.
+  boost::json::object scheduler_prefs;
   worker_selector remote_worker_selector = worker_selector::roundrobin;
   backoff_settings backoff = backoff_settings::bistro_default();
   node_order order = node_order::random;
@@ -134,10 +139,6 @@ struct config {
   const job_config* find_job(std::string_view name) const;
 };
 
-/// The scheduling policies `bistro_settings.scheduler` may name. The policy
-/// registry (actors/policies/) implements exactly these.
-const std::vector<std::string>& known_policy_names();
-
 /// Either a snapshot (job-level errors live inside it) or the errors that
 /// rejected the whole file, each "json.path: what was wrong".
 struct config_result {
@@ -151,12 +152,15 @@ struct config_result {
 /// not empty, no `/`, no NUL, not `.` or `..`, at most 255 bytes.
 std::optional<std::string> invalid_job_name(std::string_view name);
 
-/// Parses the text of a config file.
-config_result parse_config(std::string_view json_text);
+/// Parses the text of a config file. `policies` says which names
+/// `bistro_settings.scheduler` may give and checks `scheduler_prefs`.
+config_result parse_config(std::string_view json_text,
+                           const policy_catalog& policies);
 
 /// Reads (config_file.hpp: a regular file of at most `max_bytes`, never
 /// blocking) and parses a file; I/O errors name the file.
 config_result load_config_file(
-    const std::string& path, std::int64_t max_bytes = default_config_max_bytes);
+    const std::string& path, const policy_catalog& policies,
+    std::int64_t max_bytes = default_config_max_bytes);
 
 }  // namespace bistro

@@ -71,6 +71,7 @@ std::optional<std::string> replace_file(const std::string& path,
 std::optional<std::string> edit_config_job(const std::string& path,
                                            const std::string& job,
                                            const std::string& job_json,
+                                           const policy_catalog& policies,
                                            std::int64_t max_bytes) {
   if (auto bad = invalid_job_name(job)) return "job " + job + ": " + *bad;
   auto file = read_config_text(path, max_bytes);
@@ -94,7 +95,7 @@ std::optional<std::string> edit_config_job(const std::string& path,
     return path + ": the new file would be " + std::to_string(out.size() + 1) +
            " bytes, over the limit of " + std::to_string(max_bytes) +
            " (--config_max_bytes)";
-  auto parsed = parse_config(out);
+  auto parsed = parse_config(out, policies);
   if (!parsed.ok()) {
     std::string message;
     for (const auto& e : parsed.errors)

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/config_file.hpp"
+#include "config/policy_catalog.hpp"
 
 namespace bistro {
 
@@ -23,10 +24,11 @@ namespace bistro {
 /// it when `job_json` is empty. Returns the error, naming what was wrong,
 /// or nothing when the file was replaced. The file on disk is read like the
 /// watcher reads it (a regular file of at most `max_bytes`), and a result
-/// over `max_bytes` is refused: the watcher would not load it.
+/// over `max_bytes` is refused: the watcher would not load it. `policies`
+/// as for parse_config.
 std::optional<std::string> edit_config_job(
     const std::string& path, const std::string& job,
-    const std::string& job_json,
+    const std::string& job_json, const policy_catalog& policies,
     std::int64_t max_bytes = default_config_max_bytes);
 
 }  // namespace bistro

@@ -189,7 +189,8 @@ void parse_worker_overrides(json_reader& in, const json::value& v,
   }
 }
 
-void parse_settings(json_reader& in, const json::value& v, config& cfg) {
+void parse_settings(json_reader& in, const json::value& v,
+                    const policy_catalog& policies, config& cfg) {
   const std::string path = "bistro_settings";
   const auto* obj = in.object(v, path);
   if (!obj) return;
@@ -216,12 +217,13 @@ void parse_settings(json_reader& in, const json::value& v, config& cfg) {
     } else if (key == "scheduler") {
       auto s = in.string(value, p);
       if (!s) continue;
-      const auto& known = known_policy_names();
-      if (std::find(known.begin(), known.end(), *s) == known.end())
-        in.error(p,
-                 "unknown scheduler " + quoted(*s) + "; valid: " + join(known));
+      if (!policies.find(*s))
+        in.error(p, "unknown scheduler " + quoted(*s) +
+                        "; valid: " + policies.names());
       else
         cfg.scheduler = *s;
+    } else if (key == "scheduler_prefs") {
+      if (const auto* prefs = in.object(value, p)) cfg.scheduler_prefs = *prefs;
     } else if (key == "remote_worker_selector") {
       auto s = in.string(value, p);
       if (!s) continue;
@@ -250,9 +252,32 @@ void parse_settings(json_reader& in, const json::value& v, config& cfg) {
   }
 }
 
+// The named policy judges its own prefs; the default name must be known
+// too, since a config without the key runs it.
+void check_scheduler_prefs(json_reader& in, const policy_catalog& policies,
+                           const config& cfg) {
+  const std::string path = "bistro_settings.scheduler_prefs";
+  const auto* policy = policies.find(cfg.scheduler);
+  if (!policy) {
+    if (!in.failed())
+      in.error("bistro_settings.scheduler",
+               "the default scheduler " + quoted(cfg.scheduler) +
+                   " is not registered; valid: " + policies.names());
+    return;
+  }
+  if (!policy->check_prefs) {
+    if (!cfg.scheduler_prefs.empty())
+      in.error(path, "scheduler " + quoted(cfg.scheduler) + " takes no prefs");
+    return;
+  }
+  if (auto problem = policy->check_prefs(cfg.scheduler_prefs))
+    in.error(path, *problem);
+}
+
 }  // namespace
 
-config_result parse_config(std::string_view json_text) {
+config_result parse_config(std::string_view json_text,
+                           const policy_catalog& policies) {
   json::parse_options options;
   options.max_depth = 128;  // deeper input is an error, never a stack blowup
   std::error_code ec;
@@ -272,9 +297,10 @@ config_result parse_config(std::string_view json_text) {
                                  std::to_string(d.times) +
                                  " times; only the last one is used");
 
-  if (const auto* settings = top->if_contains("bistro_settings"))
-    parse_settings(in, *settings, *cfg);
-  else
+  if (const auto* settings = top->if_contains("bistro_settings")) {
+    parse_settings(in, *settings, policies, *cfg);
+    check_scheduler_prefs(in, policies, *cfg);
+  } else
     in.error("bistro_settings", "required key is missing");
   if (!errors.empty()) return {nullptr, std::move(errors)};
   if (cfg->node_sources.empty())

@@ -42,7 +42,8 @@ void check(watcher_ptr self) {
   auto now = stamp_of(st.options.path);
   if (now == st.last) return;
   st.last = now;
-  auto result = load_config_file(st.options.path, st.options.max_bytes);
+  auto result = load_config_file(st.options.path, st.options.policies,
+                                 st.options.max_bytes);
   if (!result.ok()) {
     std::string message;
     for (const auto& e : result.errors)
@@ -70,6 +71,7 @@ config_watcher_actor::behavior_type watcher_behavior(
   return {
       [=](save_atom, const std::string& job, const std::string& job_json) {
         auto err = edit_config_job(self->state.options.path, job, job_json,
+                                   self->state.options.policies,
                                    self->state.options.max_bytes);
         if (err) return *err;
         spdlog::info("config: {} job {} in {}",

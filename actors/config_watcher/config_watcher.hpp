@@ -31,6 +31,8 @@ struct config_watcher_options {
   /// A larger file, or one that is not a regular file, is refused (and
   /// reported) without being read; the last good config keeps running.
   std::int64_t max_bytes = default_config_max_bytes;
+  /// The policies a config may name (policy_registry::catalog()).
+  policy_catalog policies;
 };
 
 config_watcher_actor spawn_config_watcher(caf::actor_system& sys,

@@ -1,18 +1,31 @@
-// The policy actor: runs one round's plan per message with the policy the
-// round's config names (`bistro_settings.scheduler`), so the scheduler
-// stays responsive while a large round is planned. It owns the random
-// generator that randomized policies draw from.
+// The two generic policy actors. A stateless policy (a pure function of the
+// round: roundrobin, ranked_priority, ...) is wrapped by one that plans
+// each round with it; a stateful policy (fair_share) by one that owns the
+// instance, tells it each round's facts (`observe`) and then plans, so its
+// state lives across rounds for as long as the actor does. Both own the
+// random generator their policy draws from. A policy that needs more (its
+// own timers, other messages) is an actor of its own, registered with a
+// factory of its own (policy_registry.hpp).
 //
 // Event-based: planning is CPU work only, it never blocks.
 #pragma once
 
 #include <caf/actor_system.hpp>
 #include <cstdint>
+#include <memory>
 
+#include "actors/policies/scheduler_policy.hpp"
 #include "actors/protocol/protocol.hpp"
 
 namespace bistro {
 
-policy_actor spawn_policy_actor(caf::actor_system& sys, std::uint64_t seed);
+/// `policy` must outlive the actor (the built-ins are static).
+policy_actor spawn_stateless_policy(caf::actor_system& sys,
+                                    const scheduler_policy& policy,
+                                    std::uint64_t seed);
+
+policy_actor spawn_stateful_policy(caf::actor_system& sys,
+                                   std::shared_ptr<stateful_policy> policy,
+                                   std::uint64_t seed);
 
 }  // namespace bistro

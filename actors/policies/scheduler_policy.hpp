@@ -6,14 +6,18 @@
 // ordering: a pure function of its candidates, the placer's answers and the
 // random generator it is handed.
 //
-// Policies are stateless: one instance may serve any number of threads at
-// once. A placer and a candidate list belong to one round, on one thread.
-// Plain logic: no CAF include.
+// A stateless policy (`scheduler_policy`) may serve any number of threads
+// at once. A stateful one (`stateful_policy`: fair_share) also learns what
+// each round saw before it plans, and keeps that across rounds: one
+// instance per policy actor, used by that actor alone. A placer and a
+// candidate list belong to one round, on one thread. Plain logic: no CAF
+// include.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "actors/nodes/node_tree.hpp"
@@ -70,6 +74,24 @@ class scheduler_policy {
   virtual std::size_t schedule(std::vector<job_candidates>& jobs,
                                task_placer& placer,
                                std::mt19937_64& rng) const = 0;
+};
+
+/// What a stateful policy learns of a round before it plans it.
+struct policy_round_facts {
+  const config& cfg;
+  /// The scheduler's time for this round.
+  std::int64_t now_ms = 0;
+  /// Tasks running when the round began, indexed like `config::jobs`.
+  std::span<const std::uint32_t> running_per_job;
+};
+
+/// A policy with memory across rounds. `observe` comes before each
+/// `schedule`, with the same round's facts; `started` after it, with how
+/// many tasks of each job (config::jobs order) the round started.
+class stateful_policy : public scheduler_policy {
+ public:
+  virtual void observe(const policy_round_facts& round) = 0;
+  virtual void started(std::span<const std::uint32_t> per_job) = 0;
 };
 
 }  // namespace bistro

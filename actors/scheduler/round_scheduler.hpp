@@ -51,6 +51,10 @@ struct round_input {
   resource_ledger ledger;  // the policy's own copy
   std::vector<std::uint32_t> cursors;
   std::vector<job_candidates> jobs;
+  /// For stateful policies (policy_round_facts): the round's time, and the
+  /// tasks of each job (config::jobs order) running as it began.
+  std::int64_t now_ms = 0;
+  std::vector<std::uint32_t> running_per_job;
 };
 
 /// What the policy run decided.

@@ -94,8 +94,9 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
   }
   round_open_ = true;
   ledger_lent_ = lend;
-  round_input input{
-      generation_, context_, lent_or_copied_ledger(lend), cursors_, {}};
+  round_input input{generation_, context_, lent_or_copied_ledger(lend),
+                    cursors_,    {},       now_ms,
+                    {}};
   for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
     auto& active = tracker_.active(j);
     if (active.empty()) continue;
@@ -103,6 +104,11 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
                           std::move(active), false});
     active.clear();
   }
+  input.running_per_job.resize(cfg_->jobs.size());
+  for (job_index j = 0; j < cfg_->jobs.size(); ++j)
+    if (rows[j])
+      input.running_per_job[j] =
+          static_cast<std::uint32_t>(rows[j]->count(status_label::running));
   return input;
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 #include "tests/support/e2e_support.hpp"
 
@@ -31,31 +32,38 @@ TEST_CASE("save_job adds a job, keeps the previous file as .bak") {
   bistro::testing::temp_dir dir;
   auto path = (dir.path / "config.json").string();
   std::ofstream(path) << base_config;
-  REQUIRE_FALSE(edit_config_job(path, "new", R"({"owner": "b"})"));
-  auto loaded = load_config_file(path);
+  REQUIRE_FALSE(edit_config_job(path, "new", R"({"owner": "b"})",
+                                builtin_policy_catalog()));
+  auto loaded = load_config_file(path, builtin_policy_catalog());
   REQUIRE(loaded.ok());
   CHECK(loaded.value->find_job("new") != nullptr);
   CHECK(loaded.value->find_job("old") != nullptr);
   CHECK(read(path + ".bak") == base_config);
 
-  REQUIRE_FALSE(edit_config_job(path, "old", ""));
-  loaded = load_config_file(path);
+  REQUIRE_FALSE(edit_config_job(path, "old", "", builtin_policy_catalog()));
+  loaded = load_config_file(path, builtin_policy_catalog());
   REQUIRE(loaded.ok());
   CHECK(loaded.value->find_job("old") == nullptr);
-  CHECK(edit_config_job(path, "old", "") == "unknown job old");
+  CHECK(edit_config_job(path, "old", "", builtin_policy_catalog()) ==
+        "unknown job old");
 }
 
 TEST_CASE("save_job refuses what would not load and changes nothing") {
   bistro::testing::temp_dir dir;
   auto path = (dir.path / "config.json").string();
   std::ofstream(path) << base_config;
-  CHECK(edit_config_job(path, "j", R"({"owner": 5})") ==
-        "bistro_job->j.owner: expected a string, got 5");
-  CHECK(edit_config_job(path, "j", "[1]") == "job j: expected a JSON object");
-  CHECK(edit_config_job(path, "j", "{nope") == "job j: not JSON: syntax error");
-  CHECK(edit_config_job(path, "../x", "{}")->starts_with("job ../x: "));
+  CHECK(
+      edit_config_job(path, "j", R"({"owner": 5})", builtin_policy_catalog()) ==
+      "bistro_job->j.owner: expected a string, got 5");
+  CHECK(edit_config_job(path, "j", "[1]", builtin_policy_catalog()) ==
+        "job j: expected a JSON object");
+  CHECK(edit_config_job(path, "j", "{nope", builtin_policy_catalog()) ==
+        "job j: not JSON: syntax error");
+  CHECK(edit_config_job(path, "../x", "{}", builtin_policy_catalog())
+            ->starts_with("job ../x: "));
   CHECK(read(path) == base_config);
   std::ofstream(path) << "{broken";
-  CHECK(edit_config_job(path, "j", R"({"owner": "b"})") ==
+  CHECK(edit_config_job(path, "j", R"({"owner": "b"})",
+                        builtin_policy_catalog()) ==
         path + ": the file on disk is not a JSON object; fix it first");
 }

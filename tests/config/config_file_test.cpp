@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 #include "config/config_edit.hpp"
 #include "tests/support/e2e_support.hpp"
@@ -58,7 +59,8 @@ TEST_CASE("a config that is a symlink to /dev/zero is refused at once") {
   temp_dir dir;
   const auto path = dir.file("config.json");
   std::filesystem::create_symlink("/dev/zero", path);
-  auto r = within_5s<config_result>([path] { return load_config_file(path); });
+  auto r = within_5s<config_result>(
+      [path] { return load_config_file(path, builtin_policy_catalog()); });
   REQUIRE(r.has_value());
   REQUIRE_FALSE(r->ok());
   REQUIRE(r->errors.size() == 1);
@@ -71,7 +73,8 @@ TEST_CASE("a config that is a FIFO without a writer is refused at once") {
   temp_dir dir;
   const auto path = dir.file("config.json");
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
-  auto r = within_5s<config_result>([path] { return load_config_file(path); });
+  auto r = within_5s<config_result>(
+      [path] { return load_config_file(path, builtin_policy_catalog()); });
   REQUIRE(r.has_value());
   REQUIRE_FALSE(r->ok());
   CHECK_THAT(r->errors.at(0),
@@ -82,13 +85,15 @@ TEST_CASE("a config over max_bytes is refused, naming the size and limit") {
   temp_dir dir;
   const auto path = dir.write("config.json", good_config);
   const auto size = std::filesystem::file_size(path);
-  auto over = load_config_file(path, static_cast<std::int64_t>(size) - 1);
+  auto over = load_config_file(path, builtin_policy_catalog(),
+                               static_cast<std::int64_t>(size) - 1);
   REQUIRE_FALSE(over.ok());
   CHECK(over.errors.at(0) == path + ": refused: " + std::to_string(size) +
                                  " bytes, over the limit of " +
                                  std::to_string(size - 1) +
                                  " (--config_max_bytes)");
-  auto exact = load_config_file(path, static_cast<std::int64_t>(size));
+  auto exact = load_config_file(path, builtin_policy_catalog(),
+                                static_cast<std::int64_t>(size));
   REQUIRE(exact.ok());
   CHECK(exact.value->find_job("old") != nullptr);
 }
@@ -117,8 +122,10 @@ TEST_CASE("save_job on a FIFO config answers at once and writes nothing") {
   temp_dir dir;
   const auto path = dir.file("config.json");
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
-  auto err = within_5s<std::optional<std::string>>(
-      [path] { return edit_config_job(path, "new", R"({"owner": "b"})"); });
+  auto err = within_5s<std::optional<std::string>>([path] {
+    return edit_config_job(path, "new", R"({"owner": "b"})",
+                           builtin_policy_catalog());
+  });
   REQUIRE(err.has_value());
   REQUIRE(err->has_value());
   CHECK_THAT(**err, Catch::Contains("FIFO"));
@@ -133,7 +140,7 @@ TEST_CASE("save_job refuses a result over max_bytes and leaves the file") {
   const auto limit = static_cast<std::int64_t>(std::strlen(good_config)) + 20;
   const std::string big = R"({"owner": "b", "config": {"pad": ")" +
                           std::string(200, 'x') + R"("}})";
-  auto err = edit_config_job(path, "new", big, limit);
+  auto err = edit_config_job(path, "new", big, builtin_policy_catalog(), limit);
   REQUIRE(err);
   CHECK_THAT(*err,
              Catch::StartsWith(path + ": the new file would be ") &&

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 #include "tests/support/config_builders.hpp"
 
@@ -11,7 +12,8 @@ using bistro::testing::parse_ok;
 
 TEST_CASE(
     "the seed's simple example parses as the getting-started guide says") {
-  auto result = load_config_file("config/examples/simple");
+  auto result =
+      load_config_file("config/examples/simple", builtin_policy_catalog());
   REQUIRE(result.ok());
   const auto& cfg = *result.value;
   CHECK(cfg.enabled);
@@ -152,7 +154,8 @@ TEST_CASE("a bad resource limit names its JSON path and the value") {
 TEST_CASE("an unknown scheduler lists the valid ones") {
   CHECK(parse_error(config_text(R"("scheduler": "fifo")")) ==
         "bistro_settings.scheduler: unknown scheduler \"fifo\"; valid: "
-        "roundrobin, ranked_priority, randomized_priority, long_tail");
+        "roundrobin, ranked_priority, randomized_priority, long_tail, "
+        "fair_share");
   CHECK(parse_error(config_text(R"("remote_worker_selector": "x")")) ==
         "bistro_settings.remote_worker_selector: unknown "
         "remote_worker_selector \"x\"; valid: roundrobin, busiest");
@@ -206,15 +209,77 @@ TEST_CASE("unknown keys are warnings, not errors") {
 }
 
 TEST_CASE("a file that cannot be read names the file") {
-  auto result = load_config_file("/nonexistent/bistro.json");
+  auto result =
+      load_config_file("/nonexistent/bistro.json", builtin_policy_catalog());
   REQUIRE_FALSE(result.ok());
   CHECK(result.errors.front() ==
         "/nonexistent/bistro.json: cannot open config file: No such file or "
         "directory");
 }
 
-TEST_CASE("the policy names match what the config accepts") {
-  for (const auto& name : known_policy_names())
-    CHECK(parse_ok(config_text("\"scheduler\": \"" + name + "\""))->scheduler ==
-          name);
+TEST_CASE("every built-in policy name is accepted as the scheduler") {
+  for (const auto& entry : builtin_policy_catalog().entries)
+    CHECK(parse_ok(config_text("\"scheduler\": \"" + entry.name + "\""))
+              ->scheduler == entry.name);
+}
+
+namespace {
+
+// A catalog as a registry with one policy of its own would hand it in.
+policy_catalog catalog_with_custom_policy() {
+  policy_catalog catalog;
+  catalog.entries.push_back({"roundrobin", {}});
+  catalog.entries.push_back(
+      {"custom",
+       [](const boost::json::object& prefs) -> std::optional<std::string> {
+         if (prefs.contains("depth")) return std::nullopt;
+         return std::string{"depth is required"};
+       }});
+  return catalog;
+}
+
+}  // namespace
+
+TEST_CASE("the scheduler names are exactly those of the catalog handed in") {
+  const auto catalog = catalog_with_custom_policy();
+  auto ok = parse_config(
+      config_text(R"("scheduler": "custom", "scheduler_prefs": {"depth": 2})"),
+      catalog);
+  REQUIRE(ok.ok());
+  CHECK(ok.value->scheduler == "custom");
+  CHECK(ok.value->scheduler_prefs.at("depth").as_int64() == 2);
+  auto refused =
+      parse_config(config_text(R"("scheduler": "ranked_priority")"), catalog);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.errors.front() ==
+        "bistro_settings.scheduler: unknown scheduler \"ranked_priority\"; "
+        "valid: roundrobin, custom");
+}
+
+TEST_CASE("scheduler_prefs are judged by the policy the config names") {
+  const auto catalog = catalog_with_custom_policy();
+  auto missing = parse_config(config_text(R"("scheduler": "custom")"), catalog);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.errors.front() ==
+        "bistro_settings.scheduler_prefs: depth is required");
+  auto unwanted =
+      parse_config(config_text(R"("scheduler_prefs": {"depth": 2})"), catalog);
+  REQUIRE_FALSE(unwanted.ok());
+  CHECK(unwanted.errors.front() ==
+        "bistro_settings.scheduler_prefs: scheduler \"roundrobin\" takes no "
+        "prefs");
+  CHECK(parse_error(config_text(R"("scheduler": "fair_share",)"
+                                R"( "scheduler_prefs": {"window_sec": 0})")) ==
+        "bistro_settings.scheduler_prefs: window_sec must be an integer "
+        "between 1 and 316224000");
+}
+
+TEST_CASE("a config without a scheduler needs the default in the catalog") {
+  policy_catalog only_custom;
+  only_custom.entries.push_back({"custom", {}});
+  auto result = parse_config(config_text(""), only_custom);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.errors.front() ==
+        "bistro_settings.scheduler: the default scheduler \"roundrobin\" is "
+        "not registered; valid: custom");
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 #include "tests/support/config_builders.hpp"
 
@@ -11,7 +12,7 @@ using bistro::testing::parse_ok;
 TEST_CASE("truncated JSON is an error, not a crash") {
   auto text = config_text(R"("enabled": true)");
   for (std::size_t cut = 0; cut < text.size(); ++cut) {
-    auto result = parse_config(text.substr(0, cut));
+    auto result = parse_config(text.substr(0, cut), builtin_policy_catalog());
     CHECK_FALSE(result.ok());
   }
   CHECK(parse_error("{\"bistro_settings\": {").starts_with("invalid JSON: "));

@@ -13,6 +13,7 @@
 
 #include "actors/nodes/node_source_prefs.hpp"
 #include "actors/nodes/node_tree_loader.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 #include "tests/fuzz/fuzz_targets.hpp"
 
@@ -107,7 +108,7 @@ void filter_every_node(const config& cfg, const node_tree& tree) {
 
 int fuzz_config(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto result = parse_config(text);
+  auto result = parse_config(text, builtin_policy_catalog());
   if (!result.ok()) {
     fuzz_check(!result.errors.empty(), "config: refused without errors");
     return 0;

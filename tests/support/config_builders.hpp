@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "config/config.hpp"
 
 namespace bistro::testing {
@@ -23,7 +24,7 @@ inline std::string config_text(const std::string& settings_extra,
 
 /// Parses `text`, failing the test when the whole file is rejected.
 inline std::shared_ptr<const config> parse_ok(const std::string& text) {
-  auto result = parse_config(text);
+  auto result = parse_config(text, builtin_policy_catalog());
   INFO("errors: " << (result.errors.empty() ? "" : result.errors.front()));
   REQUIRE(result.ok());
   return result.value;
@@ -31,7 +32,7 @@ inline std::shared_ptr<const config> parse_ok(const std::string& text) {
 
 /// Parses `text`, expecting rejection; returns the first error.
 inline std::string parse_error(const std::string& text) {
-  auto result = parse_config(text);
+  auto result = parse_config(text, builtin_policy_catalog());
   REQUIRE_FALSE(result.ok());
   REQUIRE_FALSE(result.errors.empty());
   return result.errors.front();

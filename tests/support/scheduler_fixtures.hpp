@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -15,7 +16,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/nodes/node_tree.hpp"
-#include "actors/policies/policy_registry.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "config/config.hpp"
 
@@ -26,7 +27,8 @@ namespace bistro::testing {
 inline std::shared_ptr<const config> make_config(const std::string& settings,
                                                  const std::string& jobs) {
   auto result = parse_config("{\"bistro_settings\": {" + settings + "}" +
-                             (jobs.empty() ? "" : ", " + jobs) + "}");
+                                 (jobs.empty() ? "" : ", " + jobs) + "}",
+                             builtin_policy_catalog());
   INFO("errors: " << (result.errors.empty() ? "" : result.errors.front()));
   REQUIRE(result.ok());
   for (const auto& job : result.value->jobs) {
@@ -110,12 +112,28 @@ class scheduler_harness {
     for (const auto& [shard, host] : workers) scheduler.add_worker(shard, host);
   }
 
-  /// Names (job, node) of the tasks one round starts.
+  /// Names (job, node) of the tasks one round starts. A stateful policy
+  /// runs as its actor runs it: one instance per harness, kept across
+  /// rounds, told each round's facts before it plans.
   std::vector<std::pair<std::string, std::string>> round(
       std::int64_t now_ms = 1000, const std::string& policy = "") {
-    const auto* p = find_policy(policy.empty() ? cfg->scheduler : policy);
-    REQUIRE(p != nullptr);
-    last_picks = scheduler.run_round(*p, rows(), now_ms, rng);
+    const std::string name = policy.empty() ? cfg->scheduler : policy;
+    const auto* builtin = find_builtin_policy(name);
+    REQUIRE(builtin != nullptr);
+    if (builtin->stateless) {
+      last_picks =
+          scheduler.run_round(*builtin->stateless, rows(), now_ms, rng);
+    } else {
+      auto& instance = stateful_policies[name];
+      if (!instance) instance = builtin->make_stateful();
+      auto input = scheduler.prepare_round(rows(), now_ms);
+      instance->observe({*cfg, now_ms, input.running_per_job});
+      auto output = plan_round(*instance, std::move(input), rng);
+      std::vector<std::uint32_t> started(cfg->jobs.size(), 0);
+      for (const auto& pick : output.picks) ++started[pick.job];
+      instance->started(started);
+      last_picks = scheduler.commit_round(std::move(output), rows(), now_ms);
+    }
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& pick : last_picks) {
       out.emplace_back(cfg->jobs[pick.job].name,
@@ -169,6 +187,7 @@ class scheduler_harness {
   std::vector<job_status_row*> row_ptrs;
   round_scheduler scheduler;
   std::vector<task_pick> last_picks;
+  std::map<std::string, std::unique_ptr<stateful_policy>> stateful_policies;
 
  private:
   void resize_rows() {

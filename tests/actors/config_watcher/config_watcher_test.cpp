@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "actors/policies/builtin_policies.hpp"
 #include "tests/support/e2e_support.hpp"
 
 using namespace bistro;
@@ -87,8 +88,8 @@ struct fixture {
   }
 
   void start(std::int64_t max_bytes = default_config_max_bytes) {
-    watcher =
-        spawn_config_watcher(sys, {path, 20, nodes, scheduler, max_bytes});
+    watcher = spawn_config_watcher(
+        sys, {path, 20, nodes, scheduler, max_bytes, builtin_policy_catalog()});
   }
 
   ~fixture() {

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "actors/policies/policy_registry.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;
@@ -29,14 +29,23 @@ scheduler_harness fixture(bool with_job3, std::uint64_t seed = 1) {
 
 }  // namespace
 
-TEST_CASE("The registry has exactly the policies the config knows") {
-  std::vector<std::string> registered;
-  for (auto name : registered_policy_names()) registered.emplace_back(name);
-  CHECK(registered == known_policy_names());
-  for (const auto& name : known_policy_names()) {
-    CHECK(find_policy(name) != nullptr);
+TEST_CASE("Each built-in policy is stateless or makes a stateful instance") {
+  std::vector<std::string> names;
+  for (const auto& p : builtin_policies()) {
+    names.emplace_back(p.name);
+    CHECK((p.stateless != nullptr) != (p.make_stateful != nullptr));
+    if (p.make_stateful) CHECK(p.make_stateful() != nullptr);
+    CHECK(find_builtin_policy(p.name) == &p);
   }
-  CHECK(find_policy("nope") == nullptr);
+  CHECK(names == std::vector<std::string>{"roundrobin", "ranked_priority",
+                                          "randomized_priority", "long_tail",
+                                          "fair_share"});
+  std::vector<std::string> catalog;
+  for (const auto& e : builtin_policy_catalog().entries)
+    catalog.push_back(e.name);
+  CHECK(catalog == names);
+  CHECK(find_builtin_policy("nope") == nullptr);
+  CHECK(find_policy("fair_share") == nullptr);  // stateful: no shared instance
 }
 
 TEST_CASE("roundrobin alternates jobs, one task per job per cycle") {
@@ -106,10 +115,13 @@ TEST_CASE("A stalled job keeps its candidate for the next round") {
     }
   } placer;
   std::mt19937_64 rng(1);
-  for (const auto& name : known_policy_names()) {
+  for (const auto& p : builtin_policies()) {
+    INFO("policy " << p.name);
     std::vector<job_candidates> jobs{{0, 5.0, 2, {1, 2}, false},
                                      {1, 1.0, 1, {3}, false}};
-    CHECK(find_policy(name)->schedule(jobs, placer, rng) == 1);
+    auto instance = p.make_stateful ? p.make_stateful() : nullptr;
+    const scheduler_policy& policy = p.stateless ? *p.stateless : *instance;
+    CHECK(policy.schedule(jobs, placer, rng) == 1);
     CHECK(jobs[0].nodes == std::vector<node_id>{1, 2});
     CHECK(jobs[1].nodes.empty());
   }

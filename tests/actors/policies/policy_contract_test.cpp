@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "actors/policies/policy_registry.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;
@@ -100,7 +100,8 @@ bool something_fits(scheduler_harness& h, std::int64_t now) {
 
 TEST_CASE("Every policy keeps the ledger, the candidates and progress right") {
   int rounds_with_room = 0, picks_made = 0;
-  for (const auto& policy : known_policy_names()) {
+  for (const auto& builtin : builtin_policies()) {
+    const std::string policy{builtin.name};
     for (std::uint64_t seed = 1; seed <= 12; ++seed) {
       std::mt19937_64 gen(seed);
       auto cfg = make_config(

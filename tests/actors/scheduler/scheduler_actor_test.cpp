@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
-#include "actors/policies/policy_actor.hpp"
+#include "actors/policies/policy_switch.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
@@ -75,7 +75,7 @@ struct fixture {
     opts.timeouts.healthcheck_grace_ms = health.healthcheck_grace_ms;
     opts.timeouts.lose_unhealthy_worker_after_ms =
         health.lose_unhealthy_worker_after_ms;
-    policy = spawn_policy_actor(sys, 1);
+    policy = spawn_policy_switch(sys, policy_registry::builtin(), 1);
     opts.policy = policy;
     scheduler = spawn_scheduler(sys, opts);
     worker = sys.spawn(test_worker, local);
