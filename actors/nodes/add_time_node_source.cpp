@@ -74,53 +74,101 @@ std::optional<std::string> epoch_times(const boost::json::object& cron,
   return std::nullopt;
 }
 
-std::optional<std::string> add_item(const boost::json::value& item_value,
-                                    std::int64_t now, time_nodes& nodes) {
+// One schedule item, read.
+struct schedule_item {
+  std::int64_t lifetime = 0;
+  std::int64_t enabled_lifetime = 0;
+  std::vector<std::string> tags;
+  std::optional<crontab_schedule> crontab;
+  const boost::json::object* epoch = nullptr;  // the {"epoch": ...} cron
+};
+
+std::optional<std::string> read_item(const boost::json::value& item_value,
+                                     schedule_item& out) {
   if (!item_value.is_object()) return std::string("must be an object");
   const auto& item = item_value.get_object();
-  std::int64_t lifetime = 0, enabled_lifetime = 0;
-  if (auto e = read_int_pref(item, "lifetime", std::nullopt, lifetime)) {
+  if (auto e = read_int_pref(item, "lifetime", std::nullopt, out.lifetime)) {
     return e;
   }
-  if (lifetime <= 0) return std::string("lifetime must be > 0 seconds");
-  if (auto e =
-          read_int_pref(item, "enabled_lifetime", lifetime, enabled_lifetime)) {
+  if (out.lifetime <= 0) return std::string("lifetime must be > 0 seconds");
+  if (auto e = read_int_pref(item, "enabled_lifetime", out.lifetime,
+                             out.enabled_lifetime)) {
     return e;
   }
-  std::vector<std::string> tags;
   if (const auto* t = item.if_contains("tags")) {
     if (!t->is_array()) return std::string("tags must be a list of strings");
     for (const auto& tag : t->get_array()) {
       if (!tag.is_string()) {
         return std::string("tags must be a list of strings");
       }
-      tags.emplace_back(tag.get_string());
+      out.tags.emplace_back(tag.get_string());
     }
   }
   const auto* cron = item.if_contains("cron");
   if (cron == nullptr) return std::string("cron is required");
-  std::vector<std::int64_t> times;
-  // Event times t with now - lifetime < t <= now.
-  const std::int64_t from = now - lifetime;
   if (cron->is_string()) {
     auto parsed = parse_crontab(cron->get_string());
     if (!parsed.schedule) return "cron: " + parsed.error;
-    times = crontab_matches(*parsed.schedule, from, now, max_events_per_item);
+    out.crontab = *parsed.schedule;
   } else if (cron->is_object()) {
-    if (auto e = epoch_times(cron->get_object(), from + 1, now, times)) {
-      return e;
-    }
+    out.epoch = &cron->get_object();
   } else {
     return std::string("cron must be a crontab string or {\"epoch\": {...}}");
   }
+  return std::nullopt;
+}
+
+// The item's event times t with from < t <= to, ascending.
+std::optional<std::string> item_times(const schedule_item& item,
+                                      std::int64_t from, std::int64_t to,
+                                      std::vector<std::int64_t>& out) {
+  if (item.crontab) {
+    out = crontab_matches(*item.crontab, from, to, max_events_per_item);
+    return std::nullopt;
+  }
+  return epoch_times(*item.epoch, from + 1, to, out);
+}
+
+// The first event after `now` within four years, if any.
+std::optional<std::int64_t> next_event(const schedule_item& item,
+                                       std::int64_t now) {
+  constexpr std::int64_t horizon = 4 * 366 * 24 * 3600;
+  if (item.crontab) {
+    auto next = crontab_matches(*item.crontab, now, now + horizon, 0);
+    if (next.empty()) return std::nullopt;
+    return next.front();
+  }
+  const auto* inner = item.epoch->if_contains("epoch");
+  if (!inner || !inner->is_object()) return std::nullopt;
+  const auto& epoch = inner->get_object();
+  std::int64_t period = 0, start = 0, end = 0;
+  if (read_int_pref(epoch, "period", std::nullopt, period) ||
+      read_int_pref(epoch, "start", 0, start) ||
+      read_int_pref(epoch, "end", INT64_MAX, end) || period <= 0)
+    return std::nullopt;
+  // 128-bit: start, period and now may be anywhere in int64.
+  __int128 t = start;
+  if (t <= now)
+    t += ((static_cast<__int128>(now) - start) / period + 1) * period;
+  if (t > end || t > static_cast<__int128>(now) + horizon) return std::nullopt;
+  return static_cast<std::int64_t>(t);
+}
+
+std::optional<std::string> add_item(const boost::json::value& item_value,
+                                    std::int64_t now, time_nodes& nodes) {
+  schedule_item item;
+  if (auto e = read_item(item_value, item)) return e;
+  std::vector<std::int64_t> times;
+  // Event times t with now - lifetime < t <= now.
+  if (auto e = item_times(item, now - item.lifetime, now, times)) return e;
   if (times.size() > max_events_per_item) {
     return "cron matches more than " + std::to_string(max_events_per_item) +
            " times within lifetime";
   }
   for (const auto t : times) {
     auto& node = nodes[t];
-    node.tags.insert(node.tags.end(), tags.begin(), tags.end());
-    node.enabled = node.enabled && now - t < enabled_lifetime;
+    node.tags.insert(node.tags.end(), item.tags.begin(), item.tags.end());
+    node.enabled = node.enabled && now - t < item.enabled_lifetime;
   }
   return std::nullopt;
 }
@@ -173,6 +221,40 @@ std::optional<std::string> add_time_node_source::add_nodes(
     }
   }
   return std::nullopt;
+}
+
+}  // namespace bistro
+
+namespace bistro {
+
+std::optional<std::int64_t> add_time_node_source::next_change_sec(
+    const node_source_context& ctx, const boost::json::object& prefs) const {
+  const auto* schedule = prefs.if_contains("schedule");
+  if (!schedule || !schedule->is_array()) return std::nullopt;
+  const std::int64_t now = ctx.now_sec;
+  std::optional<std::int64_t> next;
+  auto consider = [&](std::int64_t t) {
+    if (t > now && (!next || t < *next)) next = t;
+  };
+  for (const auto& value : schedule->get_array()) {
+    schedule_item item;
+    std::vector<std::int64_t> times;
+    if (read_item(value, item) ||
+        item_times(item, now - item.lifetime, now, times) ||
+        times.size() > max_events_per_item)
+      return std::nullopt;  // add_nodes reports it
+    // A node leaves lifetime after its time, and is disabled
+    // enabled_lifetime after it; a new one comes at the next event.
+    if (!times.empty()) consider(times.front() + item.lifetime);
+    for (const auto t : times) {
+      if (t + item.enabled_lifetime > now) {
+        consider(t + item.enabled_lifetime);
+        break;
+      }
+    }
+    if (auto t = next_event(item, now)) consider(*t);
+  }
+  return next;
 }
 
 }  // namespace bistro

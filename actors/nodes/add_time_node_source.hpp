@@ -9,6 +9,9 @@
 // S + k*P (k >= 0, up to E), or a crontab string "m h dom mon dow" in UTC
 // (crontab_schedule.hpp).
 //
+// Its actor ticks at `next_change_sec`: when an event comes, or a node's
+// enabled_lifetime or lifetime runs out.
+//
 // Stateless: the time comes from the context, so tests set it. Safe from any
 // thread. Plain logic: no CAF include.
 #pragma once
@@ -22,6 +25,10 @@ class add_time_node_source final : public node_source {
   std::optional<std::string> add_nodes(const node_source_context& ctx,
                                        const boost::json::object& prefs,
                                        node_tree_builder& tree) const override;
+  /// The next event time, or the next time a node is disabled or leaves.
+  std::optional<std::int64_t> next_change_sec(
+      const node_source_context& ctx,
+      const boost::json::object& prefs) const override;
 };
 
 }  // namespace bistro

@@ -8,15 +8,18 @@
 // without it (and its descendants), and `refused` says why.
 //
 // A pure function of its arguments (the time included); safe from any
-// thread, but it blocks while `script` sources run: call it off CAF's shared
-// threads. Plain logic: no CAF include.
+// thread. `build_node_tree` blocks while `script` sources run (call it off
+// CAF's shared threads); `merge_node_tree` never does. Plain logic: no CAF
+// include.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "actors/nodes/node_source.hpp"
 #include "actors/nodes/node_source_stop.hpp"
 #include "actors/nodes/node_tree.hpp"
 #include "config/config.hpp"
@@ -38,5 +41,20 @@ struct node_tree_result {
 node_tree_result build_node_tree(const config& cfg, std::string instance_name,
                                  std::int64_t now_sec,
                                  const node_source_stop* stop = nullptr);
+
+/// The nodes actor's build: each entry adds its nodes from what its own
+/// actor fetched (`fetched[i]` for `cfg.node_sources[i]`, never null), at
+/// that entry's own time; nothing blocks. When an entry that reads the
+/// outside has no fetch for some of its parents (new parents, or none yet),
+/// `unfetched` names them per entry and the result has no tree.
+struct node_tree_merge {
+  node_tree_result result;
+  /// (entry index, parents to fetch for), in entry order.
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> unfetched;
+};
+
+node_tree_merge merge_node_tree(
+    const config& cfg, std::string instance_name,
+    const std::vector<std::shared_ptr<const fetched_nodes>>& fetched);
 
 }  // namespace bistro

@@ -172,40 +172,89 @@ program_output run_program(const std::vector<std::string>& argv,
   return result;
 }
 
+namespace {
+
+struct script_prefs {
+  std::string script;
+  level_id parent_level = 0;
+  std::int64_t timeout_ms = 0;
+};
+
+std::optional<std::string> read_script_prefs(const config& cfg,
+                                             const boost::json::object& prefs,
+                                             script_prefs& out) {
+  if (auto e = read_string_pref(prefs, "script", std::nullopt, out.script)) {
+    return e;
+  }
+  if (out.script.empty()) return std::string("script must not be empty");
+  if (auto e = read_parent_level(cfg, prefs, out.parent_level)) return e;
+  if (auto e = read_int_pref(prefs, "timeout_ms", default_script_timeout_ms,
+                             out.timeout_ms))
+    return e;
+  if (out.timeout_ms <= 0 || out.timeout_ms > max_script_timeout_ms)
+    return "timeout_ms must be between 1 and " +
+           std::to_string(max_script_timeout_ms) + ", got " +
+           std::to_string(out.timeout_ms);
+  return std::nullopt;
+}
+
+}  // namespace
+
+fetched_nodes script_node_source::fetch(
+    const node_source_context& ctx, const boost::json::object& prefs,
+    const std::vector<std::string>& parents) const {
+  fetched_nodes fetched{ctx.now_sec, {}};
+  script_prefs p;
+  auto problem = read_script_prefs(ctx.cfg, prefs, p);
+  for (const auto& parent : parents) {
+    fetched.by_parent[parent] =
+        problem ? program_output{{}, *problem}
+                : run_program({p.script, parent}, p.timeout_ms, ctx.stop);
+  }
+  return fetched;
+}
+
 std::optional<std::string> script_node_source::add_nodes(
     const node_source_context& ctx, const boost::json::object& prefs,
     node_tree_builder& tree) const {
-  std::string script;
-  level_id parent_level = 0;
-  if (auto e = read_string_pref(prefs, "script", std::nullopt, script)) {
-    return e;
-  }
-  if (script.empty()) return std::string("script must not be empty");
-  if (auto e = read_parent_level(ctx.cfg, prefs, parent_level)) return e;
-  std::int64_t timeout_ms = 0;
-  if (auto e = read_int_pref(prefs, "timeout_ms", default_script_timeout_ms,
-                             timeout_ms))
-    return e;
-  if (timeout_ms <= 0 || timeout_ms > max_script_timeout_ms)
-    return "timeout_ms must be between 1 and " +
-           std::to_string(max_script_timeout_ms) + ", got " +
-           std::to_string(timeout_ms);
-
-  for (const node_id parent : tree.nodes_at_level(parent_level)) {
-    const std::string parent_name(tree.name(parent));
-    auto run = run_program({script, parent_name}, timeout_ms, ctx.stop);
-    if (!run.error.empty()) {
-      return "script \"" + script + "\" for parent \"" + parent_name +
-             "\": " + run.error;
+  script_prefs p;
+  if (auto e = read_script_prefs(ctx.cfg, prefs, p)) return e;
+  if (ctx.fetched && ctx.unfetched) {
+    // A fetch for other parents than these: ask for all of them anew.
+    std::vector<std::string> parents;
+    bool missing = false;
+    for (const node_id parent : tree.nodes_at_level(p.parent_level)) {
+      parents.emplace_back(tree.name(parent));
+      missing = missing || !ctx.fetched->by_parent.contains(parents.back());
     }
-    std::string_view rest = run.out;
+    if (missing) {
+      *ctx.unfetched = std::move(parents);
+      return std::nullopt;
+    }
+  }
+  for (const node_id parent : tree.nodes_at_level(p.parent_level)) {
+    const std::string parent_name(tree.name(parent));
+    program_output ran;
+    const program_output* run = &ran;
+    if (ctx.fetched) {
+      auto it = ctx.fetched->by_parent.find(parent_name);
+      if (it == ctx.fetched->by_parent.end()) continue;  // checked above
+      run = &it->second;
+    } else {
+      ran = run_program({p.script, parent_name}, p.timeout_ms, ctx.stop);
+    }
+    if (!run->error.empty()) {
+      return "script \"" + p.script + "\" for parent \"" + parent_name +
+             "\": " + run->error;
+    }
+    std::string_view rest = run->out;
     while (!rest.empty()) {
       const auto eol = rest.find('\n');
       auto line = rest.substr(0, eol);
       rest = eol == std::string_view::npos ? std::string_view{}
                                            : rest.substr(eol + 1);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) tree.add(line, parent_level + 1, parent);
+      if (!line.empty()) tree.add(line, p.parent_level + 1, parent);
     }
   }
   return std::nullopt;

@@ -6,11 +6,15 @@
 // a process group of its own, killed whole (SIGKILL) on timeout, on stop, and
 // once the script has exited (what it leaves running would hold its stdout).
 //
-// Stateless, but `add_nodes` blocks until every child process has exited
-// (at most `timeout_ms` per parent, or until `ctx.stop` is requested): run
-// it on a thread of its own (a detached actor), never on CAF's shared
-// threads. Children are started with posix_spawn, never fork. Plain logic: no
-// CAF include.
+// The runs are its `fetch`: the nodes actor runs them in the source's own
+// detached actor, again every update period, and builds the tree from the
+// last runs meanwhile, so a slow script delays only its own nodes.
+//
+// Stateless, but `fetch` (and `add_nodes` without `ctx.fetched`) blocks
+// until every child process has exited (at most `timeout_ms` per parent,
+// or until `ctx.stop` is requested): run it on a thread of its own (a
+// detached actor), never on CAF's shared threads. Children are started
+// with posix_spawn, never fork. Plain logic: no CAF include.
 #pragma once
 
 #include <cstdint>
@@ -26,13 +30,11 @@ class script_node_source final : public node_source {
   std::optional<std::string> add_nodes(const node_source_context& ctx,
                                        const boost::json::object& prefs,
                                        node_tree_builder& tree) const override;
-};
-
-/// What one run of a program printed, or why it failed.
-struct program_output {
-  std::string out;
-  /// Empty on success (started and exited with status 0).
-  std::string error;
+  bool reads_outside() const override { return true; }
+  /// Runs the script once per parent; a pref error is every parent's error.
+  fetched_nodes fetch(const node_source_context& ctx,
+                      const boost::json::object& prefs,
+                      const std::vector<std::string>& parents) const override;
 };
 
 /// Default of the `timeout_ms` pref.

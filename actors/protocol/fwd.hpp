@@ -1,7 +1,8 @@
 // Forward declarations of everything a message names but the protocol does
 // not own: the snapshots (config, node tree), the round's input and output
 // (actors/scheduler/round_scheduler.hpp), a persisted status
-// (actors/store/status_store.hpp), a task-log line and the persisted enums
+// (actors/store/status_store.hpp), a node source's fetch
+// (actors/nodes/node_source.hpp), a task-log line and the persisted enums
 // (actors/store/task_log_store.hpp, actors/jobs/task_status.hpp). Like
 // CAF's own fwd.hpp, it keeps the interface headers light: including the
 // protocol compiles none of the parts that fill these types in, and
@@ -27,6 +28,7 @@ struct round_input;
 struct round_output;
 struct stored_status;
 struct log_entry;
+struct fetched_nodes;
 
 /// A task's status label (actors/jobs/task_status.hpp).
 enum class status_label : std::uint8_t;
@@ -41,6 +43,8 @@ using round_input_ptr = std::shared_ptr<round_input>;
 using round_output_ptr = std::shared_ptr<round_output>;
 /// Changed statuses on their way to the status store.
 using status_batch = std::vector<stored_status>;
+/// What a node source's actor brought in (actors/nodes/node_source.hpp).
+using fetched_nodes_ptr = std::shared_ptr<const fetched_nodes>;
 
 struct task_log_batch;
 

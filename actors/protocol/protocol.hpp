@@ -65,6 +65,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_input_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_output_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::task_log_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::fetched_nodes_ptr)
 
 namespace bistro {
 
@@ -201,13 +202,26 @@ using worker_link_actor = task_sink_actor::extend<
 using policy_actor = caf::typed_actor<
     caf::replies_to<plan_atom, round_input_ptr>::with<round_output_ptr>>;
 
-/// The nodes actor: gets every new config from the config watcher,
-/// rebuilds the node tree (also every --nodes_update_ms, or
-/// --nodes_retry_ms after a failure) and hands consistent (config, tree)
-/// pairs to the scheduler. `tick` is its own timer (with a generation:
-/// only the newest timer fires a rebuild).
-using nodes_actor = caf::typed_actor<caf::reacts_to<update_atom, config_ptr>,
-                                     caf::reacts_to<tick_atom, std::uint64_t>>;
+/// The nodes actor: gets every new config from the config watcher, keeps
+/// one node-source actor per configured source, merges what they fetch
+/// into a new node tree whenever one of them reports (`update` with the
+/// source actor's id and its fetch) and hands consistent (config, tree)
+/// pairs to the scheduler.
+using nodes_actor =
+    caf::typed_actor<caf::reacts_to<update_atom, config_ptr>,
+                     caf::reacts_to<update_atom, std::uint64_t /*source id*/,
+                                    fetched_nodes_ptr>>;
+
+/// A node source's actor: one per `nodes.node_sources` entry, spawned (and
+/// linked) by the nodes actor, which it answers with `update` on its own
+/// schedule: at once, then at the source's next change in time (add_time),
+/// or every --nodes_update_ms (--nodes_retry_ms after a failed run) for a
+/// source that reads the outside (script). `run` asks it to fetch for
+/// these parents now; `tick` is its own timer (with a generation: only the
+/// newest counts).
+using node_source_actor =
+    caf::typed_actor<caf::reacts_to<run_atom, std::vector<std::string>>,
+                     caf::reacts_to<tick_atom, std::uint64_t>>;
 
 /// The config watcher polls the file's mtime; `tick` is its own timer.
 /// `save` (job name, job JSON, or "" to delete the job) rewrites the config

@@ -1,3 +1,5 @@
+#include "actors/nodes/add_time_node_source.hpp"
+
 #include <catch2/catch.hpp>
 #include <limits>
 #include <set>
@@ -157,4 +159,48 @@ TEST_CASE("add_time reports bad schedule items by index") {
              Catch::Contains("tags must be a list"));
   CHECK_THAT(error_for(R"({"lifetime": 1})"),
              Catch::Contains("schedule must be a list"));
+}
+
+namespace {
+
+std::optional<std::int64_t> next_change(std::int64_t now,
+                                        const std::string& schedule) {
+  auto cfg = make_node_config(
+      {"l1"}, {{"add_time", R"({"parent_level": "instance", "schedule": )" +
+                                schedule + "}"}});
+  const node_source_context ctx{cfg, now, nullptr, nullptr, nullptr};
+  return add_time_node_source{}.next_change_sec(ctx, cfg.node_sources[0].prefs);
+}
+
+}  // namespace
+
+TEST_CASE("add_time's next change is the next event, disable or expiry") {
+  // Events every 10 s, kept 25 s, enabled for 5 s.
+  const std::string s = R"([{"lifetime": 25, "enabled_lifetime": 5,)"
+                        R"( "cron": {"epoch": {"period": 10}}}])";
+  // At 21: nodes 0, 10, 20; 20 is disabled at 25, 0 leaves at 25 too.
+  CHECK(next_change(21, s) == 25);
+  // At 26: nodes 10 and 20 (both disabled); 10 leaves at 35, 30 comes.
+  CHECK(next_change(26, s) == 30);
+  // A crontab item: the next minute it matches.
+  CHECK(next_change(61, R"([{"lifetime": 1, "cron": "*/2 * * * *"}])") == 120);
+  // An epoch that has ended, and wrong prefs: nothing to wake for.
+  CHECK_FALSE(next_change(
+      100,
+      R"([{"lifetime": 1, "cron": {"epoch": {"period": 5, "end": 50}}}])"));
+  CHECK_FALSE(next_change(100, R"([{"cron": "* * * * *"}])"));
+}
+
+TEST_CASE("add_time's nodes change exactly at its next change") {
+  const std::string s = R"([{"lifetime": 25, "enabled_lifetime": 5,)"
+                        R"( "cron": {"epoch": {"period": 10}}}])";
+  for (std::int64_t now = 0; now < 100; ++now) {
+    auto next = next_change(now, s);
+    REQUIRE(next);
+    INFO("now " << now << ", next " << *next);
+    // Nothing changes before it; something does at it.
+    for (std::int64_t t = now + 1; t < *next; ++t)
+      CHECK(listing(add_time(t, s)) == listing(add_time(now, s)));
+    CHECK(listing(add_time(*next, s)) != listing(add_time(now, s)));
+  }
 }

@@ -142,3 +142,46 @@ TEST_CASE(
         "bistro_settings.nodes.node_sources[0] (manual): 5 more nodes refused "
         "for their names");
 }
+
+TEST_CASE("A merge builds from each entry's fetch, at each entry's time") {
+  auto cfg = make_node_config(
+      {"l1", "l2"},
+      {{"script", R"({"parent_level": "instance", "script": "/nonexistent"})"},
+       {"add_time",
+        R"({"parent_level": "l1", "schedule": )"
+        R"([{"lifetime": 5, "cron": {"epoch": {"period": 10}}}]})"}});
+  auto script_fetch = std::make_shared<fetched_nodes>();
+  script_fetch->by_parent["inst"] = {"a\nb\n", ""};
+  auto time_fetch = std::make_shared<fetched_nodes>(fetched_nodes{42, {}});
+  auto merged = merge_node_tree(cfg, "inst", {script_fetch, time_fetch});
+  REQUIRE(merged.unfetched.empty());
+  REQUIRE(merged.result.ok());
+  CHECK(names_at(*merged.result.tree, 1) == std::vector<std::string>{"a", "b"});
+  // add_time used its own fetch's time (42: the event at 40), no script ran.
+  CHECK(names_at(*merged.result.tree, 2) ==
+        std::vector<std::string>{"a:40", "b:40"});
+}
+
+TEST_CASE("A merge names every parent of a source that lacks a fetch") {
+  auto cfg = make_node_config(
+      {"l1", "l2"},
+      {{"manual", R"({"h1": [], "h2": []})"},
+       {"script", R"({"parent_level": "l1", "script": "/nonexistent"})"}});
+  auto nothing = std::make_shared<fetched_nodes>();
+  auto only_h1 = std::make_shared<fetched_nodes>();
+  only_h1->by_parent["h1"] = {"d1\n", ""};
+  auto merged = merge_node_tree(cfg, "inst", {nothing, only_h1});
+  CHECK_FALSE(merged.result.ok());
+  CHECK(merged.result.errors.empty());
+  REQUIRE(merged.unfetched.size() == 1);
+  CHECK(merged.unfetched[0].first == 1);
+  CHECK(merged.unfetched[0].second == std::vector<std::string>{"h1", "h2"});
+  // A failed run is the entry's error, as when the script runs in place.
+  auto failed = std::make_shared<fetched_nodes>(*only_h1);
+  failed->by_parent["h2"] = {"", "exited with status 3"};
+  merged = merge_node_tree(cfg, "inst", {nothing, failed});
+  REQUIRE(merged.result.errors.size() == 1);
+  CHECK(merged.result.errors[0] ==
+        "bistro_settings.nodes.node_sources[1] (script): script "
+        "\"/nonexistent\" for parent \"h2\": exited with status 3");
+}
