@@ -42,7 +42,7 @@ nodes_actor::behavior_type fake_nodes(nodes_actor::pointer,
         box->configs.push_back(std::move(cfg));
         box->changed.notify_all();
       },
-      [=](tick_atom, std::uint64_t) {},
+      [=](update_atom, std::uint64_t, fetched_nodes_ptr) {},
   };
 }
 
