@@ -105,10 +105,10 @@ struct scheduler_flags : caf::actor_system_config {
              "delete the stored task statuses and start afresh (refused "
              "while another process uses --data_dir)")
         .add(nodes_update_ms, "nodes_update_ms",
-             "how often to refresh the node tree (ms)"
-             " [default: 300000]")
+             "how often node sources that read the outside (script) run "
+             "again (ms) [default: 300000]")
         .add(nodes_retry_ms, "nodes_retry_ms",
-             "how soon to retry a failed node refresh (ms)"
+             "how soon such a source runs again after a failed run (ms)"
              " [default: 30000]")
         .add(dry_run, "dry_run", "mark tasks done without running anything")
         .add(benchmark_run, "benchmark_run",
