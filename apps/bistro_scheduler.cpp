@@ -193,7 +193,7 @@ struct scheduler_flags : caf::actor_system_config {
              "random seed for the policies (0: from the clock)"
              " [default: 0]")
         .add(log_retention, "log_retention",
-             "keep task logs this many seconds"
+             "keep task logs and the run history of tasks this many seconds"
              " [default: 2592000]")
         .add(log_prune_frequency, "log_prune_frequency",
              "prune task logs every this many seconds"
@@ -382,6 +382,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     store = std::move(std::get<std::unique_ptr<status_store>>(opened));
+    if (store->migrated_records() > 0)
+      spdlog::info(
+          "status store: migrated {} statuses in {}/statuses to format {} "
+          "(names of any length; run history)",
+          store->migrated_records(), flags.data_dir,
+          status_store::format_version);
     auto loaded = store->load_all();
     if (auto* err = std::get_if<std::string>(&loaded)) {
       std::cerr << "bistro_scheduler: " << *err << '\n';
@@ -465,7 +471,8 @@ int main(int argc, char** argv) {
   status_store_actor store_actor;
   if (store)
     store_actor = spawn_status_store_actor(
-        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms});
+        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms,
+              flags.log_retention * 1000});
   opts.store = store_actor;
   auto scheduler = spawn_scheduler(sys, opts);
 

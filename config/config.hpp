@@ -127,6 +127,9 @@ struct config {
   worker_selector remote_worker_selector = worker_selector::roundrobin;
   backoff_settings backoff = backoff_settings::bistro_default();
   node_order order = node_order::random;
+  /// `nodes.max_name_bytes`: longer node names are refused, each with its
+  /// own error, while the other nodes run.
+  std::size_t max_node_name_bytes = 4096;
   /// `instance`, the configured levels, then `worker`.
   std::vector<std::string> levels;
   std::vector<node_source_config> node_sources;

@@ -19,6 +19,8 @@ using namespace config_detail;
 namespace {
 
 constexpr std::size_t max_levels = 200;  // node_tree stores levels in a byte
+// nodes.max_name_bytes: node names live in u32 offsets of one buffer.
+constexpr std::int64_t max_node_name_bytes_cap = std::int64_t{1} << 24;
 
 void parse_node_source_list(json_reader& in, const json::value& v,
                             const std::string& path, config& cfg) {
@@ -88,6 +90,15 @@ void parse_nodes(json_reader& in, const json::value& v, config& cfg) {
                         "; valid: random, original, lexicographic");
     } else if (key == "node_sources") {
       parse_node_source_list(in, value, p, cfg);
+    } else if (key == "max_name_bytes") {
+      if (auto n = in.integer(value, p)) {
+        if (*n < 1 || *n > max_node_name_bytes_cap)
+          in.error(p, "must be from 1 to " +
+                          std::to_string(max_node_name_bytes_cap) + ", got " +
+                          std::to_string(*n));
+        else
+          cfg.max_node_name_bytes = static_cast<std::size_t>(*n);
+      }
     } else if (key == "node_source") {
       // The seed's shorthand for a one-source list.
       if (auto name = in.string(value, p)) {

@@ -13,6 +13,7 @@ node_tree_result build_node_tree(const config& cfg, std::string instance_name,
   try {
     node_tree_builder builder(std::move(instance_name),
                               static_cast<level_id>(cfg.levels.size()));
+    builder.set_max_name_bytes(cfg.max_node_name_bytes);
     const node_source_context ctx{cfg, now_sec, stop};
     for (std::size_t i = 0; i < cfg.node_sources.size(); ++i) {
       const auto& entry = cfg.node_sources[i];

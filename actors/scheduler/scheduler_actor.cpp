@@ -257,7 +257,8 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.run_id = run_id;
     spec.command = job.command;  // empty: the worker's --worker_command
     spec.json_arg = task_json_argument(
-        {*st.cfg, job, *st.tree, pick.chain, st.rows[pick.job]->data(pick.node),
+        {*st.cfg, job, *st.tree, pick.chain,
+         bistro_prev_status(st.rows[pick.job]->record(pick.node)),
          roster.shard(pick.worker), roster.host(pick.worker)});
     spec.poll_ms = job.task_subprocess.poll_ms;
     spec.max_log_lines_per_poll_interval =

@@ -13,13 +13,11 @@ std::string task_json_argument(const task_argument_input& in) {
   json::object arg;
   arg["id"] = in.job.name;
   arg["config"] = in.job.config;
-  json::value prev = json::object{};
   if (!in.prev_status.empty()) {
     std::error_code ec;
     auto parsed = json::parse(in.prev_status, ec);
-    if (!ec) prev = std::move(parsed);
+    if (!ec) arg["prev_status"] = std::move(parsed);
   }
-  arg["prev_status"] = std::move(prev);
 
   std::vector<node_id> path;
   for (node_id n = in.chain; n != no_node; n = in.tree.parent(n))
