@@ -21,21 +21,25 @@ namespace bistro {
 //
 //   "meta"      "format_version" -> u32be format_version (2)
 //               "store"          -> "statuses" (tells this store from others)
-//   "records"   key:   name_hash(job) | name_hash(node), 32 bytes
+//   "records"   key:   job_node_key(job, node) (actors/store/name_key.hpp:
+//                      format 1's length-prefixed names while a job name
+//                      has at most 64 bytes and a node name at most 380;
+//                      past those, cut and hashed; at most 482 bytes)
 //               value (record version 2), all integers big-endian:
 //                 u8  record_version (2)
 //                 u8  status_label
-//                 u8  flags: bit 0 overwriteable, bit 1 before_run present;
-//                     others written 0, ignored
+//                 u8  flags: bit 0 overwriteable, bit 1 before_run present,
+//                     bit 2 names present (the key hashed a name); others
+//                     written 0, ignored
 //                 u16 backoff_step
 //                 i64 backoff_until_ms | i64 updated_ms
 //                 u64 run_id | i64 start_ms | i64 end_ms
-//                 u32 len | job, u32 len | node,
+//                 names, when flagged: u32 len | job, u32 len | node
 //                 u32 len | worker, u32 len | data, u32 len | message
 //                 before_run, when flagged: u8 status_label | u8 flags
 //                   (bit 0 overwriteable) | u16 backoff_step |
 //                   i64 backoff_until_ms | i64 updated_ms | u32 len | message
-//   "history"   key:   name_hash(job) | name_hash(node) | u64be end_ms |
+//   "history"   key:   job_node_key(job, node) | u64be end_ms |
 //                      u64be run_id (a task's runs in the order they ended)
 //               value (record version 1): u8 record_version (1) |
 //                 u8 status_label | i64 start_ms | u32 len | worker |
@@ -45,8 +49,9 @@ namespace bistro {
 //                 64 hex digits: SHA-256 of the worker's secret | shard
 //
 // Format 1 (migrated at open, then dropped): "statuses" keyed by
-// u16be len(job) | job | u16be len(node) | node, values of record version 1:
-// as version 2 without the names and without before_run.
+// u16be len(job) | job | u16be len(node) | node (refused by LMDB past ~500
+// bytes together), values of record version 1: as version 2 without names
+// and before_run.
 
 namespace {
 
@@ -54,9 +59,10 @@ constexpr const char* store_kind = "statuses";
 constexpr std::size_t v1_fixed_bytes = 1 + 1 + 1 + 2 + 8 * 5;
 constexpr std::uint8_t overwriteable_bit = 1;
 constexpr std::uint8_t before_run_bit = 2;
+constexpr std::uint8_t names_bit = 4;
 constexpr std::uint8_t history_record_version = 1;
 constexpr std::uint8_t worker_record_version = 1;
-constexpr std::size_t history_key_bytes = 2 * name_hash_bytes + 16;
+constexpr std::size_t history_suffix_bytes = 16;
 // Deletions per write transaction while pruning: keeps each transaction's
 // dirty pages bounded whatever the store's size.
 constexpr std::size_t prune_chunk = 100000;
@@ -176,12 +182,25 @@ std::optional<std::string> decode_v1(std::string_view body,
 std::optional<std::string> decode_v2(std::string_view key,
                                      std::string_view body,
                                      stored_status* out) {
+  key_parts parts;
+  if (!parse_job_node_key(key, &parts) || parts.length != key.size())
+    return "has a malformed key";
   if (body.size() + 1 < v1_fixed_bytes) return "is truncated";
   if (auto problem = check_label(body)) return problem;
+  const bool names_in_value =
+      (static_cast<std::uint8_t>(body[1]) & names_bit) != 0;
   byte_reader r{body};
   decode_common(r, out);
-  r.text(&out->job);
-  r.text(&out->node);
+  if (names_in_value) {
+    r.text(&out->job);
+    r.text(&out->node);
+  } else {
+    if (!key_holds_name(parts.job, max_raw_job_bytes) ||
+        !key_holds_name(parts.node, max_raw_node_bytes))
+      return "has a hashed key but no names";
+    out->job.assign(parts.job);
+    out->node.assign(parts.node);
+  }
   r.text(&out->worker);
   r.text(&out->status.data);
   r.text(&out->status.message);
@@ -200,8 +219,8 @@ std::optional<std::string> decode_v2(std::string_view key,
   if (!r.ok) return "is truncated";
   if (!r.in.empty())
     return "has " + std::to_string(r.in.size()) + " bytes past its end";
-  if (key != job_node_key(out->job, out->node))
-    return "is stored under a key that its names do not hash to";
+  if (names_in_value && key != job_node_key(out->job, out->node))
+    return "is stored under a key that is not its names' key";
   return std::nullopt;
 }
 
@@ -240,12 +259,8 @@ std::optional<std::string> decode_entry(const std::string& file,
            std::to_string(status_store::record_version) +
            "); run a newer bistro_scheduler, or " + clean_advice;
   } else if (version == 2) {
-    if (key.size() != 2 * name_hash_bytes) {
-      problem = "has a malformed key";
-    } else {
-      problem = decode_v2(key, value.substr(1), out);
-      names_known = !problem || out->job.size() + out->node.size() > 0;
-    }
+    problem = decode_v2(key, value.substr(1), out);
+    names_known = !problem || out->job.size() + out->node.size() > 0;
   } else {
     problem = "has the invalid record version " + std::to_string(version);
   }
@@ -295,16 +310,21 @@ std::string status_store::encode_record(const stored_status& s) {
               (r.before_run ? 24 + r.before_run->message.size() : 0));
   out.push_back(static_cast<char>(record_version));
   out.push_back(static_cast<char>(r.label));
+  const bool names_in_value = !key_holds_name(s.job, max_raw_job_bytes) ||
+                              !key_holds_name(s.node, max_raw_node_bytes);
   out.push_back(static_cast<char>((r.overwriteable ? overwriteable_bit : 0) |
-                                  (r.before_run ? before_run_bit : 0)));
+                                  (r.before_run ? before_run_bit : 0) |
+                                  (names_in_value ? names_bit : 0)));
   put_be(out, r.backoff_step, 2);
   put_be(out, static_cast<std::uint64_t>(r.backoff_until_ms), 8);
   put_be(out, static_cast<std::uint64_t>(r.updated_ms), 8);
   put_be(out, s.run_id, 8);
   put_be(out, static_cast<std::uint64_t>(s.start_ms), 8);
   put_be(out, static_cast<std::uint64_t>(s.end_ms), 8);
-  put_text(out, s.job);
-  put_text(out, s.node);
+  if (names_in_value) {
+    put_text(out, s.job);
+    put_text(out, s.node);
+  }
   put_text(out, s.worker);
   put_text(out, r.data);
   put_text(out, r.message);
@@ -621,7 +641,7 @@ namespace {
 
 // Deletes, in transactions of at most `chunk` deletions, every entry of
 // `dbi` whose key does not start with one of `keep` (job hashes): keys
-// begin with name_hash(job), so a kept job is one range to hop over.
+// begin with job_key_prefix(job), so a kept job is one range to hop over.
 int prune_by_job(lmdb_env& env, MDB_dbi dbi,
                  const std::unordered_set<std::string>& keep,
                  std::size_t chunk) {
@@ -647,12 +667,11 @@ int prune_by_job(lmdb_env& env, MDB_dbi dbi,
           next_resume.assign(key);
           return 0;
         }
-        if (key.size() >= name_hash_bytes &&
-            keep.contains(std::string{key.substr(0, name_hash_bytes)})) {
-          // Hop over the job's entries: every key of it is longer than
-          // its hash followed by 0xff bytes only up to the key's length.
-          past_job.assign(key.substr(0, name_hash_bytes));
-          past_job.append(history_key_bytes, '\xff');
+        key_parts parts;
+        if (parse_job_node_key(key, &parts) &&
+            keep.contains(std::string{key.substr(0, 2 + parts.job.size())})) {
+          // Hop over the job's entries.
+          past_job = key_after_job(key.substr(0, 2 + parts.job.size()));
           key = past_job;
           rc = cursor.get(MDB_SET_RANGE, &key, &value);
           continue;
@@ -675,7 +694,7 @@ int prune_by_job(lmdb_env& env, MDB_dbi dbi,
 std::optional<std::string> status_store::prune_jobs_not_in(
     const std::vector<std::string>& keep_jobs) {
   std::unordered_set<std::string> keep;
-  for (const auto& job : keep_jobs) keep.insert(name_hash(job));
+  for (const auto& job : keep_jobs) keep.insert(job_key_prefix(job));
   for (MDB_dbi dbi : {dbs_.records, dbs_.history}) {
     if (int rc = prune_by_job(*env_, dbi, keep, prune_chunk)) {
       return write_error("prune statuses", rc) +
@@ -721,7 +740,7 @@ status_store::load_history(std::string_view job, std::string_view node) const {
   std::vector<run_history_entry> out;
   std::string_view key = prefix, value;
   int rc = cursor.get(MDB_SET_RANGE, &key, &value);
-  for (; rc == 0 && key.size() == history_key_bytes &&
+  for (; rc == 0 && key.size() == prefix.size() + history_suffix_bytes &&
          key.substr(0, prefix.size()) == prefix;
        rc = cursor.get(MDB_NEXT, &key, &value)) {
     run_history_entry& e = out.emplace_back();
@@ -766,9 +785,10 @@ std::variant<std::size_t, std::string> status_store::prune_history_older_than(
           next_resume.assign(key);
           return 0;
         }
-        const bool old = key.size() != history_key_bytes ||
-                         static_cast<std::int64_t>(get_be(
-                             key.substr(2 * name_hash_bytes), 8)) < cutoff_ms;
+        const std::size_t n = job_node_key_length(key);
+        const bool old =
+            n == 0 || key.size() != n + history_suffix_bytes ||
+            static_cast<std::int64_t>(get_be(key.substr(n), 8)) < cutoff_ms;
         if (old) {
           if ((rc = cursor.del())) return rc;
           ++deleted;

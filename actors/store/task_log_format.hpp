@@ -7,17 +7,17 @@
 // formats at open.
 //
 //   "meta"              "format_version" -> u32 big-endian
-//   "streams"           key:   stream id: name_hash(job) | name_hash(node)
-//                              (actors/store/name_key.hpp), 32 bytes
+//   "streams"           key:   stream id: job_node_key(job, node)
+//                              (actors/store/name_key.hpp), self-delimiting
 //                       value: u8 1 | u32be len(job) | job | node
 //   "<type>.2"          key:   stream id | u64be line_id
 //                       value: u8 record_version (1) | i64be time_ms | line
 //   "<type>.2.by_time"  key:   u64be line_id
 //                       value: stream id
 //
-// <type> is log_type_name(): "stdout", "stderr", "statuses". Fixed-size
-// stream ids keep keys within LMDB's limit whatever the names' length, and
-// one (job, node), and one job, contiguous.
+// <type> is log_type_name(): "stdout", "stderr", "statuses". Stream ids
+// keep keys within LMDB's limit whatever the names' length, and one
+// (job, node), and one job, contiguous.
 // line_id = time_s << 31 | seq, where time_s = floor(time_ms / 1000) clamped
 // to [0, 2^32) and seq is the store's 31-bit wrapping counter: non-negative,
 // so big-endian bytes sort like the numbers, and ordered by second then by
@@ -59,9 +59,7 @@ inline std::string id_key(std::int64_t id) {
   return out;
 }
 
-inline constexpr std::size_t stream_id_bytes = 2 * name_hash_bytes;
-
-/// A stream's id: 32 bytes whatever the names.
+/// A stream's id: at most 427 bytes whatever the names.
 inline std::string stream_prefix(std::string_view job, std::string_view node) {
   return job_node_key(job, node);
 }

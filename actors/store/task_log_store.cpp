@@ -414,13 +414,13 @@ std::variant<log_page, std::string> task_log_store::query_streams(
       continue;
     }
     // Every node of the job: hop from one (job, node) to the next.
-    const std::string job_prefix = name_hash(job);
+    const std::string job_prefix = job_key_prefix(job);
     std::string target = job_prefix;
     std::string_view key = target;
     int rc = cursor.get(MDB_SET_RANGE, &key, nullptr);
     while (rc == 0 && key.substr(0, job_prefix.size()) == job_prefix &&
-           key.size() == stream_id_bytes + id_bytes) {
-      streams.emplace_back(key.substr(0, stream_id_bytes));
+           job_node_key_length(key) + id_bytes == key.size()) {
+      streams.emplace_back(key.substr(0, key.size() - id_bytes));
       // Ids are non-negative, so 0x80 sorts after every id of the stream.
       target = streams.back() + '\x80';
       key = target;

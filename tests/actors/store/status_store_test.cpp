@@ -244,12 +244,24 @@ TEST_CASE("node names of any length are stored, read back and deleted",
   const std::string name600(600, 'n');     // past LMDB's 511-byte keys
   const std::string name64k(65'536, 'm');  // past a u16 length too
   const std::string job300(300, 'j');
-  std::vector<stored_status> written = {simple_status("j", "ok"),
-                                        simple_status("j", name600),
-                                        simple_status(job300, name64k)};
+  // Kept whole up to 400 bytes, then cut and hashed: two long names that
+  // share their first 400 bytes are still two records.
+  const std::string name400(400, 'n'), name401(401, 'n');
+  const std::string twin_a = std::string(400, 't') + "a" + std::string(99, 'x');
+  const std::string twin_b = std::string(400, 't') + "b" + std::string(99, 'x');
+  std::vector<stored_status> written = {
+      simple_status("j", "ok"),       simple_status("j", name600),
+      simple_status(job300, name64k), simple_status("j", name400),
+      simple_status("j", name401),    simple_status("j", twin_a),
+      simple_status("j", twin_b)};
   commit(*store, written);
   CHECK(sorted(load(*store)) == sorted(written));
-  commit(*store, {}, {{"j", name600}});
+  commit(*store, {},
+         {{"j", name600},
+          {"j", name400},
+          {"j", name401},
+          {"j", twin_a},
+          {"j", twin_b}});
   CHECK(count(*store) == 2);
   REQUIRE_FALSE(store->prune_jobs_not_in({job300}));
   CHECK(jobs_of(load(*store)) ==
@@ -379,18 +391,21 @@ TEST_CASE("a truncated record or an unknown label is reported as damage",
     plant(dir, "j", "n", value);
     auto loaded = open_store(dir)->load_all();
     REQUIRE(std::holds_alternative<std::string>(loaded));
-    CHECK_THAT(
-        std::get<std::string>(loaded),
-        Catch::Contains("a record under a key of 32 bytes is truncated"));
+    CHECK_THAT(std::get<std::string>(loaded),
+               Catch::Contains("a record under a key of 6 bytes is truncated"));
   }
-  SECTION("names that do not hash to the key") {
-    plant(dir, "j", "n",
-          status_store::encode_record(simple_status("j", "other")));
+  SECTION("names whose key is not the one they are under") {
+    // A long name's record carries its names (its key hashed them).
+    plant(
+        dir, "j", "n",
+        status_store::encode_record(simple_status("j", std::string(500, 'o'))));
     auto loaded = open_store(dir)->load_all();
     REQUIRE(std::holds_alternative<std::string>(loaded));
     CHECK_THAT(std::get<std::string>(loaded),
-               Catch::Contains("job \"j\" on node \"other\" is stored under "
-                               "a key that its names do not hash to"));
+               Catch::Contains("job \"j\" on node \"ooo"));
+    CHECK_THAT(std::get<std::string>(loaded),
+               Catch::Contains("...\" is stored under a key that is not its "
+                               "names' key"));
   }
   SECTION("unknown label") {
     value += std::string(1, '\x63') + std::string(55, '\0');
