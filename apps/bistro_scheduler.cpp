@@ -17,6 +17,7 @@
 #include "actors/policies/policy_actor.hpp"
 #include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
+#include "actors/scheduler/drained_workers_file.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/data_dir_lock.hpp"
@@ -66,6 +67,8 @@ struct scheduler_flags : caf::actor_system_config {
   std::string http_auth_token_file;
   std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
+  std::int64_t task_logs_timeout_ms = 3000;
+  std::int64_t config_backups = default_config_backups;
   bool exit_when_done = false;
   std::int64_t seed = 0;
   std::int64_t log_retention = 30 * 24 * 3600;
@@ -187,6 +190,14 @@ struct scheduler_flags : caf::actor_system_config {
              "seconds to wait for workers to report before starting tasks "
              "(-1: derived from the health timeouts; none in local-only mode)"
              " [default: -1]")
+        .add(config_backups, "config_backups",
+             "save_job/delete_job keep this many earlier versions of the "
+             "config file (FILE.bak newest, then FILE.bak.1, ...; 0: none)"
+             " [default: 5]")
+        .add(task_logs_timeout_ms, "task_logs_timeout_ms",
+             "a task log query waits this long for each worker, then "
+             "answers with what arrived and names the workers that did not "
+             "answer [default: 3000]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed",
@@ -258,6 +269,15 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: " << *err << '\n';
     return 1;
   }
+  // Drained workers are the operator's word, kept whatever the statuses.
+  const auto drained_path =
+      flags.data_dir + "/" + std::string{drained_workers_file_name};
+  auto drained = load_drained_workers(drained_path);
+  if (!drained.error.empty()) {
+    std::cerr << "bistro_scheduler: " << drained.error
+              << " (fix or remove it: it lists the drained workers)\n";
+    return 1;
+  }
   const bool remote = flags.server_port > 0;
   if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
       !remote) {
@@ -268,6 +288,14 @@ int main(int argc, char** argv) {
   }
   if (flags.server_port > 65535) {
     std::cerr << "bistro_scheduler: --server_port must be below 65536\n";
+    return 2;
+  }
+  if (flags.config_backups < 0 || flags.config_backups > 1000) {
+    std::cerr << "bistro_scheduler: --config_backups must be 0..1000\n";
+    return 2;
+  }
+  if (flags.task_logs_timeout_ms < 1) {
+    std::cerr << "bistro_scheduler: --task_logs_timeout_ms must be >= 1\n";
     return 2;
   }
   if (flags.max_server_connections < 1) {
@@ -461,6 +489,22 @@ int main(int argc, char** argv) {
           : (remote ? health.heartbeat_period_ms + health.heartbeat_grace_ms +
                           health.worker_check_interval_ms
                     : 0);
+  auto secs = [](std::int64_t ms) { return std::to_string(ms / 1000) + " s"; };
+  opts.startup_wait_reason =
+      flags.startup_wait_for_workers >= 0
+          ? "--CAUTION_startup_wait_for_workers=" +
+                std::to_string(flags.startup_wait_for_workers)
+      : remote
+          ? "a worker's heartbeat period " + secs(health.heartbeat_period_ms) +
+                " + --heartbeat_grace_period " +
+                secs(health.heartbeat_grace_ms) +
+                " + --worker_check_interval " +
+                secs(health.worker_check_interval_ms) +
+                " (--CAUTION_startup_wait_for_workers=SECONDS sets it)"
+          : "no remote workers: no wait";
+  opts.task_logs_timeout_ms = flags.task_logs_timeout_ms;
+  opts.drained_workers = std::move(drained.shards);
+  opts.drained_workers_file = drained_path;
   opts.exit_when_done = flags.exit_when_done;
   opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
@@ -546,9 +590,10 @@ int main(int argc, char** argv) {
   auto nodes =
       spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
                               flags.nodes_retry_ms, scheduler, nodes_stop});
-  auto watcher =
-      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
-                                 nodes, scheduler, flags.config_max_bytes});
+  auto watcher = spawn_config_watcher(
+      sys,
+      {flags.config_file, flags.config_update_ms, nodes, scheduler,
+       flags.config_max_bytes, static_cast<std::size_t>(flags.config_backups)});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {

@@ -334,6 +334,12 @@ void start_round(scheduler_ptr self) {
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
     st.startup_checked = true;
+    if (st.options.startup_wait_ms > 0)
+      spdlog::info(
+          "startup: the wait for workers is over after {} s ({} worker(s) "
+          "known, {} run(s) adopted); tasks may start",
+          (now - st.started_ms) / 1000, st.registry.all().size(),
+          st.running.size());
     settle_unconfirmed(self, now);
   }
   if (!st.cfg || !st.cfg->enabled || st.workers.empty() || st.persist_failing ||
@@ -479,10 +485,19 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
   st.registry = worker_registry{st.options.timeouts};
   st.secret_hashes = std::move(st.options.worker_secret_hashes);
+  st.drained = st.options.drained_workers;
+  for (const auto& shard : st.drained)
+    spdlog::info("worker {} is drained (kept in {}): it gets no new task",
+                 shard, st.options.drained_workers_file);
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     flush_persist(self);  // nothing queued for the store is left behind
     self->quit(msg.reason);
   });
+  if (st.options.startup_wait_ms > 0)
+    spdlog::info(
+        "startup: no task starts for {} s, until the workers that ran tasks "
+        "before a restart have reported them, so that none runs twice: {}",
+        st.options.startup_wait_ms / 1000, st.options.startup_wait_reason);
   self->send(self, check_atom_v);
   if (st.options.stats_interval_ms > 0)
     self->delayed_send(self,
