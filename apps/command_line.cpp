@@ -52,7 +52,8 @@ std::optional<int> gflags_config::read_flags(
     if (opt.category() != "global" || is_caf_option(opt.long_name())) continue;
     known.push_back(
         {std::string(opt.long_name().begin(), opt.long_name().end()),
-         kind_of(opt)});
+         kind_of(opt),
+         std::string(opt.short_names().begin(), opt.short_names().end())});
     options.push_back(&opt);
   }
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -156,6 +156,10 @@ struct reader {
         if (!read_flagfile(*value, depth)) return false;
         continue;
       }
+      if (arg[1] != '-' && body.size() == 1) {
+        for (const auto& f : known)
+          if (f.short_names.find(body[0]) != std::string::npos) body = f.name;
+      }
       const flag_spec* spec = find_known(body);
       const unsupported_flag* u = spec ? nullptr : find_unsupported(body);
       flag_kind kind = spec ? spec->kind : u ? u->kind : flag_kind::text;

@@ -21,6 +21,8 @@ enum class flag_kind { boolean, integer, real, text };
 struct flag_spec {
   std::string name;
   flag_kind kind = flag_kind::text;
+  /// One-letter aliases, each given as `-x value` ("" = none).
+  std::string short_names = {};
 };
 
 /// A Bistro flag we do not implement, and why.

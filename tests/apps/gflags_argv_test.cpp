@@ -32,7 +32,8 @@ std::string read_error(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("gflags value forms: --flag=value, --flag value, -flag value") {
+TEST_CASE(
+    "gflags value forms: flag=value and flag value with one or two dashes") {
   auto cli = read_ok({"--config_file=a", "--server_port", "6789",
                       "-test_failure_rate", "0.5"});
   CHECK(cli.values ==
@@ -41,7 +42,7 @@ TEST_CASE("gflags value forms: --flag=value, --flag value, -flag value") {
                                            {"test_failure_rate", "0.5"}});
 }
 
-TEST_CASE("gflags booleans: --flag, --noflag, --flag=true/false/1/0") {
+TEST_CASE("gflags booleans: flag alone and noflag and flag=true/false/1/0") {
   CHECK(read_ok({"--dry_run"}).values.at("dry_run") == "true");
   CHECK(read_ok({"--dry_run", "--nodry_run"}).values.at("dry_run") == "false");
   CHECK(read_ok({"-dry_run=false"}).values.at("dry_run") == "false");
@@ -51,14 +52,21 @@ TEST_CASE("gflags booleans: --flag, --noflag, --flag=true/false/1/0") {
   CHECK(read_error({"--dry_run", "true"}).starts_with("unexpected argument"));
 }
 
-TEST_CASE("--help, --version and -- are understood") {
+TEST_CASE("a one-letter alias takes its value from the next argument") {
+  std::vector<flag_spec> with_alias = {{"command", flag_kind::text, "c"}};
+  auto r = read_command_line({"-c", "jobs"}, with_alias, {});
+  REQUIRE(std::holds_alternative<command_line>(r));
+  CHECK(std::get<command_line>(r).values.at("command") == "jobs");
+}
+
+TEST_CASE("help and version and the double dash are understood") {
   CHECK(read_ok({"--help"}).help);
   CHECK(read_ok({"-helpfull"}).help);
   CHECK(read_ok({"--version"}).version);
   CHECK(read_ok({"--dry_run", "--", "--server_port=x"}).values.size() == 1);
 }
 
-TEST_CASE("--flagfile reads one flag a line and skips comments") {
+TEST_CASE("a flagfile gives one flag a line and skips comments") {
   bistro::testing::temp_dir dir;
   auto inner = dir.write("inner", "--server_port=7\n");
   auto outer = dir.write("flags",
@@ -89,7 +97,7 @@ TEST_CASE("mistakes are one line naming the flag and what it expects") {
   CHECK(read_error({"config"}).starts_with("unexpected argument \"config\""));
 }
 
-TEST_CASE("unsupported Bistro flags are noted, or refused when set") {
+TEST_CASE("unsupported Bistro flags are noted or refused when set") {
   auto cli = read_ok({"--http_server_threads=4", "--nokill_job_if_disabled"});
   CHECK(cli.values.empty());
   CHECK(cli.notes == std::vector<std::string>{

@@ -30,7 +30,8 @@ TEST_CASE("a typo in a job's key is a warning and the job still runs") {
   CHECK(has_warning(*cfg, "bistro_job->j.prioriti: unknown key, ignored"));
 }
 
-TEST_CASE("unknown keys in filters, resources and node sources are warnings") {
+TEST_CASE(
+    "unknown keys in filters and resources and node sources are warnings") {
   auto text = R"({"bistro_settings": {"enabled": true,
       "nodes": {"levels": ["host"], "node_sources": [{"source": "manual",
                 "prefs": {"h1": []}, "comment": "hosts"}]},
@@ -121,7 +122,7 @@ TEST_CASE("lenient conversions follow folly's rules") {
   CHECK_FALSE(lenient_string(json::value(true)));
 }
 
-TEST_CASE("a negative priority is taken, as Bistro takes it") {
+TEST_CASE("a negative priority is taken as Bistro takes it") {
   auto cfg = parse_ok(
       config_text("", R"("bistro_job->j": {"owner": "me", "priority": -1})"));
   CHECK(cfg->find_job("j")->runnable());
@@ -158,7 +159,8 @@ TEST_CASE("a parent_death_signal that names no signal is a warning") {
                     "is not a signal number"));
 }
 
-TEST_CASE("fraction_of_nodes outside (0, 1] means every node, with a warning") {
+TEST_CASE(
+    "fraction_of_nodes outside (0 to 1] means every node with a warning") {
   auto cfg = parse_ok(config_text("", R"("bistro_job->j": {"owner": "me",
               "filters": {"db": {"fraction_of_nodes": 0}}})"));
   CHECK(cfg->find_job("j")->runnable());
@@ -177,7 +179,7 @@ TEST_CASE("a negative kill_wait_ms is a warning and means no wait") {
                     "is negative"));
 }
 
-TEST_CASE("kill_subprocess defaults to TERM, 5 s, then KILL") {
+TEST_CASE("kill_subprocess defaults to TERM then KILL after 5 s") {
   auto cfg = parse_ok(config_text("", R"("bistro_job->j": {"owner": "me"})"));
   CHECK(cfg->find_job("j")->kill_subprocess ==
         kill_request{kill_method::term_wait_kill, 5000});

@@ -73,7 +73,7 @@ std::string http_status_line(int family, const char* address,
 
 }  // namespace
 
-TEST_CASE("--version prints the program's version and exits 0") {
+TEST_CASE("version flag prints the program's version and exits 0") {
   for (const auto& bin : {scheduler_bin, worker_bin}) {
     auto r = run_command(bin + " --version");
     CHECK(r.exit_code == 0);
@@ -81,7 +81,7 @@ TEST_CASE("--version prints the program's version and exits 0") {
   }
 }
 
-TEST_CASE("--help lists Bistro's --config_file and none of CAF's own flags") {
+TEST_CASE("help lists Bistro's config_file and none of CAF's own flags") {
   auto r = run_command(scheduler_bin + " --help");
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("--config_file=<text>"));
@@ -103,7 +103,8 @@ TEST_CASE("an unknown flag or a bad value is one line naming the flag") {
         "integer, got \"six\"\n");
 }
 
-TEST_CASE("gflags forms run the scheduler: --flag value, --flagfile") {
+TEST_CASE(
+    "gflags forms run the scheduler: a value after the flag and a flagfile") {
   temp_dir dir;
   auto config = dir.write("config", config_with("", one_job));
   auto spaced = run_command(scheduler_bin + " --config_file " + config +
@@ -124,7 +125,7 @@ TEST_CASE("gflags forms run the scheduler: --flag value, --flagfile") {
   CHECK_THAT(off.output, Catch::Contains("give --server_port"));
 }
 
-TEST_CASE("Bistro flags we lack are noted, or refused where it matters") {
+TEST_CASE("Bistro flags we lack are noted or refused where it matters") {
   temp_dir dir;
   auto config = dir.write("config", config_with("", one_job));
   auto noted = run_command(scheduler_bin + " --config_file=" + config +
@@ -145,7 +146,7 @@ TEST_CASE("Bistro flags we lack are noted, or refused where it matters") {
         "bistro_settings instead\n");
 }
 
-TEST_CASE("--worker_command is one path; worker_node is the instance node") {
+TEST_CASE("worker_command is one path and worker_node is the instance node") {
   temp_dir dir;
   std::filesystem::create_directories(dir.path / "my tasks");
   auto seen = dir.file("seen");
@@ -164,7 +165,7 @@ TEST_CASE("--worker_command is one path; worker_node is the instance node") {
   CHECK_THAT(sched.log(), Catch::Contains("j on node1 ended: done"));
 }
 
-TEST_CASE("--http_server_address=:: answers on IPv4 and IPv6 loopback") {
+TEST_CASE("an http_server_address of :: answers on IPv4 and IPv6 loopback") {
   temp_dir dir;
   auto config = dir.write("config", config_with("", one_job));
   auto port = free_port();

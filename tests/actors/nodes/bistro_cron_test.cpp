@@ -61,7 +61,7 @@ std::vector<std::string> names_under_instance(const node_tree_result& r) {
 
 }  // namespace
 
-TEST_CASE("range_label takes start, end and enabled as strings") {
+TEST_CASE("range_label takes start and end and enabled as strings") {
   auto r = build_nodes(
       {"l1"}, {{"range_label", R"({"parent_level": "instance", "start": "1",
                                    "end": "3", "enabled": "false"})"}});
@@ -70,7 +70,7 @@ TEST_CASE("range_label takes start, end and enabled as strings") {
   CHECK_FALSE(r.tree->enabled(*r.tree->find("inst__2")));
 }
 
-TEST_CASE("a Bistro cron item fires at its minute and hour, in local time") {
+TEST_CASE("a Bistro cron item fires at its minute and hour in local time") {
   time_zone tz("UTC0");
   // 2013-03-05 00:00:00 UTC is 1362441600; every day at 10:30 and 20:30.
   const std::int64_t day = 1362441600;
@@ -106,7 +106,7 @@ TEST_CASE("a Bistro cron item takes month and weekday names and ranges") {
         std::vector<std::int64_t>{march1 + 2 * 86400});  // Sunday the 3rd
 }
 
-TEST_CASE("a DST skip fires nothing, or 1 s before the jump with unskip") {
+TEST_CASE("a DST skip fires nothing or 1 s before the jump with unskip") {
   time_zone tz(pacific);
   // 2013-03-10: at 10:00 UTC (1362909600) the clock jumps 02:00 -> 03:00.
   const std::int64_t jump = 1362909600;
@@ -119,7 +119,7 @@ TEST_CASE("a DST skip fires nothing, or 1 s before the jump with unskip") {
         std::vector<std::int64_t>{jump - 1});
 }
 
-TEST_CASE("a DST repeat fires early, late or both as dst_fixes says") {
+TEST_CASE("a DST repeat fires early or late or both as dst_fixes says") {
   time_zone tz(pacific);
   // 2013-11-03: 01:30 local happens at 08:30 UTC (PDT) and 09:30 (PST).
   const std::int64_t early = 1383467400, late = 1383471000;
