@@ -152,7 +152,10 @@ TEST_CASE("worker_command is one path and worker_node is the instance node") {
   auto seen = dir.file("seen");
   auto task = dir.script("my tasks/task.sh", "printf '%s' \"$3\" > " + seen +
                                                  "\necho done > \"$2\"");
-  auto config = dir.write("config", config_with("", one_job));
+  auto config = dir.write("config", config_with(R"(, "resources": {
+          "instance": {"slots": {"limit": 2, "default": 1}},
+          "worker": {"wslots": {"limit": 3, "default": 2}}})",
+                                                one_job));
   child_process sched(
       {scheduler_bin, "--config_file=" + config, "--worker_command=" + task,
        "--data_dir=" + dir.file("data"), "--instance_node_name=central",
@@ -162,6 +165,8 @@ TEST_CASE("worker_command is one path and worker_node is the instance node") {
   auto arg = slurp(seen);
   INFO(sched.log_tail());
   CHECK_THAT(arg, Catch::Contains("\"worker_node\":\"central\""));
+  // The instance node is also the worker: one entry holds both levels.
+  CHECK_THAT(arg, Catch::Contains(R"("central":{"slots":1,"wslots":2})"));
   CHECK_THAT(sched.log(), Catch::Contains("j on node1 ended: done"));
 }
 
