@@ -25,13 +25,15 @@
 #include "actors/workers/fake_worker.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "apps/check_config.hpp"
+#include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
+#include "apps/unsupported_flags.hpp"
 
 namespace {
 
 using namespace bistro;
 
-struct scheduler_flags : caf::actor_system_config {
+struct scheduler_flags : gflags_config {
   tls_files tls;
   std::string config_file;
   bool check_config = false;
@@ -92,8 +94,9 @@ struct scheduler_flags : caf::actor_system_config {
              "refuse a config file larger than this (bytes), keeping the "
              "last good config [default: 16777216]")
         .add(worker_command, "worker_command",
-             "run tasks locally with this command (split on spaces); a "
-             "job's \"command\" replaces it")
+             "run tasks locally with this executable (one path, not split "
+             "on spaces, as in Bistro; a job's \"command\" list replaces "
+             "it and carries arguments)")
         .add(data_dir, "data_dir",
              "task working dirs (jobs/JOB/) and task logs (task_logs/)"
              " [default: /tmp/bistro_scheduler]")
@@ -239,11 +242,9 @@ struct scheduler_flags : caf::actor_system_config {
 
 int main(int argc, char** argv) {
   scheduler_flags flags;
-  if (auto err = flags.parse(argc, argv)) {
-    std::cerr << "bistro_scheduler: bad flags: " << to_string(err) << '\n';
-    return 2;
-  }
-  if (flags.cli_helptext_printed) return 0;
+  if (auto exit_code = flags.read_flags(argc, argv, "bistro_scheduler",
+                                        scheduler_unsupported_flags()))
+    return *exit_code;
   if (flags.config_file.empty()) {
     std::cerr << "bistro_scheduler: --config_file is required\n";
     return 2;
@@ -568,8 +569,9 @@ int main(int argc, char** argv) {
     worker = spawn_fake_worker(sys, f);
   } else if (!flags.worker_command.empty()) {
     local_worker_options w;
-    w.shard = host_name();
-    w.command = split_command(flags.worker_command);
+    // As in Bistro, a local task sees the instance node as its worker.
+    w.shard = instance;
+    w.command = {flags.worker_command};
     w.data_dir = flags.data_dir;
     w.sink = caf::actor_cast<task_sink_actor>(scheduler);
     w.log_retention_s = flags.log_retention;
@@ -584,7 +586,10 @@ int main(int argc, char** argv) {
     worker = std::get<worker_actor>(spawned);
   }
   if (worker)
-    caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
+    caf::anon_send(
+        scheduler, join_atom_v, worker,
+        flags.dry_run || flags.benchmark_run ? host_name() : instance,
+        host_name());
 
   auto nodes_stop = std::make_shared<node_source_stop>();
   auto nodes =

@@ -41,6 +41,10 @@ void parse_node_source_list(json_reader& in, const json::value& v,
       if (const auto* o = in.object(*prefs, json_path(item_path, "prefs")))
         src.prefs = *o;
     }
+    for (const auto& [key, value] : *item)
+      if (key != "source" && key != "prefs")
+        cfg.warnings.push_back(json_path(item_path, key) +
+                               ": unknown key, ignored; known: source, prefs");
     cfg.node_sources.push_back(std::move(src));
   }
 }
@@ -152,8 +156,8 @@ void parse_resources(json_reader& in, const json::value& v, config& cfg) {
           n = in.integer(value, kp, 0);
           if (!n) ok = false;
         } else {
-          in.error(kp, "unknown key; valid: limit, default, weight");
-          ok = false;
+          cfg.warnings.push_back(
+              kp + ": unknown key, ignored; known: limit, default, weight");
           continue;
         }
         if (!n) continue;
@@ -250,9 +254,11 @@ void parse_settings(json_reader& in, const json::value& v, config& cfg) {
     } else if (key == "kill_orphan_tasks_after_sec") {
       parse_kill_orphans(in, value, p, cfg.kill_orphan_tasks_after_sec);
     } else if (key == "task_subprocess") {
-      parse_task_subprocess(in, value, p, cfg.task_subprocess);
+      parse_task_subprocess(in, value, p, cfg.task_subprocess, cfg.warnings);
     } else if (key == "kill_subprocess") {
-      parse_kill_request(in, value, p, cfg.kill_subprocess);
+      parse_kill_request(in, value, p, cfg.kill_subprocess, cfg.warnings);
+    } else if (key == "CAUTION_exit_initial_wait_before_timestamp") {
+      if (auto n = in.integer(value, p)) cfg.exit_initial_wait_before_sec = *n;
     } else if (key == "worker_resources_override") {
       parse_worker_overrides(in, value, cfg);
     } else {
@@ -301,8 +307,9 @@ config_result parse_config(std::string_view json_text) {
                               "\"bistro_job->NAME\")");
       continue;
     }
-    cfg->jobs.push_back(
-        parse_job(*cfg, std::string{key.substr(job_prefix.size())}, value));
+    cfg->jobs.push_back(parse_job(*cfg,
+                                  std::string{key.substr(job_prefix.size())},
+                                  value, cfg->warnings));
   }
   std::sort(cfg->jobs.begin(), cfg->jobs.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });

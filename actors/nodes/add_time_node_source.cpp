@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/nodes/crontab_schedule.hpp"
+#include "actors/nodes/json_cron.hpp"
 #include "actors/nodes/name_format.hpp"
 #include "actors/nodes/node_source_prefs.hpp"
 
@@ -25,20 +26,38 @@ struct time_node {
 
 using time_nodes = std::map<std::int64_t, time_node>;
 
-// Event times of an {"epoch": {...}} cron in [lo, hi].
+// Event times of an {"epoch": ...} cron in [lo, hi]: one time, a list of
+// times, or a range {"start", "end", "period"} (period 1 when not given).
 std::optional<std::string> epoch_times(const boost::json::object& cron,
                                        std::int64_t lo, std::int64_t hi,
                                        std::vector<std::int64_t>& out) {
-  if (cron.size() != 1 || !cron.contains("epoch")) {
-    return std::string("cron object must have exactly the key \"epoch\"");
+  if (cron.size() != 1) {
+    return std::string("cron: \"epoch\" must be the only key");
   }
   const auto& epoch_value = cron.at("epoch");
   if (!epoch_value.is_object()) {
-    return std::string("cron.epoch must be an object");
+    std::vector<boost::json::value> listed;
+    if (epoch_value.is_array())
+      listed.assign(epoch_value.get_array().begin(),
+                    epoch_value.get_array().end());
+    else
+      listed.push_back(epoch_value);
+    for (const auto& v : listed) {
+      auto t = json_to_int(v);
+      if (!t || *t < 0) {
+        return std::string(
+            "cron.epoch must be a time >= 0, a list of them, or "
+            "{\"start\", \"end\", \"period\"}");
+      }
+      if (*t >= lo && *t <= hi) out.push_back(*t);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return std::nullopt;
   }
   const auto& epoch = epoch_value.get_object();
   std::int64_t period = 0, start = 0, end = 0;
-  if (auto e = read_int_pref(epoch, "period", std::nullopt, period)) {
+  if (auto e = read_int_pref(epoch, "period", 1, period)) {
     return "cron.epoch." + *e;
   }
   if (period <= 0) return std::string("cron.epoch.period must be > 0");
@@ -106,12 +125,19 @@ std::optional<std::string> add_item(const boost::json::value& item_value,
     auto parsed = parse_crontab(cron->get_string());
     if (!parsed.schedule) return "cron: " + parsed.error;
     times = crontab_matches(*parsed.schedule, from, now, max_events_per_item);
-  } else if (cron->is_object()) {
+  } else if (cron->is_object() && cron->get_object().contains("epoch")) {
     if (auto e = epoch_times(cron->get_object(), from + 1, now, times)) {
       return e;
     }
+  } else if (cron->is_object()) {
+    // Bistro's standard cron item, in the system time zone.
+    auto parsed = parse_json_cron(cron->get_object());
+    if (!parsed.cron) return parsed.error;
+    times = json_cron_matches(*parsed.cron, from, now, max_events_per_item);
   } else {
-    return std::string("cron must be a crontab string or {\"epoch\": {...}}");
+    return std::string(
+        "cron must be a crontab string, {\"epoch\": ...} or Bistro's cron "
+        "object ({\"minute\": ..., \"dst_fixes\": [...]})");
   }
   if (times.size() > max_events_per_item) {
     return "cron matches more than " + std::to_string(max_events_per_item) +

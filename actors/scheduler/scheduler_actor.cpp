@@ -323,6 +323,23 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   arm_timer(self, next_wait_ms(self, now));
 }
 
+/// Bistro's CAUTION_exit_initial_wait_before_timestamp: while the clock is
+/// before that time, the wait for workers to report is over at once.
+bool startup_wait_skipped(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  if (!st.cfg || st.cfg->exit_initial_wait_before_sec * 1000 <= now ||
+      now >= st.started_ms + st.options.startup_wait_ms)
+    return false;
+  st.options.startup_wait_ms = now - st.started_ms;
+  spdlog::warn(
+      "ending the wait for workers early: the config's "
+      "CAUTION_exit_initial_wait_before_timestamp ({}) is later than now "
+      "({}). DANGER: tasks still running on workers that have not reported "
+      "yet will run a second time",
+      st.cfg->exit_initial_wait_before_sec, now / 1000);
+  return true;
+}
+
 void start_round(scheduler_ptr self) {
   auto& st = self->state;
   if (st.round_in_flight) {
@@ -331,6 +348,7 @@ void start_round(scheduler_ptr self) {
   }
   st.dirty = false;
   auto now = now_ms(self);
+  startup_wait_skipped(self, now);
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
     st.startup_checked = true;

@@ -50,8 +50,8 @@ TEST_CASE("save_job refuses what would not load and changes nothing") {
   bistro::testing::temp_dir dir;
   auto path = (dir.path / "config.json").string();
   std::ofstream(path) << base_config;
-  CHECK(edit_config_job(path, "j", R"({"owner": 5})") ==
-        "bistro_job->j.owner: expected a string, got 5");
+  CHECK(edit_config_job(path, "j", R"({"owner": true})") ==
+        "bistro_job->j.owner: expected a string, got true");
   CHECK(edit_config_job(path, "j", "[1]") == "job j: expected a JSON object");
   CHECK(edit_config_job(path, "j", "{nope") == "job j: not JSON: syntax error");
   CHECK(edit_config_job(path, "../x", "{}")->starts_with("job ../x: "));
