@@ -18,6 +18,7 @@
 #include "actors/policies/policy_switch.hpp"
 #include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
+#include "actors/scheduler/drained_workers_file.hpp"
 #include "actors/scheduler/front_door.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/store/data_dir_lock.hpp"
@@ -25,13 +26,15 @@
 #include "actors/workers/fake_worker.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "apps/check_config.hpp"
+#include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
+#include "apps/unsupported_flags.hpp"
 
 namespace {
 
 using namespace bistro;
 
-struct scheduler_flags : caf::actor_system_config {
+struct scheduler_flags : gflags_config {
   tls_files tls;
   std::string config_file;
   bool check_config = false;
@@ -67,6 +70,8 @@ struct scheduler_flags : caf::actor_system_config {
   std::string http_auth_token_file;
   std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
+  std::int64_t task_logs_timeout_ms = 3000;
+  std::int64_t config_backups = default_config_backups;
   bool exit_when_done = false;
   std::int64_t seed = 0;
   std::int64_t log_retention = 30 * 24 * 3600;
@@ -90,8 +95,9 @@ struct scheduler_flags : caf::actor_system_config {
              "refuse a config file larger than this (bytes), keeping the "
              "last good config [default: 16777216]")
         .add(worker_command, "worker_command",
-             "run tasks locally with this command (split on spaces); a "
-             "job's \"command\" replaces it")
+             "run tasks locally with this executable (one path, not split "
+             "on spaces, as in Bistro; a job's \"command\" list replaces "
+             "it and carries arguments)")
         .add(data_dir, "data_dir",
              "task working dirs (jobs/JOB/) and task logs (task_logs/)"
              " [default: /tmp/bistro_scheduler]")
@@ -188,13 +194,21 @@ struct scheduler_flags : caf::actor_system_config {
              "seconds to wait for workers to report before starting tasks "
              "(-1: derived from the health timeouts; none in local-only mode)"
              " [default: -1]")
+        .add(config_backups, "config_backups",
+             "save_job/delete_job keep this many earlier versions of the "
+             "config file (FILE.bak newest, then FILE.bak.1, ...; 0: none)"
+             " [default: 5]")
+        .add(task_logs_timeout_ms, "task_logs_timeout_ms",
+             "a task log query waits this long for each worker, then "
+             "answers with what arrived and names the workers that did not "
+             "answer [default: 3000]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed",
              "random seed for the policies (0: from the clock)"
              " [default: 0]")
         .add(log_retention, "log_retention",
-             "keep task logs this many seconds"
+             "keep task logs and the run history of tasks this many seconds"
              " [default: 2592000]")
         .add(log_prune_frequency, "log_prune_frequency",
              "prune task logs every this many seconds"
@@ -229,11 +243,9 @@ struct scheduler_flags : caf::actor_system_config {
 
 int main(int argc, char** argv) {
   scheduler_flags flags;
-  if (auto err = flags.parse(argc, argv)) {
-    std::cerr << "bistro_scheduler: bad flags: " << to_string(err) << '\n';
-    return 2;
-  }
-  if (flags.cli_helptext_printed) return 0;
+  if (auto exit_code = flags.read_flags(argc, argv, "bistro_scheduler",
+                                        scheduler_unsupported_flags()))
+    return *exit_code;
   if (flags.config_file.empty()) {
     std::cerr << "bistro_scheduler: --config_file is required\n";
     return 2;
@@ -261,6 +273,15 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: " << *err << '\n';
     return 1;
   }
+  // Drained workers are the operator's word, kept whatever the statuses.
+  const auto drained_path =
+      flags.data_dir + "/" + std::string{drained_workers_file_name};
+  auto drained = load_drained_workers(drained_path);
+  if (!drained.error.empty()) {
+    std::cerr << "bistro_scheduler: " << drained.error
+              << " (fix or remove it: it lists the drained workers)\n";
+    return 1;
+  }
   const bool remote = flags.server_port > 0;
   if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
       !remote) {
@@ -271,6 +292,14 @@ int main(int argc, char** argv) {
   }
   if (flags.server_port > 65535) {
     std::cerr << "bistro_scheduler: --server_port must be below 65536\n";
+    return 2;
+  }
+  if (flags.config_backups < 0 || flags.config_backups > 1000) {
+    std::cerr << "bistro_scheduler: --config_backups must be 0..1000\n";
+    return 2;
+  }
+  if (flags.task_logs_timeout_ms < 1) {
+    std::cerr << "bistro_scheduler: --task_logs_timeout_ms must be >= 1\n";
     return 2;
   }
   if (flags.max_server_connections < 1) {
@@ -385,6 +414,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     store = std::move(std::get<std::unique_ptr<status_store>>(opened));
+    if (store->migrated_records() > 0)
+      spdlog::info(
+          "status store: migrated {} statuses in {}/statuses to format {} "
+          "(names of any length; run history)",
+          store->migrated_records(), flags.data_dir,
+          status_store::format_version);
     auto loaded = store->load_all();
     if (auto* err = std::get_if<std::string>(&loaded)) {
       std::cerr << "bistro_scheduler: " << *err << '\n';
@@ -459,6 +494,22 @@ int main(int argc, char** argv) {
           : (remote ? health.heartbeat_period_ms + health.heartbeat_grace_ms +
                           health.worker_check_interval_ms
                     : 0);
+  auto secs = [](std::int64_t ms) { return std::to_string(ms / 1000) + " s"; };
+  opts.startup_wait_reason =
+      flags.startup_wait_for_workers >= 0
+          ? "--CAUTION_startup_wait_for_workers=" +
+                std::to_string(flags.startup_wait_for_workers)
+      : remote
+          ? "a worker's heartbeat period " + secs(health.heartbeat_period_ms) +
+                " + --heartbeat_grace_period " +
+                secs(health.heartbeat_grace_ms) +
+                " + --worker_check_interval " +
+                secs(health.worker_check_interval_ms) +
+                " (--CAUTION_startup_wait_for_workers=SECONDS sets it)"
+          : "no remote workers: no wait";
+  opts.task_logs_timeout_ms = flags.task_logs_timeout_ms;
+  opts.drained_workers = std::move(drained.shards);
+  opts.drained_workers_file = drained_path;
   opts.exit_when_done = flags.exit_when_done;
   opts.stats_interval_ms = flags.stats_interval_ms;
   opts.seed = seed;
@@ -469,7 +520,8 @@ int main(int argc, char** argv) {
   status_store_actor store_actor;
   if (store)
     store_actor = spawn_status_store_actor(
-        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms});
+        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms,
+              flags.log_retention * 1000});
   opts.store = store_actor;
   auto scheduler = spawn_scheduler(sys, opts);
 
@@ -521,8 +573,9 @@ int main(int argc, char** argv) {
     worker = spawn_fake_worker(sys, f);
   } else if (!flags.worker_command.empty()) {
     local_worker_options w;
-    w.shard = host_name();
-    w.command = split_command(flags.worker_command);
+    // As in Bistro, a local task sees the instance node as its worker.
+    w.shard = instance;
+    w.command = {flags.worker_command};
     w.data_dir = flags.data_dir;
     w.sink = caf::actor_cast<task_sink_actor>(scheduler);
     w.log_retention_s = flags.log_retention;
@@ -537,15 +590,20 @@ int main(int argc, char** argv) {
     worker = std::get<worker_actor>(spawned);
   }
   if (worker)
-    caf::anon_send(scheduler, join_atom_v, worker, host_name(), host_name());
+    caf::anon_send(
+        scheduler, join_atom_v, worker,
+        flags.dry_run || flags.benchmark_run ? host_name() : instance,
+        host_name());
 
   auto nodes_stop = std::make_shared<node_source_stop>();
   auto nodes =
       spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
                               flags.nodes_retry_ms, scheduler, nodes_stop});
-  auto watcher = spawn_config_watcher(
-      sys, {flags.config_file, flags.config_update_ms, nodes, scheduler,
-            flags.config_max_bytes, policies.catalog()});
+  auto watcher =
+      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
+                                 nodes, scheduler, flags.config_max_bytes,
+                                 static_cast<std::size_t>(flags.config_backups),
+                                 policies.catalog()});
   caf::anon_send(scheduler, join_atom_v, watcher);
 
   if (http_server) {

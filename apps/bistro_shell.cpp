@@ -9,13 +9,14 @@
 #include "actors/shell/line_editor.hpp"
 #include "actors/shell/scheduler_connection.hpp"
 #include "actors/shell/shell_session.hpp"
+#include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
 
 namespace {
 
 using namespace bistro;
 
-struct shell_flags : caf::actor_system_config {
+struct shell_flags : gflags_config {
   tls_files tls;
   std::string scheduler_host = "::1";
   std::int64_t scheduler_port = 0;
@@ -74,11 +75,8 @@ int interactive(shell::shell_session& session, const std::string& where) {
 
 int main(int argc, char** argv) {
   shell_flags flags;
-  if (auto err = flags.parse(argc, argv)) {
-    std::cerr << "bistro_shell: bad flags: " << to_string(err) << '\n';
-    return 2;
-  }
-  if (flags.cli_helptext_printed) return 0;
+  if (auto exit_code = flags.read_flags(argc, argv, "bistro_shell", {}))
+    return *exit_code;
   if (flags.scheduler_port <= 0 || flags.scheduler_port > 65535) {
     std::cerr << "bistro_shell: --scheduler_port is required (the "
                  "scheduler's --server_port)\n";

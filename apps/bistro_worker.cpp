@@ -9,13 +9,15 @@
 #include "actors/store/data_dir_lock.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "actors/workers/worker_link.hpp"
+#include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
+#include "apps/unsupported_flags.hpp"
 
 namespace {
 
 using namespace bistro;
 
-struct worker_flags : caf::actor_system_config {
+struct worker_flags : gflags_config {
   tls_files tls;
   std::string scheduler_host;
   std::int64_t scheduler_port = 0;
@@ -36,7 +38,8 @@ struct worker_flags : caf::actor_system_config {
              "the scheduler's --server_port"
              " [default: 0]")
         .add(worker_command, "worker_command",
-             "run every task with this command (split on spaces)")
+             "run every task with this executable (one path, not split on "
+             "spaces, as in Bistro; a job's \"command\" list replaces it)")
         .add(data_dir, "data_dir",
              "task working dirs (jobs/JOB/) and task logs (task_logs/)"
              " [default: /tmp/bistro_worker]")
@@ -71,11 +74,9 @@ struct worker_flags : caf::actor_system_config {
 
 int main(int argc, char** argv) {
   worker_flags flags;
-  if (auto err = flags.parse(argc, argv)) {
-    std::cerr << "bistro_worker: bad flags: " << to_string(err) << '\n';
-    return 2;
-  }
-  if (flags.cli_helptext_printed) return 0;
+  if (auto exit_code = flags.read_flags(argc, argv, "bistro_worker",
+                                        worker_unsupported_flags()))
+    return *exit_code;
   if (!set_log_level(flags.log_level)) {
     std::cerr << "bistro_worker: --log_level: unknown level\n";
     return 2;
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
 
   local_worker_options w;
   w.shard = shard;
-  w.command = split_command(flags.worker_command);
+  w.command = {flags.worker_command};
   w.data_dir = flags.data_dir;
   w.sink = caf::actor_cast<task_sink_actor>(link);
   w.log_retention_s = flags.log_retention;

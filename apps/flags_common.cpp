@@ -25,13 +25,6 @@ std::string host_name() {
   return buf;
 }
 
-std::vector<std::string> split_command(const std::string& command) {
-  std::vector<std::string> argv;
-  std::istringstream in(command);
-  for (std::string word; in >> word;) argv.push_back(word);
-  return argv;
-}
-
 std::vector<std::string> split_addresses(const std::string& list) {
   std::vector<std::string> out;
   std::size_t pos = 0;

@@ -1,5 +1,5 @@
-// Small pieces every app's wiring shares: the host name, splitting a
-// command line, spdlog's level, and CAF's scheduler sized for the machine.
+// Small pieces every app's wiring shares: the host name, spdlog's level,
+// and CAF's scheduler sized for the machine.
 // Called from main() before the actor system starts; single-threaded.
 #pragma once
 
@@ -12,10 +12,6 @@
 namespace bistro {
 
 std::string host_name();
-
-/// Splits on whitespace; no quoting (Bistro passed --worker_command to
-/// exec as one path, we also allow arguments).
-std::vector<std::string> split_command(const std::string& command);
 
 /// False when `level` is not a spdlog level name.
 bool set_log_level(const std::string& level);

@@ -106,6 +106,9 @@ struct config {
   worker_selector remote_worker_selector = worker_selector::roundrobin;
   backoff_settings backoff = backoff_settings::bistro_default();
   node_order order = node_order::random;
+  /// `nodes.max_name_bytes`: longer node names are refused, each with its
+  /// own error, while the other nodes run.
+  std::size_t max_node_name_bytes = 4096;
   /// `instance`, the configured levels, then `worker`.
   std::vector<std::string> levels;
   std::vector<node_source_config> node_sources;
@@ -116,6 +119,12 @@ struct config {
   std::optional<double> kill_orphan_tasks_after_sec;
   task_subprocess_options task_subprocess;
   kill_request kill_subprocess;
+  /// `CAUTION_exit_initial_wait_before_timestamp` (seconds since the
+  /// epoch): while the clock is before it, a starting scheduler skips its
+  /// wait for workers to report their running tasks. 0 = never. DANGER, as
+  /// in Bistro: tasks still running on workers that have not reported yet
+  /// start a second time.
+  std::int64_t exit_initial_wait_before_sec = 0;
   /// Per worker shard id: worker-level resource limits that differ.
   std::map<std::string, std::vector<std::pair<resource_id, std::int64_t>>>
       worker_resources_override;

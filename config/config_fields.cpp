@@ -1,6 +1,8 @@
 // Field parsers shared by bistro_settings and the jobs.
 #include "config/config_fields.hpp"
 
+#include <algorithm>
+
 namespace bistro::config_detail {
 
 namespace json = boost::json;
@@ -74,7 +76,8 @@ void parse_kill_orphans(json_reader& in, const json::value& v,
 
 void parse_task_subprocess(json_reader& in, const json::value& v,
                            const std::string& path,
-                           task_subprocess_options& out) {
+                           task_subprocess_options& out,
+                           std::vector<std::string>& warnings) {
   const auto* obj = in.object(v, path);
   if (!obj) return;
   for (const auto& [key, value] : *obj) {
@@ -90,23 +93,37 @@ void parse_task_subprocess(json_reader& in, const json::value& v,
     } else if (key == "max_log_bytes_per_task") {
       if (auto n = in.integer(value, p, 0)) out.max_log_bytes_per_task = *n;
     } else if (key == "parent_death_signal") {
-      if (auto n = in.integer(value, p, 0, 64)) out.parent_death_signal = *n;
+      // Bistro hands any integer to the kernel; one that names no signal
+      // cannot be set, so the task keeps the one it would get anyway.
+      auto n = in.integer(value, p);
+      if (n && (*n < 0 || *n > 64))
+        warnings.push_back(p + ": " + std::to_string(*n) +
+                           " is not a signal number (0-64); using " +
+                           std::to_string(out.parent_death_signal));
+      else if (n)
+        out.parent_death_signal = *n;
     } else if (key == "process_group_leader") {
       if (auto b = in.boolean(value, p)) out.process_group_leader = *b;
     } else if (key == "use_canary_pipe") {
       if (auto b = in.boolean(value, p)) out.use_canary_pipe = *b;
-    } else if (key != "cgroups") {  // Bistro's cgroups: accepted, unused
-      in.error(p,
-               "unknown key; valid: poll_ms, "
-               "max_log_lines_per_poll_interval, "
-               "max_log_bytes_per_poll_interval, max_log_bytes_per_task, "
-               "parent_death_signal, process_group_leader, use_canary_pipe");
+    } else if (key == "cgroups") {
+      warnings.push_back(p +
+                         ": Bistro's cgroup options are not supported here, "
+                         "ignored (tasks run in the worker's cgroup)");
+    } else {
+      warnings.push_back(
+          p +
+          ": unknown key, ignored; known: poll_ms, "
+          "max_log_lines_per_poll_interval, max_log_bytes_per_poll_interval, "
+          "max_log_bytes_per_task, parent_death_signal, "
+          "process_group_leader, use_canary_pipe, cgroups");
     }
   }
 }
 
 void parse_kill_request(json_reader& in, const json::value& v,
-                        const std::string& path, kill_request& out) {
+                        const std::string& path, kill_request& out,
+                        std::vector<std::string>& warnings) {
   const auto* obj = in.object(v, path);
   if (!obj) return;
   for (const auto& [key, value] : *obj) {
@@ -124,9 +141,15 @@ void parse_kill_request(json_reader& in, const json::value& v,
         in.error(p, "unknown kill method " + quoted(*s) +
                         "; valid: term, term_wait_kill, kill");
     } else if (key == "kill_wait_ms") {
-      if (auto n = in.integer(value, p, 0)) out.kill_wait_ms = *n;
+      // Bistro takes a negative wait too; it can only mean "no wait".
+      auto n = in.integer(value, p);
+      if (n && *n < 0)
+        warnings.push_back(p + ": " + std::to_string(*n) +
+                           " is negative; using 0 (KILL right after TERM)");
+      if (n) out.kill_wait_ms = std::max<std::int64_t>(*n, 0);
     } else {
-      in.error(p, "unknown key; valid: method, kill_wait_ms");
+      warnings.push_back(p +
+                         ": unknown key, ignored; known: method, kill_wait_ms");
     }
   }
 }

@@ -26,19 +26,27 @@ std::optional<backoff_settings> parse_backoff(json_reader& in,
 /// kill_orphan_tasks_after_sec: false or negative = never, true = now.
 void parse_kill_orphans(json_reader& in, const boost::json::value& v,
                         const std::string& path, std::optional<double>& out);
+/// Unknown keys, Bistro's cgroups (not supported) and values Bistro takes
+/// but that cannot work here (a parent_death_signal that is no signal) are
+/// `warnings`, each saying what is used instead.
 void parse_task_subprocess(json_reader& in, const boost::json::value& v,
                            const std::string& path,
-                           task_subprocess_options& out);
+                           task_subprocess_options& out,
+                           std::vector<std::string>& warnings);
+/// Unknown keys and a negative kill_wait_ms are `warnings`.
 void parse_kill_request(json_reader& in, const boost::json::value& v,
-                        const std::string& path, kill_request& out);
+                        const std::string& path, kill_request& out,
+                        std::vector<std::string>& warnings);
 /// A level name that `cfg` knows.
 std::optional<level_id> parse_level(json_reader& in, const config& cfg,
                                     const boost::json::value& v,
                                     const std::string& path);
 
 /// One `bistro_job->NAME` value, with every setting of `cfg` as fallback;
-/// problems go to the job's own errors.
+/// problems go to the job's own errors, what Bistro would ignore (unknown
+/// keys) to `warnings`.
 job_config parse_job(const config& cfg, std::string name,
-                     const boost::json::value& v);
+                     const boost::json::value& v,
+                     std::vector<std::string>& warnings);
 
 }  // namespace bistro::config_detail

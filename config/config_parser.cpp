@@ -19,6 +19,8 @@ using namespace config_detail;
 namespace {
 
 constexpr std::size_t max_levels = 200;  // node_tree stores levels in a byte
+// nodes.max_name_bytes: node names live in u32 offsets of one buffer.
+constexpr std::int64_t max_node_name_bytes_cap = std::int64_t{1} << 24;
 
 void parse_node_source_list(json_reader& in, const json::value& v,
                             const std::string& path, config& cfg) {
@@ -39,6 +41,10 @@ void parse_node_source_list(json_reader& in, const json::value& v,
       if (const auto* o = in.object(*prefs, json_path(item_path, "prefs")))
         src.prefs = *o;
     }
+    for (const auto& [key, value] : *item)
+      if (key != "source" && key != "prefs")
+        cfg.warnings.push_back(json_path(item_path, key) +
+                               ": unknown key, ignored; known: source, prefs");
     cfg.node_sources.push_back(std::move(src));
   }
 }
@@ -88,6 +94,15 @@ void parse_nodes(json_reader& in, const json::value& v, config& cfg) {
                         "; valid: random, original, lexicographic");
     } else if (key == "node_sources") {
       parse_node_source_list(in, value, p, cfg);
+    } else if (key == "max_name_bytes") {
+      if (auto n = in.integer(value, p)) {
+        if (*n < 1 || *n > max_node_name_bytes_cap)
+          in.error(p, "must be from 1 to " +
+                          std::to_string(max_node_name_bytes_cap) + ", got " +
+                          std::to_string(*n));
+        else
+          cfg.max_node_name_bytes = static_cast<std::size_t>(*n);
+      }
     } else if (key == "node_source") {
       // The seed's shorthand for a one-source list.
       if (auto name = in.string(value, p)) {
@@ -141,8 +156,8 @@ void parse_resources(json_reader& in, const json::value& v, config& cfg) {
           n = in.integer(value, kp, 0);
           if (!n) ok = false;
         } else {
-          in.error(kp, "unknown key; valid: limit, default, weight");
-          ok = false;
+          cfg.warnings.push_back(
+              kp + ": unknown key, ignored; known: limit, default, weight");
           continue;
         }
         if (!n) continue;
@@ -241,9 +256,11 @@ void parse_settings(json_reader& in, const json::value& v,
     } else if (key == "kill_orphan_tasks_after_sec") {
       parse_kill_orphans(in, value, p, cfg.kill_orphan_tasks_after_sec);
     } else if (key == "task_subprocess") {
-      parse_task_subprocess(in, value, p, cfg.task_subprocess);
+      parse_task_subprocess(in, value, p, cfg.task_subprocess, cfg.warnings);
     } else if (key == "kill_subprocess") {
-      parse_kill_request(in, value, p, cfg.kill_subprocess);
+      parse_kill_request(in, value, p, cfg.kill_subprocess, cfg.warnings);
+    } else if (key == "CAUTION_exit_initial_wait_before_timestamp") {
+      if (auto n = in.integer(value, p)) cfg.exit_initial_wait_before_sec = *n;
     } else if (key == "worker_resources_override") {
       parse_worker_overrides(in, value, cfg);
     } else {
@@ -316,8 +333,9 @@ config_result parse_config(std::string_view json_text,
                               "\"bistro_job->NAME\")");
       continue;
     }
-    cfg->jobs.push_back(
-        parse_job(*cfg, std::string{key.substr(job_prefix.size())}, value));
+    cfg->jobs.push_back(parse_job(*cfg,
+                                  std::string{key.substr(job_prefix.size())},
+                                  value, cfg->warnings));
   }
   std::sort(cfg->jobs.begin(), cfg->jobs.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });

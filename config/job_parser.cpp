@@ -11,7 +11,8 @@ namespace json = boost::json;
 namespace {
 
 void parse_filter(json_reader& in, const json::value& v,
-                  const std::string& path, job_filter& out) {
+                  const std::string& path, job_filter& out,
+                  std::vector<std::string>& warnings) {
   const auto* obj = in.object(v, path);
   if (!obj) return;
   for (const auto& [key, value] : *obj) {
@@ -34,17 +35,19 @@ void parse_filter(json_reader& in, const json::value& v,
     } else if (key == "tag_whitelist") {
       if (auto tags = in.strings(value, p)) out.tag_whitelist = *tags;
     } else if (key == "fraction_of_nodes") {
-      auto d = in.number(value, p, 0.0);
+      // Bistro takes any number and treats one outside (0, 1] as "all".
+      auto d = in.number(value, p);
       if (d && (*d <= 0.0 || *d > 1.0))
-        in.error(p,
-                 "expected a fraction in (0, 1], got " + describe_json(value));
+        warnings.push_back(p + ": " + describe_json(value) +
+                           " is not a fraction in (0, 1]; using 1 (all "
+                           "nodes)");
       else if (d)
         out.fraction_of_nodes = *d;
     } else {
-      in.error(p,
-               "unknown filter; valid: whitelist, whitelist_regex, "
-               "blacklist, blacklist_regex, tag_whitelist, "
-               "fraction_of_nodes");
+      warnings.push_back(p +
+                         ": unknown filter, ignored; known: whitelist, "
+                         "whitelist_regex, blacklist, blacklist_regex, "
+                         "tag_whitelist, fraction_of_nodes");
     }
   }
   out.compile();
@@ -52,8 +55,8 @@ void parse_filter(json_reader& in, const json::value& v,
 
 }  // namespace
 
-job_config parse_job(const config& cfg, std::string name,
-                     const json::value& v) {
+job_config parse_job(const config& cfg, std::string name, const json::value& v,
+                     std::vector<std::string>& warnings) {
   job_config job;
   job.name = std::move(name);
   job.level_for_tasks = cfg.level_for_tasks;
@@ -80,7 +83,7 @@ job_config parse_job(const config& cfg, std::string name,
     } else if (key == "enabled") {
       if (auto b = in.boolean(value, p)) job.enabled = *b;
     } else if (key == "priority") {
-      if (auto d = in.number(value, p, 0.0)) job.priority = *d;
+      if (auto d = in.number(value, p)) job.priority = *d;
     } else if (key == "config") {
       if (const auto* o = in.object(value, p)) job.config = *o;
     } else if (key == "resources") {
@@ -101,7 +104,7 @@ job_config parse_job(const config& cfg, std::string name,
       for (const auto& [level_name, filter] : *filters) {
         auto fp = json_path(p, level_name);
         if (auto level = parse_level(in, cfg, json::value(level_name), fp))
-          parse_filter(in, filter, fp, job.filters[*level]);
+          parse_filter(in, filter, fp, job.filters[*level], warnings);
       }
     } else if (key == "depends_on") {
       if (auto names = in.strings(value, p)) job.depends_on = *names;
@@ -112,9 +115,9 @@ job_config parse_job(const config& cfg, std::string name,
     } else if (key == "kill_orphan_tasks_after_sec") {
       parse_kill_orphans(in, value, p, job.kill_orphan_tasks_after_sec);
     } else if (key == "task_subprocess") {
-      parse_task_subprocess(in, value, p, job.task_subprocess);
+      parse_task_subprocess(in, value, p, job.task_subprocess, warnings);
     } else if (key == "kill_subprocess") {
-      parse_kill_request(in, value, p, job.kill_subprocess);
+      parse_kill_request(in, value, p, job.kill_subprocess, warnings);
     } else if (key == "command") {
       auto argv = in.strings(value, p);
       if (argv && argv->empty())
@@ -126,11 +129,15 @@ job_config parse_job(const config& cfg, std::string name,
     } else if (key == "level_for_host_placement") {
       if (auto l = parse_level(in, cfg, value, p))
         job.level_for_host_placement = *l;
+    } else if (key == "errors") {
+      // Bistro writes the errors of a job it saved in a broken state under
+      // this key; such a job stays invalid until someone removes them.
+      in.error(p, "the job was saved with errors: " + describe_json(value));
     } else if (key == "create_time" || key == "modify_time" ||
-               key == "version_id" || key == "errors") {
+               key == "version_id") {
       // Written by Bistro's own tools; carried no meaning for scheduling.
     } else {
-      in.error(p, "unknown key");
+      warnings.push_back(p + ": unknown key, ignored");
     }
   }
   return job;

@@ -1,8 +1,9 @@
 #include "config/json_reader.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <cmath>
 #include <sstream>
+
+#include "config/lenient_value.hpp"
 
 namespace bistro {
 
@@ -47,7 +48,7 @@ void json_reader::error(std::string_view path, std::string_view message) {
 
 std::optional<bool> json_reader::boolean(const json::value& v,
                                          std::string_view path) {
-  if (v.is_bool()) return v.get_bool();
+  if (auto b = lenient_boolean(v)) return b;
   error(path, "expected true or false, got " + describe_json(v));
   return std::nullopt;
 }
@@ -66,19 +67,7 @@ std::optional<std::int64_t> json_reader::integer(const json::value& v,
       s += " <= " + std::to_string(max);
     return s + ", got " + describe_json(v);
   };
-  std::optional<std::int64_t> n;
-  if (v.is_int64()) {
-    n = v.get_int64();
-  } else if (v.is_uint64()) {
-    if (v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-      n = static_cast<std::int64_t>(v.get_uint64());
-  } else if (v.is_double()) {
-    double d = v.get_double();
-    // Integral doubles such as 2.0 or 1e3 are fine up to 2^53, where every
-    // integer is still exact.
-    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= 9.007e15)
-      n = static_cast<std::int64_t>(d);
-  }
+  auto n = lenient_integer(v);
   if (!n || *n < min || *n > max) {
     error(path, expectation());
     return std::nullopt;
@@ -88,9 +77,8 @@ std::optional<std::int64_t> json_reader::integer(const json::value& v,
 
 std::optional<double> json_reader::number(const json::value& v,
                                           std::string_view path, double min) {
-  std::optional<double> d;
-  if (v.is_number()) d = v.to_number<double>();
-  if (!d || !std::isfinite(*d) || *d < min) {
+  auto d = lenient_number(v);
+  if (!d || *d < min) {
     std::ostringstream msg;
     msg << "expected a number >= " << min << ", got " << describe_json(v);
     error(path, msg.str());
@@ -99,9 +87,16 @@ std::optional<double> json_reader::number(const json::value& v,
   return d;
 }
 
+std::optional<double> json_reader::number(const json::value& v,
+                                          std::string_view path) {
+  auto d = lenient_number(v);
+  if (!d) error(path, "expected a number, got " + describe_json(v));
+  return d;
+}
+
 std::optional<std::string> json_reader::string(const json::value& v,
                                                std::string_view path) {
-  if (v.is_string()) return std::string{v.get_string()};
+  if (auto s = lenient_string(v)) return s;
   error(path, "expected a string, got " + describe_json(v));
   return std::nullopt;
 }

@@ -1,6 +1,8 @@
 // Typed reads from a Boost.JSON tree that turn every mismatch into an error
 // naming the JSON path and what was found ("expected an integer >= 0, got
-// \"3\""). Used by the config parser; the node sources use it for prefs.
+// \"x\""). Values convert as Bistro's parser converts them
+// (lenient_value.hpp): "3" is an integer, 1 is true, 42 is a string. Used by
+// the config parser.
 //
 // A json_reader collects errors into the sink it was given; it is a
 // short-lived, single-threaded helper.
@@ -35,7 +37,8 @@ class json_reader {
 
   std::optional<bool> boolean(const boost::json::value& v,
                               std::string_view path);
-  /// An integer in [min, max] (an integral double is accepted).
+  /// An integer in [min, max] (an integral double or a decimal string is
+  /// accepted).
   std::optional<std::int64_t> integer(const boost::json::value& v,
                                       std::string_view path,
                                       std::int64_t min = INT64_MIN,
@@ -43,6 +46,9 @@ class json_reader {
   /// Any finite number >= min.
   std::optional<double> number(const boost::json::value& v,
                                std::string_view path, double min);
+  /// Any finite number.
+  std::optional<double> number(const boost::json::value& v,
+                               std::string_view path);
   std::optional<std::string> string(const boost::json::value& v,
                                     std::string_view path);
   const boost::json::object* object(const boost::json::value& v,

@@ -70,13 +70,17 @@ config_watcher_actor::behavior_type watcher_behavior(
                      tick_atom_v);
   return {
       [=](save_atom, const std::string& job, const std::string& job_json) {
-        auto err = edit_config_job(self->state.options.path, job, job_json,
-                                   self->state.options.policies,
-                                   self->state.options.max_bytes);
+        const auto& o = self->state.options;
+        config_edit_report report;
+        auto err = edit_config_job(o.path, job, job_json, o.policies,
+                                   o.max_bytes, o.backups, &report);
         if (err) return *err;
-        spdlog::info("config: {} job {} in {}",
-                     job_json.empty() ? "deleted" : "saved", job,
-                     self->state.options.path);
+        spdlog::info(
+            "config: {} job {} in {} ({}):\n{}",
+            job_json.empty() ? "deleted" : "saved", job, o.path,
+            report.backup.empty() ? std::string{"no backup kept"}
+                                  : "the previous file is " + report.backup,
+            report.diff.empty() ? std::string{"(no change)\n"} : report.diff);
         check(self);  // the new file runs from the next round on
         return std::string{};
       },

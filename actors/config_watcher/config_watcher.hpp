@@ -5,7 +5,8 @@
 // the time) while the last good config keeps running.
 //
 // `save` rewrites the file for the monitor's save_job and delete_job
-// (config/config_edit.hpp) and reloads it at once.
+// (config/config_edit.hpp), logs what changed as a diff, and reloads it at
+// once.
 //
 // Runs detached: reading and parsing a large file never stalls CAF's
 // shared threads. Reads never block (config/config_file.hpp: a FIFO or a
@@ -19,6 +20,7 @@
 
 #include "actors/protocol/protocol.hpp"
 #include "config/config.hpp"
+#include "config/config_edit.hpp"
 #include "config/config_file.hpp"
 
 namespace bistro {
@@ -31,6 +33,8 @@ struct config_watcher_options {
   /// A larger file, or one that is not a regular file, is refused (and
   /// reported) without being read; the last good config keeps running.
   std::int64_t max_bytes = default_config_max_bytes;
+  /// Earlier versions `save` keeps (config/config_edit.hpp; 0 = none).
+  std::size_t backups = default_config_backups;
   /// The policies a config may name (policy_registry::catalog()).
   policy_catalog policies;
 };

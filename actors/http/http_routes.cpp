@@ -9,6 +9,7 @@
 #include "actors/http/web_page.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/protocol/utf8.hpp"
+#include "config/json_text.hpp"
 
 namespace bistro::http {
 
@@ -17,7 +18,7 @@ namespace json = boost::json;
 namespace {
 
 http_reply json_reply(unsigned status, const json::value& body) {
-  return {status, json::serialize(body), "application/json", {}};
+  return {status, json_text(body), "application/json", {}};
 }
 
 /// A handler's error message -> 404 when it names a missing thing.

@@ -33,6 +33,11 @@ th { font-weight:600; font-size:12px; color:#555; }
 .s-done { background:var(--done); } .s-running { background:var(--running); }
 .s-backoff { background:var(--backoff); } .s-failed { background:var(--failed); }
 .s-waiting { background:var(--waiting); }
+.s-invalid { background:repeating-linear-gradient(45deg, var(--failed) 0 4px, #f3c4c2 4px 8px); }
+.job-error { color:var(--failed); font-size:12px; }
+#startup-wait { display:none; background:#e8f0fb; padding:6px 16px; font-size:13px; }
+#startup-wait.shown { display:block; }
+td.silent { color:var(--failed); font-weight:600; }
 .legend span { display:inline-block; padding:0 6px; margin-right:4px; border-radius:3px; color:#fff; font-size:12px; }
 .legend .s-waiting { color:#222; }
 #grid { display:flex; flex-wrap:wrap; gap:2px; max-height:360px; overflow:auto; }
@@ -56,6 +61,7 @@ button:disabled { opacity:.5; cursor:default; }
   <span class="meta" id="refreshed"></span>
   <span id="message"></span>
 </header>
+<div id="startup-wait"></div>
 <div id="auth">
   <span>This action needs the server's token:</span>
   <input id="token-input" type="password" size="40" autocomplete="off">
@@ -83,7 +89,7 @@ button:disabled { opacity:.5; cursor:default; }
 </section>
 <section>
   <h2>Workers</h2>
-  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>running</th><th>remote</th></tr></thead><tbody></tbody></table>
+  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heard</th><th>running</th><th>remote</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
   <h2>Task logs</h2>
@@ -101,6 +107,7 @@ button:disabled { opacity:.5; cursor:default; }
 const PAGE = 2000;          // grid cells per page
 const REFRESH_MS = 3000;
 const grid = { job: "", state: "", cursors: [""], page: 0, next: null };
+const jobStates = {};       // job -> "ok" | "disabled" | "invalid" | "blocked"
 let pendingAction = null;   // retried once the token is given
 
 function token() { return sessionStorage.getItem("bistro_token") || ""; }
@@ -165,16 +172,25 @@ function renderJobs(jobs) {
   }
   for (const name of names) {
     const j = jobs[name];
+    jobStates[name] = j.state || "ok";
     const [b, total] = buckets(j.counts);
-    const tr = el("tr", { "data-job": name });
+    const state = j.state || (j.enabled ? "ok" : "disabled");
+    const invalid = state === "invalid";
+    const tr = el("tr", { "data-job": name, "data-state": state });
     const nameCell = el("td", {}, name);
-    if (!j.enabled) nameCell.textContent += " (disabled)";
-    if (j.errors && j.errors.length) nameCell.title = j.errors.join("; ");
-    if (j.blocked) { nameCell.textContent += " (blocked)"; nameCell.title = j.blocked; }
+    if (state !== "ok") nameCell.textContent += " (" + state + ")";
+    if (j.blocked) nameCell.title = j.blocked;
+    // A job with config errors cannot run: say why in the row itself.
+    if (invalid) nameCell.append(el("div", { className: "job-error", "data-job": name }, (j.errors || []).join("; ")));
     tr.append(nameCell, el("td", {}, String(total)));
     const bar = el("div", { className: "bar", "data-job": name });
+    if (invalid && b.waiting) {
+      const seg = el("span", { className: "s-invalid", title: "cannot run: " + (j.errors || []).join("; "), "data-status": "invalid" });
+      seg.style.width = (100 * b.waiting / total) + "%";
+      bar.append(seg);
+    }
     for (const k of ["done", "running", "backoff", "failed", "waiting"]) {
-      if (!b[k]) continue;
+      if (!b[k] || (invalid && k === "waiting")) continue;
       const seg = el("span", { className: "s-" + k, title: k + ": " + b[k], "data-status": k });
       seg.style.width = (100 * b[k] / total) + "%";
       bar.append(seg);
@@ -197,8 +213,9 @@ async function loadGrid() {
   const box = document.getElementById("grid");
   const selected = document.getElementById("logs-node").value;
   const cells = data.tasks.map(t => {
-    const s = t.status && t.status.label || "never_started";
-    const c = el("div", { className: "cell s-" + bucket(s), title: t.node + ": " + s,
+    let s = t.status && t.status.label || "never_started";
+    if (jobStates[t.job] === "invalid" && s !== "running") s = "invalid";
+    const c = el("div", { className: "cell s-" + (s === "invalid" ? "invalid" : bucket(s)), title: t.node + ": " + s,
                           "data-job": t.job, "data-node": t.node, "data-status": s });
     if (t.node === selected) c.classList.add("selected");
     c.addEventListener("click", () => showLogs(t.job, t.node));
@@ -237,10 +254,22 @@ function renderWorkers(workers) {
   const tbody = document.querySelector("#workers tbody");
   tbody.replaceChildren(...workers.map(w => {
     const tr = el("tr", { "data-shard": w.shard, "data-health": w.health });
-    tr.append(el("td", {}, w.shard), el("td", {}, w.host), el("td", { className: "health" }, w.health),
+    const heard = w.last_heard_ms_ago === null || w.last_heard_ms_ago === undefined
+      ? "-" : Math.round(w.last_heard_ms_ago / 1000) + " s ago";
+    tr.append(el("td", {}, w.shard), el("td", {}, w.host), el("td", { className: "health" }, w.health + (w.drained ? ", drained" : "")),
+              el("td", { className: "last-heard" + (w.silent ? " silent" : ""), title: w.silent ? "heartbeats stopped arriving" : "" }, heard),
               el("td", {}, String(w.running)), el("td", {}, w.remote ? "yes" : "no"));
     return tr;
   }));
+}
+function renderStartupWait(status) {
+  const box = document.getElementById("startup-wait");
+  const w = status.startup_wait;
+  if (!w || w.over) { box.classList.remove("shown"); box.textContent = ""; return; }
+  const left = Math.max(0, Math.round((w.until_ms - status.now_ms) / 1000));
+  box.textContent = "Waiting for workers: no task starts for " + left + " s more (until " +
+    new Date(w.until_ms).toLocaleTimeString() + "): " + w.reason;
+  box.classList.add("shown");
 }
 async function showLogs(job, node) {
   if (job !== undefined) {
@@ -254,7 +283,8 @@ async function showLogs(job, node) {
   const pre = document.getElementById("logs-lines");
   try {
     const data = await api("/api/logs?" + q);
-    pre.textContent = data.lines.map(l => new Date(l[2] * 1000).toISOString() + " " + l[0] + " " + l[1] + ": " + l[3]).join("\n") || "(no lines)";
+    const missing = (data.unanswered || []).map(u => "! worker " + u.worker + " did not answer (" + u.why + "): its lines are missing");
+    pre.textContent = data.lines.map(l => new Date(l[2] * 1000).toISOString() + " " + l[0] + " " + l[1] + ": " + l[3]).concat(missing).join("\n") || "(no lines)";
     pre.dataset.job = j; pre.dataset.node = n;
   } catch (e) { pre.textContent = "error: " + e.message; }
 }
@@ -265,6 +295,7 @@ async function refresh() {
     document.getElementById("summary").textContent =
       status.jobs + " jobs, " + status.nodes + " nodes, " + status.running + " running, " +
       status.tasks_finished + " finished" + (Object.keys(status.errors).length ? ", errors: " + Object.values(status.errors).join("; ") : "");
+    renderStartupWait(status);
     renderJobs(jobs);
     renderRunning(running);
     renderWorkers(workers);

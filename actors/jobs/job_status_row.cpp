@@ -40,6 +40,8 @@ void job_status_row::resize(std::size_t num_nodes) {
     if (e.backoff_until_ms != 0) --num_deadlines_;
     if (e.flags & has_data_flag) data_.erase(static_cast<node_id>(n));
     if (e.flags & has_message_flag) messages_.erase(static_cast<node_id>(n));
+    if (e.label == status_label::running)
+      before_run_.erase(static_cast<node_id>(n));
   }
   // Stale heap items and pending ids past the end are skipped when met.
   entries_.resize(num_nodes);
@@ -51,6 +53,12 @@ void job_status_row::resize(std::size_t num_nodes) {
 
 void job_status_row::mark_running(node_id node, std::int64_t now_ms) {
   auto& e = entries_[node];
+  if (e.label != status_label::running) {
+    before_run_.insert_or_assign(
+        node, prior_status{e.label, e.step, e.backoff_until_ms, e.updated_ms,
+                           (e.flags & overwriteable_flag) != 0,
+                           std::string{message(node)}});
+  }
   set_label(e, status_label::running);
   e.updated_ms = now_ms;
   e.flags &= static_cast<std::uint8_t>(~overwriteable_flag);
@@ -76,6 +84,7 @@ void job_status_row::apply(node_id node, const parsed_status& status,
     // A synthetic status may race a real one: it never replaces a status
     // that already says how the run ended.
     if (e.label != status_label::running) return;
+    before_run_.erase(node);
     if (status.label == status_label::worker_lost) {
       mark_worker_lost(node, now_ms, 0, backoff, status.message);
       return;
@@ -115,6 +124,7 @@ void job_status_row::apply(node_id node, const parsed_status& status,
     default:  // failed, never_started: the step stays
       break;
   }
+  if (e.label == status_label::running) before_run_.erase(node);
   set_label(e, label);
   e.updated_ms = now_ms;
   e.flags &= static_cast<std::uint8_t>(~overwriteable_flag);
@@ -132,6 +142,7 @@ bool job_status_row::mark_worker_lost(node_id node, std::int64_t now_ms,
                                       std::string message) {
   auto& e = entries_[node];
   if (e.label != status_label::running) return false;
+  before_run_.erase(node);
   auto wait_ms = std::max(current_wait_ms(e, backoff), min_wait_ms);
   set_label(e, status_label::worker_lost);
   e.updated_ms = now_ms;
@@ -204,11 +215,20 @@ status_record job_status_row::record(node_id node) const {
   r.overwriteable = (e.flags & overwriteable_flag) != 0;
   r.data = std::string{data(node)};
   r.message = std::string{message(node)};
+  if (e.label == status_label::running) {
+    if (auto it = before_run_.find(node); it != before_run_.end())
+      r.before_run = it->second;
+  }
   return r;
 }
 
 void job_status_row::restore(node_id node, const status_record& record) {
   auto& e = entries_[node];
+  if (record.label == status_label::running && record.before_run) {
+    before_run_.insert_or_assign(node, *record.before_run);
+  } else {
+    before_run_.erase(node);
+  }
   set_label(e, record.label);
   e.step = record.backoff_step;
   e.updated_ms = record.updated_ms;
@@ -266,6 +286,9 @@ std::size_t job_status_row::memory_bytes() const {
   std::size_t bytes = entries_.capacity() * sizeof(entry) +
                       heap_.capacity() * sizeof(deadline) +
                       pending_.capacity() * sizeof(node_id);
+  bytes += before_run_.bucket_count() * sizeof(void*) +
+           before_run_.size() *
+               (sizeof(void*) * 2 + sizeof(std::pair<node_id, prior_status>));
   for (const auto* table : {&data_, &messages_}) {
     bytes +=
         table->bucket_count() * sizeof(void*) + table->size() * map_node_bytes;

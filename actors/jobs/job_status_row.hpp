@@ -43,7 +43,8 @@ class job_status_row {
   /// Grows (new nodes are never_started, hence runnable) or shrinks the row.
   void resize(std::size_t num_nodes);
 
-  /// The task was started. Keeps the backoff step and the last data.
+  /// The task was started. Keeps the backoff step and the last data, and
+  /// the status before the run as the record's `before_run`.
   void mark_running(node_id node, std::int64_t now_ms);
 
   /// Records how a run ended, applying `backoff`:
@@ -144,6 +145,8 @@ class job_status_row {
   std::array<std::size_t, num_status_labels> counts_{};
   std::unordered_map<node_id, std::string> data_;
   std::unordered_map<node_id, std::string> messages_;
+  // Only for running nodes: the status before the run (`prev_status`).
+  std::unordered_map<node_id, prior_status> before_run_;
   // Min-heap on at_ms; an item is stale once its node's deadline changed.
   mutable std::vector<deadline> heap_;
   std::size_t num_deadlines_ = 0;  // entries with backoff_until_ms != 0

@@ -18,6 +18,8 @@ constexpr std::array<std::string_view, num_status_labels> label_names = {
 };
 
 // Bistro's BistroTaskStatusBits (bistro/if/bits.thrift).
+constexpr std::int64_t bit_unstarted = 1;
+constexpr std::int64_t bit_running = 2;
 constexpr std::int64_t bit_done = 4;
 constexpr std::int64_t bit_incomplete = 8;
 constexpr std::int64_t bit_failed = 16;
@@ -25,6 +27,7 @@ constexpr std::int64_t bit_error = 32;
 constexpr std::int64_t bit_uses_backoff = 64;
 constexpr std::int64_t bit_does_not_advance_backoff = 512;
 constexpr std::int64_t bit_overwriteable = 1024;
+constexpr std::int64_t bit_has_saved_backoff = 2048;
 
 constexpr std::size_t max_quoted_bytes = 200;
 
@@ -162,6 +165,75 @@ boost::json::object status_to_json(const status_record& status) {
   }
   if (status.overwriteable) out["overwriteable"] = true;
   return out;
+}
+
+std::int64_t bistro_status_bits(status_label label, bool overwriteable) {
+  std::int64_t bits = 0;
+  switch (label) {
+    case status_label::never_started:
+      bits = bit_unstarted;
+      break;
+    case status_label::running:
+      bits = bit_running;
+      break;
+    case status_label::done:
+      bits = bit_done;
+      break;
+    case status_label::incomplete:
+      bits = bit_incomplete;
+      break;
+    case status_label::incomplete_backoff:
+      bits = bit_incomplete | bit_uses_backoff | bit_does_not_advance_backoff;
+      break;
+    case status_label::error_backoff:
+      bits = bit_error | bit_uses_backoff;
+      break;
+    case status_label::failed:
+      bits = bit_failed;
+      break;
+    case status_label::was_not_running:
+      bits = bit_error | bit_overwriteable;
+      break;
+    case status_label::worker_lost:
+      bits = bit_error | bit_uses_backoff | bit_has_saved_backoff |
+             bit_overwriteable;
+      break;
+  }
+  return overwriteable ? bits | bit_overwriteable : bits;
+}
+
+std::string bistro_prev_status(const status_record& status) {
+  prior_status prior{
+      status.label,      status.backoff_step,  status.backoff_until_ms,
+      status.updated_ms, status.overwriteable, status.message};
+  if (status.label == status_label::running) {
+    if (!status.before_run) return {};
+    prior = *status.before_run;
+  }
+  if (prior.label == status_label::never_started && status.data.empty() &&
+      prior.message.empty()) {
+    return {};
+  }
+  boost::json::object out;
+  out["result_bits"] = bistro_status_bits(prior.label, prior.overwriteable);
+  if (!status.data.empty()) {
+    std::error_code ec;
+    auto data = boost::json::parse(status.data, ec);
+    if (ec) {
+      out["data"] = status.data;
+    } else {
+      out["data"] = std::move(data);
+    }
+  } else if (!prior.message.empty()) {
+    out["data"] = boost::json::object{{"exception", prior.message}};
+  }
+  out["time"] = prior.updated_ms / 1000;
+  if ((bistro_status_bits(prior.label, false) & bit_uses_backoff) != 0 &&
+      prior.backoff_until_ms > prior.updated_ms) {
+    out["backoff_duration"] =
+        (prior.backoff_until_ms - prior.updated_ms) / 1000;
+  }
+  return boost::json::serialize(out);
 }
 
 }  // namespace bistro

@@ -71,6 +71,19 @@ struct parsed_status {
 /// error_backoff with message "cannot parse status: <first 200 bytes>".
 parsed_status parse_status_line(std::string_view line);
 
+/// What a task's status was when its current run started: kept while it
+/// runs, so that a run started again after a scheduler restart still gets
+/// its real `prev_status` (the data stays in the record itself).
+struct prior_status {
+  status_label label = status_label::never_started;
+  std::uint16_t backoff_step = 0;
+  std::int64_t backoff_until_ms = 0;
+  std::int64_t updated_ms = 0;
+  bool overwriteable = false;
+  std::string message{};
+  friend bool operator==(const prior_status&, const prior_status&) = default;
+};
+
 /// Everything known about one task, as stored and shown.
 struct status_record {
   status_label label = status_label::never_started;
@@ -84,6 +97,8 @@ struct status_record {
   bool overwriteable = false;
   std::string data;
   std::string message;
+  /// Only while running: the status before this run.
+  std::optional<prior_status> before_run{};
 
   friend bool operator==(const status_record&, const status_record&) = default;
 };
@@ -92,5 +107,17 @@ struct status_record {
 /// "message"?, "backoff_step"?, "backoff_until_ms"?, "overwriteable"?}.
 /// `data` is embedded as JSON (as a string if it does not parse).
 boost::json::object status_to_json(const status_record& status);
+
+/// Bistro's BistroTaskStatusBits for a label (bistro/if/bits.thrift):
+/// done 4, error_backoff 96, was_not_running 1056, ...
+std::int64_t bistro_status_bits(status_label label, bool overwriteable);
+
+/// The status a task is handed as `prev_status`, as Bistro passes it:
+/// {"result_bits", "time" (seconds), "data"?, "backoff_duration"?}, for
+/// the status the task had before its run (a running record's
+/// `before_run`). A message without data travels as Bistro's
+/// {"exception": message}. Empty when the task has no previous status
+/// (never started and no data): then `prev_status` is absent.
+std::string bistro_prev_status(const status_record& status);
 
 }  // namespace bistro

@@ -4,9 +4,11 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "actors/nodes/crontab_schedule.hpp"
+#include "actors/nodes/json_cron.hpp"
 #include "actors/nodes/name_format.hpp"
 #include "actors/nodes/node_source_prefs.hpp"
 
@@ -25,20 +27,38 @@ struct time_node {
 
 using time_nodes = std::map<std::int64_t, time_node>;
 
-// Event times of an {"epoch": {...}} cron in [lo, hi].
+// Event times of an {"epoch": ...} cron in [lo, hi]: one time, a list of
+// times, or a range {"start", "end", "period"} (period 1 when not given).
 std::optional<std::string> epoch_times(const boost::json::object& cron,
                                        std::int64_t lo, std::int64_t hi,
                                        std::vector<std::int64_t>& out) {
-  if (cron.size() != 1 || !cron.contains("epoch")) {
-    return std::string("cron object must have exactly the key \"epoch\"");
+  if (cron.size() != 1) {
+    return std::string("cron: \"epoch\" must be the only key");
   }
   const auto& epoch_value = cron.at("epoch");
   if (!epoch_value.is_object()) {
-    return std::string("cron.epoch must be an object");
+    std::vector<boost::json::value> listed;
+    if (epoch_value.is_array())
+      listed.assign(epoch_value.get_array().begin(),
+                    epoch_value.get_array().end());
+    else
+      listed.push_back(epoch_value);
+    for (const auto& v : listed) {
+      auto t = json_to_int(v);
+      if (!t || *t < 0) {
+        return std::string(
+            "cron.epoch must be a time >= 0, a list of them, or "
+            "{\"start\", \"end\", \"period\"}");
+      }
+      if (*t >= lo && *t <= hi) out.push_back(*t);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return std::nullopt;
   }
   const auto& epoch = epoch_value.get_object();
   std::int64_t period = 0, start = 0, end = 0;
-  if (auto e = read_int_pref(epoch, "period", std::nullopt, period)) {
+  if (auto e = read_int_pref(epoch, "period", 1, period)) {
     return "cron.epoch." + *e;
   }
   if (period <= 0) return std::string("cron.epoch.period must be > 0");
@@ -80,6 +100,7 @@ struct schedule_item {
   std::int64_t enabled_lifetime = 0;
   std::vector<std::string> tags;
   std::optional<crontab_schedule> crontab;
+  std::optional<json_cron> cron_object;        // Bistro's cron object
   const boost::json::object* epoch = nullptr;  // the {"epoch": ...} cron
 };
 
@@ -110,10 +131,17 @@ std::optional<std::string> read_item(const boost::json::value& item_value,
     auto parsed = parse_crontab(cron->get_string());
     if (!parsed.schedule) return "cron: " + parsed.error;
     out.crontab = *parsed.schedule;
-  } else if (cron->is_object()) {
+  } else if (cron->is_object() && cron->get_object().contains("epoch")) {
     out.epoch = &cron->get_object();
+  } else if (cron->is_object()) {
+    // Bistro's standard cron item, in the system time zone.
+    auto parsed = parse_json_cron(cron->get_object());
+    if (!parsed.cron) return parsed.error;
+    out.cron_object = *parsed.cron;
   } else {
-    return std::string("cron must be a crontab string or {\"epoch\": {...}}");
+    return std::string(
+        "cron must be a crontab string, {\"epoch\": ...} or Bistro's cron "
+        "object ({\"minute\": ..., \"dst_fixes\": [...]})");
   }
   return std::nullopt;
 }
@@ -126,6 +154,10 @@ std::optional<std::string> item_times(const schedule_item& item,
     out = crontab_matches(*item.crontab, from, to, max_events_per_item);
     return std::nullopt;
   }
+  if (item.cron_object) {
+    out = json_cron_matches(*item.cron_object, from, to, max_events_per_item);
+    return std::nullopt;
+  }
   return epoch_times(*item.epoch, from + 1, to, out);
 }
 
@@ -133,16 +165,32 @@ std::optional<std::string> item_times(const schedule_item& item,
 std::optional<std::int64_t> next_event(const schedule_item& item,
                                        std::int64_t now) {
   constexpr std::int64_t horizon = 4 * 366 * 24 * 3600;
-  if (item.crontab) {
-    auto next = crontab_matches(*item.crontab, now, now + horizon, 0);
+  if (item.crontab || item.cron_object) {
+    auto next =
+        item.crontab
+            ? crontab_matches(*item.crontab, now, now + horizon, 0)
+            : json_cron_matches(*item.cron_object, now, now + horizon, 0);
     if (next.empty()) return std::nullopt;
     return next.front();
   }
-  const auto* inner = item.epoch->if_contains("epoch");
-  if (!inner || !inner->is_object()) return std::nullopt;
-  const auto& epoch = inner->get_object();
+  const auto& value = item.epoch->at("epoch");
+  if (!value.is_object()) {
+    // One time or a list of them.
+    std::optional<std::int64_t> next;
+    auto consider = [&](const boost::json::value& v) {
+      auto t = json_to_int(v);
+      if (t && *t > now && (!next || *t < *next)) next = t;
+    };
+    if (value.is_array()) {
+      for (const auto& v : value.get_array()) consider(v);
+    } else {
+      consider(value);
+    }
+    return next;
+  }
+  const auto& epoch = value.get_object();
   std::int64_t period = 0, start = 0, end = 0;
-  if (read_int_pref(epoch, "period", std::nullopt, period) ||
+  if (read_int_pref(epoch, "period", 1, period) ||
       read_int_pref(epoch, "start", 0, start) ||
       read_int_pref(epoch, "end", INT64_MAX, end) || period <= 0)
     return std::nullopt;

@@ -5,9 +5,11 @@
 // (default: lifetime); items landing on the same t merge: their tags are
 // united and any item that has disabled it disables it.
 //
-// Item cron: {"epoch": {"period": P, "start": S = 0, "end": E}} for
-// S + k*P (k >= 0, up to E), or a crontab string "m h dom mon dow" in UTC
-// (crontab_schedule.hpp).
+// Item cron, as in Bistro: {"epoch": T}, {"epoch": [T, ...]} or
+// {"epoch": {"period": P = 1, "start": S = 0, "end": E}} for S + k*P
+// (k >= 0, up to E); or Bistro's cron object {"minute": ..., "hour": ...,
+// "dst_fixes": [...]} in the system time zone (json_cron.hpp). Also, beyond
+// Bistro: a crontab string "m h dom mon dow" in UTC (crontab_schedule.hpp).
 //
 // Its actor ticks at `next_change_sec`: when an event comes, or a node's
 // enabled_lifetime or lifetime runs out.

@@ -16,7 +16,12 @@ std::string hex_byte(unsigned char byte) {
 
 }  // namespace
 
-std::optional<std::string> node_name_problem(std::string_view name) {
+std::optional<std::string> node_name_problem(std::string_view name,
+                                             std::size_t max_bytes) {
+  if (name.size() > max_bytes)
+    return "is " + std::to_string(name.size()) +
+           " bytes long, over nodes.max_name_bytes = " +
+           std::to_string(max_bytes);
   const auto valid = utf8_valid_prefix(name);
   if (valid < name.size())
     return "is not valid UTF-8: byte 0x" +

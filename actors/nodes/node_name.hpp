@@ -15,9 +15,15 @@
 
 namespace bistro {
 
+/// The default of `nodes.max_name_bytes`.
+inline constexpr std::size_t default_max_name_bytes = 4096;
+
 /// Why `name` cannot be a node name ("is not valid UTF-8: byte 0xff at
 /// offset 1", "holds a NUL byte at offset 3"), or nullopt when it can.
-std::optional<std::string> node_name_problem(std::string_view name);
+/// A name longer than `max_bytes` (the `nodes.max_name_bytes` setting) is
+/// refused too ("is 5000 bytes long, over nodes.max_name_bytes = 4096").
+std::optional<std::string> node_name_problem(
+    std::string_view name, std::size_t max_bytes = default_max_name_bytes);
 
 /// `name` in double quotes, each byte that is not printable ASCII or part
 /// of a well-formed UTF-8 character written as \xNN: always valid UTF-8.

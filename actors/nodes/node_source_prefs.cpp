@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "config/lenient_value.hpp"
+
 namespace bistro {
 
 std::optional<std::int64_t> json_to_int(const boost::json::value& v) {
@@ -33,7 +35,7 @@ pref_error read_int_pref(const boost::json::object& prefs, std::string_view key,
     out = *fallback;
     return std::nullopt;
   }
-  const auto i = json_to_int(*v);
+  const auto i = lenient_integer(*v);
   if (!i) return std::string(key) + " must be an integer";
   out = *i;
   return std::nullopt;
@@ -49,8 +51,9 @@ pref_error read_string_pref(const boost::json::object& prefs,
     out = std::string(*fallback);
     return std::nullopt;
   }
-  if (!v->is_string()) return std::string(key) + " must be a string";
-  out = std::string(v->get_string());
+  auto text = lenient_string(*v);
+  if (!text) return std::string(key) + " must be a string";
+  out = std::move(*text);
   return std::nullopt;
 }
 
@@ -61,8 +64,9 @@ pref_error read_bool_pref(const boost::json::object& prefs,
     out = fallback;
     return std::nullopt;
   }
-  if (!v->is_bool()) return std::string(key) + " must be true or false";
-  out = v->get_bool();
+  auto b = lenient_boolean(*v);
+  if (!b) return std::string(key) + " must be true or false";
+  out = *b;
   return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
 // Typed reads of a node source's `prefs` object, with errors as values: each
 // returns nullopt on success or a message naming the pref and what was
-// wrong with it (`start must be an integer`). Shared by the node sources;
+// wrong with it (`start must be an integer`). Values convert as Bistro's
+// prefs do (config/lenient_value.hpp): "start": "3" is the integer 3,
+// "enabled": "false" is false. Shared by the node sources;
 // they never let a boost::json exception escape.
 //
 // Free functions over const data; safe from any thread. Plain logic: no CAF

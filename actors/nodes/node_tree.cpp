@@ -131,7 +131,7 @@ node_id node_tree_builder::add(std::string_view name, level_id level,
     ++refused_descendants_;
     return no_node;
   }
-  if (auto problem = node_name_problem(name)) {
+  if (auto problem = node_name_problem(name, max_name_bytes_)) {
     if (refusals_.size() < max_refusals_named)
       refusals_.push_back("node " + escaped_name(name) + " (level " +
                           std::to_string(level) + ", under " +

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/nodes/node_name.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -92,6 +93,9 @@ class node_tree_builder {
   /// `num_levels` levels (instance and worker included).
   node_tree_builder(std::string instance_name, level_id num_levels);
 
+  /// Names longer than this are refused (`nodes.max_name_bytes`).
+  void set_max_name_bytes(std::size_t bytes) { max_name_bytes_ = bytes; }
+
   /// Makes room for `nodes` more nodes whose names total `name_bytes`, so
   /// that a source that knows its output size avoids regrowing.
   void reserve(std::size_t nodes, std::size_t name_bytes);
@@ -125,6 +129,7 @@ class node_tree_builder {
   std::shared_ptr<const node_tree> build();
 
  private:
+  std::size_t max_name_bytes_ = default_max_name_bytes;
   node_tree tree_;
   std::vector<std::vector<node_id>> levels_;
   void start(std::string instance_name, level_id num_levels);

@@ -19,6 +19,7 @@ node_tree_merge build(
   try {
     node_tree_builder builder(std::move(instance_name),
                               static_cast<level_id>(cfg.levels.size()));
+    builder.set_max_name_bytes(cfg.max_node_name_bytes);
     for (std::size_t i = 0; i < cfg.node_sources.size(); ++i) {
       const auto& entry = cfg.node_sources[i];
       const std::string where = "bistro_settings.nodes.node_sources[" +

@@ -23,7 +23,7 @@ struct monitor_role {
 };
 
 /// Every handler the scheduler answers, Bistro's and ours.
-inline constexpr std::array<monitor_role, 19> monitor_roles{{
+inline constexpr std::array<monitor_role, 23> monitor_roles{{
     // Bistro's
     {"errors", false},
     {"refresh_time", false},
@@ -45,6 +45,11 @@ inline constexpr std::array<monitor_role, 19> monitor_roles{{
     {"workers", false},
     {"config", false},
     {"metrics", false},
+    // ours, for an operator (bistro_shell)
+    {"task", false},
+    {"kill_job", true},
+    {"enable_job", true},
+    {"drain_worker", true},
 }};
 
 /// The role named `name`, or nullptr for a handler the scheduler does not

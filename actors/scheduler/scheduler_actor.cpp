@@ -255,7 +255,8 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.run_id = run_id;
     spec.command = job.command;  // empty: the worker's --worker_command
     spec.json_arg = task_json_argument(
-        {*st.cfg, job, *st.tree, pick.chain, st.rows[pick.job]->data(pick.node),
+        {*st.cfg, job, *st.tree, pick.chain,
+         bistro_prev_status(st.rows[pick.job]->record(pick.node)),
          roster.shard(pick.worker), roster.host(pick.worker)});
     spec.subprocess = job.task_subprocess;
     spec.kill = job.kill_subprocess;
@@ -311,6 +312,23 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   arm_timer(self, next_wait_ms(self, now));
 }
 
+/// Bistro's CAUTION_exit_initial_wait_before_timestamp: while the clock is
+/// before that time, the wait for workers to report is over at once.
+bool startup_wait_skipped(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  if (!st.cfg || st.cfg->exit_initial_wait_before_sec * 1000 <= now ||
+      now >= st.started_ms + st.options.startup_wait_ms)
+    return false;
+  st.options.startup_wait_ms = now - st.started_ms;
+  spdlog::warn(
+      "ending the wait for workers early: the config's "
+      "CAUTION_exit_initial_wait_before_timestamp ({}) is later than now "
+      "({}). DANGER: tasks still running on workers that have not reported "
+      "yet will run a second time",
+      st.cfg->exit_initial_wait_before_sec, now / 1000);
+  return true;
+}
+
 void start_round(scheduler_ptr self) {
   auto& st = self->state;
   if (st.round_in_flight) {
@@ -319,9 +337,16 @@ void start_round(scheduler_ptr self) {
   }
   st.dirty = false;
   auto now = now_ms(self);
+  startup_wait_skipped(self, now);
   if (st.cfg && !st.startup_checked &&
       now >= st.started_ms + st.options.startup_wait_ms) {
     st.startup_checked = true;
+    if (st.options.startup_wait_ms > 0)
+      spdlog::info(
+          "startup: the wait for workers is over after {} s ({} worker(s) "
+          "known, {} run(s) adopted); tasks may start",
+          (now - st.started_ms) / 1000, st.registry.all().size(),
+          st.running.size());
     settle_unconfirmed(self, now);
   }
   if (!st.cfg || !st.cfg->enabled || st.workers.empty() || st.persist_failing ||
@@ -467,10 +492,19 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
   st.registry = worker_registry{st.options.timeouts};
   st.secret_hashes = std::move(st.options.worker_secret_hashes);
+  st.drained = st.options.drained_workers;
+  for (const auto& shard : st.drained)
+    spdlog::info("worker {} is drained (kept in {}): it gets no new task",
+                 shard, st.options.drained_workers_file);
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     flush_persist(self);  // nothing queued for the store is left behind
     self->quit(msg.reason);
   });
+  if (st.options.startup_wait_ms > 0)
+    spdlog::info(
+        "startup: no task starts for {} s, until the workers that ran tasks "
+        "before a restart have reported them, so that none runs twice: {}",
+        st.options.startup_wait_ms / 1000, st.options.startup_wait_reason);
   self->send(self, check_atom_v);
   if (st.options.stats_interval_ms > 0)
     self->delayed_send(self,

@@ -18,6 +18,7 @@
 #include <caf/actor_system.hpp>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,15 @@ namespace bistro {
 struct scheduler_options {
   /// No task starts before this many ms after start-up.
   std::int64_t startup_wait_ms = 0;
+  /// Why: where the wait comes from, for the log and the monitor.
+  std::string startup_wait_reason;
+  /// Workers drained by an operator at the last stop, and the file that
+  /// keeps them ("" = kept in memory only): drained_workers_file.hpp.
+  std::set<std::string> drained_workers;
+  std::string drained_workers_file;
+  /// task_logs asks every worker; one that has not answered after this
+  /// long is named in the reply instead of holding it up.
+  std::int64_t task_logs_timeout_ms = 3000;
   /// Quit once nothing runs and nothing ever will without a change.
   bool exit_when_done = false;
   std::uint64_t seed = 0;

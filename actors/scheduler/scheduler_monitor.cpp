@@ -10,8 +10,10 @@
 #include <stdexcept>
 
 #include "actors/protocol/monitor_roles.hpp"
+#include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/store/task_log_store.hpp"
+#include "config/json_text.hpp"
 
 namespace bistro::scheduler_detail {
 
@@ -33,7 +35,7 @@ struct pending_reply {
   caf::typed_response_promise<std::string> promise;
 
   void entry_done() {
-    if (--waiting == 0) promise.deliver(json::serialize(out));
+    if (--waiting == 0) promise.deliver(json_text(out));
   }
 };
 using pending_ptr = std::shared_ptr<pending_reply>;
@@ -314,9 +316,10 @@ json::value handle_status(scheduler_ptr self) {
   const auto& st = self->state;
   auto now = now_ms(self);
   json::object counts;
-  std::size_t jobs = 0;
+  std::size_t jobs = 0, invalid_jobs = 0;
   if (st.cfg && st.tree) {
     jobs = st.cfg->jobs.size();
+    for (const auto& job : st.cfg->jobs) invalid_jobs += !job.errors.empty();
     for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
       for (const auto& [label, n] : job_counts(self, j))
         counts[label] = (counts.contains(label) ? counts[label].as_uint64()
@@ -332,13 +335,19 @@ json::value handle_status(scheduler_ptr self) {
       tasks_per_s = static_cast<double>(st.tasks_finished - f0) / secs;
     }
   }
+  auto wait_until = st.started_ms + st.options.startup_wait_ms;
+  json::object startup_wait{{"until_ms", wait_until},
+                            {"over", now >= wait_until},
+                            {"reason", st.options.startup_wait_reason}};
   return json::object{{"now_ms", now},
                       {"started_ms", st.started_ms},
+                      {"startup_wait", std::move(startup_wait)},
                       {"config_ms", st.snapshot_ms},
                       {"enabled", st.cfg && st.cfg->enabled},
                       {"errors", errors_json(self)},
                       {"counts", std::move(counts)},
                       {"jobs", jobs},
+                      {"invalid_jobs", invalid_jobs},
                       {"nodes", st.tree ? st.tree->size() : 0},
                       {"running", st.running.size()},
                       {"workers", workers_by_health(self)},
@@ -376,6 +385,7 @@ json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
     out[job.name] =
         json::object{{"enabled", job.enabled},
                      {"runnable", job.runnable()},
+                     {"state", job_state(job)},
                      {"errors", std::move(errors)},
                      {"owner", job.owner},
                      {"priority", job.priority},
@@ -539,6 +549,7 @@ json::value handle_workers(scheduler_ptr self) {
     if (!slot.handle) continue;
     json::object o{{"shard", slot.shard},
                    {"remote", slot.remote},
+                   {"drained", drained(st, slot.shard)},
                    {"running", running[w]},
                    {"start_ms", slot.start_ms}};
     const auto* rec = slot.remote ? st.registry.find(slot.shard) : nullptr;
@@ -547,11 +558,16 @@ json::value handle_workers(scheduler_ptr self) {
       o["pid"] = rec->pid;
       o["health"] = to_string(rec->health);
       o["last_heartbeat_ms"] = rec->last_heartbeat_ms;
+      // By the scheduler's clock: a shell on another host has its own.
+      o["last_heard_ms_ago"] = now_ms(self) - rec->last_heartbeat_ms;
+      o["silent"] = rec->silent;
     } else {
       o["host"] = slot.host;
       o["pid"] = static_cast<std::int64_t>(::getpid());
       o["health"] = "HEALTHY";
       o["last_heartbeat_ms"] = nullptr;
+      o["last_heard_ms_ago"] = nullptr;
+      o["silent"] = false;
     }
     out.emplace_back(std::move(o));
   }
@@ -656,7 +672,9 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
   struct merge_state {
     std::vector<log_reply_line> lines;
     std::optional<std::int64_t> cut;  // where the first incomplete page ends
-    std::vector<std::string> errors;
+    /// (shard, why) of each worker that gave no page.
+    std::vector<std::pair<std::string, std::string>> unanswered;
+    std::size_t answered = 0;
     std::size_t waiting = 0;
   };
   auto merge = std::make_shared<merge_state>();
@@ -677,20 +695,27 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
       next = m.lines[static_cast<std::size_t>(limit)].line_id;
       m.lines.resize(static_cast<std::size_t>(limit));
     }
-    if (m.lines.empty() && !m.errors.empty() && !m.cut) {
+    if (m.answered == 0 && !m.unanswered.empty()) {
       std::string message;
-      for (const auto& e : m.errors)
-        message += (message.empty() ? "" : "; ") + e;
+      for (const auto& [shard, why] : m.unanswered)
+        message += (message.empty() ? "" : "; ") + shard + ": " + why;
       reply->out[key] = json::object{{"error", message}};
     } else {
       json::array lines;
       for (auto& l : m.lines)
         lines.emplace_back(json::array{l.job, l.node, l.time_ms / 1000, l.line,
                                        std::to_string(l.line_id)});
-      reply->out[key] = json::object{
-          {"data",
-           json::object{{"next_line_id", std::to_string(next.value_or(-1))},
-                        {"lines", std::move(lines)}}}};
+      json::object data{{"next_line_id", std::to_string(next.value_or(-1))},
+                        {"lines", std::move(lines)}};
+      // Ours: the lines above lack these workers' lines.
+      if (!m.unanswered.empty()) {
+        json::array unanswered;
+        for (const auto& [shard, why] : m.unanswered)
+          unanswered.emplace_back(
+              json::object{{"worker", shard}, {"why", why}});
+        data["unanswered"] = std::move(unanswered);
+      }
+      reply->out[key] = json::object{{"data", std::move(data)}};
     }
     reply->entry_done();
   };
@@ -702,14 +727,18 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
     return;
   }
   merge->waiting = targets.size();
+  // One deadline per worker: a dead one costs every query this long, not
+  // the whole request's timeout, and is named in the answer.
+  auto deadline = std::chrono::milliseconds(st.options.task_logs_timeout_ms);
   for (auto& [handle, shard] : targets) {
-    self->request(handle, ask_timeout, logs_atom_v, lr)
+    self->request(handle, deadline, logs_atom_v, lr)
         .then(
             [=](log_reply& page) {
               auto& m = *merge;
               if (!page.error.empty()) {
-                m.errors.push_back(shard + ": " + page.error);
+                m.unanswered.emplace_back(shard, page.error);
               } else {
+                ++m.answered;
                 if (page.next_line_id >= 0 &&
                     (!m.cut || (ascending ? page.next_line_id < *m.cut
                                           : page.next_line_id > *m.cut)))
@@ -720,31 +749,29 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
             },
             [=](const caf::error& err) {
               auto& m = *merge;
-              m.errors.push_back(shard + ": " + self->system().render(err));
+              m.unanswered.emplace_back(
+                  shard, err == caf::sec::request_timeout
+                             ? "no answer within " +
+                                   std::to_string(deadline.count()) + " ms"
+                             : self->system().render(err));
               if (--m.waiting == 0) finish();
             });
   }
 }
 
-/// save_job / delete_job: the config watcher rewrites the file.
-void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
-                     const std::string& key, pending_ptr reply) {
+/// Has the config watcher set `job` to `text` ("" deletes it) and answers
+/// `done` once the file is replaced.
+void save_through_watcher(scheduler_ptr self, const std::string& job,
+                          const std::string& text, const char* done,
+                          const std::string& key, pending_ptr reply) {
   auto& st = self->state;
   if (!st.watcher)
     throw monitor_error{"this scheduler has no config file to edit"};
-  auto job = string_arg(req, "job_id");
-  std::string text;
-  if (save) {
-    const auto* v = arg(req, "job");
-    if (!v || !v->is_object()) throw monitor_error{"job: expected an object"};
-    text = json::serialize(*v);
-  }
   self->request(st.watcher, ask_timeout, save_atom_v, job, text)
       .then(
           [=](const std::string& error) {
             if (error.empty())
-              reply->out[key] =
-                  json::object{{"data", save ? "saved" : "deleted"}};
+              reply->out[key] = json::object{{"data", done}};
             else
               reply->out[key] = json::object{{"error", error}};
             reply->entry_done();
@@ -754,6 +781,33 @@ void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
                 {"error", "config watcher: " + self->system().render(err)}};
             reply->entry_done();
           });
+}
+
+/// save_job / delete_job: the config watcher rewrites the file.
+void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
+                     const std::string& key, pending_ptr reply) {
+  auto job = string_arg(req, "job_id");
+  std::string text;
+  if (save) {
+    const auto* v = arg(req, "job");
+    if (!v || !v->is_object()) throw monitor_error{"job: expected an object"};
+    text = json::serialize(*v);
+  }
+  save_through_watcher(self, job, text, save ? "saved" : "deleted", key,
+                       std::move(reply));
+}
+
+/// enable_job {job_id, enabled}: the job's own object with "enabled" set,
+/// saved as save_job saves.
+void handle_enable_job(scheduler_ptr self, const json::object& req,
+                       const std::string& key, pending_ptr reply) {
+  auto job = string_arg(req, "job_id");
+  const auto* v = arg(req, "enabled");
+  if (!v || !v->is_bool()) throw monitor_error{"enabled: expected a boolean"};
+  need_config(self);
+  auto enabled = v->as_bool();
+  save_through_watcher(self, job, job_text_with_enabled(self, job, enabled),
+                       enabled ? "enabled" : "disabled", key, std::move(reply));
 }
 
 /// A handler that answers at once.
@@ -831,6 +885,10 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
                      const json::object&) { return handle_config(self); }),
     now("metrics", [](scheduler_ptr self,
                       const json::object&) { return handle_metrics(self); }),
+    now("task", handle_task),
+    now("kill_job", handle_kill_job),
+    later("enable_job", handle_enable_job),
+    now("drain_worker", handle_drain_worker),
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are
@@ -899,7 +957,7 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
     if (key == "prefs") continue;
     handle_entry(self, std::string{key}, entry, reply);
   }
-  if (reply->waiting == 1) return json::serialize(reply->out);
+  if (reply->waiting == 1) return json_text(reply->out);
   reply->promise = self->make_response_promise<std::string>();
   auto promise = reply->promise;
   reply->entry_done();

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -75,6 +76,9 @@ struct scheduler_state {
   std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
   /// Remote workers' health.
   worker_registry registry{worker_timeouts{}};
+  /// Shards an operator drained: they finish what they run and get no new
+  /// task (scheduler_operator.cpp).
+  std::set<std::string> drained;
   /// SHA-256 of each remote shard's secret (worker_secret.hpp): a hello
   /// that proves one is that worker; one that cannot is a new worker.
   std::map<std::string, std::string> secret_hashes;
@@ -190,6 +194,12 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
                                     const std::string& request);
 /// Takes a (time, rounds, finished) sample for the monitor's rates.
 void sample_rates(scheduler_ptr self, std::int64_t now);
+
+// scheduler_operator.cpp
+/// Whether `shard` may get new tasks as far as the operator is concerned.
+inline bool drained(const scheduler_state& st, const std::string& shard) {
+  return st.drained.count(shard) > 0;
+}
 
 // scheduler_workers.cpp
 void add_local_worker(scheduler_ptr self, worker_actor worker,

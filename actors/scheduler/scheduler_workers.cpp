@@ -15,6 +15,7 @@ worker_index attach(scheduler_ptr self, worker_slot slot,
                     const std::string& host) {
   auto& st = self->state;
   auto w = st.rounds.add_worker(slot.shard, host, slot.port);
+  if (drained(st, slot.shard)) st.rounds.remove_worker(w);
   slot.host = host;
   if (st.workers.size() <= w) st.workers.resize(w + 1);
   st.workers[w] = std::move(slot);
@@ -153,6 +154,49 @@ void adopt_runs(scheduler_ptr self, worker_index w,
     r.message = "the run's result was lost while its worker was cut off";
     r.worker = st.workers[w].shard;
     on_result(self, r);
+  }
+}
+
+std::size_t running_on(scheduler_ptr self, worker_index w) {
+  std::size_t n = 0;
+  for (const auto& [id, run] : self->state.running) n += run.worker == w;
+  return n;
+}
+
+/// Good news at info, a worker in trouble at warning, a lost one at error.
+void log_transition(const worker_registry::transition& t) {
+  auto level = t.to == worker_health::must_die    ? spdlog::level::err
+               : t.to == worker_health::unhealthy ? spdlog::level::warn
+                                                  : spdlog::level::info;
+  spdlog::log(level, "worker {}: {} -> {}{}{}", t.shard, to_string(t.from),
+              to_string(t.to), t.why.empty() ? "" : ": ", t.why);
+}
+
+/// Says when a worker's heartbeats stop (long before it turns UNHEALTHY:
+/// what happens to its tasks, and when) and when they come back.
+void log_silences(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  for (const auto& s : st.registry.check_silence(now)) {
+    if (!s.silent) {
+      spdlog::info("worker {}: heartbeats arrive again after a {} ms gap",
+                   s.shard, s.gap_ms);
+      continue;
+    }
+    const auto* rec = st.registry.find(s.shard);
+    auto w = index_of(self, s.shard);
+    if (!rec) continue;
+    const auto& t = st.registry.timeouts();
+    auto unhealthy_at = rec->last_heartbeat_ms + rec->heartbeat_period_ms +
+                        t.heartbeat_grace_ms;
+    spdlog::warn(
+        "worker {}: no heartbeat for {} ms (it sends one every {} ms); its "
+        "{} running task(s) count as running until it turns UNHEALTHY in "
+        "~{} s and is lost ~{} s after that "
+        "(--heartbeat_grace_period, --lose_unhealthy_worker_after)",
+        s.shard, s.gap_ms, rec->heartbeat_period_ms,
+        w ? running_on(self, *w) : 0,
+        std::max<std::int64_t>(0, (unhealthy_at - now) / 1000),
+        t.lose_unhealthy_worker_after_ms / 1000);
   }
 }
 
@@ -297,9 +341,9 @@ heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
 void check_workers(scheduler_ptr self) {
   auto& st = self->state;
   auto now = now_ms(self);
+  log_silences(self, now);
   for (const auto& t : st.registry.check(now)) {
-    spdlog::warn("worker {}: {} -> {}", t.shard, to_string(t.from),
-                 to_string(t.to));
+    log_transition(t);
     auto w = index_of(self, t.shard);
     if (!w) continue;
     const auto* rec = st.registry.find(t.shard);
@@ -307,7 +351,7 @@ void check_workers(scheduler_ptr self) {
       lose_worker(self, *w, "no heartbeat or healthcheck for too long");
     } else if (t.to == worker_health::unhealthy) {
       st.rounds.remove_worker(*w);  // no new tasks; running ones go on
-    } else if (t.to == worker_health::healthy && rec) {
+    } else if (t.to == worker_health::healthy && rec && !drained(st, t.shard)) {
       st.rounds.add_worker(t.shard, rec->host, st.workers[*w].port);
       poke(self);
     }

@@ -13,13 +13,11 @@ std::string task_json_argument(const task_argument_input& in) {
   json::object arg;
   arg["id"] = in.job.name;
   arg["config"] = in.job.config;
-  json::value prev = json::object{};
   if (!in.prev_status.empty()) {
     std::error_code ec;
     auto parsed = json::parse(in.prev_status, ec);
-    if (!ec) prev = std::move(parsed);
+    if (!ec) arg["prev_status"] = std::move(parsed);
   }
-  arg["prev_status"] = std::move(prev);
 
   std::vector<node_id> path;
   for (node_id n = in.chain; n != no_node; n = in.tree.parent(n))
@@ -42,10 +40,15 @@ std::string task_json_argument(const task_argument_input& in) {
   json::object worker_amounts;
   for (auto r : in.cfg.resources_by_level[in.cfg.worker_level()])
     worker_amounts[in.cfg.resources[r].name] = in.job.resources[r];
-  if (!worker_amounts.empty())
-    resources[json::string_view{in.worker_shard.data(),
-                                in.worker_shard.size()}] =
-        std::move(worker_amounts);
+  if (!worker_amounts.empty()) {
+    // A local task's worker is the instance node (Bistro's LocalRunner):
+    // the worker's amounts join the instance's entry instead of replacing it.
+    auto& entry = resources[json::string_view{in.worker_shard.data(),
+                                              in.worker_shard.size()}];
+    if (!entry.is_object()) entry = json::object{};
+    for (auto& [name, amount] : worker_amounts)
+      entry.as_object()[name] = std::move(amount);
+  }
   arg["path_to_node"] = std::move(path_names);
   arg["resources_by_node"] = std::move(resources);
   arg["worker_node"] =

@@ -1,7 +1,8 @@
 // The JSON argument every task gets (argv[3]): {"id", "config",
 // "prev_status", "path_to_node", "resources_by_node", "worker_node",
-// "worker_host"}, built from the config, the node tree and the task's last
-// status data. Pure function; plain logic, no CAF include.
+// "worker_host"}, built from the config, the node tree and the task's
+// previous status (bistro_prev_status: absent on a first run, as in Bistro).
+// Pure function; plain logic, no CAF include.
 #pragma once
 
 #include <string>
@@ -18,7 +19,7 @@ struct task_argument_input {
   const node_tree& tree;
   /// The node entry whose ancestors the task uses (a replica's own entry).
   node_id chain;
-  /// The task's last `data` (JSON text), "" = none.
+  /// The task's previous status as Bistro's JSON object (text), "" = none.
   std::string_view prev_status;
   std::string_view worker_shard;
   std::string_view worker_host;

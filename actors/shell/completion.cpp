@@ -19,6 +19,8 @@ std::vector<std::string> options_of(std::string_view command) {
   if (command == "logs") return {"--follow", "--limit"};
   if (command == "job" || command == "nodes") return {"--limit"};
   if (command == "top") return {"--count"};
+  if (command == "running") return {"--job", "--worker", "--node"};
+  if (command == "kill") return {"--all"};
   return {};
 }
 
@@ -26,8 +28,16 @@ std::vector<std::string> options_of(std::string_view command) {
 const std::vector<std::string>* positional(std::string_view command,
                                            std::size_t index,
                                            const completion_names& names) {
-  if (command == "job" || command == "forgive")
+  static const std::vector<std::string> task_word = {"task"};
+  if (command == "job" || command == "forgive" || command == "enable" ||
+      command == "disable")
     return index == 0 ? &names.jobs : nullptr;
+  if (command == "show") {
+    if (index == 0) return &task_word;
+    if (index == 1) return &names.jobs;
+    if (index == 2) return &names.nodes;
+    return nullptr;
+  }
   if (command == "kill" || command == "logs") {
     if (index == 0) return &names.jobs;
     if (index == 1) return &names.nodes;
@@ -78,7 +88,8 @@ std::vector<std::string> complete(std::string_view before,
     std::size_t index = 0;
     for (std::size_t i = 1; i < words.size(); ++i) {
       if (words[i].starts_with("--")) {
-        if (words[i] != "--follow" && words[i].find('=') == std::string::npos)
+        if (words[i] != "--follow" && words[i] != "--all" &&
+            words[i].find('=') == std::string::npos)
           ++i;
         continue;
       }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "actors/shell/text_table.hpp"
+#include "config/json_text.hpp"
 
 namespace bistro::shell {
 
@@ -48,12 +49,12 @@ std::string text_of(const json::value* v) {
   if (!v || v->is_null()) return "";
   if (v->is_string()) return std::string{v->as_string()};
   if (v->is_bool()) return v->as_bool() ? "yes" : "no";
-  if (v->is_double()) {  // Boost.JSON would write 2 as 2E0
+  if (v->is_double()) {  // a table reads 2, not 2.0
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.15g", v->as_double());
     return buf;
   }
-  return json::serialize(*v);
+  return json_text(*v);
 }
 
 std::string rate(double per_s) {
@@ -122,6 +123,18 @@ view_result show_status(const json::value& d, const view_options& o) {
                                            ago(o.now_ms, config_ms) + ")"
                                      : "not loaded yet");
   f.emplace_back("started", format_time_ms(int_of(field(d, "started_ms"))));
+  if (const auto* wait = field(d, "startup_wait")) {
+    auto until = int_of(field(*wait, "until_ms"));
+    auto now = int_of(field(d, "now_ms"), o.now_ms);
+    auto reason = text_of(field(*wait, "reason"));
+    if (until > now)
+      f.emplace_back("startup wait",
+                     "no task starts for " + format_age_ms(until - now) +
+                         " more (until " + format_time_ms(until) +
+                         "): " + reason);
+    else if (until > int_of(field(d, "started_ms")))
+      f.emplace_back("startup wait", "over since " + format_time_ms(until));
+  }
   f.emplace_back("enabled", text_of(field(d, "enabled")));
   const auto* errors = field(d, "errors");
   if (!errors || !errors->is_object() || errors->as_object().empty())
@@ -129,7 +142,11 @@ view_result show_status(const json::value& d, const view_options& o) {
   else
     for (const auto& [source, message] : errors->as_object())
       f.emplace_back("error: " + std::string{source}, text_of(&message));
-  f.emplace_back("jobs", text_of(field(d, "jobs")));
+  auto invalid = int_of(field(d, "invalid_jobs"));
+  f.emplace_back("jobs", text_of(field(d, "jobs")) +
+                             (invalid ? " (" + std::to_string(invalid) +
+                                            " invalid: see errors)"
+                                      : ""));
   f.emplace_back("nodes", text_of(field(d, "nodes")));
   f.emplace_back("tasks", counts_text(field(d, "counts")));
   f.emplace_back("running", text_of(field(d, "running")));
@@ -148,6 +165,15 @@ view_result show_status(const json::value& d, const view_options& o) {
   return {render_fields(f, o.width), {}};
 }
 
+/// "ok", "disabled", "invalid" or "blocked" (job_summary's state; from
+/// "enabled" for a scheduler that does not say).
+std::string job_state_of(const json::value& job) {
+  if (const auto* state = field(job, "state")) return text_of(state);
+  const auto* enabled = field(job, "enabled");
+  return enabled && enabled->is_bool() && !enabled->as_bool() ? "disabled"
+                                                              : "ok";
+}
+
 view_result show_jobs(const json::value& d, const command& cmd,
                       const view_options& o) {
   if (!d.is_object()) return failed("job_summary: expected an object");
@@ -155,15 +181,20 @@ view_result show_jobs(const json::value& d, const command& cmd,
   for (const auto& [name, job] : d.as_object())
     counts.push_back(field(job, "counts"));
   auto statuses = status_columns(counts);
+  using enum column_fit;
   text_table t;
-  t.headers = {"JOB", "ENABLED", "PRIORITY", "LEVEL"};
-  for (const auto& s : statuses) t.headers.push_back(s);
+  t.headers = {"JOB", "STATE", "PRIORITY", "LEVEL"};
+  t.fits = {name, shrink, count, name};
+  for (const auto& s : statuses) {
+    t.headers.push_back(s);
+    t.fits.push_back(count);
+  }
   t.headers.push_back("ERRORS");
+  t.fits.push_back(wrap);
   auto limit = static_cast<std::size_t>(default_limit(cmd.kind));
   for (const auto& [name, job] : d.as_object()) {
     if (t.rows.size() == limit) break;
-    std::vector<std::string> row = {std::string{name},
-                                    text_of(field(job, "enabled")),
+    std::vector<std::string> row = {std::string{name}, job_state_of(job),
                                     text_of(field(job, "priority")),
                                     text_of(field(job, "level_for_tasks"))};
     const auto* c = field(job, "counts");
@@ -184,6 +215,7 @@ view_result show_job(const json::value& d, const command& cmd,
   if (!job) return failed("unknown job " + cmd.job);
   std::vector<std::pair<std::string, std::string>> f = {
       {"job", cmd.job},
+      {"state", job_state_of(*job)},
       {"enabled", text_of(field(*job, "enabled"))},
       {"runnable", text_of(field(*job, "runnable"))},
       {"owner", text_of(field(*job, "owner"))},
@@ -197,7 +229,8 @@ view_result show_job(const json::value& d, const command& cmd,
   if (const auto* blocked = field(*job, "blocked"))
     f.emplace_back("blocked", text_of(blocked));
   std::string out = render_fields(f, o.width) + "\n";
-  text_table counts{{"STATUS", "TASKS"}, {}};
+  text_table counts{
+      {"STATUS", "TASKS"}, {}, {column_fit::shrink, column_fit::count}};
   const auto* c = field(*job, "counts");
   for (const auto& s : status_columns({c}))
     counts.rows.push_back({s, std::to_string(int_of(field(*c, s)))});
@@ -205,7 +238,7 @@ view_result show_job(const json::value& d, const command& cmd,
   const auto* failed_nodes = field(*job, "failed_nodes");
   if (failed_nodes && failed_nodes->is_array() &&
       !failed_nodes->as_array().empty()) {
-    text_table t{{"FAILED NODE"}, {}};
+    text_table t{{"FAILED NODE"}, {}, {column_fit::name}};
     for (const auto& n : failed_nodes->as_array())
       t.rows.push_back({text_of(&n)});
     out += "\n" + render_table(t, o.width);
@@ -219,7 +252,9 @@ view_result show_job(const json::value& d, const command& cmd,
 view_result show_nodes(const json::value& d, const view_options& o) {
   const auto* nodes = field(d, "nodes");
   if (!nodes || !nodes->is_array()) return failed("node_page: no nodes");
-  text_table t{{"NODE", "LEVEL", "PARENT", "ENABLED"}, {}};
+  text_table t{{"NODE", "LEVEL", "PARENT", "ENABLED"},
+               {},
+               {column_fit::name, column_fit::name, column_fit::name}};
   for (const auto& n : nodes->as_array())
     t.rows.push_back({text_of(field(n, "name")), text_of(field(n, "level")),
                       text_of(field(n, "parent")),
@@ -256,15 +291,25 @@ view_result show_tasks(const json::value& d, const command& cmd,
     return failed("unknown job " + cmd.job);
   const auto* tasks = field(d, "tasks");
   if (!tasks || !tasks->is_array()) return failed("tasks: no tasks");
-  text_table t{{"JOB", "NODE", "STATUS", "WORKER", "SINCE", "DETAIL"}, {}};
+  using enum column_fit;
+  text_table t{{"JOB", "NODE", "STATUS", "WORKER", "SINCE", "DETAIL"},
+               {},
+               {name, name, shrink, name, shrink, wrap}};
   for (const auto& task : tasks->as_array()) {
     const auto* status = field(task, "status");
     auto since = int_of(field(task, "start_ms"));
     if (!since && status) since = int_of(field(*status, "time_ms"));
+    auto label = status ? text_of(field(*status, "label")) : "";
+    auto detail = status ? status_detail(*status, o.now_ms) : "";
+    // A task of a job with config errors is not pending: it cannot run.
+    const auto* job = field(*summary, text_of(field(task, "job")));
+    if (job && job_state_of(*job) == "invalid" && label != "running") {
+      label = "invalid";
+      detail = "job config: " + joined(field(*job, "errors"), "; ");
+    }
     t.rows.push_back({text_of(field(task, "job")), text_of(field(task, "node")),
-                      status ? text_of(field(*status, "label")) : "",
-                      text_of(field(task, "worker")), ago(o.now_ms, since),
-                      status ? status_detail(*status, o.now_ms) : ""});
+                      label, text_of(field(task, "worker")),
+                      ago(o.now_ms, since), detail});
   }
   if (t.rows.empty()) return {"no tasks\n", {}};
   std::int64_t total = 0;
@@ -305,7 +350,10 @@ std::vector<running_row> running_rows(const json::value& d) {
 
 text_table running_table(const std::vector<running_row>& rows,
                          std::size_t limit, std::int64_t now_ms) {
-  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN"}, {}};
+  using enum column_fit;
+  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN"},
+               {},
+               {name, name, name, shrink, shrink, shrink}};
   for (const auto& r : rows) {
     if (t.rows.size() == limit) break;
     t.rows.push_back({r.job, r.node, r.worker, format_time_ms(r.start_s * 1000),
@@ -314,10 +362,38 @@ text_table running_table(const std::vector<running_row>& rows,
   return t;
 }
 
-view_result show_running(const json::value& d, const command& cmd,
+/// running --job/--worker/--node: the runs that match (--node: by prefix).
+json::value filtered_running(const json::value& d, const command& cmd) {
+  if (!d.is_object() || (cmd.worker.empty() && cmd.node.empty())) return d;
+  json::object out;
+  for (const auto& [job, nodes] : d.as_object()) {
+    if (!nodes.is_object()) continue;
+    json::object kept;
+    for (const auto& [node, run] : nodes.as_object())
+      if (std::string_view{node}.starts_with(cmd.node) &&
+          (cmd.worker.empty() ||
+           text_of(field(run, "worker_shard")) == cmd.worker))
+        kept[node] = run;
+    if (!kept.empty()) out[job] = std::move(kept);
+  }
+  return out;
+}
+
+/// What the running filters were, for "no running tasks ...".
+std::string running_filter_text(const command& cmd) {
+  std::string out;
+  if (!cmd.job.empty()) out += " of job " + cmd.job;
+  if (!cmd.worker.empty()) out += " on worker " + cmd.worker;
+  if (!cmd.node.empty()) out += " on nodes " + cmd.node + "*";
+  return out;
+}
+
+view_result show_running(const json::value& all, const command& cmd,
                          const view_options& o) {
+  auto d = filtered_running(all, cmd);
   auto rows = running_rows(d);
-  if (rows.empty()) return {"no running tasks\n", {}};
+  if (rows.empty())
+    return {"no running tasks" + running_filter_text(cmd) + "\n", {}};
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return std::tie(a.job, a.node) < std::tie(b.job, b.node);
   });
@@ -328,17 +404,93 @@ view_result show_running(const json::value& d, const command& cmd,
           {}};
 }
 
+/// show task: one task's fields, then the newest lines of its logs.
+view_result show_task(const json::value& d, const monitor_reply& reply,
+                      const view_options& o) {
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"job", text_of(field(d, "job"))}, {"node", text_of(field(d, "node"))}};
+  const auto* status = field(d, "status");
+  auto label = status ? text_of(field(*status, "label")) : "";
+  auto job_state = text_of(field(d, "job_state"));
+  if (job_state == "invalid" && label != "running") {
+    f.emplace_back("status", "invalid: the job cannot run");
+    f.emplace_back("job errors", text_of(field(d, "job_errors")));
+  } else {
+    f.emplace_back("status", label);
+    if (job_state != "ok" && !job_state.empty())
+      f.emplace_back("job", job_state);
+  }
+  if (status) {
+    if (auto t = int_of(field(*status, "time_ms")))
+      f.emplace_back("since",
+                     format_time_ms(t) + " (" + ago(o.now_ms, t) + ")");
+    if (const auto* m = field(*status, "message"))
+      f.emplace_back("message", text_of(m));
+    if (const auto* data = field(*status, "data"))
+      f.emplace_back("data", text_of(data));
+    if (auto until = int_of(field(*status, "backoff_until_ms")); until > 0)
+      f.emplace_back("backoff", until > o.now_ms
+                                    ? "until " + format_time_ms(until) + " (" +
+                                          format_age_ms(until - o.now_ms) +
+                                          " left)"
+                                    : std::string{"over"});
+  }
+  if (const auto* node_enabled = field(d, "node_enabled");
+      node_enabled && node_enabled->is_bool() && !node_enabled->as_bool())
+    f.emplace_back("node", "disabled");
+  if (const auto* run = field(d, "run")) {
+    auto start = int_of(field(*run, "start_ms"));
+    f.emplace_back("worker", text_of(field(*run, "worker")) + " on " +
+                                 text_of(field(*run, "host")));
+    f.emplace_back("run", text_of(field(*run, "run_id")));
+    f.emplace_back("started", format_time_ms(start) + " (running for " +
+                                  format_age_ms(o.now_ms - start) + ")");
+  }
+  std::string out = render_fields(f, o.width);
+  for (auto entry : {stdout_entry, stderr_entry}) {
+    out += "\nlast " + std::string{entry} + " lines:\n";
+    std::string why;
+    if (!reply.data(entry, why)) {
+      out += "  (" + why + ")\n";
+      continue;
+    }
+    json::object one{{std::string{main_entry}, reply.entries.at(entry)}};
+    monitor_reply page;
+    page.entries = std::move(one);
+    std::int64_t last = -1;
+    auto lines = render_log_page(page, true, last);
+    out += lines.text.empty() ? "  (none)\n" : lines.text;
+  }
+  return {out, {}};
+}
+
 view_result show_workers(const json::value& d, const view_options& o) {
   if (!d.is_array()) return failed("workers: expected a list");
+  using enum column_fit;
   text_table t{{"SHARD", "HOST", "PID", "HEALTH", "REMOTE", "RUNNING",
-                "STARTED", "LAST HEARTBEAT"},
-               {}};
-  for (const auto& w : d.as_array())
+                "STARTED", "LAST HEARD"},
+               {},
+               {name, name, count, name, shrink, count, shrink, shrink}};
+  for (const auto& w : d.as_array()) {
+    // The scheduler's own count (no clock skew), else its timestamp.
+    std::string heard = "-";
+    if (const auto* quiet = field(w, "last_heard_ms_ago");
+        quiet && !quiet->is_null())
+      heard = format_age_ms(int_of(quiet)) + " ago";
+    else if (auto last = int_of(field(w, "last_heartbeat_ms")); last > 0)
+      heard = ago(o.now_ms, last);
+    if (const auto* silent = field(w, "silent");
+        silent && silent->is_bool() && silent->as_bool())
+      heard += " (silent)";
+    auto health = text_of(field(w, "health"));
+    if (const auto* drained = field(w, "drained");
+        drained && drained->is_bool() && drained->as_bool())
+      health += ", drained";
     t.rows.push_back({text_of(field(w, "shard")), text_of(field(w, "host")),
-                      text_of(field(w, "pid")), text_of(field(w, "health")),
+                      text_of(field(w, "pid")), health,
                       text_of(field(w, "remote")), text_of(field(w, "running")),
-                      format_time_ms(int_of(field(w, "start_ms"))),
-                      ago(o.now_ms, int_of(field(w, "last_heartbeat_ms")))});
+                      format_time_ms(int_of(field(w, "start_ms"))), heard});
+  }
   if (t.rows.empty()) return {"no workers\n", {}};
   return {render_table(t, o.width), {}};
 }
@@ -397,12 +549,48 @@ view_result render_reply(const command& cmd, const monitor_reply& reply,
       return show_nodes(*d, options);
     case command_kind::tasks:
       return show_tasks(*d, cmd, reply, options);
-    case command_kind::running:
+    case command_kind::running: {
+      if (!cmd.job.empty()) {
+        const auto* summary = reply.data(summary_entry, why);
+        if (!summary) return failed(why);
+        if (!field(*summary, cmd.job)) return failed("unknown job " + cmd.job);
+      }
       return show_running(*d, cmd, options);
+    }
     case command_kind::workers:
       return show_workers(*d, options);
     case command_kind::kill:
       return {text_of(d) + ": " + cmd.job + " on " + cmd.node + "\n", {}};
+    case command_kind::kill_job: {
+      auto gone = int_of(field(*d, "worker_gone"));
+      return {"signaled " + text_of(field(*d, "signaled")) +
+                  " running task(s) of " + cmd.job +
+                  (gone ? " (" + std::to_string(gone) +
+                              " more on workers that are gone)"
+                        : "") +
+                  "\n",
+              {}};
+    }
+    case command_kind::show_task:
+      return show_task(*d, reply, options);
+    case command_kind::enable:
+    case command_kind::disable:
+      return {text_of(d) + ": " + cmd.job + " (saved to the config file)\n",
+              {}};
+    case command_kind::drain:
+    case command_kind::undrain: {
+      bool drained = cmd.kind == command_kind::drain;
+      std::string out = (drained ? "drained: " : "undrained: ") + cmd.worker;
+      if (drained)
+        out += " finishes its " + text_of(field(*d, "running")) +
+               " running task(s) and gets no new task";
+      else
+        out += " gets new tasks again";
+      const auto* connected = field(*d, "connected");
+      if (connected && connected->is_bool() && !connected->as_bool())
+        out += " (it is not connected now)";
+      return {out + "\n", {}};
+    }
     case command_kind::forgive: {
       const auto* summary = reply.data(summary_entry, why);
       if (!summary) return failed(why);
@@ -428,15 +616,29 @@ view_result render_reply_json(const command& cmd, const monitor_reply& reply) {
     if (!summary) return failed(why);
     if (!field(*summary, cmd.job)) return failed("unknown job " + cmd.job);
   }
+  if (cmd.kind == command_kind::running) {
+    if (!cmd.job.empty()) {
+      const auto* summary = reply.data(summary_entry, why);
+      if (!summary) return failed(why);
+      if (!field(*summary, cmd.job)) return failed("unknown job " + cmd.job);
+    }
+    return {json_text(filtered_running(*d, cmd)) + "\n", {}};
+  }
+  if (cmd.kind == command_kind::show_task) {
+    json::object out{{"task", *d}};
+    for (auto entry : {stdout_entry, stderr_entry})
+      if (const auto* logs = reply.data(entry, why)) out[entry] = *logs;
+    return {json_text(out) + "\n", {}};
+  }
   if (cmd.kind == command_kind::top) {
     const auto* status = reply.data(status_entry, why);
     if (!status) return failed(why);
-    return {json::serialize(
-                json::object{{"status", *status}, {"running_tasks", *d}}) +
-                "\n",
-            {}};
+    return {
+        json_text(json::object{{"status", *status}, {"running_tasks", *d}}) +
+            "\n",
+        {}};
   }
-  return {json::serialize(*d) + "\n", {}};
+  return {json_text(*d) + "\n", {}};
 }
 
 view_result render_log_page(const monitor_reply& reply, bool newest_first,
@@ -458,6 +660,11 @@ view_result render_log_page(const monitor_reply& reply, bool newest_first,
     out += format_time_ms(int_of(&a[2]) * 1000) + "  " + text_of(&a[3]) + "\n";
     last_line_id = std::max(last_line_id, int_of(&a[4], -1));
   }
+  if (const auto* unanswered = field(*d, "unanswered");
+      unanswered && unanswered->is_array())
+    for (const auto& u : unanswered->as_array())
+      out += "! worker " + text_of(field(u, "worker")) + " did not answer (" +
+             text_of(field(u, "why")) + "): its lines are missing\n";
   return {out, {}};
 }
 

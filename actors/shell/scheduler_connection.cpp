@@ -4,6 +4,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/protocol/secure_transport.hpp"
+#include "actors/shell/tcp_probe.hpp"
 
 namespace bistro::shell {
 
@@ -43,6 +44,33 @@ void scheduler_connection::check_down(std::vector<std::string>& notices) {
   }
 }
 
+std::string scheduler_connection::cannot_connect_text() const {
+  // CAF's own words mislead ("no such host" for a refused IPv6 address):
+  // ask the system what happens.
+  auto probe = probe_tcp(
+      options_.host, options_.port,
+      std::min(options_.connect_timeout, std::chrono::milliseconds(3000)));
+  auto port = std::to_string(options_.port);
+  switch (probe.outcome) {
+    case probe_outcome::no_such_host:
+      return "cannot connect to " + where() + ": no such host \"" +
+             options_.host + "\" (" + probe.detail + ")";
+    case probe_outcome::refused:
+      return "cannot connect to " + where() +
+             ": connection refused, nothing listens there (is the scheduler "
+             "running with --server_port=" +
+             port + "?)";
+    case probe_outcome::unreachable:
+      return "cannot connect to " + where() + ": " + probe.detail +
+             " (is the host up, and the port open to this machine?)";
+    case probe_outcome::connected:
+      break;
+  }
+  return "cannot connect to " + where() +
+         ": the port accepts connections, but CAF could not connect (is it "
+         "a bistro scheduler's --server_port?)";
+}
+
 std::string scheduler_connection::connect() {
   if (front_) return {};
   auto mm = connector(sys_);
@@ -76,10 +104,7 @@ std::string scheduler_connection::connect() {
                       " accepted the connection but did not complete a CAF "
                       "handshake: is it a bistro scheduler's --server_port?";
             else if (err == caf::sec::cannot_connect_to_node)
-              error = "cannot connect to " + where() +
-                      ": nothing accepts connections there (is the "
-                      "scheduler running with --server_port=" +
-                      std::to_string(options_.port) + "?)";
+              error = cannot_connect_text();
             else if (err == caf::sec::disconnect_during_handshake ||
                      err == caf::sec::malformed_basp_message ||
                      err == caf::sec::incompatible_versions ||

@@ -66,6 +66,8 @@ class scheduler_connection {
   /// Notices a front door that went down since the last call.
   void check_down(std::vector<std::string>& notices);
   void drop();
+  /// Why CAF could not connect, probed (tcp_probe.hpp).
+  std::string cannot_connect_text() const;
 
   caf::actor_system& sys_;
   connection_options options_;

@@ -57,7 +57,20 @@ const std::vector<command_spec>& specs() {
        0,
        0,
        {"job", "state", "limit"}},
-      {"running", command_kind::running, "running", "running tasks", 0, 0, {}},
+      {"running",
+       command_kind::running,
+       "running [--job J] [--worker W] [--node PREFIX]",
+       "running tasks, of one job, on one worker, or on nodes by prefix",
+       0,
+       0,
+       {"job", "worker", "node"}},
+      {"show",
+       command_kind::show_task,
+       "show task JOB NODE",
+       "one task: status, data, worker, times, its newest log lines",
+       3,
+       3,
+       {}},
       {"workers",
        command_kind::workers,
        "workers",
@@ -74,10 +87,39 @@ const std::vector<command_spec>& specs() {
        {"follow", "limit"}},
       {"kill",
        command_kind::kill,
-       "kill JOB NODE",
-       "kill a running task",
+       "kill JOB NODE | kill JOB --all",
+       "kill a running task, or every running task of the job",
+       1,
        2,
-       2,
+       {"all"}},
+      {"enable",
+       command_kind::enable,
+       "enable JOB",
+       "enable a job (saved to the config file, as save_job does)",
+       1,
+       1,
+       {}},
+      {"disable",
+       command_kind::disable,
+       "disable JOB",
+       "disable a job: no new task starts (saved to the config file)",
+       1,
+       1,
+       {}},
+      {"drain",
+       command_kind::drain,
+       "drain WORKER",
+       "the worker finishes what it runs and gets nothing new (kept over "
+       "restarts)",
+       1,
+       1,
+       {}},
+      {"undrain",
+       command_kind::undrain,
+       "undrain WORKER",
+       "the worker gets new tasks again",
+       1,
+       1,
        {}},
       {"forgive",
        command_kind::forgive,
@@ -174,9 +216,9 @@ parse_result parse_command(std::string_view line) {
     bool known = false;
     for (auto o : spec->options) known = known || o == name;
     if (!known) return fail("unknown option --" + name + "; " + usage);
-    if (name == "follow") {
+    if (name == "follow" || name == "all") {
       if (eq != std::string::npos)
-        return fail("--follow takes no value; " + usage);
+        return fail("--" + name + " takes no value; " + usage);
       options[name] = "";
     } else if (eq != std::string::npos) {
       options[name] = w.substr(eq + 1);
@@ -231,7 +273,34 @@ parse_result parse_command(std::string_view line) {
       break;
     case command_kind::kill:
       cmd.job = args[0];
-      cmd.node = args[1];
+      if (options.count("all")) {
+        if (args.size() != 1) return fail(usage);
+        cmd.kind = command_kind::kill_job;
+      } else {
+        if (args.size() != 2) return fail(usage);
+        cmd.node = args[1];
+      }
+      break;
+    case command_kind::show_task:
+      if (args[0] != "task") return fail(usage);
+      cmd.job = args[1];
+      cmd.node = args[2];
+      break;
+    case command_kind::enable:
+    case command_kind::disable:
+      cmd.job = args[0];
+      break;
+    case command_kind::drain:
+    case command_kind::undrain:
+      cmd.worker = args[0];
+      break;
+    case command_kind::running:
+      if (auto it = options.find("job"); it != options.end())
+        cmd.job = it->second;
+      if (auto it = options.find("worker"); it != options.end())
+        cmd.worker = it->second;
+      if (auto it = options.find("node"); it != options.end())
+        cmd.node = it->second;
       break;
     default:
       break;
@@ -302,8 +371,32 @@ json::object request_of(const command& cmd) {
       q["limit"] = limit_of(cmd);
       break;
     case command_kind::running:
+      q["handler"] = "running_tasks";
+      if (!cmd.job.empty()) q["jobs"] = json::array{json::value(cmd.job)};
+      break;
     case command_kind::top:
       q["handler"] = "running_tasks";
+      break;
+    case command_kind::show_task:
+      q["handler"] = "task";
+      q["job_id"] = cmd.job;
+      q["node_id"] = cmd.node;
+      break;
+    case command_kind::kill_job:
+      q["handler"] = "kill_job";
+      q["job_id"] = cmd.job;
+      break;
+    case command_kind::enable:
+    case command_kind::disable:
+      q["handler"] = "enable_job";
+      q["job_id"] = cmd.job;
+      q["enabled"] = cmd.kind == command_kind::enable;
+      break;
+    case command_kind::drain:
+    case command_kind::undrain:
+      q["handler"] = "drain_worker";
+      q["worker"] = cmd.worker;
+      q["drain"] = cmd.kind == command_kind::drain;
       break;
     case command_kind::workers:
       q["handler"] = "workers";
@@ -336,6 +429,17 @@ std::string monitor_request(const command& cmd) {
   }
   if (cmd.kind == command_kind::top)
     req[status_entry] = json::object{{"handler", "status"}};
+  // running --job: the summary tells an unknown job from an idle one.
+  if (cmd.kind == command_kind::running && !cmd.job.empty())
+    req[summary_entry] = json::object{
+        {"handler", "job_summary"}, {"jobs", {cmd.job}}, {"failed_limit", 0}};
+  if (cmd.kind == command_kind::show_task)
+    for (auto [entry, type] :
+         {std::pair{stdout_entry, "stdout"}, std::pair{stderr_entry, "stderr"}})
+      req[entry] = json::object{
+          {"handler", "task_logs"}, {"log_type", type},
+          {"jobs", {cmd.job}},      {"nodes", {cmd.node}},
+          {"sort", "desc"},         {"limit", show_task_log_lines}};
   req[main_entry] = request_of(cmd);
   return json::serialize(req);
 }

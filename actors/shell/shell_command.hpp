@@ -24,6 +24,12 @@ enum class command_kind {
   workers,
   logs,
   kill,
+  kill_job,
+  show_task,
+  enable,
+  disable,
+  drain,
+  undrain,
   forgive,
   top,
   help,
@@ -33,8 +39,10 @@ enum class command_kind {
 /// One parsed command; fields a command does not take stay empty.
 struct command {
   command_kind kind = command_kind::help;
-  std::string job;     // job, logs, kill, forgive; tasks --job
-  std::string node;    // logs, kill
+  std::string job;     // job, logs, kill, forgive, show task, enable,
+                       // disable; tasks and running --job
+  std::string node;    // logs, kill, show task; running --node (a prefix)
+  std::string worker;  // drain, undrain; running --worker
   std::string level;   // nodes ("" = every level)
   std::string prefix;  // nodes
   std::string state;   // tasks --state
@@ -73,6 +81,11 @@ inline constexpr std::string_view main_entry = "main";
 inline constexpr std::string_view summary_entry = "summary";
 /// top: the status handler beside running_tasks.
 inline constexpr std::string_view status_entry = "status";
+/// show task: the newest lines of its stdout and stderr.
+inline constexpr std::string_view stdout_entry = "stdout";
+inline constexpr std::string_view stderr_entry = "stderr";
+/// How many of a task's newest log lines `show task` shows per stream.
+inline constexpr std::int64_t show_task_log_lines = 10;
 
 /// The JSON monitor request for `cmd` (not for help and quit).
 std::string monitor_request(const command& cmd);

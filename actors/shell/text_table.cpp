@@ -66,43 +66,94 @@ std::string render_table(const text_table& table, std::size_t width) {
   auto cell = [&](const std::vector<std::string>& row, std::size_t c) {
     return c < row.size() ? printable(row[c]) : std::string{};
   };
+  auto fit = [&](std::size_t c) {
+    return c < table.fits.size() ? table.fits[c] : column_fit::shrink;
+  };
   std::vector<std::size_t> widths(columns, 0);
-  std::vector<std::size_t> floor(columns, 0);
+  std::vector<std::size_t> values(columns, 0);  // widest cell, header aside
   for (std::size_t c = 0; c < columns; ++c) {
-    auto header = display_width(cell(table.headers, c));
-    widths[c] = header;
     for (const auto& row : table.rows)
-      widths[c] = std::max(widths[c], display_width(cell(row, c)));
-    // A column keeps its header readable, or 4 characters.
-    floor[c] = std::min(widths[c], std::max<std::size_t>(header, 4));
+      values[c] = std::max(values[c], display_width(cell(row, c)));
+    widths[c] = std::max(values[c], display_width(cell(table.headers, c)));
   }
+  // How narrow each kind of column may get in each round: messages wrap
+  // to a comfortable width first, then counts shed their long headers,
+  // then messages wrap narrower, then the rest is cut, names last.
+  bool narrow_wrap = false;
+  auto floor_of = [&](std::size_t c) -> std::size_t {
+    auto header = display_width(cell(table.headers, c));
+    switch (fit(c)) {
+      case column_fit::wrap:
+        return std::min(widths[c],
+                        std::max<std::size_t>(header, narrow_wrap ? 12 : 30));
+      case column_fit::count:
+        return std::min(widths[c], std::max<std::size_t>(values[c], 3));
+      case column_fit::shrink:
+        // A column keeps its header readable, or 4 characters.
+        return std::min(widths[c], std::max<std::size_t>(header, 4));
+      case column_fit::name:
+        return std::min(widths[c], std::size_t{4});
+    }
+    return widths[c];
+  };
   auto total = [&] {
     return std::accumulate(widths.begin(), widths.end(), std::size_t{0}) +
            gap * (columns - 1);
   };
-  // Shrink the widest shrinkable column one step at a time.
-  while (total() > width) {
-    std::size_t widest = columns;
-    for (std::size_t c = 0; c < columns; ++c)
-      if (widths[c] > floor[c] &&
-          (widest == columns || widths[c] > widths[widest]))
-        widest = c;
-    if (widest == columns) break;
-    --widths[widest];
-  }
-  auto line_of = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t c = 0; c < columns; ++c) {
-      if (c > 0) line.append(gap, ' ');
-      append_padded(line, fit_cell(cell(row, c), widths[c]), widths[c]);
+  for (auto phase : {column_fit::wrap, column_fit::count, column_fit::wrap,
+                     column_fit::shrink, column_fit::name}) {
+    if (phase == column_fit::count) narrow_wrap = true;  // for the next round
+    // Shrink the widest column of this kind one step at a time.
+    while (total() > width) {
+      std::size_t widest = columns;
+      for (std::size_t c = 0; c < columns; ++c)
+        if (fit(c) == phase && widths[c] > floor_of(c) &&
+            (widest == columns || widths[c] > widths[widest]))
+          widest = c;
+      if (widest == columns) break;
+      --widths[widest];
     }
-    line = trim_right(std::move(line));
-    // Headers too wide to shrink: cut the line itself.
-    return fit_cell(line, width) + "\n";
+  }
+  auto lines_of = [&](const std::vector<std::string>& row, bool header) {
+    // Wrapped cells give the row more lines; the others sit on the first.
+    std::vector<std::vector<std::string>> parts(columns);
+    std::size_t height = 1;
+    for (std::size_t c = 0; c < columns; ++c) {
+      auto text = cell(row, c);
+      if (fit(c) == column_fit::wrap && !header && widths[c] > 0) {
+        std::string_view rest = text;
+        while (!rest.empty()) {
+          auto cut = offset_of(rest, widths[c]);
+          // At a blank when there is one: words stay whole.
+          if (cut < rest.size() && rest[cut] != ' ')
+            if (auto blank = rest.substr(0, cut).rfind(' ');
+                blank != std::string_view::npos && blank > 0)
+              cut = blank;
+          parts[c].emplace_back(rest.substr(0, cut));
+          rest.remove_prefix(cut);
+          while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+        }
+      } else {
+        parts[c].push_back(fit_cell(text, widths[c]));
+      }
+      height = std::max(height, parts[c].size());
+    }
+    std::string out;
+    for (std::size_t l = 0; l < height; ++l) {
+      std::string line;
+      for (std::size_t c = 0; c < columns; ++c) {
+        if (c > 0) line.append(gap, ' ');
+        append_padded(line, l < parts[c].size() ? parts[c][l] : "", widths[c]);
+      }
+      line = trim_right(std::move(line));
+      // Headers too wide to shrink: cut the line itself.
+      out += fit_cell(line, width) + "\n";
+    }
+    return out;
   };
   std::string out;
-  if (!table.headers.empty()) out += line_of(table.headers);
-  for (const auto& row : table.rows) out += line_of(row);
+  if (!table.headers.empty()) out += lines_of(table.headers, true);
+  for (const auto& row : table.rows) out += lines_of(row, false);
   return out;
 }
 
@@ -134,10 +185,16 @@ std::string render_fields(
     bool first = true;
     do {
       auto cut = offset_of(rest, value_width);
+      // At a blank when there is one: words stay whole.
+      if (cut < rest.size() && rest[cut] != ' ')
+        if (auto blank = rest.substr(0, cut).rfind(' ');
+            blank != std::string_view::npos && blank > 0)
+          cut = blank;
       if (!first) line = std::string(label_width + gap, ' ');
       line += rest.substr(0, cut);
       out += trim_right(std::move(line)) + "\n";
       rest.remove_prefix(cut);
+      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
       first = false;
     } while (!rest.empty());
   }

@@ -1,6 +1,9 @@
 // Plain-text tables for bistro_shell: columns sized to their contents and
-// then shrunk, widest first, until the table fits the terminal width; cells
-// that no longer fit end in "…". Widths count UTF-8 code points. Also the
+// then shrunk, widest first, until the table fits the terminal width. What
+// gives first is said per column: long texts (messages) wrap onto more
+// lines, then counts lose their headers' extra width, then other columns
+// are cut, and names (jobs, nodes, workers) are cut only when nothing else
+// can give; a cut cell ends in "…". Widths count UTF-8 code points. Also the
 // "N more" line of a limited list, aligned label/value blocks, and the
 // shell's time formats.
 //
@@ -16,9 +19,19 @@
 
 namespace bistro::shell {
 
+/// How a column gives way when the table is too wide.
+enum class column_fit : std::uint8_t {
+  shrink,  // cut (the default)
+  count,   // short values under a long header: the header is cut first
+  wrap,    // long text: wraps onto continuation lines
+  name,    // kept whole unless nothing else can give
+};
+
 struct text_table {
   std::vector<std::string> headers;
   std::vector<std::vector<std::string>> rows;
+  /// Per column; missing ones are `shrink`.
+  std::vector<column_fit> fits;
 };
 
 /// Columns are two spaces apart; no line is wider than `width` (at least

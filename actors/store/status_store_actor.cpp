@@ -19,6 +19,7 @@ struct store_state {
   std::vector<caf::typed_response_promise<bool>> acks;
   bool tick_scheduled = false;
   bool failing = false;
+  std::chrono::steady_clock::time_point next_history_prune{};
   static inline const char* name = "status_store";
 };
 
@@ -30,10 +31,32 @@ void schedule(store_ptr self, std::int64_t ms) {
   self->delayed_send(self, std::chrono::milliseconds(ms), tick_atom_v);
 }
 
+constexpr auto history_prune_interval = std::chrono::hours(1);
+
+void prune_history_if_due(store_ptr self) {
+  auto& st = self->state;
+  const auto now = std::chrono::steady_clock::now();
+  if (st.options.history_retention_ms <= 0 || now < st.next_history_prune)
+    return;
+  st.next_history_prune = now + history_prune_interval;
+  const auto cutoff_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      st.options.history_retention_ms;
+  auto pruned = st.options.store->prune_history_older_than(cutoff_ms);
+  if (auto* err = std::get_if<std::string>(&pruned))
+    spdlog::error("{}; retrying in an hour", *err);
+  else if (auto n = std::get<std::size_t>(pruned); n > 0)
+    spdlog::info("status store: pruned {} run history entries past {} s", n,
+                 st.options.history_retention_ms / 1000);
+}
+
 void commit(store_ptr self) {
   auto& st = self->state;
   st.tick_scheduled = false;
   if (st.pending.empty()) return;
+  prune_history_if_due(self);
   auto began = std::chrono::steady_clock::now();
   auto err = st.options.store->commit(st.pending);
   double seconds =

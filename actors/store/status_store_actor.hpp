@@ -6,7 +6,8 @@
 // (disk full, map at its cap) is logged loudly, kept, and retried every
 // second; nothing is dropped. At shutdown a failing commit is retried for a
 // bounded time; then each status not written is named in the log and the
-// actor ends with an error (the scheduler exits non-zero).
+// actor ends with an error (the scheduler exits non-zero). It also prunes
+// the run history past its retention, hourly, beside a commit.
 //
 // Runs detached: LMDB commits block on the disk and never run on CAF's
 // shared threads.
@@ -27,6 +28,9 @@ struct status_store_actor_options {
   /// At shutdown, how long to keep retrying a failing commit (a full disk)
   /// before naming what was not written and ending with an error.
   std::int64_t shutdown_retry_ms = 30000;
+  /// Run history older than this is pruned (at the first commit, then at
+  /// most hourly, with a commit); 0 keeps it all. `--log_retention`.
+  std::int64_t history_retention_ms = 0;
 };
 
 status_store_actor spawn_status_store_actor(caf::actor_system& sys,

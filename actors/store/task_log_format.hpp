@@ -2,24 +2,32 @@
 // and record encodings and line ids. Pure functions over bytes;
 // thread-safe.
 //
-// On-disk layout, format version 1. Changing any byte of it means a new
+// On-disk layout, format version 2. Changing any byte of it means a new
 // format_version (and record_version for values); old readers refuse newer
 // formats at open.
 //
 //   "meta"              "format_version" -> u32 big-endian
-//   "<type>"            key:   u16be len(job) | job | u16be len(node) | node
-//                              | u64be line_id
+//   "streams"           key:   stream id: job_node_key(job, node)
+//                              (actors/store/name_key.hpp), self-delimiting
+//                       value: u8 1 | u32be len(job) | job | node
+//   "<type>.2"          key:   stream id | u64be line_id
 //                       value: u8 record_version (1) | i64be time_ms | line
-//   "<type>.by_time"    key:   u64be line_id
-//                       value: the (job, node) part of the "<type>" key
+//   "<type>.2.by_time"  key:   u64be line_id
+//                       value: stream id
 //
-// <type> is log_type_name(): "stdout", "stderr", "statuses". Length-prefixed
-// names keep one (job, node) contiguous whatever bytes the names hold.
+// <type> is log_type_name(): "stdout", "stderr", "statuses". Stream ids
+// keep keys within LMDB's limit whatever the names' length, and one
+// (job, node), and one job, contiguous.
 // line_id = time_s << 31 | seq, where time_s = floor(time_ms / 1000) clamped
 // to [0, 2^32) and seq is the store's 31-bit wrapping counter: non-negative,
 // so big-endian bytes sort like the numbers, and ordered by second then by
 // arrival, which is Bistro's cursor order. A line_id is unique per type
 // (MDB_NOOVERWRITE on the index, bumping seq on a clash).
+//
+// Format 1 (migrated at open, then dropped) keyed "<type>" by
+// u16be len(job) | job | u16be len(node) | node | u64be line_id, with
+// "<type>.by_time" holding that (job, node) part: names past ~500 bytes
+// did not fit.
 #pragma once
 
 #include <algorithm>
@@ -29,11 +37,12 @@
 #include <string_view>
 
 #include "actors/store/big_endian.hpp"
+#include "actors/store/name_key.hpp"
 #include "actors/store/task_log_store.hpp"
 
 namespace bistro::task_log_format {
 
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;
 inline constexpr std::uint8_t record_version = 1;
 inline constexpr int seq_bits = 31;
 inline constexpr std::int64_t seq_mask = (std::int64_t{1} << seq_bits) - 1;
@@ -50,14 +59,9 @@ inline std::string id_key(std::int64_t id) {
   return out;
 }
 
+/// A stream's id: at most 427 bytes whatever the names.
 inline std::string stream_prefix(std::string_view job, std::string_view node) {
-  std::string out;
-  out.reserve(4 + job.size() + node.size() + id_bytes);
-  put_be(out, job.size(), 2);
-  out.append(job);
-  put_be(out, node.size(), 2);
-  out.append(node);
-  return out;
+  return job_node_key(job, node);
 }
 
 struct job_node {
@@ -65,7 +69,24 @@ struct job_node {
   std::string_view node;
 };
 
-inline std::optional<job_node> parse_prefix(std::string_view p) {
+/// The "streams" value naming a stream.
+inline std::string stream_names(std::string_view job, std::string_view node) {
+  std::string out(1, '\x01');
+  put_be(out, job.size(), 4);
+  out.append(job);
+  out.append(node);
+  return out;
+}
+
+inline std::optional<job_node> parse_stream_names(std::string_view v) {
+  if (v.size() < 5 || v[0] != '\x01') return std::nullopt;
+  const std::size_t job_len = get_be(v.substr(1), 4);
+  if (v.size() < 5 + job_len) return std::nullopt;
+  return job_node{v.substr(5, job_len), v.substr(5 + job_len)};
+}
+
+/// Format 1's (job, node) key part.
+inline std::optional<job_node> parse_v1_prefix(std::string_view p) {
   if (p.size() < 2) return std::nullopt;
   std::size_t job_len = get_be(p, 2);
   if (p.size() < 4 + job_len) return std::nullopt;

@@ -39,6 +39,110 @@ std::string lmdb_failure(const std::string& dir, const char* what, int rc) {
          " failed: " + lmdb_error_text(rc);
 }
 
+int open_type_dbis(lmdb_txn& txn, std::size_t type, MDB_dbi* lines,
+                   MDB_dbi* by_time) {
+  const std::string name = std::string(type_names[type]) + ".2";
+  const std::string index = name + ".by_time";
+  int rc = txn.open_dbi(name.c_str(), MDB_CREATE, lines);
+  return rc ? rc : txn.open_dbi(index.c_str(), MDB_CREATE, by_time);
+}
+
+// The names of a stream, read in `txn` (views into the map).
+std::optional<job_node> names_of(const lmdb_txn& txn, MDB_dbi streams,
+                                 std::string_view stream_id) {
+  std::string_view value;
+  if (txn.get(streams, stream_id, &value) != 0) return std::nullopt;
+  return parse_stream_names(value);
+}
+
+// Format 1 -> 2, per type in chunks of `chunk` lines: each line is copied
+// under its stream id and the same line id (so redoing a chunk after a
+// crash overwrites the same keys), then the old databases are dropped and
+// the format version written, in one last transaction.
+std::optional<std::string> migrate_v1(lmdb_env& env, const std::string& dir,
+                                      std::size_t chunk) {
+  chunk = std::max<std::size_t>(chunk, 1);
+  for (std::size_t type = 0; type < 3; ++type) {
+    std::string resume = id_key(0);
+    for (bool finished = false; !finished;) {
+      std::string next_resume;
+      int rc = env.write([&](lmdb_txn& txn) {
+        finished = false;
+        MDB_dbi old_lines = 0, old_index = 0, lines = 0, index = 0, streams = 0;
+        const std::string old_index_name =
+            std::string(type_names[type]) + ".by_time";
+        int rc = txn.open_dbi(type_names[type], 0, &old_lines);
+        if (rc == MDB_NOTFOUND) {
+          finished = true;
+          return 0;
+        }
+        if (rc || (rc = txn.open_dbi(old_index_name.c_str(), 0, &old_index)) ||
+            (rc = txn.open_dbi("streams", MDB_CREATE, &streams)) ||
+            (rc = open_type_dbis(txn, type, &lines, &index))) {
+          return rc;
+        }
+        lmdb_cursor cursor;
+        if ((rc = lmdb_cursor::open(txn, old_index, &cursor))) return rc;
+        std::string_view key = resume, value;
+        std::size_t done = 0;
+        std::string old_key;
+        for (rc = cursor.get(MDB_SET_RANGE, &key, &value); rc == 0;
+             rc = cursor.get(MDB_NEXT, &key, &value)) {
+          if (done++ >= chunk) {
+            next_resume.assign(key);
+            return 0;
+          }
+          auto jn = parse_v1_prefix(value);
+          if (!jn || key.size() != id_bytes) continue;  // unreadable: skip
+          old_key.assign(value);
+          old_key.append(key);
+          std::string_view record;
+          rc = txn.get(old_lines, old_key, &record);
+          if (rc == MDB_NOTFOUND) continue;
+          if (rc) return rc;
+          const std::string id = stream_prefix(jn->job, jn->node);
+          if ((rc = txn.put(streams, id, stream_names(jn->job, jn->node))) ||
+              (rc = txn.put(index, key, id)) ||
+              (rc = txn.put(lines, id + std::string(key), record))) {
+            return rc;
+          }
+        }
+        if (rc != MDB_NOTFOUND) return rc;
+        finished = true;
+        return 0;
+      });
+      if (rc != 0) {
+        return "task log store: cannot migrate " + dir + " from format 1 (" +
+               lmdb_error_text(rc) +
+               "); nothing is lost: the next start migrates again";
+      }
+      resume = std::move(next_resume);
+    }
+  }
+  int rc = env.write([&](lmdb_txn& txn) {
+    for (std::size_t type = 0; type < 3; ++type) {
+      const std::string index = std::string(type_names[type]) + ".by_time";
+      for (const char* name : {type_names[type], index.c_str()}) {
+        MDB_dbi dbi = 0;
+        int rc = txn.open_dbi(name, 0, &dbi);
+        if (rc == MDB_NOTFOUND) continue;
+        if (rc || (rc = mdb_drop(txn.get(), dbi, 1))) return rc;
+      }
+    }
+    MDB_dbi meta = 0;
+    std::string v;
+    put_be(v, format_version, 4);
+    int rc = txn.open_dbi("meta", 0, &meta);
+    return rc ? rc : txn.put(meta, "format_version", v);
+  });
+  if (rc != 0) {
+    return "task log store: cannot finish migrating " + dir +
+           " from format 1 (" + lmdb_error_text(rc) +
+           "); nothing is lost: the next start migrates again";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // The per-line tests of a query: its regex and, when it starts at a time,
@@ -124,10 +228,12 @@ std::int64_t task_log_store::line_id_at_time(std::int64_t time_ms,
 }
 
 task_log_store::task_log_store(std::unique_ptr<lmdb_env> env,
-                               const dbis (&dbs)[3], std::uint32_t next_seq,
+                               const dbis (&dbs)[3], MDB_dbi streams,
+                               std::uint32_t next_seq,
                                std::size_t prune_chunk_lines)
     : env_(std::move(env)),
       dbs_{dbs[0], dbs[1], dbs[2]},
+      streams_(streams),
       next_seq_(next_seq),
       prune_chunk_lines_(std::max<std::size_t>(prune_chunk_lines, 1)) {}
 
@@ -146,16 +252,15 @@ std::variant<std::unique_ptr<task_log_store>, std::string> task_log_store::open(
   }
   lmdb_env_options env_options = options.env;
   env_options.flags |= MDB_NOSYNC;
-  env_options.max_dbs = std::max(env_options.max_dbs, 8u);
+  // meta, streams, 3 x 2 of format 2 and, while migrating, 3 x 2 of format 1.
+  env_options.max_dbs = std::max(env_options.max_dbs, 16u);
   auto opened = lmdb_env::open(dir, env_options);
   if (auto* error = std::get_if<std::string>(&opened)) {
     return "task log store: " + *error;
   }
   auto env = std::move(std::get<std::unique_ptr<lmdb_env>>(opened));
 
-  dbis dbs[3] = {};
-  std::uint32_t found_version = format_version;
-  std::int64_t max_seq = -1;
+  std::uint32_t found_version = 0;
   int rc = env->write([&](lmdb_txn& txn) {
     MDB_dbi meta = 0;
     if (int rc = txn.open_dbi("meta", MDB_CREATE, &meta)) return rc;
@@ -169,11 +274,33 @@ std::variant<std::unique_ptr<task_log_store>, std::string> task_log_store::open(
     } else if (rc == 0) {
       found_version = stored.size() == 4 ? get_be(stored, 4) : 0;
     }
-    if (rc != 0) return rc;
+    return rc;
+  });
+  auto failed = [&](int rc) {
+    return "task log store: cannot read " + dir + "/data.mdb (" +
+           lmdb_error_text(rc) + "); move the directory " + dir +
+           " away and restart to begin with an empty store";
+  };
+  if (rc != 0) return failed(rc);
+  if (found_version == 1) {
+    if (auto error = migrate_v1(*env, dir, options.prune_chunk_lines))
+      return *error;
+    found_version = format_version;
+  }
+  if (found_version != format_version) {
+    return "task log store: " + dir + " holds format version " +
+           std::to_string(found_version) + ", this build reads version " +
+           std::to_string(format_version) +
+           "; run a matching bistro_worker or move the directory away";
+  }
+  dbis dbs[3] = {};
+  MDB_dbi streams = 0;
+  std::int64_t max_seq = -1;
+  rc = env->write([&](lmdb_txn& txn) {
+    int rc = txn.open_dbi("streams", MDB_CREATE, &streams);
+    if (rc) return rc;
     for (std::size_t i = 0; i < 3; ++i) {
-      std::string index = std::string(type_names[i]) + ".by_time";
-      if ((rc = txn.open_dbi(type_names[i], MDB_CREATE, &dbs[i].lines)) ||
-          (rc = txn.open_dbi(index.c_str(), MDB_CREATE, &dbs[i].by_time))) {
+      if ((rc = open_type_dbis(txn, i, &dbs[i].lines, &dbs[i].by_time))) {
         return rc;
       }
       lmdb_cursor cursor;
@@ -189,19 +316,9 @@ std::variant<std::unique_ptr<task_log_store>, std::string> task_log_store::open(
     }
     return 0;
   });
-  if (rc != 0) {
-    return "task log store: cannot read " + dir + "/data.mdb (" +
-           lmdb_error_text(rc) + "); move the directory " + dir +
-           " away and restart to begin with an empty store";
-  }
-  if (found_version != format_version) {
-    return "task log store: " + dir + " holds format version " +
-           std::to_string(found_version) + ", this build reads version " +
-           std::to_string(format_version) +
-           "; run a matching bistro_worker or move the directory away";
-  }
+  if (rc != 0) return failed(rc);
   return std::unique_ptr<task_log_store>(new task_log_store(
-      std::move(env), dbs, static_cast<std::uint32_t>(max_seq + 1),
+      std::move(env), dbs, streams, static_cast<std::uint32_t>(max_seq + 1),
       options.prune_chunk_lines));
 }
 
@@ -210,18 +327,25 @@ std::optional<std::string> task_log_store::append(
   const dbis* d = dbs_of(type);
   if (!d) return "task log store: unknown log type";
   if (batch.empty()) return std::nullopt;
-  const std::size_t max_key = env_->max_key_bytes();
-  std::size_t skipped = 0;
-  std::string first_skipped;
   int rc = env_->write([&](lmdb_txn& txn) {
-    skipped = 0;
     std::string key;
+    std::string prefix;
+    std::string_view last_job, last_node;
+    bool have_last = false;
     for (const log_entry& e : batch) {
-      if (4 + e.job.size() + e.node.size() + id_bytes > max_key) {
-        if (skipped++ == 0) first_skipped = e.job + "\" on \"" + e.node;
-        continue;
+      // Batches come mostly from one task: hash and name a stream once.
+      if (!have_last || e.job != last_job || e.node != last_node) {
+        prefix = stream_prefix(e.job, e.node);
+        std::string_view known;
+        int rc = txn.get(streams_, prefix, &known);
+        if (rc == MDB_NOTFOUND) {
+          rc = txn.put(streams_, prefix, stream_names(e.job, e.node));
+        }
+        if (rc != 0) return rc;
+        last_job = e.job;
+        last_node = e.node;
+        have_last = true;
       }
-      const std::string prefix = stream_prefix(e.job, e.node);
       const std::string record = make_record(e.time_ms, cut_line(e.line));
       const std::int64_t time_s = time_s_of(e.time_ms);
       // A clash means the counter wrapped within one second, or lines of an
@@ -245,14 +369,6 @@ std::optional<std::string> task_log_store::append(
            " MiB; shorten --log_retention or raise the cap";
   }
   if (rc != 0) return lmdb_failure(dir(), "append", rc);
-  if (skipped > 0) {
-    return "task log store " + dir() + ": dropped " + std::to_string(skipped) +
-           " line(s) whose job and node names exceed " +
-           std::to_string(max_key - 4 - id_bytes) +
-           " bytes together, e.g. "
-           "job \"" +
-           first_skipped + "\"";
-  }
   return std::nullopt;
 }
 
@@ -290,27 +406,20 @@ std::variant<log_page, std::string> task_log_store::query_streams(
   }
   const std::set<std::string> jobs(q.jobs.begin(), q.jobs.end());
   const std::set<std::string> nodes(q.nodes.begin(), q.nodes.end());
-  const std::size_t max_key = env_->max_key_bytes();
   std::vector<std::string> streams;
   for (const std::string& job : jobs) {
     if (!nodes.empty()) {
-      for (const std::string& node : nodes) {
-        if (4 + job.size() + node.size() + id_bytes <= max_key) {
-          streams.push_back(stream_prefix(job, node));
-        }
-      }
+      for (const std::string& node : nodes)
+        streams.push_back(stream_prefix(job, node));
       continue;
     }
-    if (job.size() + 6 + id_bytes > max_key) continue;
     // Every node of the job: hop from one (job, node) to the next.
-    std::string job_prefix;
-    put_be(job_prefix, job.size(), 2);
-    job_prefix += job;
+    const std::string job_prefix = job_key_prefix(job);
     std::string target = job_prefix;
     std::string_view key = target;
     int rc = cursor.get(MDB_SET_RANGE, &key, nullptr);
     while (rc == 0 && key.substr(0, job_prefix.size()) == job_prefix &&
-           key.size() > job_prefix.size() + id_bytes) {
+           job_node_key_length(key) + id_bytes == key.size()) {
       streams.emplace_back(key.substr(0, key.size() - id_bytes));
       // Ids are non-negative, so 0x80 sorts after every id of the stream.
       target = streams.back() + '\x80';
@@ -380,7 +489,7 @@ std::variant<log_page, std::string> task_log_store::query_streams(
     heap.pop_back();
     auto record = parse_record(h.value);
     if (record && filter.keep(*record, error)) {
-      auto jn = parse_prefix(streams[h.stream]);
+      auto jn = names_of(txn, streams_, streams[h.stream]);
       if (jn && !page.add(*jn, *record, h.id)) break;
     }
     if (!error.empty()) return error;
@@ -414,7 +523,7 @@ std::variant<log_page, std::string> task_log_store::query_by_time(
   std::string line_key;
   for (; rc == 0;
        rc = cursor.get(q.ascending ? MDB_NEXT : MDB_PREV, &key, &value)) {
-    auto jn = parse_prefix(value);
+    auto jn = names_of(txn, streams_, value);
     if (!jn || key.size() != id_bytes) continue;
     if (!nodes.empty() && !nodes.contains(jn->node)) continue;
     line_key.assign(value);
@@ -496,7 +605,55 @@ std::variant<std::size_t, std::string> task_log_store::prune_older_than(
       resume = std::move(next_resume);
     }
   }
+  if (auto error = prune_unused_streams()) return *error;
   return total;
+}
+
+// Forgets the names of streams that have no line left in any type: one
+// walk over "streams", three seeks per stream, in bounded chunks.
+std::optional<std::string> task_log_store::prune_unused_streams() {
+  std::string resume;
+  for (bool finished = false; !finished;) {
+    std::string next_resume;
+    int rc = env_->write([&](lmdb_txn& txn) {
+      finished = false;
+      lmdb_cursor streams, lines[3];
+      if (int rc = lmdb_cursor::open(txn, streams_, &streams)) return rc;
+      for (std::size_t i = 0; i < 3; ++i) {
+        if (int rc = lmdb_cursor::open(txn, dbs_[i].lines, &lines[i]))
+          return rc;
+      }
+      std::string_view key = resume, value;
+      int rc =
+          streams.get(resume.empty() ? MDB_FIRST : MDB_SET_RANGE, &key, &value);
+      for (std::size_t seen = 0; rc == 0; ++seen) {
+        if (seen >= prune_chunk_lines_) {
+          next_resume.assign(key);
+          return 0;
+        }
+        bool used = false;
+        const std::string id{key};
+        for (auto& cursor : lines) {
+          std::string_view at = id;
+          int found = cursor.get(MDB_SET_RANGE, &at, nullptr);
+          if (found != 0 && found != MDB_NOTFOUND) return found;
+          if (found == 0 && at.substr(0, id.size()) == id) {
+            used = true;
+            break;
+          }
+        }
+        // After a delete, MDB_NEXT lands on the entry that moved up.
+        if (!used && (rc = streams.del())) return rc;
+        rc = streams.get(MDB_NEXT, &key, &value);
+      }
+      if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+      finished = true;
+      return 0;
+    });
+    if (rc != 0) return lmdb_failure(dir(), "prune", rc);
+    resume = std::move(next_resume);
+  }
+  return std::nullopt;
 }
 
 }  // namespace bistro

@@ -3,10 +3,13 @@
 // back per job and node in time order (the `task_logs` HTTP handler) and
 // pruned by age.
 //
-// On disk (format version 1; see task_log_store.cpp for the byte layout):
-// per log type one database keyed by (job, node, line_id) holding the line,
-// and one time index keyed by line_id alone, so that all-jobs queries and
-// pruning walk time order without visiting every (job, node). A line_id is
+// On disk (format version 2; the byte layout is in task_log_format.hpp):
+// per log type one database keyed by (stream id, line_id) holding the line,
+// where a stream id is a fixed-size hash of (job, node) whose names live in
+// a "streams" database, and one time index keyed by line_id alone, so that
+// all-jobs queries and pruning walk time order without visiting every
+// (job, node). Names of any length fit. A format-1 store is migrated at
+// open. A line_id is
 // Bistro's int64 cursor: `time_s << 31 | seq`, with seq a per-store counter,
 // so line ids sort by second, then by arrival. Commits use MDB_NOSYNC and
 // the owner calls `sync()` about once a second: a crash of the process
@@ -109,10 +112,8 @@ class task_log_store {
   static std::variant<std::unique_ptr<task_log_store>, std::string> open(
       const std::string& dir, const task_log_store_options& options = {});
 
-  /// Stores `batch` in one transaction. Entries whose job and node names
-  /// together exceed LMDB's key limit (~500 bytes) are left out and named in
-  /// the returned error; the rest are stored. Other errors (disk full, map
-  /// at its cap) store nothing.
+  /// Stores `batch` in one transaction, whatever the names' length. On an
+  /// error (disk full, map at its cap) nothing is stored.
   std::optional<std::string> append(log_type type,
                                     std::span<const log_entry> batch);
 
@@ -137,13 +138,15 @@ class task_log_store {
 
  private:
   struct dbis {
-    MDB_dbi lines;    // (job, node, line_id) -> record
-    MDB_dbi by_time;  // line_id -> (job, node)
+    MDB_dbi lines;    // (stream id, line_id) -> record
+    MDB_dbi by_time;  // line_id -> stream id
   };
 
   task_log_store(std::unique_ptr<lmdb_env> env, const dbis (&dbs)[3],
-                 std::uint32_t next_seq, std::size_t prune_chunk_lines);
+                 MDB_dbi streams, std::uint32_t next_seq,
+                 std::size_t prune_chunk_lines);
   const dbis* dbs_of(log_type type) const;
+  std::optional<std::string> prune_unused_streams();
   std::variant<log_page, std::string> query_streams(
       const lmdb_txn& txn, const dbis& d, const log_query& q,
       const line_filter& f, std::int64_t start_id) const;
@@ -153,6 +156,7 @@ class task_log_store {
 
   std::unique_ptr<lmdb_env> env_;
   dbis dbs_[3];
+  MDB_dbi streams_;         // stream id -> names
   std::uint32_t next_seq_;  // only touched inside write transactions
   std::size_t prune_chunk_lines_;
 };

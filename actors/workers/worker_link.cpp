@@ -1,5 +1,6 @@
 #include "actors/workers/worker_link.hpp"
 
+#include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -47,6 +48,21 @@ using link_ptr = worker_link_actor::stateful_pointer<link_state>;
 std::string where(link_ptr self) {
   return self->state.options.scheduler_host + ":" +
          std::to_string(self->state.options.scheduler_port);
+}
+
+/// CAF 0.17 says "no such host" when an IPv6 address refuses (it retries
+/// the address over IPv4, where it does not parse): for an address, which
+/// needs no lookup, say what it is.
+std::string connect_error_text(caf::actor_system& sys, const caf::error& err,
+                               const std::string& host) {
+  in6_addr v6;
+  in_addr v4;
+  bool address = ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 ||
+                 ::inet_pton(AF_INET, host.c_str(), &v4) == 1;
+  if (err == caf::sec::cannot_connect_to_node && address)
+    return "connection refused or no route (nothing listens on that "
+           "address and port, or it is unreachable)";
+  return sys.render(err);
 }
 
 void retry_later(link_ptr self, const std::string& why) {
@@ -225,7 +241,10 @@ void connect(link_ptr self) {
             say_hello(self);
           },
           [=](const caf::error& err) {
-            retry_later(self, "cannot connect: " + self->system().render(err));
+            retry_later(self, "cannot connect: " +
+                                  connect_error_text(
+                                      self->system(), err,
+                                      self->state.options.scheduler_host));
           });
 }
 

@@ -1,5 +1,7 @@
 #include "actors/workers/worker_registry.hpp"
 
+#include <algorithm>
+
 #include "actors/protocol/saturating_add.hpp"
 
 namespace bistro {
@@ -17,6 +19,22 @@ const char* to_string(worker_health h) {
   }
   return "?";
 }
+
+std::int64_t silence_after_ms(std::int64_t heartbeat_period_ms) {
+  return saturating_add(heartbeat_period_ms,
+                        std::max<std::int64_t>(heartbeat_period_ms, 1000));
+}
+
+namespace {
+
+std::string seconds(std::int64_t ms) {
+  auto s = std::to_string(ms / 1000);
+  if (auto tenths = ms % 1000 / 100; tenths != 0 && ms < 10000)
+    s += "." + std::to_string(tenths);
+  return s + " s";
+}
+
+}  // namespace
 
 worker_registry::hello_result worker_registry::hello(
     const worker_record& candidate, std::int64_t now_ms, bool proven) {
@@ -104,18 +122,50 @@ std::vector<worker_registry::transition> worker_registry::check(
         now_ms - checked <= saturating_add(timeouts_.healthcheck_period_ms,
                                            timeouts_.healthcheck_grace_ms);
     auto from = r.health;
+    std::string why;
     if (heartbeat_ok && healthcheck_ok) {
       if (r.last_good_healthcheck_ms) r.health = worker_health::healthy;
     } else {
+      if (!heartbeat_ok)
+        why = "no heartbeat for " + seconds(now_ms - r.last_heartbeat_ms) +
+              " (it sends one every " + seconds(r.heartbeat_period_ms) +
+              ", grace " + seconds(timeouts_.heartbeat_grace_ms) + ")";
+      else
+        why = r.last_good_healthcheck_ms
+                  ? "no healthcheck answered for " + seconds(now_ms - checked)
+                  : "no healthcheck answered since it joined " +
+                        seconds(now_ms - checked) + " ago";
       if (r.health != worker_health::unhealthy) {
         r.health = worker_health::unhealthy;
         r.unhealthy_since_ms = now_ms;
       }
       if (now_ms - r.unhealthy_since_ms >=
-          timeouts_.lose_unhealthy_worker_after_ms)
+          timeouts_.lose_unhealthy_worker_after_ms) {
         r.health = worker_health::must_die;
+        why += "; UNHEALTHY for " + seconds(now_ms - r.unhealthy_since_ms);
+      }
     }
-    if (r.health != from) out.push_back({shard, from, r.health});
+    if (r.health != from) out.push_back({shard, from, r.health, why});
+  }
+  return out;
+}
+
+std::vector<worker_registry::silence_change> worker_registry::check_silence(
+    std::int64_t now_ms) {
+  std::vector<silence_change> out;
+  for (auto& [shard, r] : workers_) {
+    if (r.health == worker_health::must_die) continue;
+    auto quiet_ms = now_ms - r.last_heartbeat_ms;
+    bool late = quiet_ms > silence_after_ms(r.heartbeat_period_ms);
+    if (late && !r.silent) {
+      r.silent = true;
+      r.heard_before_silence_ms = r.last_heartbeat_ms;
+      out.push_back({shard, true, quiet_ms});
+    } else if (!late && r.silent) {
+      r.silent = false;
+      out.push_back(
+          {shard, false, r.last_heartbeat_ms - r.heard_before_silence_ms});
+    }
   }
   return out;
 }

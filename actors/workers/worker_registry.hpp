@@ -61,7 +61,16 @@ struct worker_record {
   /// When the newest successful healthcheck was sent.
   std::optional<std::int64_t> last_good_healthcheck_ms;
   std::int64_t unhealthy_since_ms = 0;
+  /// Heartbeats stopped arriving (see worker_registry::check_silence);
+  /// then the heartbeat heard last before the silence.
+  bool silent = false;
+  std::int64_t heard_before_silence_ms = 0;
 };
+
+/// How long a worker may go without a heartbeat before it counts as
+/// silent: one missed beat (two periods, at least a second past one).
+/// Long before the heartbeat grace turns it UNHEALTHY, the log says so.
+std::int64_t silence_after_ms(std::int64_t heartbeat_period_ms);
 
 class worker_registry {
  public:
@@ -89,9 +98,23 @@ class worker_registry {
     std::string shard;
     worker_health from;
     worker_health to;
+    /// Why it became UNHEALTHY ("no heartbeat for 75 s, ...").
+    std::string why;
   };
   /// Moves every worker along the state machine at `now_ms`.
   std::vector<transition> check(std::int64_t now_ms);
+
+  /// A worker whose heartbeats stopped, or came back after a silence.
+  struct silence_change {
+    std::string shard;
+    /// True: stopped arriving; false: arriving again.
+    bool silent = false;
+    /// Stopped: since the last one; again: the length of the gap.
+    std::int64_t gap_ms = 0;
+  };
+  /// Reports each change once: when a live worker's heartbeats have been
+  /// missing for silence_after_ms, and when one arrives after that.
+  std::vector<silence_change> check_silence(std::int64_t now_ms);
 
   const worker_record* find(const std::string& shard) const;
   /// Usable for new tasks: NEW or HEALTHY. (Bistro also starts tasks on

@@ -128,9 +128,9 @@ TEST_CASE("a node source list keeps its order and a missing prefs is empty") {
 TEST_CASE("a bad resource limit names its JSON path and the value") {
   CHECK(
       parse_error(config_text(
-          R"("resources": {"instance": {"concurrency": {"limit": "3", "default": 1}}})")) ==
+          R"("resources": {"instance": {"concurrency": {"limit": "three", "default": 1}}})")) ==
       "bistro_settings.resources.instance.concurrency.limit: expected an "
-      "integer >= 0, got \"3\"");
+      "integer >= 0, got \"three\"");
   CHECK(
       parse_error(config_text(
           R"("resources": {"instance": {"concurrency": {"limit": -1, "default": 1}}})")) ==
@@ -172,8 +172,8 @@ TEST_CASE("bad settings reject the whole file") {
             R"({"bistro_settings": {"nodes": {"levels": ["a", "a"]}}})") ==
         "bistro_settings.nodes.levels[1]: level names must be unique, "
         "non-empty and not \"instance\" or \"worker\", got \"a\"");
-  CHECK(parse_error(config_text(R"("enabled": "yes")")) ==
-        "bistro_settings.enabled: expected true or false, got \"yes\"");
+  CHECK(parse_error(config_text(R"("enabled": "maybe")")) ==
+        "bistro_settings.enabled: expected true or false, got \"maybe\"");
   CHECK(parse_error(config_text(R"("level_for_tasks": "rack")")) ==
         "bistro_settings.level_for_tasks: unknown level \"rack\"; levels: "
         "instance, host, db, worker");

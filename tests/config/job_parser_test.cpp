@@ -83,15 +83,16 @@ TEST_CASE("a bad job records its errors while the rest of the config loads") {
   CHECK_FALSE(bad->runnable());
   CHECK(bad->errors == std::vector<std::string>{
                            "bistro_job->bad.owner: required key is missing",
-                           "bistro_job->bad.priority: expected a number >= 0, "
+                           "bistro_job->bad.priority: expected a number, "
                            "got \"high\"",
                            "bistro_job->bad.resources.nope: unknown resource",
                            "bistro_job->bad.level_for_tasks: unknown level "
                            "\"rack\"; levels: instance, host, db, worker",
                            "bistro_job->bad.command: must name a program",
                            "bistro_job->bad.backoff[1]: waits must be strictly "
-                           "increasing, got 2 after 3",
-                           "bistro_job->bad.surprise: unknown key"});
+                           "increasing, got 2 after 3"});
+  CHECK(cfg->warnings == std::vector<std::string>{
+                             "bistro_job->bad.surprise: unknown key, ignored"});
   CHECK(cfg->find_job("good")->runnable());
 }
 
@@ -141,18 +142,19 @@ TEST_CASE("bad filters are job errors naming the filter") {
       "filters": {"db": {"whitelist_regex": "(", "fraction_of_nodes": 2,
                          "greylist": []}, "rack": {}}})"));
   const auto& errors = cfg->find_job("a")->errors;
-  REQUIRE(errors.size() == 4);
+  REQUIRE(errors.size() == 2);
   CHECK(errors[0].starts_with(
       "bistro_job->a.filters.db.whitelist_regex: invalid regex \"(\": "));
   CHECK(errors[1] ==
-        "bistro_job->a.filters.db.fraction_of_nodes: expected a fraction in "
-        "(0, 1], got 2");
-  CHECK(
-      errors[2].starts_with("bistro_job->a.filters.db.greylist: unknown "
-                            "filter"));
-  CHECK(errors[3] ==
         "bistro_job->a.filters.rack: unknown level \"rack\"; levels: "
         "instance, host, db, worker");
+  // What Bistro takes without complaint is a warning here.
+  REQUIRE(cfg->warnings.size() == 2);
+  CHECK(cfg->warnings[0] ==
+        "bistro_job->a.filters.db.fraction_of_nodes: 2 is not a fraction in "
+        "(0, 1]; using 1 (all nodes)");
+  CHECK(cfg->warnings[1].starts_with(
+      "bistro_job->a.filters.db.greylist: unknown filter, ignored"));
 }
 
 TEST_CASE("job names that could leave the jobs folder are errors") {

@@ -61,8 +61,8 @@ TEST_CASE("wrong types anywhere give errors naming the path") {
         "bistro_settings: expected an object, got 1");
   CHECK(parse_error(R"({"bistro_settings": {"nodes": []}})") ==
         "bistro_settings.nodes: expected an object, got []");
-  CHECK(parse_error(R"({"bistro_settings": {"nodes": {"levels": [1]}}})") ==
-        "bistro_settings.nodes.levels[0]: expected a string, got 1");
+  CHECK(parse_error(R"({"bistro_settings": {"nodes": {"levels": [{}]}}})") ==
+        "bistro_settings.nodes.levels[0]: expected a string, got {}");
   CHECK(parse_error(R"({"bistro_settings": {"nodes": {"levels": [],
           "node_sources": [{"prefs": {}}]}}})") ==
         "bistro_settings.nodes.node_sources[0].source: required key is "

@@ -38,14 +38,14 @@ TEST_CASE("check_config summarises the getting-started config and exits 0") {
 
 TEST_CASE("check_config prints every settings error and exits 1") {
   auto path = write_temp(R"({"bistro_settings": {"nodes": {"levels": ["a"]},
-      "resources": {"instance": {"c": {"limit": "3", "default": -1}}}}})");
+      "resources": {"instance": {"c": {"limit": "three", "default": -1}}}}})");
   auto r =
       run_command(scheduler + " --config_file=" + path + " --check_config");
   std::remove(path.c_str());
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output,
              Catch::Contains("bistro_settings.resources.instance.c.limit: "
-                             "expected an integer >= 0, got \"3\""));
+                             "expected an integer >= 0, got \"three\""));
   CHECK_THAT(r.output,
              Catch::Contains("bistro_settings.resources.instance.c.default: "
                              "expected an integer >= 0, got -1"));
@@ -54,13 +54,13 @@ TEST_CASE("check_config prints every settings error and exits 1") {
 TEST_CASE("check_config reports a bad job and a node source failure") {
   auto path = write_temp(R"({"bistro_settings": {"nodes": {"levels": ["a"],
       "node_sources": [{"source": "range_label", "prefs": {"parent_level": "b",
-      "start": 1, "end": 2}}]}}, "bistro_job->j": {"owner": 5}})");
+      "start": 1, "end": 2}}]}}, "bistro_job->j": {"owner": true}})");
   auto r =
       run_command(scheduler + " --config_file=" + path + " --check_config");
   std::remove(path.c_str());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output,
-             Catch::Contains("bistro_job->j.owner: expected a string, got 5"));
+  CHECK_THAT(r.output, Catch::Contains(
+                           "bistro_job->j.owner: expected a string, got true"));
   CHECK_THAT(
       r.output,
       Catch::Contains("bistro_settings.nodes.node_sources[0] (range_label)"));

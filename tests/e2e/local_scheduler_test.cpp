@@ -1,5 +1,8 @@
 // bistro_scheduler --worker_command=... with real task processes.
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -119,13 +122,17 @@ TEST_CASE("a command that does not exist is an error naming the errno") {
                              ": No such file or directory"));
 }
 
-TEST_CASE("a task's data comes back as prev_status on its next run") {
+TEST_CASE(
+    "a task gets its previous status whole, as Bistro passes it, and none on "
+    "its first run") {
   temp_dir dir;
   auto records = dir.file("records");
+  const std::string args = dir.file("args");
   auto task = dir.script("task.sh", record_prelude(records) + R"(
-PREV=$(printf '%s' "$3" | sed -n 's/.*"prev_status":\({[^}]*}\).*/\1/p')
-record start "$PREV"
-case "$PREV" in
+N=$(wc -l < ")" + records + R"(" 2>/dev/null || echo 0)
+printf '%s' "$3" > ")" + args + R"(.$N"
+record start
+case "$3" in
   *'"round":1'*) echo done > "$2" ;;
   *) echo '{"result": "incomplete", "data": {"round": 1}}' > "$2" ;;
 esac
@@ -135,10 +142,19 @@ esac
                   "filters": {"level2": {"whitelist": ["node11"]}}}})");
   auto sched = start_scheduler(dir, config, task, {"--exit_when_done"});
   REQUIRE(sched.wait(30000) == 0);
-  auto recs = read_records(records);
-  REQUIRE(recs.size() == 2);
-  CHECK(recs[0].extra == "{}");
-  CHECK(recs[1].extra == R"({"round":1})");
+  REQUIRE(read_records(records).size() == 2);
+  auto arg = [&](int n) {
+    std::ifstream in(args + "." + std::to_string(n));
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    INFO(text);
+    return boost::json::parse(text).as_object();
+  };
+  CHECK_FALSE(arg(0).contains("prev_status"));
+  const auto prev = arg(1).at("prev_status").as_object();
+  CHECK(prev.at("result_bits") == 8);  // incomplete
+  CHECK(prev.at("data") == boost::json::parse(R"({"round": 1})"));
+  CHECK(prev.at("time").as_int64() > 1'700'000'000);
+  CHECK(prev.at("time").as_int64() < 4'000'000'000);
 }
 
 TEST_CASE("backoff [1, 2, fail] waits 1 s, then 2 s, then fails for good") {

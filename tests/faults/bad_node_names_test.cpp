@@ -4,6 +4,8 @@
 // in /api/errors, the good ones run, and every JSON answer stays UTF-8.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "tests/faults/faults_support.hpp"
@@ -109,4 +111,80 @@ TEST_CASE(
   std::set<std::string> ran;
   for (const auto& r : read_records(records)) ran.insert(r.node);
   CHECK(ran == std::set<std::string>{"good1", "caf\xc3\xa9"});
+}
+
+TEST_CASE(
+    "a 600-byte node name runs, keeps its status and its logs across a "
+    "restart; a name past nodes.max_name_bytes is refused alone",
+    "[misbehaving]") {
+  temp_dir dir;
+  const std::string long_name(600, 'L');  // past LMDB's 511-byte keys
+  const std::string too_long(5000, 'T');  // past the default cap of 4096
+  auto script = dir.script(
+      "nodes.sh", "printf 'short\\n" + long_name + "\\n" + too_long + "\\n'\n");
+  auto records = dir.file("records");
+  auto task = dir.script("task.sh", run_prelude(records) +
+                                        "record start\necho hello from $1\n"
+                                        "echo done > \"$2\"\n"
+                                        "record end done\n");
+  auto config = dir.write("config", R"({"bistro_settings": {
+      "nodes": {"levels": ["host"], "node_source": "script",
+                "node_source_prefs": {"script": ")" +
+                                        script + R"(",
+                                      "parent_level": "instance"}},
+      "enabled": true, "idle_wait": 0.2, "working_wait": 0.05,
+      "backoff": ["fail"]},
+      "bistro_job->j": {"owner": "t"}})");
+  const std::string data_dir = dir.file("data");
+  auto start = [&](int http_port) {
+    return std::make_unique<fault_process>(
+        std::vector<std::string>{
+            scheduler_bin, "--config_file=" + config,
+            "--worker_command=" + task, "--data_dir=" + data_dir,
+            "--instance_node_name=scheduler",
+            "--http_server_port=" + std::to_string(http_port),
+            "--http_cache_ms=0"},
+        dir.file("scheduler.log"));
+  };
+  int http_port = free_port();
+  auto scheduler = start(http_port);
+  REQUIRE(eventually(
+      [&] {
+        return scheduler->log_has("j on short ended: done") &&
+               scheduler->log_has("j on " + long_name + " ended: done");
+      },
+      20000));
+  // The store took the long name: the scheduler never said it could not
+  // write, and the task's stdout line is in the task logs under its name.
+  CHECK_FALSE(scheduler->log_has("status store: cannot"));
+  CHECK_FALSE(scheduler->log_has("task log store"));
+  auto logs =
+      http_request(http_port, "POST", "/",
+                   R"({"l": {"handler": "task_logs", "log_type": "stdout",
+                "jobs": ["j"], "nodes": [")" +
+                       long_name + R"("]}})");
+  REQUIRE(logs.code == 200);
+  CHECK_THAT(logs.body, Catch::Contains("hello from " + long_name));
+
+  auto errors = http_request(http_port, "GET", "/api/errors");
+  REQUIRE(errors.code == 200);
+  CHECK_THAT(errors.body,
+             Catch::Contains("is 5000 bytes long, over nodes.max_name_bytes "
+                             "= 4096"));
+  scheduler->kill(SIGTERM);
+  REQUIRE(scheduler->wait(20000) == 0);
+
+  // After a restart the statuses come back from the store: both tasks are
+  // done, so a scheduler told to exit when done exits without running any.
+  fault_process again({scheduler_bin, "--config_file=" + config,
+                       "--worker_command=" + task, "--data_dir=" + data_dir,
+                       "--instance_node_name=scheduler", "--exit_when_done"},
+                      dir.file("scheduler.log"));
+  const auto code = again.wait(30000);
+  INFO(again.log_tail());
+  CHECK(code == 0);
+  std::map<std::string, int> starts;
+  for (const auto& r : read_records(records))
+    if (r.event == "start") ++starts[r.node];
+  CHECK(starts == std::map<std::string, int>{{"short", 1}, {long_name, 1}});
 }

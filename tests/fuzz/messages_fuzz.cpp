@@ -198,7 +198,12 @@ std::pair<std::string, std::string> seed(std::string name, std::uint8_t tag,
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> message_seeds() {
-  task_spec spec{"job1", "node1", 42, {"/bin/echo", "hi"}, R"({"a":1})", {},
+  task_spec spec{"job1",
+                 "node1",
+                 42,
+                 {"/bin/echo", "hi"},
+                 R"({"a":1})",
+                 {},
                  {kill_method::term, 7}};
   task_result done{"job1",          "node1", 42, status_label::done,
                    R"({"k":"v"})",  "",      0,  fuzz_now_ms,

@@ -89,7 +89,8 @@ struct fixture {
 
   void start(std::int64_t max_bytes = default_config_max_bytes) {
     watcher = spawn_config_watcher(
-        sys, {path, 20, nodes, scheduler, max_bytes, builtin_policy_catalog()});
+        sys, {path, 20, nodes, scheduler, max_bytes, default_config_backups,
+              builtin_policy_catalog()});
   }
 
   ~fixture() {

@@ -120,3 +120,70 @@ TEST_CASE("http: the web page shows simple_job and its kill button works") {
   CHECK(png.substr(1, 3) == "PNG");
   std::cout << "web page screenshot: " << path << std::endl;
 }
+
+TEST_CASE(
+    "http: the web page shows the start-up wait, an invalid job with its "
+    "error, and when workers were last heard") {
+  auto chromium = find_chromium();
+  if (chromium.empty()) {
+    WARN("SKIPPED: chromium is not installed (apt-get install chromium)");
+    return;
+  }
+  scheduler_under_test s{
+      R"("bistro_job->simple_job": {"owner": "test"},
+         "bistro_job->bad": {"owner": "test", "level_for_tasks": "rack"})",
+      {"--CAUTION_startup_wait_for_workers=300"}};
+  devtools_page page{chromium, s.dir};
+  page.call("Page.enable");
+  page.call("Runtime.enable");
+  page.call("Page.navigate",
+            {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/"}});
+  REQUIRE(eventually(
+      [&] {
+        // document.body is null until the page has loaded.
+        return page.eval(
+                       "document.body ? Number(document.body.dataset"
+                       ".refreshes || 0) : 0")
+                   .to_number<int>() >= 1;
+      },
+      30000));
+
+  auto banner = page.eval(
+      "(() => { const b = document.getElementById('startup-wait'); "
+      "return [b.classList.contains('shown'), b.textContent]; })()");
+  INFO(json::serialize(banner));
+  CHECK(banner.at(0) == true);
+  std::string text{banner.at(1).as_string()};
+  CHECK(text.find("Waiting for workers: no task starts for ") !=
+        std::string::npos);
+  CHECK(text.find("--CAUTION_startup_wait_for_workers=300") !=
+        std::string::npos);
+
+  CHECK(page.eval("document.querySelector('#jobs tr[data-job=\"bad\"]')"
+                  ".dataset.state") == "invalid");
+  auto error = page.eval(
+      "document.querySelector('#jobs .job-error[data-job=\"bad\"]')"
+      ".textContent");
+  REQUIRE(error.is_string());
+  CHECK(std::string{error.as_string()}.find("unknown level") !=
+        std::string::npos);
+  CHECK(page.eval("!!document.querySelector('#jobs .bar[data-job=\"bad\"] "
+                  "span[data-status=\"invalid\"]')") == true);
+  CHECK(page.eval("document.querySelector('#jobs tr[data-job=\"simple_job\"]')"
+                  ".dataset.state") == "ok");
+  CHECK(page.eval("document.querySelector('#workers td.last-heard')"
+                  ".textContent") == "-");  // the in-process worker
+
+  // The grid of the invalid job shows its tasks as invalid, not waiting.
+  page.eval(
+      "(() => { const s = document.getElementById('grid-job'); "
+      "s.value = 'bad'; s.dispatchEvent(new Event('change')); })()");
+  CHECK(eventually(
+      [&] {
+        auto statuses = page.eval(
+            "Array.from(document.querySelectorAll('#grid .cell'))"
+            ".map(c => c.dataset.status).join(',')");
+        return statuses == "invalid,invalid,invalid,invalid";
+      },
+      10000));
+}

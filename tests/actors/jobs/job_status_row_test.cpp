@@ -244,6 +244,37 @@ TEST_CASE("data is kept for the next run and replaced by the next status") {
   CHECK(row.data(0).empty());
 }
 
+TEST_CASE("a running task's record keeps its status from before the run") {
+  job_status_row row(2);
+  CHECK_FALSE(row.record(0).before_run);
+  row.mark_running(0, t0);
+  row.apply(0, parse_status_line("garbage"), t0 + sec, fail_after_three);
+  const auto before = row.record(0);
+  REQUIRE(before.label == status_label::error_backoff);
+  row.mark_running(0, t0 + 5 * sec);
+  auto running = row.record(0);
+  REQUIRE(running.before_run);
+  CHECK(running.before_run->label == status_label::error_backoff);
+  CHECK(running.before_run->updated_ms == t0 + sec);
+  CHECK(running.before_run->backoff_until_ms == before.backoff_until_ms);
+  CHECK(running.before_run->backoff_step == 1);
+  CHECK(running.before_run->message == before.message);
+
+  SECTION("restored after a restart, as the store gives it back") {
+    job_status_row again(2);
+    again.restore(0, running);
+    CHECK(again.record(0) == running);
+  }
+  SECTION("gone once the run ends") {
+    row.apply(0, status(status_label::done), t0 + 6 * sec, fail_after_three);
+    CHECK_FALSE(row.record(0).before_run);
+  }
+  SECTION("gone when the worker is lost") {
+    CHECK(row.mark_worker_lost(0, t0 + 6 * sec, 0, fail_after_three));
+    CHECK_FALSE(row.record(0).before_run);
+  }
+}
+
 TEST_CASE("an unparseable status line backs off and records the message") {
   job_status_row row(1);
   row.mark_running(0, t0);

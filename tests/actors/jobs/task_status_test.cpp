@@ -1,5 +1,6 @@
 #include "actors/jobs/task_status.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 #include <string>
@@ -153,4 +154,42 @@ TEST_CASE("a status renders as JSON with its data embedded") {
   status_record plain;
   CHECK(boost::json::serialize(status_to_json(plain)) ==
         R"({"label":"never_started"})");
+}
+
+TEST_CASE("prev_status is Bistro's whole status object, absent at first") {
+  status_record first;
+  CHECK(bistro_prev_status(first).empty());
+
+  status_record r;
+  r.label = status_label::incomplete;
+  r.updated_ms = 1'700'000'000'500;
+  r.data = R"({"cursor":7})";
+  CHECK(boost::json::parse(bistro_prev_status(r)) ==
+        boost::json::parse(
+            R"({"result_bits":8,"data":{"cursor":7},"time":1700000000})"));
+
+  SECTION("a running record hands on the status before its run") {
+    status_record running = r;
+    running.label = status_label::running;
+    running.updated_ms = 1'700'000'100'000;
+    running.before_run =
+        prior_status{status_label::error_backoff, 2,     1'700'000'060'000,
+                     1'700'000'000'000,           false, "exit code 3"};
+    running.data.clear();
+    CHECK(boost::json::parse(bistro_prev_status(running)) ==
+          boost::json::parse(R"({"result_bits":96,
+              "data":{"exception":"exit code 3"},
+              "time":1700000000,"backoff_duration":60})"));
+    running.before_run.reset();  // a run of unknown history: nothing known
+    CHECK(bistro_prev_status(running).empty());
+  }
+  SECTION("Bistro's bits for every label") {
+    CHECK(bistro_status_bits(status_label::never_started, false) == 1);
+    CHECK(bistro_status_bits(status_label::done, false) == 4);
+    CHECK(bistro_status_bits(status_label::incomplete_backoff, false) == 584);
+    CHECK(bistro_status_bits(status_label::failed, false) == 16);
+    CHECK(bistro_status_bits(status_label::was_not_running, false) == 1056);
+    CHECK(bistro_status_bits(status_label::worker_lost, false) == 3168);
+    CHECK(bistro_status_bits(status_label::error_backoff, true) == 1120);
+  }
 }

@@ -75,6 +75,6 @@ TEST_CASE("range_label reports each bad pref by name") {
                            "format": "{parent"})"),
              Catch::Contains("unmatched '{'"));
   CHECK_THAT(error_for(R"({"parent_level": "instance", "start": 0, "end": 1,
-                           "enabled": 1})"),
+                           "enabled": "sometimes"})"),
              Catch::Contains("enabled must be true or false"));
 }

@@ -7,12 +7,13 @@
 
 using namespace bistro;
 
-TEST_CASE("monitor roles: the mutating handlers are exactly the four") {
+TEST_CASE("monitor roles: the mutating handlers are exactly these seven") {
   std::set<std::string_view> mutating;
   for (const auto& r : monitor_roles)
     if (r.mutates) mutating.insert(r.name);
-  CHECK(mutating == std::set<std::string_view>{"kill_task", "forgive_jobs",
-                                               "save_job", "delete_job"});
+  CHECK(mutating == std::set<std::string_view>{
+                        "kill_task", "forgive_jobs", "save_job", "delete_job",
+                        "kill_job", "enable_job", "drain_worker"});
 }
 
 TEST_CASE("monitor roles: names are unique and every one is found") {
@@ -28,12 +29,14 @@ TEST_CASE("monitor roles: names are unique and every one is found") {
 TEST_CASE("monitor roles: every documented handler is a role") {
   // actors/protocol/monitor.md's two tables.
   for (auto name :
-       {"errors", "refresh_time", "jobs", "sorted_node_names", "nodes",
-        "running_tasks", "histogram", "task_logs", "forgive_jobs", "kill_task",
-        "save_job", "delete_job", "status", "job_summary", "tasks", "node_page",
-        "workers", "config", "metrics"})
+       {"errors",       "refresh_time",  "jobs",        "sorted_node_names",
+        "nodes",        "running_tasks", "histogram",   "task_logs",
+        "forgive_jobs", "kill_task",     "save_job",    "delete_job",
+        "status",       "job_summary",   "tasks",       "node_page",
+        "workers",      "config",        "metrics",     "task",
+        "kill_job",     "enable_job",    "drain_worker"})
     CHECK(find_monitor_role(name) != nullptr);
-  CHECK(monitor_roles.size() == 19);
+  CHECK(monitor_roles.size() == 23);
 }
 
 TEST_CASE("monitor roles: a request's mutating handlers are found by entry") {

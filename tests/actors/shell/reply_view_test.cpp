@@ -66,10 +66,54 @@ TEST_CASE("shell: jobs is a table with a column per status present") {
           "counts": {"failed": 2}, "errors": ["bad filter"]}}}})");
   auto v = render_reply(cmd_of("jobs"), r, wide);
   REQUIRE(v.error.empty());
-  CHECK_THAT(v.text, Catch::StartsWith("JOB  ENABLED  PRIORITY  LEVEL  done  "
+  CHECK_THAT(v.text, Catch::StartsWith("JOB  STATE     PRIORITY  LEVEL  done  "
                                        "failed  ERRORS\n"));
-  CHECK_THAT(v.text, Catch::Contains("b    no       0         l2     0     2"
+  CHECK_THAT(v.text, Catch::Contains("b    disabled  0         l2     0     2"
                                      "       bad filter"));
+}
+
+TEST_CASE("shell: a job with config errors shows as invalid, not pending") {
+  auto r = reply_of(R"({"summary": {"data": {
+    "bad": {"enabled": true, "state": "invalid", "priority": 0,
+            "level_for_tasks": "l2", "counts": {"never_started": 2},
+            "errors": ["job bad: level_for_tasks: unknown level x"]}}},
+    "main": {"data": {"tasks": [
+      {"job": "bad", "node": "n1", "status": {"label": "never_started"}}],
+      "next": null}}})");
+  auto jobs = reply_of(R"({"main": )" +
+                       boost::json::serialize(r.entries.at("summary")) + "}");
+  auto v = render_reply(cmd_of("jobs"), jobs, wide);
+  REQUIRE(v.error.empty());
+  CHECK_THAT(v.text, Catch::Contains("bad  invalid  0"));
+  CHECK_THAT(v.text, Catch::Contains("unknown level x"));
+  auto job = render_reply(cmd_of("job bad"), jobs, wide);
+  CHECK_THAT(job.text, Catch::Contains("state            invalid\n"));
+  auto tasks = render_reply(cmd_of("tasks --job bad"), r, wide);
+  REQUIRE(tasks.error.empty());
+  CHECK_THAT(tasks.text, Catch::Contains("bad  n1    invalid"));
+  CHECK_THAT(tasks.text,
+             Catch::Contains("job config: job bad: level_for_tasks: unknown"));
+  CHECK_THAT(tasks.text, !Catch::Contains("never_started"));
+}
+
+TEST_CASE("shell: status says how long the startup wait lasts, and why") {
+  auto r = reply_of(R"({"main": {"data": {"now_ms": 1700000100000,
+    "started_ms": 1700000090000, "config_ms": 1700000090000,
+    "startup_wait": {"until_ms": 1700000170000, "over": false,
+                     "reason": "heartbeat 15 s + grace 60 s"},
+    "enabled": true, "errors": {}, "counts": {}, "jobs": 2,
+    "invalid_jobs": 1, "nodes": 3, "running": 0, "workers": {},
+    "rounds": 0, "rounds_per_s": 1.0, "tasks_started": 0,
+    "tasks_finished": 0, "tasks_per_s": 0.0}}})");
+  auto v = render_reply(cmd_of("status"), r, wide);
+  REQUIRE(v.error.empty());
+  CHECK_THAT(v.text, Catch::Contains("startup wait    no task starts for "
+                                     "1m10s more (until "));
+  CHECK_THAT(v.text, Catch::Contains("): heartbeat 15 s + grace 60 s"));
+  CHECK_THAT(v.text, Catch::Contains("2 (1 invalid: see errors)"));
+  auto json = render_reply_json(cmd_of("status"), r).text;
+  CHECK_THAT(json, Catch::Contains("\"rounds_per_s\":1.0,"));
+  CHECK_THAT(json, !Catch::Contains("E0"));
 }
 
 TEST_CASE(
@@ -145,6 +189,28 @@ TEST_CASE("shell: workers is a table of shards with health and heartbeat age") {
   auto v = render_reply(cmd_of("workers"), r, wide);
   CHECK_THAT(v.text, Catch::Contains("w1     h     12   HEALTHY  yes     1"));
   CHECK_THAT(v.text, Catch::Contains("1s ago"));
+}
+
+TEST_CASE("shell: workers says when a worker was last heard and if silent") {
+  auto r = reply_of(R"({"main": {"data": [{"shard": "w1", "host": "h",
+    "pid": 12, "health": "HEALTHY", "remote": true, "running": 3,
+    "start_ms": 1700000000000, "last_heartbeat_ms": 1,
+    "last_heard_ms_ago": 42000, "silent": true}]}})");
+  auto v = render_reply(cmd_of("workers"), r, wide);
+  CHECK_THAT(v.text, Catch::Contains("LAST HEARD"));
+  CHECK_THAT(v.text, Catch::Contains("42s ago (silent)"));
+}
+
+TEST_CASE("shell: a log page names the workers that did not answer") {
+  auto r = reply_of(R"({"main": {"data": {"next_line_id": "-1", "lines": [
+    ["j", "n", 1700000002, "from w2", "9"]],
+    "unanswered": [{"worker": "w1", "why": "no answer within 3000 ms"}]}}})");
+  std::int64_t last = -1;
+  auto v = render_log_page(r, true, last);
+  REQUIRE(v.error.empty());
+  CHECK_THAT(v.text, Catch::Contains("from w2"));
+  CHECK_THAT(v.text, Catch::Contains("! worker w1 did not answer (no answer "
+                                     "within 3000 ms): its lines are missing"));
 }
 
 TEST_CASE("shell: kill and forgive confirm, forgive refuses an unknown job") {

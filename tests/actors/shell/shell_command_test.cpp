@@ -145,3 +145,51 @@ TEST_CASE("shell: help lists every command name") {
   for (const auto& name : command_names())
     CHECK_THAT(text, Catch::Contains(name));
 }
+
+TEST_CASE("shell: operator commands parse and become their handlers") {
+  auto running = parse_ok("running --job j --worker w1 --node n1");
+  CHECK(running.job == "j");
+  CHECK(running.worker == "w1");
+  CHECK(running.node == "n1");
+  auto running_req = monitor_request(running);
+  CHECK(entry(running_req, main_entry)["jobs"] == json::array{"j"});
+  CHECK(entry(running_req, summary_entry)["jobs"] == json::array{"j"});
+
+  auto show = parse_ok("show task j n");
+  CHECK(show.kind == command_kind::show_task);
+  auto show_req = monitor_request(show);
+  auto task = entry(show_req, main_entry);
+  CHECK(task["handler"] == "task");
+  CHECK(task["job_id"] == "j");
+  CHECK(task["node_id"] == "n");
+  for (auto e : {stdout_entry, stderr_entry}) {
+    auto logs = entry(show_req, e);
+    CHECK(logs["handler"] == "task_logs");
+    CHECK(logs["log_type"] == json::value(e));
+    CHECK(logs["nodes"] == json::array{"n"});
+    CHECK(logs["limit"] == show_task_log_lines);
+  }
+  CHECK_THAT(parse_error("show job j n"),
+             Catch::Contains("usage: show task JOB NODE"));
+
+  auto kill_all = parse_ok("kill j --all");
+  CHECK(kill_all.kind == command_kind::kill_job);
+  CHECK(entry(monitor_request(kill_all), main_entry)["handler"] == "kill_job");
+  CHECK_THAT(parse_error("kill j n --all"), Catch::Contains("usage: kill"));
+  CHECK_THAT(parse_error("kill j --all=1"),
+             Catch::Contains("--all takes no value"));
+
+  auto disable = entry(monitor_request(parse_ok("disable j")), main_entry);
+  CHECK(disable["handler"] == "enable_job");
+  CHECK(disable["job_id"] == "j");
+  CHECK(disable["enabled"] == false);
+  CHECK(entry(monitor_request(parse_ok("enable j")), main_entry)["enabled"] ==
+        true);
+
+  auto drain = entry(monitor_request(parse_ok("drain w1")), main_entry);
+  CHECK(drain["handler"] == "drain_worker");
+  CHECK(drain["worker"] == "w1");
+  CHECK(drain["drain"] == true);
+  CHECK(entry(monitor_request(parse_ok("undrain w1")), main_entry)["drain"] ==
+        false);
+}

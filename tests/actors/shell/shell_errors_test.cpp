@@ -24,10 +24,33 @@ TEST_CASE("shell: nothing listening on the port: an error at once") {
   CHECK(r.exit_code == 3);
   CHECK(r.out.empty());
   CHECK(r.err == "error: cannot connect to ::1:" + std::to_string(port) +
-                     ": nothing accepts connections there (is the scheduler "
-                     "running with --server_port=" +
+                     ": connection refused, nothing listens there (is the "
+                     "scheduler running with --server_port=" +
                      std::to_string(port) + "?)\n");
   CHECK(r.ms < 3000);
+  // An IPv4 address and a name that resolves say the same; CAF alone says
+  // "no such host" for some of them.
+  for (std::string host : {"127.0.0.1", "localhost"}) {
+    auto named =
+        run_shell({shell_bin, "--scheduler_host=" + host,
+                   "--scheduler_port=" + std::to_string(port), "-c", "status"},
+                  dir);
+    INFO(named.err);
+    CHECK(named.exit_code == 3);
+    CHECK(contains(named.err, "connection refused, nothing listens there"));
+    CHECK_FALSE(contains(named.err, "no such host"));
+  }
+}
+
+TEST_CASE("shell: a host name that does not resolve is no such host") {
+  temp_dir dir;
+  auto r = run_shell({shell_bin, "--scheduler_host=no-such-host.invalid",
+                      "--scheduler_port=6789", "-c", "status"},
+                     dir);
+  CHECK(r.exit_code == 3);
+  CHECK(contains(r.err,
+                 "error: cannot connect to no-such-host.invalid:6789: "
+                 "no such host \"no-such-host.invalid\""));
 }
 
 TEST_CASE(

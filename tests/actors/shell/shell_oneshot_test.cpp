@@ -59,9 +59,9 @@ TEST_CASE("shell: one-shot inspection commands print tables that fit") {
 
   auto jobs = ok(c, "jobs").out;
   CHECK(contains(jobs,
-                 "JOB    ENABLED  PRIORITY  LEVEL   running  done  "
+                 "JOB    STATE  PRIORITY  LEVEL   running  done  "
                  "failed  ERRORS\n"));
-  CHECK(contains(jobs, "alpha  yes      2         level2  1        1     1"));
+  CHECK(contains(jobs, "alpha  ok     2         level2  1        1     1"));
   CHECK(contains(jobs, "\nbeta "));
 
   auto job = ok(c, "job alpha").out;

@@ -1,5 +1,7 @@
 #include "actors/store/status_store.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -7,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -94,18 +97,107 @@ std::vector<std::string> jobs_of(const std::vector<stored_status>& all) {
   return out;
 }
 
-// Overwrites (job, node)'s value with raw bytes, as another build might.
-void plant(const std::string& dir, const std::string& job,
-           const std::string& node, const std::string& value) {
-  auto opened = lmdb_env::open(dir, {});
+// Puts raw bytes under `key` in database `db`, as another build might.
+void plant_raw(const std::string& dir, const char* db, const std::string& key,
+               const std::string& value) {
+  lmdb_env_options options;
+  options.max_dbs = 8;
+  auto opened = lmdb_env::open(dir, options);
   REQUIRE(std::holds_alternative<std::unique_ptr<lmdb_env>>(opened));
   auto& env = *std::get<std::unique_ptr<lmdb_env>>(opened);
   int rc = env.write([&](lmdb_txn& txn) {
     MDB_dbi dbi = 0;
-    if (int rc = txn.open_dbi("statuses", 0, &dbi)) return rc;
-    return txn.put(dbi, status_store::key_of(job, node), value);
+    if (int rc = txn.open_dbi(db, MDB_CREATE, &dbi)) return rc;
+    return txn.put(dbi, key, value);
   });
   REQUIRE(rc == 0);
+}
+
+// Overwrites (job, node)'s value with raw bytes, as another build might.
+void plant(const std::string& dir, const std::string& job,
+           const std::string& node, const std::string& value) {
+  plant_raw(dir, "records", status_store::key_of(job, node), value);
+}
+
+void put_be_test(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// Format 1's key and record-version-1 value, written from the layout the
+// store documents (status_store.cpp), as the builds before format 2 wrote.
+std::string v1_key(const std::string& job, const std::string& node) {
+  std::string out;
+  put_be_test(out, job.size(), 2);
+  out += job;
+  put_be_test(out, node.size(), 2);
+  out += node;
+  return out;
+}
+
+std::string v1_value(const stored_status& s) {
+  std::string out(1, '\x01');
+  out.push_back(static_cast<char>(s.status.label));
+  out.push_back(static_cast<char>(s.status.overwriteable ? 1 : 0));
+  put_be_test(out, s.status.backoff_step, 2);
+  for (std::int64_t v : {s.status.backoff_until_ms, s.status.updated_ms})
+    put_be_test(out, static_cast<std::uint64_t>(v), 8);
+  put_be_test(out, s.run_id, 8);
+  for (std::int64_t v : {s.start_ms, s.end_ms})
+    put_be_test(out, static_cast<std::uint64_t>(v), 8);
+  for (const std::string* t : {&s.worker, &s.status.data, &s.status.message}) {
+    put_be_test(out, t->size(), 4);
+    out += *t;
+  }
+  return out;
+}
+
+// A format-1 store at `dir` holding `statuses` and one worker secret hash.
+void make_v1_store(const std::string& dir,
+                   const std::vector<stored_status>& statuses,
+                   const std::string& shard, const std::string& secret_hash) {
+  std::filesystem::create_directories(dir);
+  lmdb_env_options options;
+  options.max_dbs = 8;
+  auto opened = lmdb_env::open(dir, options);
+  REQUIRE(std::holds_alternative<std::unique_ptr<lmdb_env>>(opened));
+  auto& env = *std::get<std::unique_ptr<lmdb_env>>(opened);
+  int rc = env.write([&](lmdb_txn& txn) {
+    MDB_dbi meta = 0, st = 0, workers = 0;
+    int rc = 0;
+    if ((rc = txn.open_dbi("meta", MDB_CREATE, &meta)) ||
+        (rc = txn.put(meta, "format_version", std::string("\0\0\0\x01", 4))) ||
+        (rc = txn.put(meta, "store", "statuses")) ||
+        (rc = txn.open_dbi("statuses", MDB_CREATE, &st)) ||
+        (rc = txn.open_dbi("workers", MDB_CREATE, &workers))) {
+      return rc;
+    }
+    for (const auto& s : statuses) {
+      if ((rc = txn.put(st, v1_key(s.job, s.node), v1_value(s)))) return rc;
+    }
+    // The workers database is unchanged by format 2: its key is the
+    // SHA-256 of the shard, its value version 1.
+    std::string key(32, '\0');
+    SHA256(reinterpret_cast<const unsigned char*>(shard.data()), shard.size(),
+           reinterpret_cast<unsigned char*>(key.data()));
+    return txn.put(workers, key, std::string(1, '\x01') + secret_hash + shard);
+  });
+  REQUIRE(rc == 0);
+}
+
+std::vector<stored_status> sorted(std::vector<stored_status> v) {
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.job, a.node) < std::tie(b.job, b.node);
+  });
+  return v;
+}
+
+std::vector<run_history_entry> history(const status_store& store,
+                                       const std::string& job,
+                                       const std::string& node) {
+  auto loaded = store.load_history(job, node);
+  if (auto* error = std::get_if<std::string>(&loaded)) FAIL(*error);
+  return std::get<std::vector<run_history_entry>>(std::move(loaded));
 }
 
 void set_meta(const std::string& dir, const std::string& key,
@@ -131,16 +223,49 @@ TEST_CASE("every field of a status survives a round trip", "[status_store]") {
   large.status.data.assign(3 << 20, 'x');  // spans LMDB overflow pages
   large.status.message.assign(70000, 'm');
   stored_status odd = simple_status(std::string("a\0b", 3), "\xff\x01");
-  commit(*store, {full, empty, large, odd});
+  stored_status running = full_status("job", "running");
+  running.status.label = status_label::running;
+  running.status.overwriteable = false;
+  running.status.before_run = prior_status{status_label::error_backoff,
+                                           3,
+                                           t0 - 1000,
+                                           t0 - 60'000,
+                                           true,
+                                           "exit code 1"};
+  commit(*store, {full, empty, large, odd, running});
 
-  auto all = load(*store);
-  REQUIRE(all.size() == 4);
-  // Key order: by name length first, then bytes: "a\0b" < "job", and
-  // "node" (4 bytes) < "empty" < "large".
-  CHECK(all[0] == odd);
-  CHECK(all[1] == full);
-  CHECK(all[2] == empty);
-  CHECK(all[3] == large);
+  CHECK(sorted(load(*store)) == sorted({full, empty, large, odd, running}));
+}
+
+TEST_CASE("node names of any length are stored, read back and deleted",
+          "[status_store]") {
+  testing::temp_dir tmp;
+  auto store = open_store(tmp / "statuses");
+  const std::string name600(600, 'n');     // past LMDB's 511-byte keys
+  const std::string name64k(65'536, 'm');  // past a u16 length too
+  const std::string job300(300, 'j');
+  // Kept whole up to 400 bytes, then cut and hashed: two long names that
+  // share their first 400 bytes are still two records.
+  const std::string name400(400, 'n'), name401(401, 'n');
+  const std::string twin_a = std::string(400, 't') + "a" + std::string(99, 'x');
+  const std::string twin_b = std::string(400, 't') + "b" + std::string(99, 'x');
+  std::vector<stored_status> written = {
+      simple_status("j", "ok"),       simple_status("j", name600),
+      simple_status(job300, name64k), simple_status("j", name400),
+      simple_status("j", name401),    simple_status("j", twin_a),
+      simple_status("j", twin_b)};
+  commit(*store, written);
+  CHECK(sorted(load(*store)) == sorted(written));
+  commit(*store, {},
+         {{"j", name600},
+          {"j", name400},
+          {"j", name401},
+          {"j", twin_a},
+          {"j", twin_b}});
+  CHECK(count(*store) == 2);
+  REQUIRE_FALSE(store->prune_jobs_not_in({job300}));
+  CHECK(jobs_of(load(*store)) ==
+        std::vector<std::string>{job300 + "/" + name64k});
 }
 
 TEST_CASE("a later upsert of the same job and node replaces the record",
@@ -241,13 +366,14 @@ TEST_CASE("a record of a newer version fails load_all naming its key",
   testing::temp_dir tmp;
   const std::string dir = tmp / "statuses";
   open_store(dir).reset();
-  plant(dir, "nightly", "host7", std::string("\x02garbage-from-the-future"));
+  plant(dir, "nightly", "host7", std::string("\x03garbage-from-the-future"));
   auto store = open_store(dir);
   auto loaded = store->load_all();
   REQUIRE(std::holds_alternative<std::string>(loaded));
   const auto& error = std::get<std::string>(loaded);
-  CHECK_THAT(error, Catch::Contains("job \"nightly\" on node \"host7\""));
-  CHECK_THAT(error, Catch::Contains("record version 2"));
+  CHECK_THAT(error, Catch::Contains(dir + "/data.mdb"));
+  CHECK_THAT(error, Catch::Contains("record version 3"));
+  CHECK_THAT(error, Catch::Contains("newer bistro_scheduler"));
   CHECK_THAT(error, Catch::Contains("--clean_statuses"));
 }
 
@@ -259,14 +385,27 @@ TEST_CASE("a truncated record or an unknown label is reported as damage",
     auto store = open_store(dir);
     commit(*store, {full_status("j", "n")});
   }
-  std::string value = std::string(1, '\x01');
+  std::string value = std::string(1, '\x02');
   SECTION("truncated") {
     value += std::string(10, '\0');
     plant(dir, "j", "n", value);
     auto loaded = open_store(dir)->load_all();
     REQUIRE(std::holds_alternative<std::string>(loaded));
     CHECK_THAT(std::get<std::string>(loaded),
-               Catch::Contains("job \"j\" on node \"n\" is truncated"));
+               Catch::Contains("a record under a key of 6 bytes is truncated"));
+  }
+  SECTION("names whose key is not the one they are under") {
+    // A long name's record carries its names (its key hashed them).
+    plant(
+        dir, "j", "n",
+        status_store::encode_record(simple_status("j", std::string(500, 'o'))));
+    auto loaded = open_store(dir)->load_all();
+    REQUIRE(std::holds_alternative<std::string>(loaded));
+    CHECK_THAT(std::get<std::string>(loaded),
+               Catch::Contains("job \"j\" on node \"ooo"));
+    CHECK_THAT(std::get<std::string>(loaded),
+               Catch::Contains("...\" is stored under a key that is not its "
+                               "names' key"));
   }
   SECTION("unknown label") {
     value += std::string(1, '\x63') + std::string(55, '\0');
@@ -286,12 +425,12 @@ TEST_CASE("a store of a newer format refuses to open and is left untouched",
     auto store = open_store(dir);
     commit(*store, {simple_status("j", "n")});
   }
-  set_meta(dir, "format_version", std::string("\0\0\0\x02", 4));
+  set_meta(dir, "format_version", std::string("\0\0\0\x03", 4));
   const std::string error = open_error(dir);
   CHECK_THAT(error, Catch::Contains(dir + "/data.mdb"));
-  CHECK_THAT(error, Catch::Contains("format version 2"));
+  CHECK_THAT(error, Catch::Contains("format version 3"));
   CHECK_THAT(error, Catch::Contains("newer bistro_scheduler"));
-  set_meta(dir, "format_version", std::string("\0\0\0\x01", 4));
+  set_meta(dir, "format_version", std::string("\0\0\0\x02", 4));
   CHECK(count(*open_store(dir)) == 1);
 }
 
@@ -351,13 +490,12 @@ TEST_CASE("prune_jobs_not_in keeps exactly the listed jobs' statuses",
           "[status_store]") {
   testing::temp_dir tmp;
   auto store = open_store(tmp / "statuses");
-  // "ab" sorts between "a"'s and "b"'s keys of the same length class, and
   // "a" is a byte prefix of "ab": neither may leak into the other.
   commit(*store, {simple_status("a", "1"), simple_status("a", "2"),
                   simple_status("ab", "1"), simple_status("b", "1"),
                   simple_status("c", "1"), simple_status("c", "2")});
   REQUIRE_FALSE(store->prune_jobs_not_in({"a", "c", "gone"}));
-  CHECK(jobs_of(load(*store)) ==
+  CHECK(jobs_of(sorted(load(*store))) ==
         std::vector<std::string>{"a/1", "a/2", "c/1", "c/2"});
   REQUIRE_FALSE(store->prune_jobs_not_in({}));
   CHECK(count(*store) == 0);
@@ -418,19 +556,114 @@ TEST_CASE("a commit past the map cap fails and leaves earlier data intact",
   CHECK(count(*store) == 2);
 }
 
-TEST_CASE("names too long for a key are refused and nothing is written",
+TEST_CASE("a format-1 store is migrated whole at open, secrets included",
+          "[status_store]") {
+  testing::temp_dir tmp;
+  const std::string dir = tmp / "statuses";
+  std::vector<stored_status> v1;
+  for (int i = 0; i < 10; ++i) {
+    v1.push_back(full_status(numbered("job", i % 3), numbered("node", i)));
+    v1.back().run_id = static_cast<std::uint64_t>(100 + i);
+  }
+  v1[4].status.label = status_label::running;  // a run not ended: no history
+  v1[4].end_ms = 0;
+  const std::string hash(64, 'e');
+  make_v1_store(dir, v1, "worker-a", hash);
+
+  status_store_options options;
+  options.migrate_chunk = 3;  // four chunks and the final step
+  auto store = open_store(dir, options);
+  CHECK(store->migrated_records() == 10);
+  CHECK(sorted(load(*store)) == sorted(v1));
+  auto secrets = store->load_worker_secret_hashes();
+  REQUIRE(std::holds_alternative<std::map<std::string, std::string>>(secrets));
+  CHECK(std::get<std::map<std::string, std::string>>(secrets) ==
+        std::map<std::string, std::string>{{"worker-a", hash}});
+  // Each ended run is the first entry of its task's history.
+  auto h = history(*store, "job0", "node0");
+  REQUIRE(h.size() == 1);
+  CHECK(h[0] == run_history_entry{100, status_label::error_backoff, -5, t0 + 1,
+                                  "worker-shard-7", "exit code 3"});
+  CHECK(history(*store, "job1", "node4").empty());
+  store.reset();
+
+  // Migrated once: the next open finds format 2 and nothing to do.
+  store = open_store(dir, options);
+  CHECK(store->migrated_records() == 0);
+  CHECK(count(*store) == 10);
+
+  SECTION("and a newer build's store is never taken for format 1") {
+    store.reset();
+    set_meta(dir, "format_version", std::string("\0\0\0\x07", 4));
+    CHECK_THAT(open_error(dir), Catch::Contains("format version 7"));
+  }
+}
+
+TEST_CASE("a damaged format-1 record stops the migration and loses nothing",
+          "[status_store]") {
+  testing::temp_dir tmp;
+  const std::string dir = tmp / "statuses";
+  std::vector<stored_status> v1 = {full_status("j", "a"),
+                                   full_status("j", "b")};
+  make_v1_store(dir, v1, "w", std::string(64, 'f'));
+  plant_raw(dir, "statuses", v1_key("j", "c"), std::string("\x01short"));
+  status_store_options options;
+  options.migrate_chunk = 1;
+  const std::string error = open_error(dir, options);
+  CHECK_THAT(error, Catch::Contains("job \"j\" on node \"c\" is truncated"));
+  // Still format 1, every record still there: fixing the record (here:
+  // deleting it) and opening again migrates.
+  {
+    lmdb_env_options env_options;
+    env_options.max_dbs = 8;
+    auto opened = lmdb_env::open(dir, env_options);
+    REQUIRE(std::holds_alternative<std::unique_ptr<lmdb_env>>(opened));
+    auto& env = *std::get<std::unique_ptr<lmdb_env>>(opened);
+    REQUIRE(env.write([&](lmdb_txn& txn) {
+      MDB_dbi dbi = 0;
+      if (int rc = txn.open_dbi("statuses", 0, &dbi)) return rc;
+      MDB_stat st{};
+      if (int rc = mdb_stat(txn.get(), dbi, &st)) return rc;
+      if (st.ms_entries != 3) return MDB_CORRUPTED;
+      return txn.del(dbi, v1_key("j", "c"));
+    }) == 0);
+  }
+  auto store = open_store(dir, options);
+  CHECK(store->migrated_records() == 2);
+  CHECK(sorted(load(*store)) == sorted(v1));
+}
+
+TEST_CASE("each ended run goes into the task's history, oldest first",
           "[status_store]") {
   testing::temp_dir tmp;
   auto store = open_store(tmp / "statuses");
-  const std::string long_node(600, 'n');
-  CHECK_FALSE(store->names_fit("j", long_node));
-  auto error = store->commit(
-      std::vector{simple_status("j", "ok"), simple_status("j", long_node)});
-  REQUIRE(error);
-  CHECK_THAT(*error, Catch::Contains("key limit"));
-  CHECK(count(*store) == 0);
-  // Deleting such a key is a no-op, not an error.
-  commit(*store, {}, {{"j", long_node}});
+  auto run = [](std::uint64_t id, status_label label, std::int64_t end_ms) {
+    stored_status s = simple_status("j", "n", label);
+    s.run_id = id;
+    s.start_ms = end_ms - 100;
+    s.end_ms = end_ms;
+    s.worker = "w1";
+    s.status.message = label == status_label::done ? "" : "exit code 1";
+    return s;
+  };
+  stored_status started = run(3, status_label::running, 0);
+  commit(*store, {run(1, status_label::error_backoff, t0 + 1000)});
+  commit(*store, {run(2, status_label::done, t0 + 2000), started});
+  commit(*store, {simple_status("j", "other", status_label::done)});
+  CHECK(history(*store, "j", "n") ==
+        std::vector<run_history_entry>{
+            {1, status_label::error_backoff, t0 + 900, t0 + 1000, "w1",
+             "exit code 1"},
+            {2, status_label::done, t0 + 1900, t0 + 2000, "w1", ""}});
+  CHECK(history(*store, "j", "other").empty());  // no run id: no run
+
+  auto pruned = store->prune_history_older_than(t0 + 1500);
+  REQUIRE(std::holds_alternative<std::size_t>(pruned));
+  CHECK(std::get<std::size_t>(pruned) == 1);
+  CHECK(history(*store, "j", "n").size() == 1);
+
+  REQUIRE_FALSE(store->prune_jobs_not_in({"other-job"}));
+  CHECK(history(*store, "j", "n").empty());
 }
 
 }  // namespace

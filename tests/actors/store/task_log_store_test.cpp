@@ -357,17 +357,135 @@ TEST_CASE("lines longer than 64 KiB are cut, never inside a UTF-8 char") {
         utf8.substr(0, task_log_store::max_line_bytes - 1));
 }
 
-TEST_CASE("entries with over-long names are dropped and reported") {
+TEST_CASE("names of any length are kept and queried, by job and by node") {
   testing::temp_dir dir;
   auto store = open_store(dir.path());
-  auto error = store->append(log_type::stdout_log,
-                             std::vector<log_entry>{
-                                 {"j", std::string(600, 'n'), t0, "lost"},
-                                 {"j", "n", t0, "kept"},
-                             });
-  REQUIRE(error);
-  CHECK_THAT(*error, Catch::Contains("dropped 1"));
-  CHECK(texts(run(*store, {})) == std::vector<std::string>{"kept"});
+  const std::string node600(600, 'n');  // past LMDB's 511-byte keys
+  const std::string job5k(5000, 'j');
+  append(*store, log_type::stdout_log,
+         {{"j", node600, t0, "long node"},
+          {"j", "n", t0 + 1, "short"},
+          {job5k, node600, t0 + 2, "long job"}});
+  CHECK(texts(run(*store, {})) ==
+        std::vector<std::string>{"long node", "short", "long job"});
+  auto by_job = run(*store, {.jobs = {"j"}});
+  CHECK(texts(by_job) == std::vector<std::string>{"long node", "short"});
+  CHECK(by_job.lines[0].node == node600);
+  CHECK(texts(run(*store, {.jobs = {job5k}, .nodes = {node600}})) ==
+        std::vector<std::string>{"long job"});
+  CHECK(texts(run(*store, {.nodes = {node600}})) ==
+        std::vector<std::string>{"long node", "long job"});
+}
+
+TEST_CASE("pruning forgets the names of streams with no line left") {
+  testing::temp_dir dir;
+  auto store = open_store(dir.path());
+  append(*store, log_type::stdout_log,
+         {{"old", "n", t0, "a"}, {"new", "n", t0 + 10'000, "b"}});
+  append(*store, log_type::stderr_log, {{"old", "n2", t0 + 20'000, "c"}});
+  auto pruned = store->prune_older_than(t0 + 5000);
+  REQUIRE(std::holds_alternative<std::size_t>(pruned));
+  CHECK(std::get<std::size_t>(pruned) == 1);
+  store.reset();
+  // Count the names left, straight from LMDB.
+  lmdb_env_options options;
+  options.max_dbs = 16;
+  auto opened = lmdb_env::open(dir.path(), options);
+  REQUIRE(std::holds_alternative<std::unique_ptr<lmdb_env>>(opened));
+  auto& env = *std::get<std::unique_ptr<lmdb_env>>(opened);
+  lmdb_txn txn;
+  REQUIRE(env.begin_read(&txn) == 0);
+  MDB_dbi streams = 0;
+  REQUIRE(txn.open_dbi("streams", 0, &streams) == 0);
+  MDB_stat st{};
+  REQUIRE(mdb_stat(txn.get(), streams, &st) == 0);
+  CHECK(st.ms_entries == 2);  // new/n and old/n2; old/n is gone
+}
+
+TEST_CASE("a format-1 task log store is migrated at open, lines and ids kept") {
+  testing::temp_dir dir;
+  // Format 1 as the builds before wrote it (layout in task_log_format.hpp).
+  auto v1_prefix = [](const std::string& job, const std::string& node) {
+    std::string out;
+    out.push_back(static_cast<char>(job.size() >> 8));
+    out.push_back(static_cast<char>(job.size() & 0xff));
+    out += job;
+    out.push_back(static_cast<char>(node.size() >> 8));
+    out.push_back(static_cast<char>(node.size() & 0xff));
+    out += node;
+    return out;
+  };
+  auto be64 = [](std::int64_t v) {
+    std::string out;
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+    return out;
+  };
+  const std::int64_t s0 = t0 / 1000;
+  struct line {
+    const char* type;
+    std::string job, node;
+    std::int64_t id;
+    std::string text;
+  };
+  const std::vector<line> lines = {
+      {"stdout", "j", "n1", (s0 << 31) | 0, "out 1"},
+      {"stdout", "j", "n2", (s0 << 31) | 1, "out 2"},
+      {"stderr", "k", "n1", ((s0 + 1) << 31) | 2, "err 1"},
+      {"statuses", "j", "n1", ((s0 + 2) << 31) | 3, "done"}};
+  {
+    lmdb_env_options options;
+    options.max_dbs = 16;
+    auto opened = lmdb_env::open(dir.path(), options);
+    REQUIRE(std::holds_alternative<std::unique_ptr<lmdb_env>>(opened));
+    auto& env = *std::get<std::unique_ptr<lmdb_env>>(opened);
+    REQUIRE(env.write([&](lmdb_txn& txn) {
+      MDB_dbi meta = 0;
+      int rc = txn.open_dbi("meta", MDB_CREATE, &meta);
+      if (rc ||
+          (rc = txn.put(meta, "format_version", std::string("\0\0\0\x01", 4))))
+        return rc;
+      for (const char* type : {"stdout", "stderr", "statuses"}) {
+        MDB_dbi a = 0, b = 0;
+        if ((rc = txn.open_dbi(type, MDB_CREATE, &a)) ||
+            (rc = txn.open_dbi((std::string(type) + ".by_time").c_str(),
+                               MDB_CREATE, &b)))
+          return rc;
+      }
+      for (const auto& l : lines) {
+        MDB_dbi a = 0, b = 0;
+        const std::string index = std::string(l.type) + ".by_time";
+        const std::string prefix = v1_prefix(l.job, l.node);
+        const std::int64_t time_ms = (l.id >> 31) * 1000 + 250;
+        if ((rc = txn.open_dbi(l.type, 0, &a)) ||
+            (rc = txn.open_dbi(index.c_str(), 0, &b)) ||
+            (rc = txn.put(b, be64(l.id), prefix)) ||
+            (rc = txn.put(a, prefix + be64(l.id),
+                          std::string(1, '\x01') + be64(time_ms) + l.text)))
+          return rc;
+      }
+      return 0;
+    }) == 0);
+  }
+  task_log_store_options options;
+  options.prune_chunk_lines = 1;  // one line per migration transaction
+  auto store = open_store(dir.path(), options);
+  auto out = run(*store, {});
+  REQUIRE(out.lines.size() == 2);
+  CHECK(out.lines[0].line == "out 1");
+  CHECK(out.lines[0].line_id == lines[0].id);
+  CHECK(out.lines[0].time_ms == (s0 * 1000 + 250));
+  CHECK(out.lines[1].node == "n2");
+  CHECK(texts(run(*store, {.type = log_type::stderr_log, .jobs = {"k"}})) ==
+        std::vector<std::string>{"err 1"});
+  CHECK(texts(run(*store, {.type = log_type::statuses, .nodes = {"n1"}})) ==
+        std::vector<std::string>{"done"});
+  // New lines get ids after the migrated ones.
+  append(*store, log_type::stdout_log, {{"j", "n1", t0, "after"}});
+  CHECK(texts(run(*store, {.jobs = {"j"}, .nodes = {"n1"}})) ==
+        std::vector<std::string>{"out 1", "after"});
+  store.reset();
+  store = open_store(dir.path());  // format 2 now: opens as is
+  CHECK(run(*store, {}).lines.size() == 3);
 }
 
 TEST_CASE("log type names round-trip as Bistro spells them") {

@@ -189,3 +189,49 @@ TEST_CASE("a lost worker's shard id is free for a new instance") {
   CHECK_FALSE(reg.heartbeat("w", 5, 6200));  // the old instance stays lost
   CHECK(reg.heartbeat("w", 9, 6200));
 }
+
+TEST_CASE("heartbeats that stop are reported once, and once when they resume") {
+  worker_registry reg(short_timeouts());
+  REQUIRE(reg.hello(worker("w", 5), 0, false).accepted);
+  CHECK(silence_after_ms(1000) == 2000);
+  CHECK(silence_after_ms(15000) == 30000);
+  CHECK(reg.check_silence(2000).empty());  // one beat may be late
+  auto stopped = reg.check_silence(2001);
+  REQUIRE(stopped.size() == 1);
+  CHECK(stopped[0].shard == "w");
+  CHECK(stopped[0].silent);
+  CHECK(stopped[0].gap_ms == 2001);
+  CHECK(reg.find("w")->silent);
+  CHECK(reg.check_silence(2500).empty());  // said once
+  REQUIRE(reg.heartbeat("w", 5, 2600));
+  auto again = reg.check_silence(2700);
+  REQUIRE(again.size() == 1);
+  CHECK_FALSE(again[0].silent);
+  CHECK(again[0].gap_ms == 2600);
+  CHECK_FALSE(reg.find("w")->silent);
+}
+
+TEST_CASE("a worker turning unhealthy says why: heartbeats or healthchecks") {
+  worker_registry reg(short_timeouts());
+  REQUIRE(reg.hello(worker("w", 5), 0, false).accepted);
+  reg.healthcheck_ok("w", 5, 100);
+  REQUIRE(reg.check(200).size() == 1);
+  auto t = reg.check(2100);  // heartbeat period 1 s + grace 1 s passed
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].to == worker_health::unhealthy);
+  CHECK(t[0].why ==
+        "no heartbeat for 2.1 s (it sends one every 1 s, grace "
+        "1 s)");
+  auto lost = reg.check(5100);
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0].to == worker_health::must_die);
+  CHECK(lost[0].why.find("; UNHEALTHY for 3 s") != std::string::npos);
+
+  worker_registry quiet(short_timeouts());
+  REQUIRE(quiet.hello(worker("q", 5), 0, false).accepted);
+  REQUIRE(quiet.heartbeat("q", 5, 1900));
+  auto unanswered = quiet.check(2100);
+  REQUIRE(unanswered.size() == 1);
+  CHECK(unanswered[0].why ==
+        "no healthcheck answered since it joined 2.1 s ago");
+}
