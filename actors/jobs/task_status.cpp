@@ -6,6 +6,8 @@
 #include <boost/json/value.hpp>
 #include <system_error>
 
+#include "actors/jobs/bistro_status_bits.hpp"
+
 namespace bistro {
 
 namespace {
@@ -17,14 +19,15 @@ constexpr std::array<std::string_view, num_status_labels> label_names = {
     "worker_lost",
 };
 
-// Bistro's BistroTaskStatusBits (bistro/if/bits.thrift).
-constexpr std::int64_t bit_done = 4;
-constexpr std::int64_t bit_incomplete = 8;
-constexpr std::int64_t bit_failed = 16;
-constexpr std::int64_t bit_error = 32;
-constexpr std::int64_t bit_uses_backoff = 64;
-constexpr std::int64_t bit_does_not_advance_backoff = 512;
-constexpr std::int64_t bit_overwriteable = 1024;
+// Bistro's BistroTaskStatusBits (bistro_status_bits.hpp).
+constexpr std::int64_t bit_done = status_bits::done;
+constexpr std::int64_t bit_incomplete = status_bits::incomplete;
+constexpr std::int64_t bit_failed = status_bits::failed;
+constexpr std::int64_t bit_error = status_bits::error;
+constexpr std::int64_t bit_uses_backoff = status_bits::uses_backoff;
+constexpr std::int64_t bit_does_not_advance_backoff =
+    status_bits::does_not_advance_backoff;
+constexpr std::int64_t bit_overwriteable = status_bits::overwriteable;
 
 constexpr std::size_t max_quoted_bytes = 200;
 
