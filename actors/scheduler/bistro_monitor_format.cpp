@@ -235,19 +235,11 @@ bistro_histogram make_bistro_histogram(const config& cfg, const node_tree& tree,
   // Each task entry's bits: why it cannot run, else "unstarted" until it
   // has a status of its own.
   std::vector<std::uint16_t> bits(tree.size(), 0);
+  for (const auto& [n, why] : ex.excluded(job))
+    bits[n] = why == exclusion::avoided ? status_bits::avoided
+                                        : status_bits::disabled;
   for (node_id n : tree.nodes_at_level(task_level)) {
-    std::uint32_t b = 0;
-    switch (ex.of(job, n)) {
-      case exclusion::none:
-        b = status_bits::unstarted;
-        break;
-      case exclusion::avoided:
-        b = status_bits::avoided;
-        break;
-      case exclusion::disabled:
-        b = status_bits::disabled;
-        break;
-    }
+    std::uint32_t b = bits[n] ? bits[n] : status_bits::unstarted;
     const node_id c = tree.canonical(n);
     if (c < row.size() && row.label(c) != status_label::never_started) {
       b &= ~status_bits::unstarted;
@@ -268,21 +260,22 @@ bistro_histogram make_bistro_histogram(const config& cfg, const node_tree& tree,
       bits[tree.canonical(n)] |= bits[n];
 
   bistro_histogram out;
+  // Bits are below 4096: one counter each, no map lookup per node.
+  std::vector<std::size_t> counts(4096);
   for (level_id level = task_level + 1; level-- > 0;) {
-    std::map<std::uint16_t, std::size_t> counts;
+    std::fill(counts.begin(), counts.end(), 0);
     std::map<std::uint16_t, json::array> samples;
     for (node_id n : tree.nodes_at_level(level)) {
       if (!bits[n] || tree.canonical(n) != n) continue;
-      ++counts[bits[n]];
-      if (num_samples > 0) {
-        auto& list = samples[bits[n]];
-        if (list.size() < num_samples) list.emplace_back(tree.name(n));
-      }
+      if (counts[bits[n]]++ < num_samples)
+        samples[bits[n]].emplace_back(tree.name(n));
     }
-    if (counts.empty()) continue;
     json::object by_key, samples_by_key;
-    for (const auto& [b, count] : counts)
-      by_key[status_bits::histogram_key(b)] = count;
+    for (std::size_t b = 0; b < counts.size(); ++b)
+      if (counts[b])
+        by_key[status_bits::histogram_key(static_cast<std::uint32_t>(b))] =
+            counts[b];
+    if (by_key.empty()) continue;
     for (auto& [b, list] : samples)
       samples_by_key[status_bits::histogram_key(b)] = std::move(list);
     const auto& name = cfg.levels[level];

@@ -109,7 +109,7 @@ std::vector<std::size_t> requested_jobs(scheduler_ptr self,
 /// The nodes each job does not run on, for the current snapshot.
 const task_exclusions& exclusions(scheduler_ptr self) {
   auto& st = self->state;
-  return st.exclusions.get(st.cfg, st.tree);
+  return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
 }
 
 /// Counts of one job's tasks by shown status (task_exclusions.hpp): nodes

@@ -12,19 +12,27 @@ using excluded_list = std::vector<task_exclusions::excluded_node>;
 /// each node's reason is its own, else its parent's: the lowest failing
 /// node of the chain decides, as Bistro's walk up from the node does.
 /// Filters are skipped for a job with errors: it never runs, and its
-/// filters may not have compiled.
+/// filters may not have compiled. `allowed` (the job's row of the round's
+/// task_eligibility, or null) answers for a node whose ancestors all pass:
+/// then it fails only if its own filter does, and no regex runs.
 excluded_list excluded_for(const config& cfg, const node_tree& tree,
-                           const job_config& job, bool use_filters) {
+                           const job_config& job, bool use_filters,
+                           const task_eligibility* allowed, std::size_t j) {
   excluded_list out;
   const level_id task_level = job.level_for_tasks;
   std::vector<exclusion> reason(tree.size(), exclusion::none);
   for (node_id n = 0; n < tree.size(); ++n) {
     const level_id level = tree.level(n);
     if (level > task_level) continue;
-    exclusion why = exclusion::none;
+    const node_id parent = tree.parent(n);
+    const exclusion above =
+        parent == no_node ? exclusion::none : reason[parent];
+    exclusion why = above;
     const auto l = static_cast<std::size_t>(level);
     if (!tree.enabled(n)) {
       why = exclusion::disabled;
+    } else if (allowed && above == exclusion::none) {
+      why = allowed->allows(j, n) ? exclusion::none : exclusion::avoided;
     } else if (use_filters && level < cfg.worker_level() &&
                l < job.filters.size() && !job.filters[l].empty() &&
                !job.filters[l].passes(job.name, tree.name(n),
@@ -32,8 +40,6 @@ excluded_list excluded_for(const config& cfg, const node_tree& tree,
                                         return tree.has_tag(n, tag);
                                       })) {
       why = exclusion::avoided;
-    } else if (node_id parent = tree.parent(n); parent != no_node) {
-      why = reason[parent];
     }
     reason[n] = why;
     if (level == task_level && why != exclusion::none) out.emplace_back(n, why);
@@ -63,7 +69,8 @@ std::string_view to_string(exclusion why) {
   return "";
 }
 
-task_exclusions::task_exclusions(const config& cfg, const node_tree& tree) {
+task_exclusions::task_exclusions(const config& cfg, const node_tree& tree,
+                                 const task_eligibility* eligibility) {
   bool any_disabled = false;
   for (node_id n = 0; n < tree.size() && !any_disabled; ++n)
     any_disabled = !tree.enabled(n);
@@ -72,7 +79,8 @@ task_exclusions::task_exclusions(const config& cfg, const node_tree& tree) {
   std::vector<std::shared_ptr<const excluded_list>> unfiltered(
       static_cast<std::size_t>(tree.num_levels()));
   by_job_.reserve(cfg.jobs.size());
-  for (const auto& job : cfg.jobs) {
+  for (std::size_t j = 0; j < cfg.jobs.size(); ++j) {
+    const auto& job = cfg.jobs[j];
     const bool use_filters = job.errors.empty();
     const bool filtered =
         use_filters && has_filter_up_to(job, job.level_for_tasks);
@@ -81,8 +89,10 @@ task_exclusions::task_exclusions(const config& cfg, const node_tree& tree) {
       continue;
     }
     if (filtered) {
+      // The round's eligibility covers runnable jobs only.
+      const auto* allowed = job.runnable() ? eligibility : nullptr;
       by_job_.push_back(std::make_shared<const excluded_list>(
-          excluded_for(cfg, tree, job, true)));
+          excluded_for(cfg, tree, job, true, allowed, j)));
       continue;
     }
     auto level = static_cast<std::size_t>(job.level_for_tasks);
@@ -92,7 +102,7 @@ task_exclusions::task_exclusions(const config& cfg, const node_tree& tree) {
     }
     if (!unfiltered[level])
       unfiltered[level] = std::make_shared<const excluded_list>(
-          excluded_for(cfg, tree, job, false));
+          excluded_for(cfg, tree, job, false, nullptr, j));
     by_job_.push_back(unfiltered[level]);
   }
 }
@@ -128,9 +138,10 @@ excluded_unstarted count_excluded_unstarted(const task_exclusions& ex,
 
 const task_exclusions& task_exclusions_cache::get(
     const std::shared_ptr<const config>& cfg,
-    const std::shared_ptr<const node_tree>& tree) {
+    const std::shared_ptr<const node_tree>& tree,
+    const task_eligibility* eligibility) {
   if (!value_ || cfg_.lock() != cfg || tree_.lock() != tree) {
-    value_.emplace(*cfg, *tree);
+    value_.emplace(*cfg, *tree, eligibility);
     cfg_ = cfg;
     tree_ = tree;
   }

@@ -6,8 +6,10 @@
 // `disabled`, never as `never_started`: it is not waiting, it will not run.
 //
 // Built once per (config, tree) on first use (`task_exclusions_cache`), in
-// one pass over the nodes per job, evaluating each filter once per node;
-// then read-only. A task_exclusions is safe to share between threads; the
+// one pass over the nodes per job. Given the round's task_eligibility for
+// the same (config, tree), a filter is evaluated only on a node below one
+// that already fails (to tell which fails lowest); without it, once per
+// node. Then read-only. A task_exclusions is safe to share between threads; the
 // cache is not (one owner: the scheduler actor). Plain logic: no CAF.
 #pragma once
 
@@ -20,6 +22,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/nodes/node_tree.hpp"
+#include "actors/scheduler/task_eligibility.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -34,7 +37,9 @@ class task_exclusions {
  public:
   using excluded_node = std::pair<node_id, exclusion>;
 
-  task_exclusions(const config& cfg, const node_tree& tree);
+  /// `eligibility`, when given, must be built from the same (cfg, tree).
+  task_exclusions(const config& cfg, const node_tree& tree,
+                  const task_eligibility* eligibility = nullptr);
 
   /// Why job `job` does not run on entry `n` of its task level.
   exclusion of(std::size_t job, node_id n) const;
@@ -65,8 +70,10 @@ excluded_unstarted count_excluded_unstarted(const task_exclusions& ex,
 /// changes. Holds no snapshot alive. Not thread-safe.
 class task_exclusions_cache {
  public:
+  /// `eligibility` as task_exclusions' (may be null).
   const task_exclusions& get(const std::shared_ptr<const config>& cfg,
-                             const std::shared_ptr<const node_tree>& tree);
+                             const std::shared_ptr<const node_tree>& tree,
+                             const task_eligibility* eligibility = nullptr);
 
  private:
   std::weak_ptr<const config> cfg_;

@@ -118,3 +118,31 @@ TEST_CASE("the cache is rebuilt for a new config or tree, not before") {
   auto wider = two_jobs(R"("filters": {"db": {"blacklist": ["db11"]}})");
   CHECK(cache.get(wider, tree).excluded(filtered).size() == 1);
 }
+
+TEST_CASE("with the round's eligibility the answers are the same") {
+  auto cfg = two_jobs(R"("filters": {"db": {"blacklist": ["db12", "db22"]},)"
+                      R"( "host": {"whitelist": ["host1", "host3"]}})");
+  auto tree = make_tree(*cfg, {{"host1", "", false},
+                               {"db11", "host1"},
+                               {"db12", "host1"},
+                               {"host2", ""},
+                               {"db21", "host2"},
+                               {"db22", "host2", false},
+                               {"host3", ""},
+                               {"db31", "host3"},
+                               {"db32", "host3", false},
+                               {"db33", "host3"}});
+  task_eligibility eligibility(*cfg, *tree);
+  task_exclusions with(*cfg, *tree, &eligibility);
+  task_exclusions without(*cfg, *tree);
+  for (std::size_t j = 0; j < cfg->jobs.size(); ++j) {
+    INFO(cfg->jobs[j].name);
+    CHECK(with.excluded(j) == without.excluded(j));
+  }
+  CHECK(why(with, *cfg, *tree, "filtered", "db12") == "avoided");
+  CHECK(why(with, *cfg, *tree, "filtered", "db11") == "disabled");
+  CHECK(why(with, *cfg, *tree, "filtered", "db21") == "avoided");
+  CHECK(why(with, *cfg, *tree, "filtered", "db22") == "disabled");
+  CHECK(why(with, *cfg, *tree, "filtered", "db32") == "disabled");
+  CHECK(why(with, *cfg, *tree, "filtered", "db33") == "");
+}
