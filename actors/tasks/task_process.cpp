@@ -53,6 +53,14 @@ struct pipe_pair {
 
 }  // namespace
 
+std::vector<std::string> task_launch::argv() const {
+  std::vector<std::string> args = command;
+  args.push_back(node);
+  args.push_back(status_path_in_child);
+  args.push_back(json_arg);
+  return args;
+}
+
 std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     const task_launch& launch) {
   if (launch.command.empty())
@@ -66,10 +74,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
 
   // Everything the child touches is prepared before it exists: between
   // vfork and exec it may only make system calls.
-  std::vector<std::string> args = launch.command;
-  args.push_back(launch.node);
-  args.push_back(status_path_in_child);
-  args.push_back(launch.json_arg);
+  std::vector<std::string> args = launch.argv();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

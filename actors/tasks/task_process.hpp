@@ -34,6 +34,10 @@ struct task_launch {
   /// Working directory; created (with parents) when missing.
   std::string cwd;
   task_subprocess_options options;
+
+  /// The full command line: `command`, then the node, the status path the
+  /// task writes to, and the JSON argument.
+  std::vector<std::string> argv() const;
 };
 
 /// One captured line of output.
@@ -101,6 +105,9 @@ class task_process {
   /// After `poll` returned true: the task's status by the getting-started
   /// rule (exactly one line), or the error that stands in for it.
   parsed_status status() const;
+
+  /// What the task wrote to its status pipe so far, as written.
+  const std::string& raw_status() const { return status_text_; }
 
   /// Exit code, or -signal when killed by a signal; set once reaped.
   std::optional<int> exit_code() const { return exit_code_; }

@@ -10,6 +10,7 @@
 #include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
 #include "actors/workers/task_log_writer.hpp"
+#include "actors/workers/task_status_event.hpp"
 
 namespace bistro {
 
@@ -24,6 +25,8 @@ struct running_run {
 struct local_worker_state {
   local_worker_options options;
   task_log_writer_actor writer;
+  /// Named in every statuses-log event.
+  std::string host = local_host_name();
   /// Output lines and status events wait here and go to the writer at
   /// most once per `log_write_ms` (and before every log query): one
   /// message, and one transaction per stream, however many tasks start
@@ -62,9 +65,15 @@ task_result result_of(const task_spec& spec, const std::string& shard,
   return r;
 }
 
+/// Queues one event of the statuses log (task_status_event.hpp).
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
   self->state.waiting->statuses.push_back(
       log_entry{spec.job, spec.node, wall_ms(), std::move(line)});
+}
+
+task_event_context event_context(worker_ptr self, const task_spec& spec,
+                                 std::int64_t start_ms) {
+  return {start_ms, spec.run_id, self->state.host};
 }
 
 /// How long lines may wait in memory before they are written.
@@ -134,13 +143,16 @@ void start_run(worker_ptr self, task_spec spec) {
   if (auto* err = std::get_if<std::string>(&started)) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
     parsed_status failed{status_label::error_backoff, "", *err};
-    log_status(self, spec, "cannot start: " + *err);
+    log_status(
+        self, spec,
+        failed_to_start_event(event_context(self, spec, start_ms), *err));
     self->send(st.options.sink, result_atom_v,
                result_of(spec, st.options.shard, failed, start_ms, 0));
     schedule_tick(self);  // writes the event
     return;
   }
-  log_status(self, spec, "started run " + std::to_string(spec.run_id));
+  log_status(self, spec,
+             running_event(event_context(self, spec, start_ms), launch.argv()));
   running_run run;
   run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
   if (st.waker)
@@ -176,10 +188,11 @@ void poll_runs(worker_ptr self) {
     }
     auto status = run.process->status();
     auto exit_code = run.process->exit_code().value_or(0);
+    auto context = event_context(self, run.spec, run.start_ms);
+    const auto& raw = run.process->raw_status();
     log_status(self, run.spec,
-               std::string{to_string(status.label)} +
-                   (status.message.empty() ? "" : ": " + status.message) +
-                   " (exit " + std::to_string(exit_code) + ")");
+               process_exited_event(context, run.process->exit_code(), raw));
+    log_status(self, run.spec, got_status_event(context, status, raw));
     self->send(
         st.options.sink, result_atom_v,
         result_of(run.spec, st.options.shard, status, run.start_ms, exit_code));
