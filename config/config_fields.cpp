@@ -95,12 +95,15 @@ void parse_task_subprocess(json_reader& in, const json::value& v,
       if (auto b = in.boolean(value, p)) out.process_group_leader = *b;
     } else if (key == "use_canary_pipe") {
       if (auto b = in.boolean(value, p)) out.use_canary_pipe = *b;
-    } else if (key != "cgroups") {  // Bistro's cgroups: accepted, unused
+    } else if (key == "cgroups") {
+      parse_cgroups(in, value, p, out.cgroups);
+    } else {
       in.error(p,
                "unknown key; valid: poll_ms, "
                "max_log_lines_per_poll_interval, "
                "max_log_bytes_per_poll_interval, max_log_bytes_per_task, "
-               "parent_death_signal, process_group_leader, use_canary_pipe");
+               "parent_death_signal, process_group_leader, use_canary_pipe, "
+               "cgroups");
     }
   }
 }
