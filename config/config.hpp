@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/backoff_settings.hpp"
+#include "config/cgroup_settings.hpp"
 #include "config/config_file.hpp"
 #include "config/job_filter.hpp"
 
@@ -50,6 +51,8 @@ struct task_subprocess_options {
   std::int64_t parent_death_signal = 9;
   bool process_group_leader = false;
   bool use_canary_pipe = true;
+  /// Each task in its own cgroups (cgroup_settings.hpp).
+  cgroup_options cgroups;
   friend bool operator==(const task_subprocess_options&,
                          const task_subprocess_options&) = default;
 };
@@ -149,6 +152,8 @@ struct config {
   /// Per worker shard id: worker-level resource limits that differ.
   std::map<std::string, std::vector<std::pair<resource_id, std::int64_t>>>
       worker_resources_override;
+  /// `physical_resources`: worker resources that stand for hardware.
+  std::vector<physical_resource_config> physical_resources;
   /// Sorted by name.
   std::vector<job_config> jobs;
   /// Things that are legal but probably not meant (unknown keys, jobs that

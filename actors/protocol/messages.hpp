@@ -19,7 +19,28 @@ namespace bistro {
 /// 2: worker_hello carries the worker's port.
 /// 3: workers talk to a session actor with a per-worker secret; the front
 ///    door takes only hellos and monitor requests.
-inline constexpr std::uint32_t protocol_version = 3;
+/// 4: task_spec carries the task's cgroups and limits.
+inline constexpr std::uint32_t protocol_version = 4;
+
+/// A run's `task_subprocess.cgroups` and the limits its job's resources
+/// map to (config/cgroup_settings.hpp); no subsystems = no cgroups.
+struct task_cgroup_spec {
+  std::string root;
+  std::string slice;
+  std::vector<std::string> subsystems;
+  bool kill_without_freezer = false;
+  std::int64_t pids_max = 0;
+  std::int64_t memory_limit_mb = 0;
+  /// Cores asked for (CPU shares / weight); in millicores on the wire.
+  std::int64_t cpu_millicores = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_cgroup_spec& x) {
+  return f(caf::meta::type_name("task_cgroup_spec"), x.root, x.slice,
+           x.subsystems, x.kill_without_freezer, x.pids_max, x.memory_limit_mb,
+           x.cpu_millicores);
+}
 
 /// One run of a task: the scheduler's order to a worker.
 struct task_spec {
@@ -42,6 +63,7 @@ struct task_spec {
   // task_subprocess again (kept last, after the fields above).
   std::int64_t max_log_bytes_per_poll_interval = 64 * 1024;
   std::int64_t max_log_bytes_per_task = 64 * 1024 * 1024;
+  task_cgroup_spec cgroup;
 };
 
 template <class Inspector>
@@ -50,7 +72,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
            x.command, x.json_arg, x.poll_ms, x.max_log_lines_per_poll_interval,
            x.parent_death_signal, x.process_group_leader, x.use_canary_pipe,
            x.kill_method, x.kill_wait_ms, x.max_log_bytes_per_poll_interval,
-           x.max_log_bytes_per_task);
+           x.max_log_bytes_per_task, x.cgroup);
 }
 
 /// How a run ended, from the worker.

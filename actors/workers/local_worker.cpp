@@ -5,12 +5,15 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
+#include "actors/workers/task_cgroup_book.hpp"
 #include "actors/workers/task_log_writer.hpp"
 #include "actors/workers/task_status_event.hpp"
+#include "actors/workers/usable_resources.hpp"
 
 namespace bistro {
 
@@ -43,6 +46,8 @@ struct local_worker_state {
   /// The poll timer: at most one in flight, named by its generation.
   bool tick_scheduled = false;
   std::uint64_t tick_generation = 0;
+  /// The cgroups this worker made tasks in, and their names.
+  std::shared_ptr<task_cgroup_book> cgroups;
   static inline const char* name = "local_worker";
 };
 
@@ -139,6 +144,21 @@ void start_run(worker_ptr self, task_spec spec) {
   launch.options.parent_death_signal = spec.parent_death_signal;
   launch.options.process_group_leader = spec.process_group_leader;
   launch.options.use_canary_pipe = spec.use_canary_pipe;
+  if (!spec.cgroup.subsystems.empty()) {
+    auto placed = st.cgroups->place(spec.cgroup, spec.run_id, launch);
+    if (!placed.empty()) {
+      // The config asks for cgroups this machine cannot give: refused, so
+      // that no task runs uncontained while its job believes otherwise.
+      auto why = "worker " + st.options.shard + " refuses the run: " + placed;
+      spdlog::error("task {} on {}: {}", spec.job, spec.node, why);
+      parsed_status refused{status_label::error_backoff, "", why};
+      log_status(self, spec, "cannot start: " + why);
+      self->send(st.options.sink, result_atom_v,
+                 result_of(spec, st.options.shard, refused, start_ms, 0));
+      schedule_tick(self);
+      return;
+    }
+  }
   auto started = task_process::start(launch);
   if (auto* err = std::get_if<std::string>(&started)) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
@@ -178,6 +198,11 @@ void poll_runs(worker_ptr self) {
     for (auto& line : lines)
       (line.stream == task_output_line::out ? out : err)
           .push_back({run.spec.job, run.spec.node, now, std::move(line.text)});
+    for (auto& notice : run.process->take_notices()) {
+      spdlog::warn("task {} on {} (run {}): {}", run.spec.job, run.spec.node,
+                   run.spec.run_id, notice);
+      log_status(self, run.spec, std::move(notice));
+    }
     if (!finished) {
       // Exited, but descendants hold the canary pipe: its hang-up ends it.
       if (st.waker)
@@ -188,6 +213,20 @@ void poll_runs(worker_ptr self) {
     }
     auto status = run.process->status();
     auto exit_code = run.process->exit_code().value_or(0);
+    if (run.process->cgroup()) {
+      // What the task used, from its cgroups (-1: not measured there).
+      auto u = run.process->usage();
+      auto mib = [](std::int64_t bytes) {
+        return bytes < 0 ? std::string{"?"} : std::to_string(bytes >> 20);
+      };
+      log_status(
+          self, run.spec,
+          "cgroup usage: memory peak " + mib(u.memory_peak_bytes) +
+              " MiB, cpu " +
+              (u.cpu_time_ns < 0 ? std::string{"?"}
+                                 : std::to_string(u.cpu_time_ns / 1000000)) +
+              " ms");
+    }
     auto context = event_context(self, run.spec, run.start_ms);
     const auto& raw = run.process->raw_status();
     log_status(self, run.spec,
@@ -202,11 +241,12 @@ void poll_runs(worker_ptr self) {
   schedule_tick(self);
 }
 
-worker_actor::behavior_type local_worker(worker_ptr self,
-                                         local_worker_options options,
-                                         task_log_writer_actor writer) {
+worker_actor::behavior_type local_worker(
+    worker_ptr self, local_worker_options options, task_log_writer_actor writer,
+    std::shared_ptr<task_cgroup_book> cgroups) {
   self->state.options = std::move(options);
   self->state.writer = writer;
+  self->state.cgroups = std::move(cgroups);
   // Whatever ends the worker, its last lines reach the writer, and the
   // writer flushes them and ends.
   self->attach_functor([writer, waiting = self->state.waiting] {
@@ -271,10 +311,24 @@ std::variant<worker_actor, std::string> spawn_local_worker(
     caf::actor_system& sys, local_worker_options options) {
   auto opened = task_log_store::open(options.data_dir + "/task_logs");
   if (auto* err = std::get_if<std::string>(&opened)) return *err;
+  // Before any task of ours runs: what an earlier worker of this data dir
+  // left in cgroups (killed with -9, its tasks' setsid'd children alive)
+  // is killed and removed.
+  auto cgroups = std::make_shared<task_cgroup_book>(options.data_dir);
+  cgroups->clean_leftovers();
+  // What this machine gives tasks, as Bistro measures it.
+  auto measured = measure_usable_resources(1000);
+  spdlog::info(
+      "worker {}: usable resources: {:.0f} MB memory, {} CPU cores, "
+      "{} GPUs{}",
+      options.shard, measured.usable.memory_mb, measured.usable.cpu_cores,
+      measured.usable.gpu_cards,
+      measured.error.empty() ? "" : " (" + measured.error + ")");
   auto writer = spawn_task_log_writer(
       sys, {std::move(std::get<std::unique_ptr<task_log_store>>(opened)),
             options.log_retention_s, options.log_prune_frequency_s});
-  return sys.spawn(local_worker, std::move(options), std::move(writer));
+  return sys.spawn(local_worker, std::move(options), std::move(writer),
+                   std::move(cgroups));
 }
 
 }  // namespace bistro
