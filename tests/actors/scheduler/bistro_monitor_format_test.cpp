@@ -73,7 +73,7 @@ TEST_CASE("a job's errors are one object nested by JSON path") {
   auto parsed = parse_config(
       "{\"bistro_settings\": {" + bistro_settings() + "}, " +
       job("bad",
-          R"("priority": "high", "filters": {"db": {"whitelist": [1]}})") +
+          R"("priority": "high", "filters": {"db": {"whitelist": [{"x": 1}]}})") +
       "}");
   REQUIRE(parsed.ok());
   auto cfg = parsed.value;
@@ -93,7 +93,7 @@ TEST_CASE("a job's errors are one object nested by JSON path") {
                          .at("whitelist")
                          .at("nested")
                          .at("0");
-  CHECK(item.at("value") == 1);
+  CHECK(item.at("value") == json::parse(R"({"x": 1})"));
   CHECK(item.at("error").is_string());
 }
 

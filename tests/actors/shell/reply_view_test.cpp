@@ -272,6 +272,6 @@ TEST_CASE("shell: avoided and disabled nodes come after the task statuses") {
   auto v = render_reply(cmd_of("jobs"), r, wide);
   REQUIRE(v.error.empty());
   CHECK_THAT(v.text,
-             Catch::StartsWith("JOB  ENABLED  PRIORITY  LEVEL  done  "
+             Catch::StartsWith("JOB  STATE  PRIORITY  LEVEL  done  "
                                "never_started  avoided  disabled  ERRORS\n"));
 }
