@@ -10,9 +10,11 @@ constexpr const char* no_thrift =
     "there is no Thrift here; peers talk over CAF, whose connections time "
     "out by heartbeat";
 constexpr const char* no_physical =
-    "physical resource monitoring (cgroups, GPUs) is not implemented";
+    "a worker measures its memory, cores and GPUs once, at start (nvidia-smi "
+    "from PATH); no periodic refresh";
 constexpr const char* no_cgroups =
-    "tasks do not run in cgroups of their own here";
+    "a cgroup freeze is waited for within the task's kill wait, without a "
+    "timeout of its own";
 
 void add_common(std::vector<unsupported_flag>& out) {
   out.push_back({"log_performance", k::boolean,

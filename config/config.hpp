@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/backoff_settings.hpp"
+#include "config/cgroup_settings.hpp"
 #include "config/config_file.hpp"
 #include "config/job_filter.hpp"
 #include "config/policy_catalog.hpp"
@@ -128,6 +129,8 @@ struct config {
   /// Per worker shard id: worker-level resource limits that differ.
   std::map<std::string, std::vector<std::pair<resource_id, std::int64_t>>>
       worker_resources_override;
+  /// `physical_resources`: worker resources that stand for hardware.
+  std::vector<physical_resource_config> physical_resources;
   /// Sorted by name.
   std::vector<job_config> jobs;
   /// Things that are legal but probably not meant (unknown keys, jobs that

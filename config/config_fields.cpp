@@ -107,9 +107,7 @@ void parse_task_subprocess(json_reader& in, const json::value& v,
     } else if (key == "use_canary_pipe") {
       if (auto b = in.boolean(value, p)) out.use_canary_pipe = *b;
     } else if (key == "cgroups") {
-      warnings.push_back(p +
-                         ": Bistro's cgroup options are not supported here, "
-                         "ignored (tasks run in the worker's cgroup)");
+      parse_cgroups(in, value, p, out.cgroups);
     } else {
       warnings.push_back(
           p +

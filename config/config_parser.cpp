@@ -263,6 +263,8 @@ void parse_settings(json_reader& in, const json::value& v,
       if (auto n = in.integer(value, p)) cfg.exit_initial_wait_before_sec = *n;
     } else if (key == "worker_resources_override") {
       parse_worker_overrides(in, value, cfg);
+    } else if (key == "physical_resources") {
+      parse_physical_resources(in, value, p, cfg);
     } else {
       cfg.warnings.push_back(p + ": unknown key, ignored");
     }

@@ -15,7 +15,7 @@ constexpr std::string_view page = R"HTML(<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 :root { --done:#2e9d4f; --running:#2f74d0; --backoff:#e0a11b; --failed:#d0352f;
-        --waiting:#b8bec6; --bg:#f6f7f9; --fg:#1d2330; }
+        --waiting:#b8bec6; --avoided:#e4e7eb; --disabled:#6b7280; --bg:#f6f7f9; --fg:#1d2330; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.4 system-ui, sans-serif; background:var(--bg); color:var(--fg); }
 header { background:#1d2330; color:#fff; padding:8px 16px; display:flex; gap:16px; align-items:center; }
@@ -38,8 +38,9 @@ th { font-weight:600; font-size:12px; color:#555; }
 #startup-wait { display:none; background:#e8f0fb; padding:6px 16px; font-size:13px; }
 #startup-wait.shown { display:block; }
 td.silent { color:var(--failed); font-weight:600; }
+.s-avoided { background:var(--avoided); } .s-disabled { background:var(--disabled); }
 .legend span { display:inline-block; padding:0 6px; margin-right:4px; border-radius:3px; color:#fff; font-size:12px; }
-.legend .s-waiting { color:#222; }
+.legend .s-waiting, .legend .s-avoided { color:#222; }
 #grid { display:flex; flex-wrap:wrap; gap:2px; max-height:360px; overflow:auto; }
 #grid .cell { width:14px; height:14px; border-radius:2px; cursor:pointer; }
 #grid .cell.selected { outline:2px solid #000; }
@@ -70,14 +71,14 @@ button:disabled { opacity:.5; cursor:default; }
 <main>
 <section class="wide">
   <h2>Jobs</h2>
-  <div class="legend"><span class="s-done">done</span><span class="s-running">running</span><span class="s-backoff">backoff</span><span class="s-failed">failed</span><span class="s-waiting">waiting</span></div>
-  <table id="jobs"><thead><tr><th>job</th><th>tasks</th><th style="width:45%">status</th><th>done</th><th>running</th><th>backoff</th><th>failed</th><th>waiting</th><th></th></tr></thead><tbody></tbody></table>
+  <div class="legend"><span class="s-done">done</span><span class="s-running">running</span><span class="s-backoff">backoff</span><span class="s-failed">failed</span><span class="s-waiting">waiting</span><span class="s-avoided" title="the job's filters exclude these nodes">avoided</span><span class="s-disabled" title="these nodes are disabled">disabled</span></div>
+  <table id="jobs"><thead><tr><th>job</th><th>tasks</th><th style="width:45%">status</th><th>done</th><th>running</th><th>backoff</th><th>failed</th><th>waiting</th><th>avoided</th><th>disabled</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
   <h2>Tasks</h2>
   <div class="controls">
     <label>job <select id="grid-job"></select></label>
-    <label>state <select id="grid-state"><option value="">all</option><option>running</option><option>done</option><option>incomplete</option><option>incomplete_backoff</option><option>error_backoff</option><option>failed</option><option>never_started</option></select></label>
+    <label>state <select id="grid-state"><option value="">all</option><option>running</option><option>done</option><option>incomplete</option><option>incomplete_backoff</option><option>error_backoff</option><option>failed</option><option>never_started</option><option>avoided</option><option>disabled</option></select></label>
     <button id="grid-prev">◀ prev</button><button id="grid-next">next ▶</button>
     <span id="grid-info"></span>
   </div>
@@ -138,10 +139,11 @@ function bucket(status) {
   if (status === "running") return "running";
   if (status === "incomplete_backoff" || status === "error_backoff" || status === "worker_lost") return "backoff";
   if (status === "failed") return "failed";
+  if (status === "avoided" || status === "disabled") return status;
   return "waiting";
 }
 function buckets(counts) {
-  const b = { done: 0, running: 0, backoff: 0, failed: 0, waiting: 0 };
+  const b = { done: 0, running: 0, backoff: 0, failed: 0, waiting: 0, avoided: 0, disabled: 0 };
   let total = 0;
   for (const [s, n] of Object.entries(counts || {})) { b[bucket(s)] += n; total += n; }
   return [b, total];
@@ -189,14 +191,14 @@ function renderJobs(jobs) {
       seg.style.width = (100 * b.waiting / total) + "%";
       bar.append(seg);
     }
-    for (const k of ["done", "running", "backoff", "failed", "waiting"]) {
+    for (const k of ["done", "running", "backoff", "failed", "waiting", "avoided", "disabled"]) {
       if (!b[k] || (invalid && k === "waiting")) continue;
       const seg = el("span", { className: "s-" + k, title: k + ": " + b[k], "data-status": k });
       seg.style.width = (100 * b[k] / total) + "%";
       bar.append(seg);
     }
     const barCell = el("td"); barCell.append(bar); tr.append(barCell);
-    for (const k of ["done", "running", "backoff", "failed", "waiting"])
+    for (const k of ["done", "running", "backoff", "failed", "waiting", "avoided", "disabled"])
       tr.append(el("td", { className: "count-" + k, "data-status": k }, String(b[k])));
     const forgive = el("button", { className: "forgive", "data-job": name, title: "clear failed and backoff states" }, "forgive");
     forgive.addEventListener("click", () => act("/api/jobs/" + encodeURIComponent(name) + "/forgive", "forgive " + name));

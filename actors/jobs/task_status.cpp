@@ -6,6 +6,8 @@
 #include <boost/json/value.hpp>
 #include <system_error>
 
+#include "actors/jobs/bistro_status_bits.hpp"
+
 namespace bistro {
 
 namespace {
@@ -17,17 +19,15 @@ constexpr std::array<std::string_view, num_status_labels> label_names = {
     "worker_lost",
 };
 
-// Bistro's BistroTaskStatusBits (bistro/if/bits.thrift).
-constexpr std::int64_t bit_unstarted = 1;
-constexpr std::int64_t bit_running = 2;
-constexpr std::int64_t bit_done = 4;
-constexpr std::int64_t bit_incomplete = 8;
-constexpr std::int64_t bit_failed = 16;
-constexpr std::int64_t bit_error = 32;
-constexpr std::int64_t bit_uses_backoff = 64;
-constexpr std::int64_t bit_does_not_advance_backoff = 512;
-constexpr std::int64_t bit_overwriteable = 1024;
-constexpr std::int64_t bit_has_saved_backoff = 2048;
+// Bistro's BistroTaskStatusBits (bistro_status_bits.hpp).
+constexpr std::int64_t bit_done = status_bits::done;
+constexpr std::int64_t bit_incomplete = status_bits::incomplete;
+constexpr std::int64_t bit_failed = status_bits::failed;
+constexpr std::int64_t bit_error = status_bits::error;
+constexpr std::int64_t bit_uses_backoff = status_bits::uses_backoff;
+constexpr std::int64_t bit_does_not_advance_backoff =
+    status_bits::does_not_advance_backoff;
+constexpr std::int64_t bit_overwriteable = status_bits::overwriteable;
 
 constexpr std::size_t max_quoted_bytes = 200;
 
@@ -168,37 +168,11 @@ boost::json::object status_to_json(const status_record& status) {
 }
 
 std::int64_t bistro_status_bits(status_label label, bool overwriteable) {
-  std::int64_t bits = 0;
-  switch (label) {
-    case status_label::never_started:
-      bits = bit_unstarted;
-      break;
-    case status_label::running:
-      bits = bit_running;
-      break;
-    case status_label::done:
-      bits = bit_done;
-      break;
-    case status_label::incomplete:
-      bits = bit_incomplete;
-      break;
-    case status_label::incomplete_backoff:
-      bits = bit_incomplete | bit_uses_backoff | bit_does_not_advance_backoff;
-      break;
-    case status_label::error_backoff:
-      bits = bit_error | bit_uses_backoff;
-      break;
-    case status_label::failed:
-      bits = bit_failed;
-      break;
-    case status_label::was_not_running:
-      bits = bit_error | bit_overwriteable;
-      break;
-    case status_label::worker_lost:
-      bits = bit_error | bit_uses_backoff | bit_has_saved_backoff |
-             bit_overwriteable;
-      break;
-  }
+  // Bistro has no status for a task that never ran; as prev_status it is
+  // "unstarted".
+  std::int64_t bits = label == status_label::never_started
+                          ? status_bits::unstarted
+                          : status_bits::of_label(label);
   return overwriteable ? bits | bit_overwriteable : bits;
 }
 

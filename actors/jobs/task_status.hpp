@@ -14,6 +14,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,43 @@ struct prior_status {
   friend bool operator==(const prior_status&, const prior_status&) = default;
 };
 
+/// An optional value kept on the heap: one pointer wide when empty, which
+/// is almost always (only running tasks have a `before_run`), so that a
+/// million loaded records stay small. Value semantics: copies copy the
+/// value, == compares values.
+template <class T>
+class optional_box {
+ public:
+  optional_box() = default;
+  optional_box(const T& v) : p_(std::make_unique<T>(v)) {}
+  optional_box(const optional_box& o)
+      : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  optional_box(optional_box&&) noexcept = default;
+  optional_box& operator=(const optional_box& o) {
+    p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  optional_box& operator=(optional_box&&) noexcept = default;
+  optional_box& operator=(const T& v) {
+    p_ = std::make_unique<T>(v);
+    return *this;
+  }
+  T& emplace() {
+    p_ = std::make_unique<T>();
+    return *p_;
+  }
+  void reset() { p_.reset(); }
+  explicit operator bool() const { return p_ != nullptr; }
+  T& operator*() const { return *p_; }
+  T* operator->() const { return p_.get(); }
+  friend bool operator==(const optional_box& a, const optional_box& b) {
+    return a.p_ ? (b.p_ && *a.p_ == *b.p_) : !b.p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 /// Everything known about one task, as stored and shown.
 struct status_record {
   status_label label = status_label::never_started;
@@ -98,7 +136,7 @@ struct status_record {
   std::string data;
   std::string message;
   /// Only while running: the status before this run.
-  std::optional<prior_status> before_run{};
+  optional_box<prior_status> before_run{};
 
   friend bool operator==(const status_record&, const status_record&) = default;
 };

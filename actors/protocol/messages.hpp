@@ -25,15 +25,18 @@ namespace bistro {
 /// 2: worker_hello carries the worker's port.
 /// 3: workers talk to a session actor with a per-worker secret; the front
 ///    door takes only hellos and monitor requests.
-/// 4: run and kill orders carry task_subprocess_options and kill_request
+/// 4: task_spec carries the task's cgroups and limits.
+/// 5: run and kill orders carry task_subprocess_options and kill_request
 ///    whole; labels, kill methods and log types travel as their enums.
-inline constexpr std::uint32_t protocol_version = 4;
+inline constexpr std::uint32_t protocol_version = 5;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
   return f(caf::meta::type_name("kill_request"), x.method, x.kill_wait_ms);
 }
 
+/// Without `cgroups`: a run's cgroups travel in task_spec::cgroup, with the
+/// limits its job's resources map to.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f,
                                         task_subprocess_options& x) {
@@ -41,6 +44,26 @@ typename Inspector::result_type inspect(Inspector& f,
            x.max_log_lines_per_poll_interval, x.max_log_bytes_per_poll_interval,
            x.max_log_bytes_per_task, x.parent_death_signal,
            x.process_group_leader, x.use_canary_pipe);
+}
+
+/// A run's `task_subprocess.cgroups` and the limits its job's resources
+/// map to (config/cgroup_settings.hpp); no subsystems = no cgroups.
+struct task_cgroup_spec {
+  std::string root;
+  std::string slice;
+  std::vector<std::string> subsystems;
+  bool kill_without_freezer = false;
+  std::int64_t pids_max = 0;
+  std::int64_t memory_limit_mb = 0;
+  /// Cores asked for (CPU shares / weight); in millicores on the wire.
+  std::int64_t cpu_millicores = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_cgroup_spec& x) {
+  return f(caf::meta::type_name("task_cgroup_spec"), x.root, x.slice,
+           x.subsystems, x.kill_without_freezer, x.pids_max, x.memory_limit_mb,
+           x.cpu_millicores);
 }
 
 /// One run of a task: the scheduler's order to a worker.
@@ -53,15 +76,17 @@ struct task_spec {
   /// the status path and `json_arg`.
   std::vector<std::string> command;
   std::string json_arg;
-  /// The job's `task_subprocess` and `kill_subprocess`.
+  /// The job's `task_subprocess` (its `cgroups` stay behind: see
+  /// `cgroup`) and `kill_subprocess`.
   task_subprocess_options subprocess;
   kill_request kill;
+  task_cgroup_spec cgroup;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("task_spec"), x.job, x.node, x.run_id,
-           x.command, x.json_arg, x.subprocess, x.kill);
+           x.command, x.json_arg, x.subprocess, x.kill, x.cgroup);
 }
 
 /// How a run ended, from the worker.

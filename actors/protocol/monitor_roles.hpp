@@ -23,7 +23,7 @@ struct monitor_role {
 };
 
 /// Every handler the scheduler answers, Bistro's and ours.
-inline constexpr std::array<monitor_role, 23> monitor_roles{{
+inline constexpr std::array<monitor_role, 24> monitor_roles{{
     // Bistro's
     {"errors", false},
     {"refresh_time", false},
@@ -31,6 +31,7 @@ inline constexpr std::array<monitor_role, 23> monitor_roles{{
     {"sorted_node_names", false},
     {"nodes", false},
     {"running_tasks", false},
+    {"job_node_runtime", false},
     {"histogram", false},
     {"task_logs", false},
     {"forgive_jobs", true},

@@ -99,6 +99,10 @@ class round_scheduler {
   /// A task found running (adopted after a restart): charged unchecked.
   void adopt_running(job_index job, node_id node, worker_index w);
 
+  /// Which nodes each runnable job may run on, for the current (config,
+  /// tree); null before the first reset.
+  const task_eligibility* eligibility() const { return eligibility_.get(); }
+
   round_input prepare_round(status_rows rows, std::int64_t now_ms);
   /// Starts the picks that still fit the live ledger (marking them running
   /// in `rows`) and returns them; parks what waits.

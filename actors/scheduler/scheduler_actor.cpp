@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/scheduler/task_arguments.hpp"
 
@@ -10,6 +12,26 @@ namespace bistro {
 namespace scheduler_detail {
 
 void start_round(scheduler_ptr self);
+
+namespace {
+
+/// A run's cgroups and the limits its job's resources map to.
+task_cgroup_spec cgroup_spec_of(const config& cfg, const job_config& job) {
+  task_cgroup_spec out;
+  const auto& cg = job.task_subprocess.cgroups;
+  if (!cg.enabled()) return out;
+  out.root = cg.root;
+  out.slice = cg.slice;
+  out.subsystems = cg.subsystems;
+  out.kill_without_freezer = cg.kill_without_freezer;
+  out.pids_max = cg.pids_max;
+  auto limits = cgroup_limits_of(cfg, job);
+  out.memory_limit_mb = limits.memory_limit_mb;
+  out.cpu_millicores = std::llround(limits.cpu_cores * 1000);
+  return out;
+}
+
+}  // namespace
 
 /// Something changed: run a round soon (coalesced).
 void poke(scheduler_ptr self) {
@@ -258,8 +280,12 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
         {*st.cfg, job, *st.tree, pick.chain,
          bistro_prev_status(st.rows[pick.job]->record(pick.node)),
          roster.shard(pick.worker), roster.host(pick.worker)});
+    // The run's cgroups travel in `cgroup`, with the limits its resources
+    // map to.
     spec.subprocess = job.task_subprocess;
+    spec.subprocess.cgroups = {};
     spec.kill = job.kill_subprocess;
+    spec.cgroup = cgroup_spec_of(*st.cfg, job);
     auto& run = st.running
                     .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
                                               now, std::nullopt, false})

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "actors/protocol/monitor_roles.hpp"
+#include "actors/scheduler/bistro_monitor_format.hpp"
 #include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/store/task_log_store.hpp"
@@ -107,13 +108,23 @@ std::vector<std::size_t> requested_jobs(scheduler_ptr self,
   return out;
 }
 
-/// Counts of one job's tasks by status: nodes of other levels are not
-/// tasks (their entries stay never_started), so they are taken out.
+/// The nodes each job does not run on, for the current snapshot.
+const task_exclusions& exclusions(scheduler_ptr self) {
+  auto& st = self->state;
+  return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
+}
+
+/// Counts of one job's tasks by shown status (task_exclusions.hpp): nodes
+/// of other levels are not tasks (their entries stay never_started), so
+/// they are taken out, and never-started tasks on nodes the job does not
+/// run on are `avoided` or `disabled`, as Bistro shows them.
 json::object job_counts(scheduler_ptr self, std::size_t j) {
   const auto& st = self->state;
   const auto& row = *st.rows[j];
   auto tasks = st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks).size();
   auto others = st.tree->size() - tasks;
+  auto excluded = count_excluded_unstarted(exclusions(self), j, row);
+  others += excluded.avoided + excluded.disabled;
   json::object out;
   for (std::size_t l = 0; l < num_status_labels; ++l) {
     auto label = static_cast<status_label>(l);
@@ -121,6 +132,9 @@ json::object job_counts(scheduler_ptr self, std::size_t j) {
     if (label == status_label::never_started) n = n > others ? n - others : 0;
     if (n) out[to_string(label)] = n;
   }
+  if (excluded.avoided) out[to_string(exclusion::avoided)] = excluded.avoided;
+  if (excluded.disabled)
+    out[to_string(exclusion::disabled)] = excluded.disabled;
   return out;
 }
 
@@ -143,11 +157,8 @@ json::value handle_jobs(scheduler_ptr self, const json::object& req) {
   json::object out;
   for (auto j : requested_jobs(self, req)) {
     const auto& job = cfg.jobs[j];
-    json::object o = job.source;
-    o["enabled"] = job.enabled;
-    json::array errors;
-    for (const auto& e : job.errors) errors.emplace_back(e);
-    o["errors"] = std::move(errors);
+    auto o = bistro_job_json(cfg, job);
+    // Ours: why a valid job never runs (a depends_on cycle).
     if (!job.blocked.empty()) o["blocked"] = job.blocked;
     out[job.name] = std::move(o);
   }
@@ -231,6 +242,26 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
   return out;
 }
 
+/// Job -> node -> seconds it has run (Bistro's older running_tasks, which
+/// its web UI still asks for).
+json::value handle_job_node_runtime(scheduler_ptr self,
+                                    const json::object& req) {
+  const auto& st = self->state;
+  auto names = strings_arg(req, "jobs");
+  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  auto now_s = now_ms(self) / 1000;
+  json::object out;
+  for (const auto& [id, run] : st.running) {
+    if (!wanted.empty() && !wanted.count(run.job)) continue;
+    auto& by_job = out[run.job];
+    if (!by_job.is_object()) by_job = json::object{};
+    by_job.as_object()[run.node] = now_s - run.start_ms / 1000;
+  }
+  return out;
+}
+
+/// Bistro's histograms (bistro_monitor_format.hpp); a job with errors has
+/// none, as in Bistro.
 json::value handle_histogram(scheduler_ptr self, const json::object& req) {
   const auto& st = self->state;
   auto num_samples = int_arg(req, "num_samples", 0);
@@ -238,19 +269,12 @@ json::value handle_histogram(scheduler_ptr self, const json::object& req) {
   json::object histograms, samples;
   for (auto j : requested_jobs(self, req)) {
     const auto& job = st.cfg->jobs[j];
-    const auto& level = st.cfg->levels[job.level_for_tasks];
-    json::object counts = job_counts(self, j);
-    histograms[job.name] = json::object{{level, counts}};
-    if (num_samples == 0) continue;
-    json::object by_status;
-    const auto& row = *st.rows[j];
-    for (auto n : st.tree->nodes_at_level(job.level_for_tasks)) {
-      auto& list = by_status[to_string(row.label(n))];
-      if (!list.is_array()) list = json::array{};
-      if (list.as_array().size() < static_cast<std::size_t>(num_samples))
-        list.as_array().emplace_back(st.tree->name(n));
-    }
-    samples[job.name] = json::object{{level, std::move(by_status)}};
+    if (!job.errors.empty()) continue;
+    auto h = make_bistro_histogram(*st.cfg, *st.tree, j, *st.rows[j],
+                                   exclusions(self), now_ms(self),
+                                   static_cast<std::size_t>(num_samples));
+    histograms[job.name] = std::move(h.counts);
+    samples[job.name] = std::move(h.samples);
   }
   json::object out{{"histograms", std::move(histograms)}};
   if (num_samples > 0) out["samples"] = std::move(samples);
@@ -413,11 +437,23 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
   const auto& cfg = need_config(self);
   auto job_filter = string_arg(req, "job");
   auto state_name = string_arg(req, "state");
+  // A status label, or a reason the job does not run on a node.
   std::optional<status_label> state;
+  exclusion excluded_state = exclusion::none;
   if (!state_name.empty()) {
     state = status_label_from_string(state_name);
-    if (!state) throw monitor_error{"state: unknown status " + state_name};
+    if (state_name == to_string(exclusion::avoided))
+      excluded_state = exclusion::avoided;
+    else if (state_name == to_string(exclusion::disabled))
+      excluded_state = exclusion::disabled;
+    if (state)
+      state_name = to_string(*state);  // `backoff` is error_backoff
+    else if (excluded_state == exclusion::none)
+      throw monitor_error{"state: unknown status " + state_name};
+    else
+      state = status_label::never_started;
   }
+  const auto& ex = exclusions(self);
   auto limit = page_limit(req);
   // The cursor is "JOB/NODE" of the last task of the previous page (job
   // names never contain '/').
@@ -456,13 +492,17 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     for (std::size_t i = begin; i < nodes.size(); ++i) {
       auto n = nodes[i];
       if (state && row.label(n) != *state) continue;
+      auto shown = shown_status(row.label(n), ex.of(j, n));
+      if (state && shown != state_name) continue;
       if (tasks.size() == limit) {
         more = true;
         break;
       }
+      auto status = status_to_json(row.record(n));
+      if (shown != to_string(row.label(n))) status["label"] = shown;
       json::object t{{"job", job.name},
                      {"node", st.tree->name(n)},
-                     {"status", status_to_json(row.record(n))}};
+                     {"status", std::move(status)}};
       if (row.label(n) == status_label::running)
         running_on_page[job.name].emplace(st.tree->name(n), tasks.size());
       tasks.emplace_back(std::move(t));
@@ -860,6 +900,7 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
         }),
     now("nodes", handle_nodes),
     now("running_tasks", handle_running_tasks),
+    now("job_node_runtime", handle_job_node_runtime),
     now("histogram", handle_histogram),
     later("task_logs", handle_task_logs),
     now("forgive_jobs", handle_forgive),

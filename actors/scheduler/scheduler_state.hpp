@@ -20,6 +20,7 @@
 #include "actors/scheduler/round_scheduler.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/status_remap.hpp"
+#include "actors/scheduler/task_exclusions.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro::scheduler_detail {
@@ -136,6 +137,9 @@ struct scheduler_state {
   std::map<std::string, std::pair<std::string, std::int64_t>> errors;
   /// When the running (config, tree) snapshot arrived.
   std::int64_t snapshot_ms = 0;
+  /// The nodes each job does not run on, for the monitor (built on first
+  /// use after each snapshot).
+  task_exclusions_cache exclusions;
   /// The config watcher, which rewrites the file for save_job/delete_job.
   config_watcher_actor watcher;
   /// (time, rounds, finished) samples for rates over the last ~10 s.

@@ -10,9 +10,9 @@ namespace {
 
 const std::vector<std::string> log_types = {"stdout", "stderr", "statuses"};
 const std::vector<std::string> status_names = {
-    "running",       "done",   "incomplete",    "incomplete_backoff",
-    "error_backoff", "failed", "never_started", "was_not_running",
-    "worker_lost"};
+    "running",       "done",    "incomplete",    "incomplete_backoff",
+    "error_backoff", "failed",  "never_started", "was_not_running",
+    "worker_lost",   "avoided", "disabled"};
 
 std::vector<std::string> options_of(std::string_view command) {
   if (command == "tasks") return {"--job", "--state", "--limit"};

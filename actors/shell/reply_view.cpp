@@ -13,11 +13,13 @@ namespace json = boost::json;
 
 namespace {
 
-/// Bistro's status names in their natural order; others follow by name.
-constexpr std::array<std::string_view, 9> status_order = {
-    "running",       "done",   "incomplete",    "incomplete_backoff",
-    "error_backoff", "failed", "never_started", "was_not_running",
-    "worker_lost"};
+/// Bistro's status names in their natural order, then the nodes a job does
+/// not run on (its filters exclude them, or they are disabled); others
+/// follow by name.
+constexpr std::array<std::string_view, 11> status_order = {
+    "running",       "done",    "incomplete",    "incomplete_backoff",
+    "error_backoff", "failed",  "never_started", "was_not_running",
+    "worker_lost",   "avoided", "disabled"};
 
 const json::value* field(const json::value& v, std::string_view key) {
   if (!v.is_object()) return nullptr;

@@ -1,15 +1,19 @@
 #include "actors/tasks/task_process.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -19,6 +23,23 @@ namespace {
 
 constexpr int status_fd_in_child = 3;
 constexpr const char* status_path_in_child = "/dev/fd/3";
+/// How often a lingering task is named in its log.
+constexpr std::int64_t linger_report_ms = 10000;
+/// How often what is left of an exited task is sent SIGKILL again.
+constexpr std::int64_t leftover_kill_ms = 100;
+
+/// What a child that could not exec tells its parent: the errno, and which
+/// cgroup it could not join (1-based; 0 = not a cgroup).
+struct child_error {
+  int error = 0;
+  int cgroup = 0;
+};
+
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
@@ -53,6 +74,14 @@ struct pipe_pair {
 
 }  // namespace
 
+std::vector<std::string> task_launch::argv() const {
+  std::vector<std::string> args = command;
+  args.push_back(node);
+  args.push_back(status_path_in_child);
+  args.push_back(json_arg);
+  return args;
+}
+
 std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     const task_launch& launch) {
   if (launch.command.empty())
@@ -66,10 +95,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
 
   // Everything the child touches is prepared before it exists: between
   // vfork and exec it may only make system calls.
-  std::vector<std::string> args = launch.command;
-  args.push_back(launch.node);
-  args.push_back(status_path_in_child);
-  args.push_back(launch.json_arg);
+  std::vector<std::string> args = launch.argv();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -83,6 +109,23 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     exec_error.close_both();
     return std::string{"cannot create pipes: "} + std::strerror(e);
   }
+  std::unique_ptr<task_cgroup> cgroup;
+  if (launch.cgroups) {
+    auto made = task_cgroup::create(*launch.cgroups, launch.cgroup_name,
+                                    launch.cgroup_limits);
+    if (auto* why = std::get_if<std::string>(&made)) {
+      out.close_both();
+      err.close_both();
+      status.close_both();
+      exec_error.close_both();
+      return "cannot start " + launch.command[0] + ": " + *why;
+    }
+    cgroup = std::move(std::get<std::unique_ptr<task_cgroup>>(made));
+  }
+  // The child only reads these: they are not touched until it has exec'd.
+  std::vector<const char*> join;
+  if (cgroup)
+    for (const auto& f : cgroup->procs_files()) join.push_back(f.c_str());
   int dev_null = raise_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const bool group_leader = launch.options.process_group_leader;
   const int death_signal = static_cast<int>(launch.options.parent_death_signal);
@@ -113,7 +156,20 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
       ::prctl(PR_SET_PDEATHSIG, death_signal);
       if (::getppid() != parent) ::_exit(127);  // the parent already died
     }
-    int e = 0;
+    child_error ce;
+    // Into the task's cgroups before any of its code runs: whatever it
+    // starts is born inside them. "0" is the writing process. The vfork
+    // child shares our memory, which stays charged to our memory cgroup
+    // (it is not the memory's owner); exec gives it its own.
+    for (std::size_t i = 0; i < join.size(); ++i) {
+      int fd = ::open(join[i], O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::write(fd, "0", 1) != 1 || ::close(fd) != 0) {
+        ce = {errno, static_cast<int>(i) + 1};
+        [[maybe_unused]] auto n = ::write(exec_error.write, &ce, sizeof(ce));
+        ::_exit(127);
+      }
+    }
+    int& e = ce.error;
     if (::chdir(cwd) != 0 || ::dup2(dev_null, 0) < 0 ||
         ::dup2(out.write, 1) < 0 || ::dup2(err.write, 2) < 0 ||
         ::dup2(status.write, status_fd_in_child) < 0) {
@@ -131,7 +187,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
       ::execvp(argv[0], argv.data());
       e = errno;
     }
-    [[maybe_unused]] auto n = ::write(exec_error.write, &e, sizeof(e));
+    [[maybe_unused]] auto n = ::write(exec_error.write, &ce, sizeof(ce));
     ::_exit(127);
   }
   int spawn_errno = errno;
@@ -146,23 +202,28 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     err.close_both();
     status.close_both();
     exec_error.close_both();
+    if (cgroup) cgroup->remove();
     return "cannot start " + launch.command[0] + ": " +
            std::strerror(spawn_errno);
   }
   // The exec-error pipe closes on a successful exec; otherwise it holds the
   // child's errno. vfork resumed us only after exec or _exit, so this read
   // does not wait.
-  int child_errno = 0;
+  child_error ce;
   ::fcntl(exec_error.read, F_SETFL, 0);
-  auto got = ::read(exec_error.read, &child_errno, sizeof(child_errno));
+  auto got = ::read(exec_error.read, &ce, sizeof(ce));
   close_fd(exec_error.read);
-  if (got == static_cast<ssize_t>(sizeof(child_errno))) {
+  if (got == static_cast<ssize_t>(sizeof(ce))) {
     ::waitpid(pid, nullptr, 0);
     out.close_both();
     err.close_both();
     status.close_both();
-    return "cannot start " + launch.command[0] + ": " +
-           std::strerror(child_errno);
+    std::string why = std::strerror(ce.error);
+    if (ce.cgroup > 0 && cgroup)
+      why = "cannot join cgroup " + cgroup->procs_files()[ce.cgroup - 1] +
+            ": " + why;
+    if (cgroup) cgroup->remove();
+    return "cannot start " + launch.command[0] + ": " + why;
   }
 
   std::unique_ptr<task_process> p{new task_process};
@@ -183,15 +244,29 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   // (The pidfd is close-on-exec.)
   p->exit_fd_ = raise_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   p->has_pidfd_ = p->exit_fd_ >= 0;
+  p->cgroup_ = std::move(cgroup);
   return p;
 }
 
 task_process::~task_process() {
+  if (cgroup_ && !cgroup_->removed()) {
+    // The owner gave up on the task (the worker stops): all of it goes.
+    // Bounded, in case a process hangs in the kernel (D state).
+    const auto deadline = steady_now_ms() + 2000;
+    while (!cgroup_->empty() && steady_now_ms() < deadline) {
+      cgroup_->signal_all(SIGKILL, steady_now_ms());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   if (pid_ > 0 && !exit_code_) {
     // The owner gave up on a live task: make sure it does not linger.
-    signal_task(SIGKILL);
+    if (group_leader_)
+      ::kill(-pid_, SIGKILL);
+    else
+      ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
+  if (cgroup_ && !cgroup_->removed()) cgroup_->remove();
   close_fd(out_.fd);
   close_fd(err_.fd);
   close_fd(status_fd_);
@@ -209,7 +284,8 @@ task_process::wake_source task_process::wake_fd() const {
 }
 
 int task_process::take_late_wake_fd() {
-  if (late_wake_taken_ || !exit_code_ || !use_canary_ || status_fd_ < 0)
+  if (late_wake_taken_ || !exit_code_ || !use_canary_ || status_fd_ < 0 ||
+      cgroup_)
     return -1;
   late_wake_taken_ = true;
   // Without a pidfd the pipe is watched from the start already.
@@ -350,11 +426,16 @@ bool task_process::poll(std::int64_t now_ms,
       close_fd(exit_fd_);
     }
   }
+  if (pending_signal_ != 0) signal_task(pending_signal_, now_ms);
   if (sigkill_at_ms_ && now_ms >= *sigkill_at_ms_) {
-    signal_task(SIGKILL);
+    signal_task(SIGKILL, now_ms);
     sigkill_at_ms_.reset();
   }
   if (!exit_code_) return false;
+  if (!exited_ms_) exited_ms_ = now_ms;
+  if (cgroup_) return finish_contained(now_ms, out, out_done, err_done);
+  if (kill_requested_ && use_canary_ && status_fd_ >= 0)
+    report_lingering(now_ms);
   // The process is gone. Descendants may still hold the pipes: with the
   // canary, the task lasts until they all close the status pipe; without
   // it, whatever is not written yet is not waited for.
@@ -389,8 +470,94 @@ void task_process::tell_dropped(std::vector<task_output_line>& out) {
            std::to_string(max_task_bytes_) + ")"});
 }
 
-void task_process::signal_task(int sig) {
+std::vector<std::string> task_process::take_notices() {
+  return std::exchange(notices_, {});
+}
+
+cgroup_usage task_process::usage() const {
+  if (final_usage_) return *final_usage_;
+  return cgroup_ ? cgroup_->usage() : cgroup_usage{};
+}
+
+bool task_process::close_idle(output_stream& s,
+                              std::vector<task_output_line>& out) {
+  if (s.fd < 0) return true;
+  int ready = 0;
+  if (::ioctl(s.fd, FIONREAD, &ready) != 0 || ready > 0) return false;
+  if (!s.buffer.empty() && !dropping_) {
+    if (s.lines_left == 0 || s.bytes_left == 0) return false;
+    if (s.in_cut_line) s.buffer.clear();
+    if (!s.buffer.empty() && take(s, s.buffer, out) == take_result::wait)
+      return false;
+  }
+  s.buffer.clear();
+  close_fd(s.fd);
+  return true;
+}
+
+bool task_process::finish_contained(std::int64_t now_ms,
+                                    std::vector<task_output_line>& out,
+                                    bool out_done, bool err_done) {
+  if (!cgroup_->empty()) {
+    // The task's process is gone: what it left behind goes too (daemons,
+    // setsid'd children), as Bistro's cgroup reaper does. Sent again now
+    // and then, for processes that were forking when the signal came.
+    if (pending_signal_ == 0 &&
+        (!leftover_kill_ms_ ||
+         now_ms - *leftover_kill_ms_ >= leftover_kill_ms)) {
+      leftover_kill_ms_ = now_ms;
+      signal_task(SIGKILL, now_ms);
+    }
+    if (now_ms - *exited_ms_ >= 1000 && now_ms >= next_linger_report_ms_) {
+      next_linger_report_ms_ = now_ms + linger_report_ms;
+      std::string pids;
+      for (pid_t p : cgroup_->pids())
+        pids += (pids.empty() ? "" : ", ") + std::to_string(p);
+      notices_.push_back("the task's process exited " +
+                         std::to_string(now_ms - *exited_ms_) +
+                         " ms ago, but its cgroup " + cgroup_->name() +
+                         " still holds processes " + pids +
+                         "; the task ends when they are gone");
+    }
+    return false;
+  }
+  // Nobody of the task is left, so nobody of it holds the pipes: what is
+  // in them is all there will be.
+  read_status_pipe();
+  close_fd(status_fd_);
+  out_done = out_done || close_idle(out_, out);
+  err_done = err_done || close_idle(err_, out);
+  if (!out_done || !err_done) return false;
+  oom_kills_ = cgroup_->oom_kills();
+  final_usage_ = cgroup_->usage();
+  auto err = cgroup_->remove();
+  if (!err.empty()) notices_.push_back(err);
+  tell_dropped(out);
+  return true;
+}
+
+void task_process::report_lingering(std::int64_t now_ms) {
+  if (now_ms < next_linger_report_ms_) return;
+  next_linger_report_ms_ = now_ms + linger_report_ms;
+  auto holders = pipe_holders(status_fd_);
+  std::string names;
+  for (const auto& h : holders) names += (names.empty() ? "" : ", ") + h;
+  notices_.push_back(
+      "the task was killed and its process " + std::to_string(pid_) +
+      " exited, but " +
+      (names.empty() ? std::string{"processes not found in /proc"}
+                     : "processes " + names) +
+      " still hold its status pipe: it ends when they close it (set "
+      "task_subprocess.cgroups to kill every process of a task)");
+}
+
+void task_process::signal_task(int sig, std::int64_t now_ms) {
   if (pid_ <= 0) return;
+  if (cgroup_ && !cgroup_->removed()) {
+    auto r = cgroup_->signal_all(sig, now_ms);
+    pending_signal_ = r == task_cgroup::signal_result::pending ? sig : 0;
+    if (r != task_cgroup::signal_result::unsupported) return;
+  }
   if (group_leader_)
     ::kill(-pid_, sig);
   else if (!exit_code_)
@@ -401,16 +568,16 @@ void task_process::kill(const kill_request& how, std::int64_t now_ms) {
   kill_requested_ = true;
   switch (how.method) {
     case kill_method::term:
-      signal_task(SIGTERM);
+      signal_task(SIGTERM, now_ms);
       break;
     case kill_method::kill:
-      signal_task(SIGKILL);
+      signal_task(SIGKILL, now_ms);
       break;
     case kill_method::term_wait_kill:
       if (how.kill_wait_ms <= 0) {
-        signal_task(SIGKILL);
+        signal_task(SIGKILL, now_ms);
       } else {
-        signal_task(SIGTERM);
+        signal_task(SIGTERM, now_ms);
         sigkill_at_ms_ = now_ms + how.kill_wait_ms;
       }
       break;
@@ -435,6 +602,13 @@ parsed_status task_process::status() const {
     text.remove_prefix(nl + 1);
   }
   if (lines.size() == 1) return parse_status_line(lines.front());
+  if (oom_kills_ > 0) {
+    auto limit = cgroup_ ? cgroup_->memory_limit_mb() : 0;
+    return error(limit > 0
+                     ? "out of memory: limit " + std::to_string(limit) + " MB"
+                     : std::string{"out of memory: the OOM killer "
+                                   "ended a process of the task"});
+  }
   if (lines.empty() && kill_requested_)
     return {status_label::incomplete_backoff, "",
             "task was killed before it wrote a status"};

@@ -3,6 +3,14 @@
 // captured line by line under the job's output limits, reaped without
 // blocking, killed on request with the job's kill method.
 //
+// With cgroups (task_launch::cgroups) the child joins the task's cgroups
+// between vfork and exec, before any code of the task runs; every signal
+// then reaches every process of the task (task_cgroup.hpp), what is left
+// when the task's process exits is killed, and the task is over when its
+// cgroups are empty, whoever holds its pipes. Without cgroups, a killed
+// task whose descendants hold its status pipe is reported (take_notices),
+// naming them, until they let go.
+//
 // Plain logic, no CAF include. Not thread-safe: one owner calls `poll`
 // every `poll_ms` (the worker's supervisor thread). That owner's thread
 // must outlive the task, because Linux delivers the parent-death signal
@@ -20,6 +28,7 @@
 #include <vector>
 
 #include "actors/jobs/task_status.hpp"
+#include "actors/tasks/task_cgroup.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -34,6 +43,15 @@ struct task_launch {
   /// Working directory; created (with parents) when missing.
   std::string cwd;
   task_subprocess_options options;
+  /// When set, the task runs in its own cgroups `cgroup_name` under these,
+  /// with these limits.
+  std::shared_ptr<const cgroup_layout> cgroups;
+  std::string cgroup_name;
+  task_cgroup_limits cgroup_limits;
+
+  /// The full command line: `command`, then the node, the status path the
+  /// task writes to, and the JSON argument.
+  std::vector<std::string> argv() const;
 };
 
 /// One captured line of output.
@@ -102,11 +120,25 @@ class task_process {
   /// rule (exactly one line), or the error that stands in for it.
   parsed_status status() const;
 
+  /// What the task wrote to its status pipe so far, as written.
+  const std::string& raw_status() const { return status_text_; }
+
   /// Exit code, or -signal when killed by a signal; set once reaped.
   std::optional<int> exit_code() const { return exit_code_; }
 
   /// Bytes of line text kept so far, both streams.
   std::int64_t kept_bytes() const { return kept_bytes_; }
+
+  /// The task's cgroups, or null without.
+  const task_cgroup* cgroup() const { return cgroup_.get(); }
+  /// Memory and CPU use from the cgroups (all -1 without); once finished,
+  /// as measured just before the cgroups were removed.
+  cgroup_usage usage() const;
+
+  /// What the owner should log about the task since the last call (a
+  /// killed task that lingers, naming its processes; a cgroup that could
+  /// not be removed).
+  std::vector<std::string> take_notices();
 
  private:
   /// One of stdout and stderr.
@@ -125,7 +157,17 @@ class task_process {
   enum class take_result { kept, wait, dropped };
 
   task_process() = default;
-  void signal_task(int sig);
+  void signal_task(int sig, std::int64_t now_ms);
+  /// With cgroups, once the process was reaped: kills what is left and
+  /// finishes when the cgroups are empty and the pipes read.
+  bool finish_contained(std::int64_t now_ms, std::vector<task_output_line>& out,
+                        bool out_done, bool err_done);
+  /// Closes a stream nobody writes to any more (its data read), keeping its
+  /// last unended line; false while the window holds lines back.
+  bool close_idle(output_stream& s, std::vector<task_output_line>& out);
+  /// After a kill, while the exited task's status pipe is held: a notice
+  /// naming the holders, every linger_report_ms.
+  void report_lingering(std::int64_t now_ms);
   /// Moves whole lines from the pipe to `out` while the window allows;
   /// true once the stream is over.
   bool drain(output_stream& s, std::vector<task_output_line>& out);
@@ -164,6 +206,16 @@ class task_process {
   std::optional<int> exit_code_;
   bool kill_requested_ = false;
   std::optional<std::int64_t> sigkill_at_ms_;
+  std::unique_ptr<task_cgroup> cgroup_;
+  /// A signal waiting for the cgroup's freeze to finish; 0 = none.
+  int pending_signal_ = 0;
+  /// When the leftovers of an exited task were last sent SIGKILL.
+  std::optional<std::int64_t> leftover_kill_ms_;
+  std::optional<std::int64_t> exited_ms_;
+  std::int64_t next_linger_report_ms_ = 0;
+  std::int64_t oom_kills_ = 0;
+  std::optional<cgroup_usage> final_usage_;
+  std::vector<std::string> notices_;
 };
 
 }  // namespace bistro

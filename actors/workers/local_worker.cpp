@@ -5,12 +5,16 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/store/task_log_store.hpp"
 #include "actors/tasks/fd_waker.hpp"
 #include "actors/tasks/task_process.hpp"
+#include "actors/workers/task_cgroup_book.hpp"
 #include "actors/workers/task_log_writer.hpp"
+#include "actors/workers/task_status_event.hpp"
+#include "actors/workers/usable_resources.hpp"
 
 namespace bistro {
 
@@ -25,6 +29,8 @@ struct running_run {
 struct local_worker_state {
   local_worker_options options;
   task_log_writer_actor writer;
+  /// Named in every statuses-log event.
+  std::string host = local_host_name();
   /// Output lines and status events wait here and go to the writer at
   /// most once per `log_write_ms` (and before every log query): one
   /// message, and one transaction per stream, however many tasks start
@@ -41,6 +47,8 @@ struct local_worker_state {
   /// The poll timer: at most one in flight, named by its generation.
   bool tick_scheduled = false;
   std::uint64_t tick_generation = 0;
+  /// The cgroups this worker made tasks in, and their names.
+  std::shared_ptr<task_cgroup_book> cgroups;
   static inline const char* name = "local_worker";
 };
 
@@ -63,9 +71,15 @@ task_result result_of(const task_spec& spec, const std::string& shard,
   return r;
 }
 
+/// Queues one event of the statuses log (task_status_event.hpp).
 void log_status(worker_ptr self, const task_spec& spec, std::string line) {
   self->state.waiting->statuses.push_back(
       log_entry{spec.job, spec.node, wall_ms(), std::move(line)});
+}
+
+task_event_context event_context(worker_ptr self, const task_spec& spec,
+                                 std::int64_t start_ms) {
+  return {start_ms, spec.run_id, self->state.host};
 }
 
 /// How long lines may wait in memory before they are written.
@@ -135,17 +149,35 @@ void start_run(worker_ptr self, task_spec spec) {
   launch.json_arg = spec.json_arg;
   launch.cwd = st.options.data_dir + "/jobs/" + spec.job;
   launch.options = spec.subprocess;
+  if (!spec.cgroup.subsystems.empty()) {
+    auto placed = st.cgroups->place(spec.cgroup, spec.run_id, launch);
+    if (!placed.empty()) {
+      // The config asks for cgroups this machine cannot give: refused, so
+      // that no task runs uncontained while its job believes otherwise.
+      auto why = "worker " + st.options.shard + " refuses the run: " + placed;
+      spdlog::error("task {} on {}: {}", spec.job, spec.node, why);
+      parsed_status refused{status_label::error_backoff, "", why};
+      log_status(self, spec, "cannot start: " + why);
+      self->send(st.options.sink, result_atom_v,
+                 result_of(spec, st.options.shard, refused, start_ms, 0));
+      schedule_tick(self);
+      return;
+    }
+  }
   auto started = task_process::start(launch);
   if (auto* err = std::get_if<std::string>(&started)) {
     spdlog::warn("task {} on {}: {}", spec.job, spec.node, *err);
     parsed_status failed{status_label::error_backoff, "", *err};
-    log_status(self, spec, "cannot start: " + *err);
+    log_status(
+        self, spec,
+        failed_to_start_event(event_context(self, spec, start_ms), *err));
     self->send(st.options.sink, result_atom_v,
                result_of(spec, st.options.shard, failed, start_ms, 0));
     schedule_tick(self);  // writes the event
     return;
   }
-  log_status(self, spec, "started run " + std::to_string(spec.run_id));
+  log_status(self, spec,
+             running_event(event_context(self, spec, start_ms), launch.argv()));
   running_run run;
   run.process = std::move(std::get<std::unique_ptr<task_process>>(started));
   if (st.waker)
@@ -171,6 +203,11 @@ void poll_runs(worker_ptr self) {
     for (auto& line : lines)
       (line.stream == task_output_line::out ? out : err)
           .push_back({run.spec.job, run.spec.node, now, std::move(line.text)});
+    for (auto& notice : run.process->take_notices()) {
+      spdlog::warn("task {} on {} (run {}): {}", run.spec.job, run.spec.node,
+                   run.spec.run_id, notice);
+      log_status(self, run.spec, std::move(notice));
+    }
     if (!finished) {
       // Exited, but descendants hold the canary pipe: its hang-up ends it.
       if (st.waker)
@@ -181,10 +218,25 @@ void poll_runs(worker_ptr self) {
     }
     auto status = run.process->status();
     auto exit_code = run.process->exit_code().value_or(0);
+    if (run.process->cgroup()) {
+      // What the task used, from its cgroups (-1: not measured there).
+      auto u = run.process->usage();
+      auto mib = [](std::int64_t bytes) {
+        return bytes < 0 ? std::string{"?"} : std::to_string(bytes >> 20);
+      };
+      log_status(
+          self, run.spec,
+          "cgroup usage: memory peak " + mib(u.memory_peak_bytes) +
+              " MiB, cpu " +
+              (u.cpu_time_ns < 0 ? std::string{"?"}
+                                 : std::to_string(u.cpu_time_ns / 1000000)) +
+              " ms");
+    }
+    auto context = event_context(self, run.spec, run.start_ms);
+    const auto& raw = run.process->raw_status();
     log_status(self, run.spec,
-               std::string{to_string(status.label)} +
-                   (status.message.empty() ? "" : ": " + status.message) +
-                   " (exit " + std::to_string(exit_code) + ")");
+               process_exited_event(context, run.process->exit_code(), raw));
+    log_status(self, run.spec, got_status_event(context, status, raw));
     self->send(
         st.options.sink, result_atom_v,
         result_of(run.spec, st.options.shard, status, run.start_ms, exit_code));
@@ -194,11 +246,12 @@ void poll_runs(worker_ptr self) {
   schedule_tick(self);
 }
 
-worker_actor::behavior_type local_worker(worker_ptr self,
-                                         local_worker_options options,
-                                         task_log_writer_actor writer) {
+worker_actor::behavior_type local_worker(
+    worker_ptr self, local_worker_options options, task_log_writer_actor writer,
+    std::shared_ptr<task_cgroup_book> cgroups) {
   self->state.options = std::move(options);
   self->state.writer = writer;
+  self->state.cgroups = std::move(cgroups);
   // Whatever ends the worker, its last lines reach the writer, and the
   // writer flushes them and ends.
   self->attach_functor([writer, waiting = self->state.waiting] {
@@ -261,10 +314,24 @@ std::variant<worker_actor, std::string> spawn_local_worker(
     caf::actor_system& sys, local_worker_options options) {
   auto opened = task_log_store::open(options.data_dir + "/task_logs");
   if (auto* err = std::get_if<std::string>(&opened)) return *err;
+  // Before any task of ours runs: what an earlier worker of this data dir
+  // left in cgroups (killed with -9, its tasks' setsid'd children alive)
+  // is killed and removed.
+  auto cgroups = std::make_shared<task_cgroup_book>(options.data_dir);
+  cgroups->clean_leftovers();
+  // What this machine gives tasks, as Bistro measures it.
+  auto measured = measure_usable_resources(1000);
+  spdlog::info(
+      "worker {}: usable resources: {:.0f} MB memory, {} CPU cores, "
+      "{} GPUs{}",
+      options.shard, measured.usable.memory_mb, measured.usable.cpu_cores,
+      measured.usable.gpu_cards,
+      measured.error.empty() ? "" : " (" + measured.error + ")");
   auto writer = spawn_task_log_writer(
       sys, {std::move(std::get<std::unique_ptr<task_log_store>>(opened)),
             options.log_retention_s, options.log_prune_frequency_s});
-  return sys.spawn(local_worker, std::move(options), std::move(writer));
+  return sys.spawn(local_worker, std::move(options), std::move(writer),
+                   std::move(cgroups));
 }
 
 }  // namespace bistro

@@ -185,13 +185,16 @@ TEST_CASE("kill_subprocess defaults to TERM then KILL after 5 s") {
         kill_request{kill_method::term_wait_kill, 5000});
 }
 
-TEST_CASE("Bistro's cgroups options are a warning that they are ignored") {
+TEST_CASE("Bistro's cgroups options are read with Bistro's keys") {
   auto cfg = parse_ok(config_text(
       R"("task_subprocess": {"cgroups": {"root": "/sys/fs/cgroup",
-                                          "slice": "bistro"}})"));
-  CHECK(has_warning(*cfg,
-                    "bistro_settings.task_subprocess.cgroups: Bistro's "
-                    "cgroup options are not supported"));
+                                          "slice": "bistro",
+                                          "subsystems": ["memory"]}})",
+      R"("bistro_job->j": {"owner": "me"})"));
+  CHECK(cfg->warnings.empty());
+  const auto& cgroups = cfg->find_job("j")->task_subprocess.cgroups;
+  CHECK(cgroups.slice == "bistro");
+  CHECK(cgroups.subsystems == std::vector<std::string>{"memory"});
 }
 
 TEST_CASE("CAUTION_exit_initial_wait_before_timestamp is read") {

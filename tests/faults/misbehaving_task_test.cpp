@@ -334,17 +334,25 @@ TEST_CASE(
   CHECK(s.ended_line("quitter") ==
         "quitter on a1 ended: error_backoff: task wrote no status (now "
         "failed)");
+  // Bistro's JSON events: running, process_exited, got_status.
   std::vector<std::string> statuses;
   REQUIRE(eventually(
       [&] {
         statuses.clear();
         for (auto& [t, line] : s.log_lines("quitter", "statuses"))
           statuses.push_back(line);
-        return statuses.size() >= 2;
+        return statuses.size() >= 3;
       },
       10000));
+  auto exited = boost::json::parse(statuses[statuses.size() - 2]);
+  INFO(statuses[statuses.size() - 2]);
+  CHECK(exited.at("event") == "process_exited");
+  CHECK(exited.at("message") == "exited with status 3");
+  auto status = boost::json::parse(statuses.back());
   INFO(statuses.back());
-  CHECK(statuses.back() == "error_backoff: task wrote no status (exit 3)");
+  CHECK(status.at("event") == "got_status");
+  CHECK(status.at("status").at("data").at("exception") ==
+        "task wrote no status");
 }
 
 TEST_CASE(

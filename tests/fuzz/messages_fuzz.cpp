@@ -198,13 +198,13 @@ std::pair<std::string, std::string> seed(std::string name, std::uint8_t tag,
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> message_seeds() {
-  task_spec spec{"job1",
-                 "node1",
-                 42,
-                 {"/bin/echo", "hi"},
-                 R"({"a":1})",
-                 {},
-                 {kill_method::term, 7}};
+  task_spec spec;
+  spec.job = "job1";
+  spec.node = "node1";
+  spec.run_id = 42;
+  spec.command = {"/bin/echo", "hi"};
+  spec.json_arg = R"({"a":1})";
+  spec.kill = {kill_method::term, 7};
   task_result done{"job1",          "node1", 42, status_label::done,
                    R"({"k":"v"})",  "",      0,  fuzz_now_ms,
                    fuzz_now_ms + 5, "w1"};

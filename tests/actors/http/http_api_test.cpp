@@ -135,6 +135,7 @@ TEST_CASE("http: POST / answers every monitor handler in one request") {
     "sorted_node_names": {"handler": "sorted_node_names"},
     "nodes": {"handler": "nodes", "nodes": ["node1"], "fields": ["resources"]},
     "running_tasks": {"handler": "running_tasks"},
+    "job_node_runtime": {"handler": "job_node_runtime"},
     "histogram": {"handler": "histogram", "num_samples": 1},
     "task_logs": {"handler": "task_logs", "log_type": "statuses"},
     "forgive_jobs": {"handler": "forgive_jobs", "jobs": ["simple_job"]},
@@ -154,17 +155,19 @@ TEST_CASE("http: POST / answers every monitor handler in one request") {
   REQUIRE(r.status == 200);
   auto reply = json::parse(r.body).as_object();
   CHECK_FALSE(reply.contains("prefs"));
-  for (auto key :
-       {"errors", "refresh_time", "jobs", "sorted_node_names", "nodes",
-        "running_tasks", "histogram", "task_logs", "forgive_jobs", "status",
-        "job_summary", "tasks", "node_page", "workers", "config", "metrics"}) {
+  for (auto key : {"errors", "refresh_time", "jobs", "sorted_node_names",
+                   "nodes", "running_tasks", "job_node_runtime", "histogram",
+                   "task_logs", "forgive_jobs", "status", "job_summary",
+                   "tasks", "node_page", "workers", "config", "metrics"}) {
     INFO(key << ": " << json::serialize(reply[key]));
     CHECK(reply[key].as_object().contains("data"));
   }
   CHECK(reply["sorted_node_names"].at("data").at("level2") ==
         json::parse(R"(["node11","node12","node21","node22"])"));
+  // Bistro's histograms: status bits ("E" = done) on every level up.
   CHECK(reply["histogram"].at("data").at("histograms") ==
-        json::parse(R"({"simple_job": {"level2": {"done": 4}}})"));
+        json::parse(R"({"simple_job": {"level2": {"E": 4}, "level1": {"E": 2},
+                                       "instance": {"E": 1}}})"));
   CHECK(reply["forgive_jobs"].at("data") == "forgiven");
   CHECK(reply["kill_task"].at("error") ==
         "Unknown running task simple_job, node11");

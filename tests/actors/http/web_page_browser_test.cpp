@@ -187,3 +187,38 @@ TEST_CASE(
       },
       10000));
 }
+
+TEST_CASE("http: the web page shows the nodes a job's filter avoids") {
+  auto chromium = find_chromium();
+  if (chromium.empty()) {
+    WARN("SKIPPED: chromium is not installed; the page was not tested");
+    return;
+  }
+  scheduler_under_test s{
+      R"("bistro_job->picky": {"owner": "test",
+           "filters": {"level2": {"whitelist": ["node11"]}}})"};
+  REQUIRE(eventually(
+      [&] {
+        return s.get_json("/api/jobs/picky").at("counts") ==
+               json::parse(R"({"done": 1, "avoided": 3})");
+      },
+      20000));
+  devtools_page page{chromium, s.dir};
+  page.call("Page.enable");
+  page.call("Runtime.enable");
+  page.call("Page.navigate",
+            {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/"}});
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "document.querySelectorAll("
+                   "'#grid .cell[data-status=\"avoided\"]').length") == 3;
+      },
+      30000));
+  CHECK(page.eval("document.querySelector('#grid .cell[data-status="
+                  "\"done\"]').dataset.node") == "node11");
+  CHECK(page.eval("document.querySelector('#jobs tr[data-job=\"picky\"] "
+                  "td.count-avoided').textContent") == "3");
+  CHECK(page.eval("document.querySelector('#jobs tr[data-job=\"picky\"] "
+                  "td.count-waiting').textContent") == "0");
+}

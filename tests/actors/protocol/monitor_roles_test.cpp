@@ -30,13 +30,13 @@ TEST_CASE("monitor roles: every documented handler is a role") {
   // actors/protocol/monitor.md's two tables.
   for (auto name :
        {"errors",       "refresh_time",  "jobs",        "sorted_node_names",
-        "nodes",        "running_tasks", "histogram",   "task_logs",
-        "forgive_jobs", "kill_task",     "save_job",    "delete_job",
-        "status",       "job_summary",   "tasks",       "node_page",
-        "workers",      "config",        "metrics",     "task",
-        "kill_job",     "enable_job",    "drain_worker"})
+        "nodes",        "running_tasks", "job_node_runtime", "histogram",
+        "task_logs",    "forgive_jobs",  "kill_task",   "save_job",
+        "delete_job",   "status",        "job_summary", "tasks",
+        "node_page",    "workers",       "config",      "metrics",
+        "task",         "kill_job",      "enable_job",  "drain_worker"})
     CHECK(find_monitor_role(name) != nullptr);
-  CHECK(monitor_roles.size() == 23);
+  CHECK(monitor_roles.size() == 24);
 }
 
 TEST_CASE("monitor roles: a request's mutating handlers are found by entry") {

@@ -263,3 +263,15 @@ TEST_CASE("shell: top fits the terminal's height and width") {
   CHECK_THAT(v.text, Catch::Contains("press any key"));
   CHECK(v.text.find("n0 ") < v.text.find("n1 "));
 }
+
+TEST_CASE("shell: avoided and disabled nodes come after the task statuses") {
+  auto r = reply_of(R"({"main": {"data": {
+    "a": {"enabled": true, "priority": 1, "level_for_tasks": "l2",
+          "counts": {"disabled": 1, "avoided": 5, "done": 3,
+                     "never_started": 2}, "errors": []}}}})");
+  auto v = render_reply(cmd_of("jobs"), r, wide);
+  REQUIRE(v.error.empty());
+  CHECK_THAT(v.text,
+             Catch::StartsWith("JOB  STATE  PRIORITY  LEVEL  done  "
+                               "never_started  avoided  disabled  ERRORS\n"));
+}
