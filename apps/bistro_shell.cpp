@@ -7,6 +7,7 @@
 
 #include "actors/protocol/access_token.hpp"
 #include "actors/shell/line_editor.hpp"
+#include "actors/shell/offline_stores.hpp"
 #include "actors/shell/scheduler_connection.hpp"
 #include "actors/shell/shell_session.hpp"
 #include "apps/command_line.hpp"
@@ -22,6 +23,7 @@ struct shell_flags : gflags_config {
   std::int64_t scheduler_port = 0;
   std::string auth_token_file;
   std::string command;
+  std::string data_dir;
   bool json = false;
   std::int64_t connect_timeout_ms = 5000;
   std::int64_t request_timeout_ms = 10000;
@@ -38,6 +40,10 @@ struct shell_flags : gflags_config {
              "commands (kill, forgive) need it when the scheduler has one")
         .add(command, "command,c",
              "run this one command and exit (0, or the error on stderr)")
+        .add(data_dir, "data_dir",
+             "offline: read a scheduler's statuses (DIR/statuses) and a "
+             "worker's task logs (DIR/task_logs) straight from disk, "
+             "read-only, whether or not they run; no --scheduler_port")
         .add(json, "json", "print the scheduler's JSON instead of tables")
         .add(connect_timeout_ms, "connect_timeout_ms",
              "give up connecting after this long [default: 5000]")
@@ -52,13 +58,14 @@ struct shell_flags : gflags_config {
   }
 };
 
-int interactive(shell::shell_session& session, const std::string& where) {
+int interactive(shell::shell_session& session, const std::string& where,
+                const char* what = "scheduler") {
   shell::line_editor editor(
       shell::default_history_path(),
       [&](std::string_view before, std::string_view word) {
         return session.complete(before, word);
       });
-  std::cout << "bistro_shell: scheduler " << where
+  std::cout << "bistro_shell: " << what << " " << where
             << " (help lists the commands)\n";
   while (!session.quit_requested()) {
     auto line = editor.read_line("bistro> ");
@@ -77,6 +84,19 @@ int main(int argc, char** argv) {
   shell_flags flags;
   if (auto exit_code = flags.read_flags(argc, argv, "bistro_shell", {}))
     return *exit_code;
+  if (!flags.data_dir.empty()) {
+    auto opened = shell::offline_stores::open(flags.data_dir);
+    if (auto* err = std::get_if<std::string>(&opened)) {
+      std::cerr << "bistro_shell: " << *err << '\n';
+      return 2;
+    }
+    auto& stores = *std::get<0>(opened);
+    shell::session_options session_options;
+    session_options.json = flags.json;
+    shell::shell_session session(stores, session_options, std::cout, std::cerr);
+    if (!flags.command.empty()) return session.run_line(flags.command);
+    return interactive(session, stores.where(), "data dir");
+  }
   if (flags.scheduler_port <= 0 || flags.scheduler_port > 65535) {
     std::cerr << "bistro_shell: --scheduler_port is required (the "
                  "scheduler's --server_port)\n";

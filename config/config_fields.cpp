@@ -13,9 +13,9 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-std::optional<backoff_settings> parse_backoff(json_reader& in,
-                                              const json::value& v,
-                                              const std::string& path) {
+std::optional<backoff_settings> parse_backoff(
+    json_reader& in, const json::value& v, const std::string& path,
+    std::vector<std::string>& warnings) {
   const auto* arr = in.array(v, path);
   if (!arr) return std::nullopt;
   if (arr->empty()) {
@@ -29,9 +29,10 @@ std::optional<backoff_settings> parse_backoff(json_reader& in,
     auto item_path = json_path(path, i);
     if (item.is_string()) {
       auto s = item.get_string();
-      if (i + 1 != arr->size()) {
-        in.error(item_path, "\"repeat\" or \"fail\" must be the last item");
-        return std::nullopt;
+      if (i + 1 != arr->size() && (s == "repeat" || s == "fail")) {
+        warnings.push_back(path + ": " + std::to_string(arr->size() - i - 1) +
+                           " item(s) after \"" + std::string{s} +
+                           "\" ignored, as Bistro ignores them");
       }
       if (s == "repeat") {
         if (seconds.empty()) {
@@ -46,7 +47,7 @@ std::optional<backoff_settings> parse_backoff(json_reader& in,
                      describe_json(item));
         return std::nullopt;
       }
-      continue;
+      break;  // Bistro stops at "repeat" or "fail"
     }
     auto n = in.integer(item, item_path, 1, INT32_MAX);
     if (!n) return std::nullopt;

@@ -20,9 +20,11 @@ inline constexpr std::string_view job_prefix = "bistro_job->";
 /// "a, b, c".
 std::string join(const std::vector<std::string>& names);
 
-std::optional<backoff_settings> parse_backoff(json_reader& in,
-                                              const boost::json::value& v,
-                                              const std::string& path);
+/// Items after "repeat" or "fail" are ignored, as Bistro ignores them,
+/// with a warning naming them.
+std::optional<backoff_settings> parse_backoff(
+    json_reader& in, const boost::json::value& v, const std::string& path,
+    std::vector<std::string>& warnings);
 /// kill_orphan_tasks_after_sec: false or negative = never, true = now.
 void parse_kill_orphans(json_reader& in, const boost::json::value& v,
                         const std::string& path, std::optional<double>& out);

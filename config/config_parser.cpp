@@ -250,7 +250,7 @@ void parse_settings(json_reader& in, const json::value& v,
         in.error(p, "unknown remote_worker_selector " + quoted(*s) +
                         "; valid: roundrobin, busiest");
     } else if (key == "backoff") {
-      if (auto b = parse_backoff(in, value, p)) cfg.backoff = *b;
+      if (auto b = parse_backoff(in, value, p, cfg.warnings)) cfg.backoff = *b;
     } else if (key == "level_for_tasks") {
       if (auto l = parse_level(in, cfg, value, p)) cfg.level_for_tasks = *l;
     } else if (key == "kill_orphan_tasks_after_sec") {

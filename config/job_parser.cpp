@@ -111,7 +111,7 @@ job_config parse_job(const config& cfg, std::string name, const json::value& v,
     } else if (key == "level_for_tasks") {
       if (auto l = parse_level(in, cfg, value, p)) job.level_for_tasks = *l;
     } else if (key == "backoff") {
-      if (auto b = parse_backoff(in, value, p)) job.backoff = *b;
+      if (auto b = parse_backoff(in, value, p, warnings)) job.backoff = *b;
     } else if (key == "kill_orphan_tasks_after_sec") {
       parse_kill_orphans(in, value, p, job.kill_orphan_tasks_after_sec);
     } else if (key == "task_subprocess") {

@@ -406,6 +406,37 @@ view_result show_running(const json::value& all, const command& cmd,
           {}};
 }
 
+/// A task's ended runs (the status store's history), oldest first.
+text_table history_table(const json::value& runs) {
+  using enum column_fit;
+  text_table t{
+      {"RUN", "STATUS", "STARTED", "ENDED", "TOOK", "WORKER", "MESSAGE"},
+      {},
+      {shrink, shrink, shrink, shrink, shrink, name, wrap}};
+  if (!runs.is_array()) return t;
+  for (const auto& r : runs.as_array()) {
+    auto start = int_of(field(r, "start_ms"));
+    auto end = int_of(field(r, "end_ms"));
+    t.rows.push_back(
+        {text_of(field(r, "run_id")), text_of(field(r, "label")),
+         start > 0 ? format_time_ms(start) : "-",
+         end > 0 ? format_time_ms(end) : "-",
+         start > 0 && end >= start ? format_age_ms(end - start) : "-",
+         text_of(field(r, "worker")), text_of(field(r, "message"))});
+  }
+  return t;
+}
+
+view_result show_history(const json::value& d, const command& cmd,
+                         const view_options& o) {
+  const auto* runs = field(d, "history");
+  if (!runs || !runs->is_array()) return failed("task_history: no history");
+  auto t = history_table(*runs);
+  if (t.rows.empty())
+    return {"no ended runs of " + cmd.job + " on " + cmd.node + "\n", {}};
+  return {render_table(t, o.width), {}};
+}
+
 /// show task: one task's fields, then the newest lines of its logs.
 view_result show_task(const json::value& d, const monitor_reply& reply,
                       const view_options& o) {
@@ -448,7 +479,21 @@ view_result show_task(const json::value& d, const monitor_reply& reply,
     f.emplace_back("started", format_time_ms(start) + " (running for " +
                                   format_age_ms(o.now_ms - start) + ")");
   }
+  // Offline (--data_dir), the store's last run stands in for "run".
+  if (const auto* last = field(d, "last_run"); last && !field(d, "run")) {
+    f.emplace_back("worker", text_of(field(*last, "worker")));
+    f.emplace_back("run", text_of(field(*last, "run_id")));
+    if (auto start = int_of(field(*last, "start_ms")))
+      f.emplace_back("started", format_time_ms(start));
+    if (auto end = int_of(field(*last, "end_ms")))
+      f.emplace_back("ended", format_time_ms(end));
+  }
   std::string out = render_fields(f, o.width);
+  if (const auto* runs = field(d, "history")) {
+    auto t = history_table(*runs);
+    out += "\nrun history:\n";
+    out += t.rows.empty() ? "  (none)\n" : render_table(t, o.width);
+  }
   for (auto entry : {stdout_entry, stderr_entry}) {
     out += "\nlast " + std::string{entry} + " lines:\n";
     std::string why;
@@ -575,6 +620,8 @@ view_result render_reply(const command& cmd, const monitor_reply& reply,
     }
     case command_kind::show_task:
       return show_task(*d, reply, options);
+    case command_kind::history:
+      return show_history(*d, cmd, options);
     case command_kind::enable:
     case command_kind::disable:
       return {text_of(d) + ": " + cmd.job + " (saved to the config file)\n",

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
+#include "actors/shell/request_target.hpp"
 
 namespace bistro::shell {
 
@@ -35,24 +36,14 @@ struct connection_options {
   std::string token;
 };
 
-/// A request's answer (the reply JSON) or why there is none.
-struct request_outcome {
-  std::string reply;
-  std::string error;
-  /// Things to tell the user whatever the outcome ("the scheduler went
-  /// away; reconnecting").
-  std::vector<std::string> notices;
-  bool ok() const { return error.empty(); }
-};
-
-class scheduler_connection {
+class scheduler_connection : public request_target {
  public:
   scheduler_connection(caf::actor_system& sys, connection_options options);
   scheduler_connection(const scheduler_connection&) = delete;
   scheduler_connection& operator=(const scheduler_connection&) = delete;
 
   /// Sends one monitor request, connecting first when not connected.
-  request_outcome ask(const std::string& request);
+  request_outcome ask(const std::string& request) override;
 
   /// Connects now if not connected; "" or why it failed.
   std::string connect();
@@ -60,7 +51,7 @@ class scheduler_connection {
   bool connected() const { return static_cast<bool>(front_); }
 
   /// "host:port".
-  std::string where() const;
+  std::string where() const override;
 
  private:
   /// Notices a front door that went down since the last call.

@@ -71,6 +71,14 @@ const std::vector<command_spec>& specs() {
        3,
        3,
        {}},
+      {"history",
+       command_kind::history,
+       "history JOB NODE",
+       "a task's ended runs from the status store: run, status, times, "
+       "worker, message (offline, with --data_dir)",
+       2,
+       2,
+       {}},
       {"workers",
        command_kind::workers,
        "workers",
@@ -281,6 +289,10 @@ parse_result parse_command(std::string_view line) {
         cmd.node = args[1];
       }
       break;
+    case command_kind::history:
+      cmd.job = args[0];
+      cmd.node = args[1];
+      break;
     case command_kind::show_task:
       if (args[0] != "task") return fail(usage);
       cmd.job = args[1];
@@ -379,6 +391,11 @@ json::object request_of(const command& cmd) {
       break;
     case command_kind::show_task:
       q["handler"] = "task";
+      q["job_id"] = cmd.job;
+      q["node_id"] = cmd.node;
+      break;
+    case command_kind::history:
+      q["handler"] = "task_history";
       q["job_id"] = cmd.job;
       q["node_id"] = cmd.node;
       break;

@@ -23,7 +23,7 @@ view_options current_view() {
 
 }  // namespace
 
-shell_session::shell_session(scheduler_connection& connection,
+shell_session::shell_session(request_target& connection,
                              session_options options, std::ostream& out,
                              std::ostream& err)
     : connection_(connection), options_(options), out_(out), err_(err) {}

@@ -17,7 +17,8 @@
 #include <vector>
 
 #include "actors/shell/completion.hpp"
-#include "actors/shell/scheduler_connection.hpp"
+#include "actors/shell/reply_view.hpp"
+#include "actors/shell/request_target.hpp"
 #include "actors/shell/shell_command.hpp"
 
 namespace bistro::shell {
@@ -37,7 +38,7 @@ struct session_options {
 
 class shell_session {
  public:
-  shell_session(scheduler_connection& connection, session_options options,
+  shell_session(request_target& connection, session_options options,
                 std::ostream& out, std::ostream& err);
 
   /// Runs one command line (a blank line does nothing).
@@ -58,7 +59,7 @@ class shell_session {
   int top(const command& cmd);
   int show(const view_result& view);
 
-  scheduler_connection& connection_;
+  request_target& connection_;
   session_options options_;
   std::ostream& out_;
   std::ostream& err_;

@@ -865,4 +865,60 @@ status_store::load_worker_secret_hashes() const {
   return out;
 }
 
+std::variant<std::unique_ptr<status_store>, std::string>
+status_store::open_read_only(const std::string& dir) {
+  const std::string file = dir + "/data.mdb";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return "status store: " + file +
+           " does not exist; give the --data_dir of a scheduler (it holds "
+           "statuses/data.mdb)";
+  }
+  lmdb_env_options env_options;
+  env_options.max_dbs = 6;
+  env_options.flags = MDB_RDONLY;
+  auto opened = lmdb_env::open(dir, env_options);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    return "status store (read-only): " + *error;
+  }
+  auto env = std::move(std::get<std::unique_ptr<lmdb_env>>(opened));
+  dbis dbs;
+  lmdb_txn txn;
+  int rc = env->begin_read(&txn);
+  MDB_dbi meta = 0;
+  std::string_view version, kind;
+  if (rc == 0) rc = txn.open_dbi("meta", 0, &meta);
+  if (rc == 0) rc = txn.get(meta, "store", &kind);
+  if (rc == 0) rc = txn.get(meta, "format_version", &version);
+  if (rc == MDB_NOTFOUND ||
+      (rc == 0 && (kind != store_kind || version.size() != 4))) {
+    return "status store: " + file +
+           " is not a status store (no or unknown format version); check "
+           "--data_dir";
+  }
+  if (rc != 0) {
+    return "status store: cannot read " + file + " (" + lmdb_error_text(rc) +
+           ")";
+  }
+  const auto found = static_cast<std::uint32_t>(get_be(version, 4));
+  if (found != format_version) {
+    return "status store: " + file + " holds format version " +
+           std::to_string(found) + " and this build reads version " +
+           std::to_string(format_version) + " (" +
+           (found > format_version
+                ? std::string{"run a newer bistro_shell"}
+                : std::string{"start a current bistro_scheduler on it once "
+                              "to migrate it"}) +
+           "); a read-only open never migrates";
+  }
+  if ((rc = txn.open_dbi(records_db, 0, &dbs.records)) ||
+      (rc = txn.open_dbi(history_db, 0, &dbs.history)) ||
+      (rc = txn.open_dbi(workers_db, 0, &dbs.workers)) || (rc = txn.commit())) {
+    return "status store: cannot read " + file + " (" + lmdb_error_text(rc) +
+           ")";
+  }
+  return std::unique_ptr<status_store>(
+      new status_store(std::move(env), dbs, env_options.max_map_bytes, 0));
+}
+
 }  // namespace bistro

@@ -110,6 +110,14 @@ class status_store {
   static std::variant<std::unique_ptr<status_store>, std::string> open(
       const std::string& dir, const status_store_options& options = {});
 
+  /// Opens an existing store in `dir` for reading only (MDB_RDONLY), beside
+  /// a scheduler that may be writing it: never creates, migrates or writes
+  /// anything (LMDB's reader table in lock.mdb aside), and takes no data dir
+  /// lock. A missing, foreign, older or newer store is an error naming the
+  /// file. The write calls of such a store fail.
+  static std::variant<std::unique_ptr<status_store>, std::string>
+  open_read_only(const std::string& dir);
+
   /// Opens a store of an older format as this build would (migrating it)
   /// and says how many records were migrated; 0 for a current store.
   std::size_t migrated_records() const { return migrated_; }

@@ -656,4 +656,62 @@ std::optional<std::string> task_log_store::prune_unused_streams() {
   return std::nullopt;
 }
 
+std::variant<std::unique_ptr<task_log_store>, std::string>
+task_log_store::open_read_only(const std::string& dir) {
+  const std::string file = dir + "/data.mdb";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return "task log store: " + file +
+           " does not exist; give the --data_dir of a worker (it holds "
+           "task_logs/data.mdb)";
+  }
+  lmdb_env_options env_options;
+  env_options.max_dbs = 16;
+  env_options.flags = MDB_RDONLY;
+  auto opened = lmdb_env::open(dir, env_options);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    return "task log store (read-only): " + *error;
+  }
+  auto env = std::move(std::get<std::unique_ptr<lmdb_env>>(opened));
+  auto failed = [&](int rc) {
+    return "task log store: cannot read " + file + " (" + lmdb_error_text(rc) +
+           ")";
+  };
+  lmdb_txn txn;
+  MDB_dbi meta = 0;
+  std::string_view stored;
+  int rc = env->begin_read(&txn);
+  if (rc == 0) rc = txn.open_dbi("meta", 0, &meta);
+  if (rc == 0) rc = txn.get(meta, "format_version", &stored);
+  if (rc == MDB_NOTFOUND || (rc == 0 && stored.size() != 4)) {
+    return "task log store: " + file +
+           " is not a task log store (no format version); check --data_dir";
+  }
+  if (rc != 0) return failed(rc);
+  const auto found = static_cast<std::uint32_t>(get_be(stored, 4));
+  if (found != format_version) {
+    return "task log store: " + file + " holds format version " +
+           std::to_string(found) + " and this build reads version " +
+           std::to_string(format_version) + " (" +
+           (found > format_version
+                ? std::string{"run a newer bistro_shell"}
+                : std::string{"start a current bistro_worker on it once to "
+                              "migrate it"}) +
+           "); a read-only open never migrates";
+  }
+  dbis dbs[3] = {};
+  MDB_dbi streams = 0;
+  rc = txn.open_dbi("streams", 0, &streams);
+  for (std::size_t i = 0; i < 3 && rc == 0; ++i) {
+    const std::string name = std::string(type_names[i]) + ".2";
+    const std::string index = name + ".by_time";
+    rc = txn.open_dbi(name.c_str(), 0, &dbs[i].lines);
+    if (rc == 0) rc = txn.open_dbi(index.c_str(), 0, &dbs[i].by_time);
+  }
+  if (rc == 0) rc = txn.commit();
+  if (rc != 0) return failed(rc);
+  return std::unique_ptr<task_log_store>(
+      new task_log_store(std::move(env), dbs, streams, 0, 1));
+}
+
 }  // namespace bistro

@@ -112,6 +112,14 @@ class task_log_store {
   static std::variant<std::unique_ptr<task_log_store>, std::string> open(
       const std::string& dir, const task_log_store_options& options = {});
 
+  /// Opens an existing store in `dir` for reading only (MDB_RDONLY), beside
+  /// a worker that may be writing it: never creates, migrates or writes
+  /// anything (LMDB's reader table in lock.mdb aside). A missing, foreign,
+  /// older or newer store is an error naming the file. `append`, `prune_*`
+  /// and `sync` of such a store fail.
+  static std::variant<std::unique_ptr<task_log_store>, std::string>
+  open_read_only(const std::string& dir);
+
   /// Stores `batch` in one transaction, whatever the names' length. On an
   /// error (disk full, map at its cap) nothing is stored.
   std::optional<std::string> append(log_type type,

@@ -197,6 +197,24 @@ TEST_CASE("Bistro's cgroups options are read with Bistro's keys") {
   CHECK(cgroups.subsystems == std::vector<std::string>{"memory"});
 }
 
+TEST_CASE("backoff items after repeat or fail are ignored as in Bistro") {
+  auto cfg = parse_ok(config_text(R"("backoff": [1, 5, "repeat", 2, "x"])",
+                                  R"("bistro_job->j": {"owner": "me",
+                                      "backoff": [3, "fail", 9]})"));
+  CHECK(cfg->backoff.wait_for_error(1) == 1);
+  CHECK(cfg->backoff.wait_for_error(2) == 5);
+  CHECK(cfg->backoff.wait_for_error(7) == 5);  // repeat
+  CHECK(has_warning(*cfg,
+                    "bistro_settings.backoff: 2 item(s) after \"repeat\" "
+                    "ignored, as Bistro ignores them"));
+  const auto& job = *cfg->find_job("j");
+  CHECK(job.backoff.wait_for_error(1) == 3);
+  CHECK_FALSE(job.backoff.wait_for_error(2));  // fail
+  CHECK(has_warning(*cfg,
+                    "bistro_job->j.backoff: 1 item(s) after \"fail\" "
+                    "ignored, as Bistro ignores them"));
+}
+
 TEST_CASE("CAUTION_exit_initial_wait_before_timestamp is read") {
   auto cfg = parse_ok(config_text(
       R"("CAUTION_exit_initial_wait_before_timestamp": "1700000000")"));

@@ -275,3 +275,25 @@ TEST_CASE("shell: avoided and disabled nodes come after the task statuses") {
              Catch::StartsWith("JOB  STATE  PRIORITY  LEVEL  done  "
                                "never_started  avoided  disabled  ERRORS\n"));
 }
+
+TEST_CASE("shell: history shows a task's ended runs, oldest first") {
+  auto r = reply_of(R"({"main": {"data": {"job": "j", "node": "n",
+      "history": [
+        {"run_id": "7", "label": "error_backoff", "start_ms": 1700000000000,
+         "end_ms": 1700000002000, "worker": "w1", "message": "exit 1"},
+        {"run_id": "9", "label": "done", "start_ms": 1700000010000,
+         "end_ms": 1700000010500, "worker": "w2", "message": ""}]}}})");
+  auto out = render_reply(cmd_of("history j n"), r, wide);
+  REQUIRE(out.error.empty());
+  CHECK_THAT(out.text, Catch::StartsWith("RUN  STATUS         STARTED"));
+  auto first = out.text.find("\n7    error_backoff  ");
+  auto second = out.text.find("\n9    done           ");
+  CHECK(first != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(first < second);
+  CHECK_THAT(out.text, Catch::Contains("2s") && Catch::Contains("w1") &&
+                           Catch::Contains("exit 1"));
+  auto none = reply_of(R"({"main": {"data": {"history": []}}})");
+  CHECK(render_reply(cmd_of("history j n"), none, wide).text ==
+        "no ended runs of j on n\n");
+}

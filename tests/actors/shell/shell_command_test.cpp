@@ -193,3 +193,16 @@ TEST_CASE("shell: operator commands parse and become their handlers") {
   CHECK(entry(monitor_request(parse_ok("undrain w1")), main_entry)["drain"] ==
         false);
 }
+
+TEST_CASE("shell: history JOB NODE asks task_history for that task") {
+  auto cmd = parse_ok("history j \"node one\"");
+  CHECK(cmd.kind == command_kind::history);
+  CHECK(cmd.job == "j");
+  CHECK(cmd.node == "node one");
+  auto q = entry(monitor_request(cmd), main_entry);
+  CHECK(q["handler"] == "task_history");
+  CHECK(q["job_id"] == "j");
+  CHECK(q["node_id"] == "node one");
+  CHECK_THAT(parse_error("history j"),
+             Catch::Contains("usage: history JOB NODE"));
+}
