@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -47,7 +49,16 @@ struct temp_dir {
     char tmpl[] = "/tmp/bistro_e2e_XXXXXX";
     path = ::mkdtemp(tmpl);
   }
-  ~temp_dir() { std::filesystem::remove_all(path); }
+  /// BISTRO_KEEP_TEST_DIRS=1 keeps the directory (logs, stores) for a
+  /// post-mortem and prints where it is.
+  ~temp_dir() {
+    if (const char* keep = std::getenv("BISTRO_KEEP_TEST_DIRS");
+        keep && *keep && *keep != '0') {
+      std::fprintf(stderr, "kept test dir %s\n", path.c_str());
+      return;
+    }
+    std::filesystem::remove_all(path);
+  }
   std::string file(const std::string& name) const {
     return (path / name).string();
   }
