@@ -276,7 +276,9 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   if (auto old = index_of(self, hello.shard)) {
     auto& slot = st.workers[*old];
     if (result.bumped || slot.start_ms != hello.start_ms || !proven)
-      lose_worker(self, *old, "replaced by a new instance on " + hello.host);
+      lose_worker(self, *old,
+                  proven ? "replaced by its own new instance on " + hello.host
+                         : "replaced by a new instance on " + hello.host);
     else
       end_session(self, slot);  // the same worker, on a new connection
   }
