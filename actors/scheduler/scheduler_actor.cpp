@@ -458,17 +458,35 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   return true;
 }
 
+/// Remembers that run `id`'s result was taken.
+void taken(scheduler_state& st, std::uint64_t id) {
+  if (!st.taken_runs.insert(id).second) return;
+  st.taken_order.push_back(id);
+  if (st.taken_order.size() > scheduler_state::max_taken_runs) {
+    st.taken_runs.erase(st.taken_order.front());
+    st.taken_order.pop_front();
+  }
+}
+
 bool on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
   auto it = st.running.find(r.run_id);
-  if (it == st.running.end() && on_restored_result(self, r)) return true;
+  if (it == st.running.end() && on_restored_result(self, r)) {
+    taken(st, r.run_id);
+    return true;
+  }
   if (it == st.running.end() || it->second.job != r.job ||
       it->second.node != r.node ||
       st.workers[it->second.worker].shard != r.worker) {
-    spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
-                 r.job, r.node);
+    if (it == st.running.end() && st.taken_runs.count(r.run_id))
+      spdlog::debug("run {} ({} on {}): its result was taken already", r.run_id,
+                    r.job, r.node);
+    else
+      spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
+                   r.job, r.node);
     return false;
   }
+  taken(st, r.run_id);
   auto run = std::move(it->second);
   st.running.erase(it);
   ++st.tasks_finished;
@@ -565,8 +583,10 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
       },
       [=](error_atom, const std::string& source, const std::string& message,
           std::int64_t at_ms) {
-        spdlog::error("{} error, keeping the last good state: {}", source,
-                      message);
+        // The sender logged what it kept (the last good config, the
+        // previous nodes, or a new tree without some nodes); the scheduler
+        // only shows it (/api/errors, the page, the shell).
+        spdlog::debug("{} error shown: {}", source, message);
         self->state.errors[source] = {message, at_ms};
       },
       [=](join_atom, config_watcher_actor watcher) {

@@ -105,6 +105,12 @@ struct scheduler_state {
   /// counts instead of running the task again.
   std::unordered_map<std::string, std::pair<std::uint64_t, std::string>>
       lost_runs;
+  /// The newest runs whose result was taken (at most `max_taken_runs`): the
+  /// same result sent again (its acknowledgement was lost, or the hello of
+  /// a worker's new instance repeats it) is known, not "unknown".
+  std::unordered_set<std::uint64_t> taken_runs;
+  std::deque<std::uint64_t> taken_order;
+  static constexpr std::size_t max_taken_runs = 65536;
   bool startup_checked = false;
   /// Runs whose job or node is gone or disabled, waiting for their kill.
   std::vector<std::uint64_t> orphans;

@@ -113,6 +113,9 @@ TEST_CASE(
   INFO(scheduler.log_tail());
   CHECK(count_lines(sched_log, "refused worker") == 0);
   CHECK(count_lines(sched_log, "replaced by its own new instance") >= 1);
+  // A result that came twice (before the suicide, and again with the new
+  // instance's hello) is known the second time, not "unknown".
+  CHECK(count_lines(sched_log, "ignoring a status for unknown run") == 0);
   auto runs = read_runs(records);
   CHECK(runs.size() == 3);
   for (const auto& r : runs) {
