@@ -19,16 +19,6 @@ namespace {
 const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 const std::string worker_bin = BISTRO_WORKER_BIN;
 
-/// The worker kills its tasks after 3 s without an acknowledged heartbeat.
-const std::vector<std::string> fast_health = {
-    "--heartbeat_grace_period=1",
-    "--healthcheck_period=1",
-    "--healthcheck_grace_period=1",
-    "--lose_unhealthy_worker_after=1",
-    "--worker_check_interval=1",
-    "--CAUTION_worker_suicide_backoff_safety_margin_sec=3",
-    "--CAUTION_worker_suicide_task_kill_wait_ms=300"};
-
 int count_lines(const std::string& path, const std::string& needle) {
   std::ifstream in(path);
   int n = 0;
@@ -69,7 +59,7 @@ TEST_CASE(
                                       "--clean_statuses",
                                       "--CAUTION_startup_wait_for_workers=1",
                                       "--exit_when_done"};
-  sched_argv.insert(sched_argv.end(), fast_health.begin(), fast_health.end());
+  sched_argv.insert(sched_argv.end(), one_second_health.begin(), one_second_health.end());
   fault_process scheduler(sched_argv, dir.file("sched.log"));
   REQUIRE(eventually(
       [&] { return scheduler.log_has("workers connect on port"); }, 20000));

@@ -20,22 +20,6 @@ const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 const std::string worker_bin = BISTRO_WORKER_BIN;
 constexpr int node_count = 12;
 
-/// 1 s health settings: a silent worker is lost within ~3-4 s, and kills
-/// its own tasks after 3 s without an acknowledged heartbeat. The 3 s
-/// safety margin outlasts the 0.5 s tasks, so a frozen worker's tasks
-/// (which keep running: only the worker's pid is stopped) end before
-/// anything may run them again. Stopping the worker's whole group instead
-/// would freeze its tasks too, and a frozen task can outlive any margin;
-/// Bistro's contract (and ours) only covers a worker that cannot kill.
-const std::vector<std::string> soak_health = {
-    "--heartbeat_grace_period=1",
-    "--healthcheck_period=1",
-    "--healthcheck_grace_period=1",
-    "--lose_unhealthy_worker_after=1",
-    "--worker_check_interval=1",
-    "--CAUTION_worker_suicide_backoff_safety_margin_sec=3",
-    "--CAUTION_worker_suicide_task_kill_wait_ms=300"};
-
 std::int64_t env_int(const char* name, std::int64_t fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::strtoll(v, nullptr, 10) : fallback;
@@ -100,7 +84,7 @@ struct soak_cluster {
         // > the workers' 3.3 s suicide: a task no
         // worker reported is dead by then.
         "--CAUTION_startup_wait_for_workers=5"};
-    argv.insert(argv.end(), soak_health.begin(), soak_health.end());
+    argv.insert(argv.end(), one_second_health.begin(), one_second_health.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     scheduler =
         std::make_unique<fault_process>(argv, dir.file(scheduler_log_name()));
