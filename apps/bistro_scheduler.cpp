@@ -71,6 +71,7 @@ struct scheduler_flags : gflags_config {
   std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
   std::int64_t task_logs_timeout_ms = 3000;
+  std::int64_t activity_sample_ms = 5000;
   std::int64_t config_backups = default_config_backups;
   bool exit_when_done = false;
   std::int64_t seed = 0;
@@ -202,6 +203,10 @@ struct scheduler_flags : gflags_config {
              "a task log query waits this long for each worker, then "
              "answers with what arrived and names the workers that did not "
              "answer [default: 3000]")
+        .add(activity_sample_ms, "activity_sample_ms",
+             "the page's plots: sample running tasks, starts, finishes and "
+             "failures this often, keeping an hour of samples (taken at "
+             "the --worker_check_interval checks) [default: 5000]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed",
@@ -296,6 +301,10 @@ int main(int argc, char** argv) {
   }
   if (flags.config_backups < 0 || flags.config_backups > 1000) {
     std::cerr << "bistro_scheduler: --config_backups must be 0..1000\n";
+    return 2;
+  }
+  if (flags.activity_sample_ms < 100) {
+    std::cerr << "bistro_scheduler: --activity_sample_ms must be >= 100\n";
     return 2;
   }
   if (flags.task_logs_timeout_ms < 1) {
@@ -508,6 +517,7 @@ int main(int argc, char** argv) {
                 " (--CAUTION_startup_wait_for_workers=SECONDS sets it)"
           : "no remote workers: no wait";
   opts.task_logs_timeout_ms = flags.task_logs_timeout_ms;
+  opts.activity_sample_ms = flags.activity_sample_ms;
   opts.drained_workers = std::move(drained.shards);
   opts.drained_workers_file = drained_path;
   opts.exit_when_done = flags.exit_when_done;

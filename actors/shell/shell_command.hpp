@@ -40,10 +40,10 @@ enum class command_kind {
 /// One parsed command; fields a command does not take stay empty.
 struct command {
   command_kind kind = command_kind::help;
-  std::string job;  // job, logs, kill, forgive, show task, enable,
-                    // disable; tasks and running --job
-  std::string
-      node;  // logs, kill, show task, history; running --node (a prefix)
+  std::string job;   // job, logs, kill, forgive, show task, enable,
+                     // disable; tasks and running --job
+  std::string node;  // logs, kill, show task, history ("" = the job's history);
+                     // running --node (a prefix)
   std::string worker;  // drain, undrain; running --worker
   std::string level;   // nodes ("" = every level)
   std::string prefix;  // nodes

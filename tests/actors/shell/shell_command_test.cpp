@@ -203,6 +203,20 @@ TEST_CASE("shell: history JOB NODE asks task_history for that task") {
   CHECK(q["handler"] == "task_history");
   CHECK(q["job_id"] == "j");
   CHECK(q["node_id"] == "node one");
-  CHECK_THAT(parse_error("history j"),
-             Catch::Contains("usage: history JOB NODE"));
+  CHECK_THAT(parse_error("history j n1 n2"),
+             Catch::Contains("usage: history JOB [NODE] [--limit N]"));
+}
+
+TEST_CASE("shell: history JOB asks job_history for the job's newest runs") {
+  auto cmd = parse_ok("history j");
+  CHECK(cmd.kind == command_kind::history);
+  CHECK(cmd.job == "j");
+  CHECK(cmd.node.empty());
+  auto q = entry(monitor_request(cmd), main_entry);
+  CHECK(q["handler"] == "job_history");
+  CHECK(q["job_id"] == "j");
+  CHECK(q["limit"] == 50);
+  CHECK_FALSE(q.contains("node_id"));
+  CHECK(entry(monitor_request(parse_ok("history j --limit 7")),
+              main_entry)["limit"] == 7);
 }
