@@ -165,23 +165,29 @@ function loadGrid() {
                    document.getElementById("grid-prev"), document.getElementById("grid-next"),
                    t => showLogs(t.job, t.node), document.getElementById("logs-node").value);
 }
-function renderRunning(running) {
+// The first RUNNING_ROWS running tasks (a page of /api/tasks: tens of
+// thousands may run), and how many more there are.
+const RUNNING_ROWS = 100;
+function renderRunning(page, total) {
   const tbody = document.querySelector("#running tbody");
-  const now = Date.now() / 1000;
-  const rows = [];
-  for (const job of Object.keys(running).sort())
-    for (const node of Object.keys(running[job]).sort()) {
-      const r = running[job][node];
-      const tr = el("tr", { "data-job": job, "data-node": node, "data-run-id": r.run_id });
-      const secs = Math.max(0, Math.round(now - r.start_time));
-      const jc = el("td"); jc.append(link(jobHref(job), job));
-      const nc = el("td"); nc.append(link(taskHref(job, node), node, { className: "task-link" }));
-      tr.append(jc, nc, el("td", {}, r.worker_shard), el("td", { className: "runtime" }, secs + " s"));
-      const kill = el("button", { className: "kill", "data-job": job, "data-node": node }, "kill");
-      kill.addEventListener("click", () => { kill.disabled = true; killTask(job, node); });
-      const kc = el("td"); kc.append(kill); tr.append(kc);
-      rows.push(tr);
-    }
+  const now = Date.now();
+  const rows = page.tasks.map(t => {
+    const job = t.job, node = t.node;
+    const tr = el("tr", { "data-job": job, "data-node": node, "data-run-id": t.run_id || "" });
+    const secs = t.start_ms ? Math.max(0, Math.round((now - t.start_ms) / 1000)) : 0;
+    const jc = el("td"); jc.append(link(jobHref(job), job));
+    const nc = el("td"); nc.append(link(taskHref(job, node), node, { className: "task-link" }));
+    tr.append(jc, nc, el("td", {}, t.worker || ""), el("td", { className: "runtime" }, secs + " s"));
+    const kill = el("button", { className: "kill", "data-job": job, "data-node": node }, "kill");
+    kill.addEventListener("click", () => { kill.disabled = true; killTask(job, node); });
+    const kc = el("td"); kc.append(kill); tr.append(kc);
+    return tr;
+  });
+  if (total > rows.length) {
+    const tr = el("tr", { className: "more" });
+    tr.append(el("td", { colSpan: 5 }, "… " + (total - rows.length) + " more running"));
+    rows.push(tr);
+  }
   tbody.replaceChildren(...rows);
 }
 function lastHeard(w) {
@@ -336,9 +342,9 @@ function route() {
   refresh();
   if (view.name === "task") pollTaskLogs();
 }
-async function refreshOverview(jobs, running, workers) {
+async function refreshOverview(status, jobs, workers) {
   renderJobs(jobs);
-  renderRunning(running);
+  renderRunning(await api("/api/tasks?" + new URLSearchParams({ state: "running", limit: RUNNING_ROWS })), status.running);
   renderWorkers(workers);
   renderEvents("#recent-events tbody", "", 10);
   await Promise.all([loadGrid(), loadPlots("", "plot-running", "plot-rates")]);
@@ -370,9 +376,15 @@ async function refreshJob() {
               document.getElementById("job-prev"), document.getElementById("job-next"),
               t => { location.hash = taskHref(t.job, t.node); }, ""),
     loadPlots(name, "plot-job-running", "plot-job-rates"),
-    loadJobHistory(name)]);
+    jobHistory.job !== name || Date.now() - jobHistory.at > JOB_HISTORY_MS ? loadJobHistory(name) : null]);
 }
+// A job's history is read from the store by scanning the job's runs: it is
+// asked for when the page opens and then every JOB_HISTORY_MS, not at every
+// refresh.
+const JOB_HISTORY_MS = 30000;
+const jobHistory = { job: "", at: 0 };
 async function loadJobHistory(name) {
+  jobHistory.job = name; jobHistory.at = Date.now();
   const note = document.getElementById("job-history-note");
   const tbody = document.querySelector("#job-history tbody");
   try {
@@ -466,20 +478,15 @@ function workerResources(w, cfg) {
   const rs = (cfg && cfg.config && cfg.config.resources || []).filter(r => r.level === "worker");
   return rs.length ? rs.map(r => r.name + ": " + r.limit).join(", ") : "-";
 }
-async function refreshWorkers(workers, running) {
+async function refreshWorkers(workers) {
   const cfg = await api("/api/config");
-  const byShard = {};
-  for (const job of Object.keys(running))
-    for (const [node, r] of Object.entries(running[job]))
-      (byShard[r.worker_shard] = byShard[r.worker_shard] || []).push(job + " " + node);
   const health = {};
   for (const e of events.list)
     if (e.kind.startsWith("worker_")) (health[e.subject] = health[e.subject] || []).push(e);
   document.querySelector("#workers-full tbody").replaceChildren(...workers.map(w => {
     const tr = el("tr", { "data-shard": w.shard, "data-health": w.health });
     const beat = w.last_heartbeat_ms ? fmtTime(w.last_heartbeat_ms) + " (" + lastHeard(w) + ")" : "- (in-process)";
-    const runs = byShard[w.shard] || [];
-    const runCell = el("td", { className: "running", title: runs.join("\n") }, String(w.running));
+    const runCell = el("td", { className: "running" }, String(w.running));
     const hist = el("ul", { className: "health" });
     for (const e of (health[w.shard] || []).slice(-10).reverse())
       hist.append(el("li", { "data-kind": e.kind }, fmtTime(e.time_ms) + " " + e.kind.replace("worker_", "") + (e.message ? ": " + e.message : "")));
@@ -508,16 +515,16 @@ async function refresh() {
   if (refreshing) { refreshAgain = true; return; }
   refreshing = true;
   try {
-    const [status, jobs, running, workers] = await Promise.all(
-      [api("/api/status"), api("/api/jobs"), api("/api/running"), api("/api/workers"), loadEvents()]);
+    const [status, jobs, workers] = await Promise.all(
+      [api("/api/status"), api("/api/jobs"), api("/api/workers"), loadEvents()]);
     document.getElementById("summary").textContent =
       status.jobs + " jobs, " + status.nodes + " nodes, " + status.running + " running, " +
       status.tasks_finished + " finished" + (Object.keys(status.errors).length ? ", errors: " + Object.values(status.errors).join("; ") : "");
     renderStartupWait(status);
-    if (view.name === "overview") await refreshOverview(jobs, running, workers);
+    if (view.name === "overview") await refreshOverview(status, jobs, workers);
     else if (view.name === "job") await refreshJob();
     else if (view.name === "task") await refreshTask();
-    else if (view.name === "workers") await refreshWorkers(workers, running);
+    else if (view.name === "workers") await refreshWorkers(workers);
     else if (view.name === "events") refreshEventsView();
     document.getElementById("refreshed").textContent = "updated " + new Date().toLocaleTimeString();
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
