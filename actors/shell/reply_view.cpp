@@ -506,10 +506,19 @@ view_result show_task(const json::value& d, const monitor_reply& reply,
       f.emplace_back("ended", format_time_ms(end));
   }
   std::string out = render_fields(f, o.width);
-  if (const auto* runs = field(d, "history")) {
+  // Offline, `task` itself carries the history; online it is the
+  // task_history entry beside it (an error when no store keeps it).
+  const json::value* runs = field(d, "history");
+  std::string no_history;
+  if (!runs)
+    if (const auto* h = reply.data(history_entry, no_history))
+      runs = field(*h, "history");
+  out += "\nrun history:\n";
+  if (runs) {
     auto t = history_table(*runs);
-    out += "\nrun history:\n";
     out += t.rows.empty() ? "  (none)\n" : render_table(t, o.width);
+  } else {
+    out += "  (" + no_history + ")\n";
   }
   for (auto entry : {stdout_entry, stderr_entry}) {
     out += "\nlast " + std::string{entry} + " lines:\n";

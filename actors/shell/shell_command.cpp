@@ -457,6 +457,10 @@ std::string monitor_request(const command& cmd) {
     req[summary_entry] = json::object{
         {"handler", "job_summary"}, {"jobs", {cmd.job}}, {"failed_limit", 0}};
   if (cmd.kind == command_kind::show_task)
+    req[history_entry] = json::object{{"handler", "task_history"},
+                                      {"job_id", cmd.job},
+                                      {"node_id", cmd.node}};
+  if (cmd.kind == command_kind::show_task)
     for (auto [entry, type] :
          {std::pair{stdout_entry, "stdout"}, std::pair{stderr_entry, "stderr"}})
       req[entry] = json::object{

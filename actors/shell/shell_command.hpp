@@ -86,6 +86,8 @@ inline constexpr std::string_view status_entry = "status";
 /// show task: the newest lines of its stdout and stderr.
 inline constexpr std::string_view stdout_entry = "stdout";
 inline constexpr std::string_view stderr_entry = "stderr";
+/// show task: its run history (task_history).
+inline constexpr std::string_view history_entry = "history";
 /// How many of a task's newest log lines `show task` shows per stream.
 inline constexpr std::int64_t show_task_log_lines = 10;
 

@@ -124,6 +124,14 @@ TEST_CASE(
   CHECK(contains(shown.out, "RUN"));
   CHECK(contains(shown.out, "w1"));
 
+  // show task, online, has the same history below the task's fields.
+  auto task_shown = c.shell("show task j n1");
+  INFO(task_shown.out << task_shown.err);
+  REQUIRE(task_shown.exit_code == 0);
+  auto history_at = task_shown.out.find("run history:\nRUN");
+  REQUIRE(history_at != std::string::npos);
+  CHECK(task_shown.out.find(shown.out, history_at) != std::string::npos);
+
   // A name the scheduler never heard of is a 404, not an empty history.
   auto unknown = http_call(c.http_port, "GET", "/api/tasks/j/nope/history");
   CHECK(unknown.status == 404);

@@ -169,6 +169,10 @@ TEST_CASE("shell: operator commands parse and become their handlers") {
     CHECK(logs["nodes"] == json::array{"n"});
     CHECK(logs["limit"] == show_task_log_lines);
   }
+  auto runs = entry(show_req, history_entry);
+  CHECK(runs["handler"] == "task_history");
+  CHECK(runs["job_id"] == "j");
+  CHECK(runs["node_id"] == "n");
   CHECK_THAT(parse_error("show job j n"),
              Catch::Contains("usage: show task JOB NODE"));
 
