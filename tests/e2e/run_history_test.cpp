@@ -2,7 +2,10 @@
 // remote worker whose tasks end several times, bistro_shell's `history`
 // and the HTTP routes over a socket. Every run shows, with its status, in
 // the order the runs ended.
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include "tests/actors/http/http_client.hpp"
 #include "tests/actors/shell/shell_test_support.hpp"
@@ -33,15 +36,18 @@ if [ $n -lt 3 ]; then echo incomplete > "$2"; else echo failed > "$2"; fi
 )");
   std::unique_ptr<child_process> scheduler, worker;
 
-  history_cluster() {
-    scheduler = std::make_unique<child_process>(
-        std::vector<std::string>{
-            scheduler_bin, "--server_port=" + std::to_string(port),
-            "--http_server_port=" + std::to_string(http_port),
-            "--config_file=" + config, "--CAUTION_startup_wait_for_workers=0",
-            "--status_sync=nosync", "--worker_check_interval=1",
-            "--data_dir=" + dir.file("data")},
-        dir.file("sched.log"));
+  explicit history_cluster(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{
+        scheduler_bin,
+        "--server_port=" + std::to_string(port),
+        "--http_server_port=" + std::to_string(http_port),
+        "--config_file=" + config,
+        "--CAUTION_startup_wait_for_workers=0",
+        "--status_sync=nosync",
+        "--worker_check_interval=1",
+        "--data_dir=" + dir.file("data")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    scheduler = std::make_unique<child_process>(argv, dir.file("sched.log"));
     worker = std::make_unique<child_process>(
         std::vector<std::string>{
             worker_bin,
@@ -216,4 +222,106 @@ TEST_CASE("history: a scheduler that keeps no statuses says so") {
   INFO(r.body);
   CHECK(r.status == 400);
   CHECK(contains(r.body, "no run history: this scheduler keeps no statuses"));
+}
+
+TEST_CASE(
+    "activity: the plots' samples count every start, end and failure, in "
+    "total and per job; the event log has the worker's joining, health and "
+    "loss") {
+  history_cluster c{{"--activity_sample_ms=500", "--heartbeat_grace_period=1",
+                     "--healthcheck_period=1", "--healthcheck_grace_period=1",
+                     "--lose_unhealthy_worker_after=1",
+                     "--CAUTION_worker_suicide_backoff_safety_margin_sec=1",
+                     "--CAUTION_worker_suicide_task_kill_wait_ms=300"}};
+  // Six runs (three per node), two of them failed; then a sample closed
+  // after the last end holds it.
+  auto sums = [&](const json::value& rows) {
+    std::array<std::int64_t, 4> out{};  // started, finished, failed, samples
+    for (const auto& r : rows.as_array()) {
+      out[0] += r.at(3).to_number<std::int64_t>();
+      out[1] += r.at(4).to_number<std::int64_t>();
+      out[2] += r.at(5).to_number<std::int64_t>();
+      ++out[3];
+    }
+    return out;
+  };
+  json::value series;
+  REQUIRE(eventually(
+      [&] {
+        auto r = http_call(c.http_port, "GET", "/api/timeseries");
+        if (r.status != 200) return false;
+        series = json::parse(r.body);
+        auto total = sums(series.at("total"));
+        return total[0] == 6 && total[1] == 6;
+      },
+      30000));
+  INFO(json::serialize(series));
+  CHECK(series.at("interval_ms") == 500);
+  CHECK(series.at("capacity") == 7200);  // an hour of 500 ms samples
+  auto total = sums(series.at("total"));
+  CHECK(total[2] == 2);
+  CHECK(total[3] >= 1);
+  auto job = sums(series.at("jobs").at("j"));
+  CHECK(job[0] == 6);
+  CHECK(job[1] == 6);
+  CHECK(job[2] == 2);
+  CHECK(job[3] == total[3]);  // a row per sample, zeros included
+  // Each sample's span is the time since the one before.
+  const auto& rows = series.at("total").as_array();
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    CHECK(rows[i].at(0).to_number<std::int64_t>() -
+              rows[i - 1].at(0).to_number<std::int64_t>() ==
+          rows[i].at(1).to_number<std::int64_t>());
+
+  // The worker dies: silent, unhealthy, lost; each is an event.
+  c.worker->kill(SIGKILL);
+  json::value events;
+  auto kinds_of_w1 = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : events.at("events").as_array())
+      if (e.at("subject") == "w1") out.emplace_back(e.at("kind").as_string());
+    return out;
+  };
+  REQUIRE(eventually(
+      [&] {
+        auto r = http_call(c.http_port, "GET", "/api/events?subject=w1");
+        if (r.status != 200) return false;
+        events = json::parse(r.body);
+        auto kinds = kinds_of_w1();
+        return std::find(kinds.begin(), kinds.end(), "worker_lost") !=
+               kinds.end();
+      },
+      30000));
+  INFO(json::serialize(events));
+  auto kinds = kinds_of_w1();
+  REQUIRE(kinds.size() >= 4);
+  CHECK(kinds.front() == "worker_joined");
+  CHECK(std::find(kinds.begin(), kinds.end(), "worker_silent") != kinds.end());
+  CHECK(kinds.back() == "worker_lost");
+  std::vector<std::string> health;
+  for (const auto& e : events.at("events").as_array())
+    if (e.at("kind") == "worker_health")
+      health.emplace_back(e.at("message").as_string());
+  REQUIRE(health.size() >= 3);
+  CHECK(health[0] == "NEW -> HEALTHY");
+  CHECK(health[1].rfind("HEALTHY -> UNHEALTHY", 0) == 0);
+  CHECK(health[2].rfind("UNHEALTHY -> MUST_DIE", 0) == 0);
+  // Sequence numbers grow; "after" reads on from one.
+  const auto& list = events.at("events").as_array();
+  for (std::size_t i = 1; i < list.size(); ++i)
+    CHECK(list[i].at("seq").to_number<std::int64_t>() >
+          list[i - 1].at("seq").to_number<std::int64_t>());
+  auto first = list[0].at("seq").to_number<std::int64_t>();
+  auto after = json::parse(
+      http_call(c.http_port, "GET",
+                "/api/events?subject=w1&after=" + std::to_string(first))
+          .body);
+  CHECK(after.at("events").as_array().size() == list.size() - 1);
+  // The config's load is there too.
+  auto config = json::parse(
+      http_call(c.http_port, "GET", "/api/events?kind=config_loaded").body);
+  REQUIRE(config.at("events").as_array().size() == 1);
+  // (the instance, n1, n2, and the worker's node once it has joined)
+  std::string loaded{config.at("events").at(0).at("message").as_string()};
+  CHECK((loaded == "1 job(s), 3 node(s)" || loaded == "1 job(s), 4 node(s)"));
 }
