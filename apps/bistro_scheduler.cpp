@@ -62,6 +62,7 @@ struct scheduler_flags : gflags_config {
   std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
   std::int64_t task_logs_timeout_ms = 3000;
+  std::int64_t activity_sample_ms = 5000;
   std::int64_t config_backups = default_config_backups;
   bool exit_when_done = false;
   std::int64_t seed = 0;
@@ -193,6 +194,10 @@ struct scheduler_flags : gflags_config {
              "a task log query waits this long for each worker, then "
              "answers with what arrived and names the workers that did not "
              "answer [default: 3000]")
+        .add(activity_sample_ms, "activity_sample_ms",
+             "the page's plots: sample running tasks, starts, finishes and "
+             "failures this often, keeping an hour of samples (taken at "
+             "the --worker_check_interval checks) [default: 5000]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed",
@@ -271,6 +276,10 @@ int main(int argc, char** argv) {
   }
   if (flags.config_backups < 0 || flags.config_backups > 1000) {
     std::cerr << "bistro_scheduler: --config_backups must be 0..1000\n";
+    return 2;
+  }
+  if (flags.activity_sample_ms < 100) {
+    std::cerr << "bistro_scheduler: --activity_sample_ms must be >= 100\n";
     return 2;
   }
   if (flags.task_logs_timeout_ms < 1) {
@@ -368,6 +377,7 @@ int main(int argc, char** argv) {
   o.http_server_address = flags.http_server_address;
   o.http_cache_ms = flags.http_cache_ms;
   o.task_logs_timeout_ms = flags.task_logs_timeout_ms;
+  o.activity_sample_ms = flags.activity_sample_ms;
   o.exit_when_done = flags.exit_when_done;
   o.seed = static_cast<std::uint64_t>(flags.seed);
   o.log_retention_s = flags.log_retention;

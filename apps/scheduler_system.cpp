@@ -227,6 +227,7 @@ start_result scheduler_system::start(caf::actor_system& sys,
   opts.timeouts.allow_bump_unhealthy_worker = o.allow_bump_unhealthy_worker;
   set_startup_wait(o, opts);
   opts.task_logs_timeout_ms = o.task_logs_timeout_ms;
+  opts.activity_sample_ms = o.activity_sample_ms;
   opts.drained_workers = std::move(drained.shards);
   opts.drained_workers_file = drained_path;
   opts.exit_when_done = o.exit_when_done;

@@ -17,6 +17,8 @@
 #include <unordered_set>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/scheduler/activity_series.hpp"
+#include "actors/scheduler/event_log.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/status_remap.hpp"
@@ -151,6 +153,12 @@ struct scheduler_state {
   /// (time, rounds, finished) samples for rates over the last ~10 s.
   std::deque<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> samples;
   std::chrono::steady_clock::time_point round_began;
+  /// Starts, finishes and failures per job, sampled for the page's plots
+  /// (scheduler_activity.cpp).
+  activity_series activity;
+  /// Workers joined, lost and changing health, configs, kills: the
+  /// operator's event log (scheduler_activity.cpp).
+  event_log events;
   static inline const char* name = "scheduler";
 };
 
@@ -204,6 +212,13 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
                                     const std::string& request);
 /// Takes a (time, rounds, finished) sample for the monitor's rates.
 void sample_rates(scheduler_ptr self, std::int64_t now);
+
+// scheduler_activity.cpp
+/// Adds an event to the operator's event log (event_log.hpp), at now.
+void record_event(scheduler_ptr self, std::string kind, std::string subject,
+                  std::string message);
+/// Closes the activity sample when it is due, with the runs going on now.
+void sample_activity(scheduler_ptr self, std::int64_t now);
 
 // scheduler_operator.cpp
 /// Whether `shard` may get new tasks as far as the operator is concerned.
