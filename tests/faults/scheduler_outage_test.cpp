@@ -57,9 +57,9 @@ TEST_CASE(
                                       "--instance_node_name=scheduler",
                                       "--data_dir=" + dir.file("sched_data"),
                                       "--clean_statuses",
-                                      "--CAUTION_startup_wait_for_workers=1",
-                                      "--exit_when_done"};
-  sched_argv.insert(sched_argv.end(), one_second_health.begin(), one_second_health.end());
+                                      "--CAUTION_startup_wait_for_workers=1"};
+  sched_argv.insert(sched_argv.end(), one_second_health.begin(),
+                    one_second_health.end());
   fault_process scheduler(sched_argv, dir.file("sched.log"));
   REQUIRE(eventually(
       [&] { return scheduler.log_has("workers connect on port"); }, 20000));
@@ -80,6 +80,8 @@ TEST_CASE(
   // (A loaded machine may have made the worker give up once already.)
   const auto w1_log = dir.file("w1.log");
   const int suicides = count_lines(w1_log, "lost the scheduler");
+  const auto sched_log = dir.file("sched.log");
+  const int proven_joins = count_lines(sched_log, "proved its secret");
   REQUIRE(scheduler.stop());
   {
     INFO(worker.log_tail());
@@ -93,13 +95,20 @@ TEST_CASE(
   }
   scheduler.kill(SIGCONT);
 
-  // The new instance's results are the last word: every task done, so the
-  // scheduler exits, and no task ran again.
+  // The thawed scheduler takes the new instance (it proves its secret) at
+  // once: no refusal first. Then every task is done and none ran again.
   {
     INFO(scheduler.log_tail());
-    REQUIRE(scheduler.wait(30000) == 0);
+    REQUIRE(eventually(
+        [&] {
+          return count_lines(sched_log, "proved its secret") > proven_joins;
+        },
+        20000));
+    REQUIRE(eventually(
+        [&] { return count_lines(sched_log, "(now done)") == 3; }, 20000));
   }
-  const auto sched_log = dir.file("sched.log");
+  scheduler.kill(SIGTERM);
+  REQUIRE(scheduler.wait(20000) == 0);
   INFO(scheduler.log_tail());
   CHECK(count_lines(sched_log, "refused worker") == 0);
   CHECK(count_lines(sched_log, "replaced by its own new instance") >= 1);
