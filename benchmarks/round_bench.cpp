@@ -20,7 +20,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/policies/builtin_policies.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 #include "benchmarks/bench_common.hpp"
 
 using namespace bistro;

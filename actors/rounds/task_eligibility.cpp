@@ -1,4 +1,4 @@
-#include "actors/scheduler/task_eligibility.hpp"
+#include "actors/rounds/task_eligibility.hpp"
 
 #include <set>
 

@@ -1,7 +1,7 @@
 // The three steps of a round: prepare, plan (pure), commit.
 #include <algorithm>
 
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 namespace bistro {
 

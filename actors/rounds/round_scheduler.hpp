@@ -36,8 +36,8 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/policies/scheduler_policy.hpp"
-#include "actors/scheduler/candidate_tracker.hpp"
-#include "actors/scheduler/ledger_placer.hpp"
+#include "actors/rounds/candidate_tracker.hpp"
+#include "actors/rounds/ledger_placer.hpp"
 
 namespace bistro {
 
