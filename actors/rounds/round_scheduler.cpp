@@ -14,6 +14,12 @@ struct running_by_name {
 
 }  // namespace
 
+void round_scheduler::set_threads(unsigned threads) {
+  if (threads != threads_->size()) {
+    threads_ = std::make_unique<round_threads>(threads);
+  }
+}
+
 void round_scheduler::reset(std::shared_ptr<const config> cfg,
                             std::shared_ptr<const node_tree> tree,
                             std::mt19937_64& rng) {
@@ -30,7 +36,8 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
 
   cfg_ = std::move(cfg);
   slots_ = std::make_shared<const level_slots>(tree);
-  eligibility_ = std::make_shared<const task_eligibility>(*cfg_, *tree);
+  eligibility_ =
+      std::make_shared<const task_eligibility>(*cfg_, *tree, threads_.get());
   auto demands = std::make_shared<std::vector<job_demand>>();
   for (const auto& job : cfg_->jobs) {
     demands->push_back(job_demand::of(*cfg_, job));

@@ -21,7 +21,15 @@
 // against the live ledger, marks them running, parks the rest). `run_round`
 // does all three in place. Time and randomness are parameters.
 //
-// Not thread-safe: one owner (the scheduler actor). Plain logic: no CAF.
+// The per-job part of prepare (backoff expiry, validating what changed, the
+// full scan after a reset) and of reset (each job's eligibility) runs on
+// `set_threads` threads (round_threads): each work item touches only its
+// own job's status row and candidate lists, and the items are joined before
+// anything crosses jobs (wake-ups on shared slots, the policy). The result
+// does not depend on the number of threads.
+//
+// Not thread-safe: one owner (the scheduler actor), which may call from
+// any one thread at a time. Plain logic: no CAF.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +46,7 @@
 #include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/candidate_tracker.hpp"
 #include "actors/rounds/ledger_placer.hpp"
+#include "actors/rounds/round_threads.hpp"
 
 namespace bistro {
 
@@ -79,6 +88,11 @@ using status_rows = std::span<job_status_row* const>;
 
 class round_scheduler {
  public:
+  /// The threads the per-job work of a round runs on, the caller's
+  /// included (1: the caller's alone, the default).
+  void set_threads(unsigned threads);
+  unsigned threads() const { return threads_->size(); }
+
   /// Re-derives everything for a new config and/or tree; tasks already
   /// running keep their charges (matched by job and node name; those of
   /// deleted jobs or nodes are dropped), even where limits were lowered.
@@ -140,6 +154,14 @@ class round_scheduler {
   bool is_candidate(job_index job, node_id node, status_rows rows,
                     std::int64_t now_ms) const;
   void scan_all(status_rows rows, std::int64_t now_ms);
+  void scan_job(job_index j, status_rows rows, std::int64_t now_ms);
+  void validate_pending(job_index j, status_rows rows, std::int64_t now_ms);
+  /// `work(j)` for every job of the config, on the round's threads.
+  template <class Work>
+  void for_each_job(Work&& work) {
+    threads_->for_each(cfg_->jobs.size(),
+                       [&](std::size_t j) { work(static_cast<job_index>(j)); });
+  }
   void wake(std::uint32_t key);
   void wake_ancestors();
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
@@ -162,6 +184,7 @@ class round_scheduler {
   std::vector<std::uint8_t> blocked_job_;           // unknown dependency
   std::vector<std::vector<node_id>> order_;  // per level, when not original
   std::unordered_map<std::uint64_t, running_task> running_;
+  std::unique_ptr<round_threads> threads_ = std::make_unique<round_threads>();
   std::uint64_t generation_ = 0;
   bool scan_pending_ = false;
   bool round_open_ = false;
