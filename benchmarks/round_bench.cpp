@@ -5,8 +5,8 @@
 //   incremental  after round_1m, 1,000 tasks finish: those finishes plus the
 //                next round (the round alone < 2 ms)
 //   threads      round_1m's full round on 1 thread and on --threads, in
-//                turn, 3 times each: the medians and their ratio (the
-//                speed-up of the per-job work spread over threads)
+//                turn, 3 times each, as prepare -> plan -> commit: the
+//                medians, their ratio, and each phase's [1, T] medians
 //   bytes        scheduler bytes per (job, node) beside the status row's
 // `--threads T` (default 2) sets the round's threads (round_scheduler::
 // set_threads) for every case but the 1-thread half of `threads`.
@@ -168,24 +168,56 @@ int run_scale(long long nodes, int jobs, int repeat, unsigned threads) {
   return 0;
 }
 
-// Full rounds of `state` on 1 thread and on `threads`, in turn.
+// Full rounds of `state` on 1 thread and on `threads`, in turn, as the
+// scheduler actor runs them: reset (+ 100 workers), prepare_round (the
+// per-job work, and the policy's ledger copy), plan_round (the policy, on
+// one thread whatever `threads` is), commit_round. Medians of 3 per phase.
 void compare_threads(bench_state& state, unsigned threads) {
-  std::vector<double> one, many;
+  struct phases {
+    std::vector<double> reset, prepare, plan, commit, total;
+  } one, many;
+  const auto& policy = *find_policy(state.cfg->scheduler);
   for (int r = 0; r < 3; ++r) {
     for (unsigned t : {1u, threads}) {
+      auto& p = t == 1 ? one : many;
       state.fresh(t);
-      (t == 1 ? one : many).push_back(state.full_round());
+      bench::stopwatch reset;
+      state.scheduler.reset(state.cfg, state.tree, state.rng);
+      for (int w = 0; w < 100; ++w) {
+        state.scheduler.add_worker("worker" + std::to_string(w),
+                                   "wh" + std::to_string(w));
+      }
+      p.reset.push_back(reset.seconds());
+      bench::stopwatch prepare;
+      auto input = state.scheduler.prepare_round(state.row_ptrs, 1000);
+      p.prepare.push_back(prepare.seconds());
+      bench::stopwatch plan;
+      auto output = plan_round(policy, std::move(input), state.rng);
+      p.plan.push_back(plan.seconds());
+      bench::stopwatch commit;
+      state.picks =
+          state.scheduler.commit_round(std::move(output), state.row_ptrs, 1000);
+      p.commit.push_back(commit.seconds());
+      p.total.push_back(p.reset.back() + p.prepare.back() + p.plan.back() +
+                        p.commit.back());
     }
   }
-  std::sort(one.begin(), one.end());
-  std::sort(many.begin(), many.end());
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
   std::printf(
       "{\"bench\": \"round_bench\", \"case\": \"threads\", \"nodes\": %zu, "
       "\"jobs\": %zu, \"threads\": %u, \"seconds_1_thread\": %.6f, "
       "\"seconds_threads\": %.6f, \"speedup\": %.3f, \"target_speedup\": "
-      "1.6, \"tasks_started\": %zu}\n",
-      state.tree->size(), state.rows.size(), threads, one[1], many[1],
-      one[1] / many[1], state.picks.size());
+      "1.6, \"reset_seconds\": [%.6f, %.6f], \"prepare_seconds\": [%.6f, "
+      "%.6f], \"plan_seconds\": [%.6f, %.6f], \"commit_seconds\": [%.6f, "
+      "%.6f], \"tasks_started\": %zu}\n",
+      state.tree->size(), state.rows.size(), threads, median(one.total),
+      median(many.total), median(one.total) / median(many.total),
+      median(one.reset), median(many.reset), median(one.prepare),
+      median(many.prepare), median(one.plan), median(many.plan),
+      median(one.commit), median(many.commit), state.picks.size());
 }
 
 }  // namespace
