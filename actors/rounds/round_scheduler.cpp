@@ -14,7 +14,9 @@ struct running_by_name {
 
 }  // namespace
 
-void round_scheduler::set_threads(unsigned threads) {
+void round_scheduler::set_threads(unsigned threads,
+                                  std::size_t min_parallel_work) {
+  min_parallel_work_ = min_parallel_work;
   if (threads != threads_->size()) {
     threads_ = std::make_unique<round_threads>(threads);
   }

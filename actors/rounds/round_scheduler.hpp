@@ -21,12 +21,13 @@
 // against the live ledger, marks them running, parks the rest). `run_round`
 // does all three in place. Time and randomness are parameters.
 //
-// The per-job part of prepare (backoff expiry, validating what changed, the
-// full scan after a reset) and of reset (each job's eligibility) runs on
-// `set_threads` threads (round_threads): each work item touches only its
-// own job's status row and candidate lists, and the items are joined before
-// anything crosses jobs (wake-ups on shared slots, the policy). The result
-// does not depend on the number of threads.
+// The per-job part of prepare (validating what changed and backoffs
+// released, the full scan after a reset) and of reset (each job's
+// eligibility) runs on `set_threads` threads (round_threads): each work
+// item touches only its own job's candidate lists (and, in the scan, its
+// own status row), and the items are joined before anything crosses jobs
+// (wake-ups on shared slots, the policy). The result does not depend on
+// the number of threads.
 //
 // Not thread-safe: one owner (the scheduler actor), which may call from
 // any one thread at a time. Plain logic: no CAF.
@@ -89,8 +90,13 @@ using status_rows = std::span<job_status_row* const>;
 class round_scheduler {
  public:
   /// The threads the per-job work of a round runs on, the caller's
-  /// included (1: the caller's alone, the default).
-  void set_threads(unsigned threads);
+  /// included (1: the caller's alone, the default). The scan after a reset
+  /// always uses them; an incremental round only when its jobs have at
+  /// least `min_parallel_work` changed candidates to look at in all (below
+  /// that, waking a helper costs more than it saves).
+  void set_threads(unsigned threads,
+                   std::size_t min_parallel_work = default_min_parallel_work);
+  static constexpr std::size_t default_min_parallel_work = 16384;
   unsigned threads() const { return threads_->size(); }
 
   /// Re-derives everything for a new config and/or tree; tasks already
@@ -185,6 +191,7 @@ class round_scheduler {
   std::vector<std::vector<node_id>> order_;  // per level, when not original
   std::unordered_map<std::uint64_t, running_task> running_;
   std::unique_ptr<round_threads> threads_ = std::make_unique<round_threads>();
+  std::size_t min_parallel_work_ = default_min_parallel_work;
   std::uint64_t generation_ = 0;
   bool scan_pending_ = false;
   bool round_open_ = false;

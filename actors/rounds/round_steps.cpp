@@ -100,18 +100,27 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
     scan_all(rows, now_ms);
   } else {
     wake_ancestors();  // crosses jobs: shared slots and wait lists
-    // Each row's expired backoffs and changes, then (rows settled) each
-    // job's validation.
-    for_each_job([&](job_index j) {
+    // Each row's expired backoffs and changes (cheap: what changed), then
+    // each job's offers and validation, which read only the labels of the
+    // rows it depends on: on the threads when there is enough of it.
+    const std::size_t num_jobs = cfg_->jobs.size();
+    std::vector<std::vector<node_id>> fresh(num_jobs);
+    std::size_t work = 0;
+    for (job_index j = 0; j < num_jobs; ++j) {
+      if (!rows[j] || !cfg_->jobs[j].runnable()) continue;
+      fresh[j] = rows[j]->take_newly_runnable(now_ms);
+      work += fresh[j].size() + tracker_.pending(j).size();
+    }
+    auto job_work = [&](job_index j) {
       if (!rows[j] || !cfg_->jobs[j].runnable()) return;
-      for (node_id n : rows[j]->take_newly_runnable(now_ms)) {
-        tracker_.offer(j, n);
-      }
-    });
-    for_each_job([&](job_index j) {
-      if (rows[j] && cfg_->jobs[j].runnable())
-        validate_pending(j, rows, now_ms);
-    });
+      for (node_id n : fresh[j]) tracker_.offer(j, n);
+      validate_pending(j, rows, now_ms);
+    };
+    if (work >= min_parallel_work_) {
+      for_each_job(job_work);
+    } else {
+      for (job_index j = 0; j < num_jobs; ++j) job_work(j);
+    }
   }
   round_open_ = true;
   ledger_lent_ = lend;

@@ -28,8 +28,8 @@ void round_threads::for_each(std::size_t items,
     work_ = &work;
     items_ = items;
     next_item_ = 0;
+    in_flight_ = 0;
     error_ = nullptr;
-    helpers_busy_ = static_cast<unsigned>(helpers_.size());
     ++batch_;
   }
   wake_.notify_all();
@@ -37,8 +37,8 @@ void round_threads::for_each(std::size_t items,
   std::exception_ptr error;
   {
     std::unique_lock lock(mutex_);
-    done_.wait(lock, [this] { return helpers_busy_ == 0; });
-    work_ = nullptr;
+    done_.wait(lock, [this] { return in_flight_ == 0; });
+    work_ = nullptr;  // a helper waking late finds no batch
     error = error_;
   }
   if (error) std::rethrow_exception(error);
@@ -47,21 +47,21 @@ void round_threads::for_each(std::size_t items,
 // Items are handed out one at a time: jobs differ in size by orders of
 // magnitude, and there are tens of them, not millions.
 void round_threads::run_items() {
-  for (;;) {
-    std::size_t i;
-    const std::function<void(std::size_t)>* work;
-    {
-      std::lock_guard lock(mutex_);
-      if (next_item_ >= items_) return;
-      i = next_item_++;
-      work = work_;
-    }
+  std::unique_lock lock(mutex_);
+  while (work_ && next_item_ < items_) {
+    const std::size_t i = next_item_++;
+    const auto* work = work_;
+    ++in_flight_;
+    lock.unlock();
+    std::exception_ptr failed;
     try {
       (*work)(i);
     } catch (...) {
-      std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::current_exception();
+      failed = std::current_exception();
     }
+    lock.lock();
+    if (failed && !error_) error_ = failed;
+    if (--in_flight_ == 0 && next_item_ >= items_) done_.notify_one();
   }
 }
 
@@ -75,12 +75,6 @@ void round_threads::helper_loop() {
       seen = batch_;
     }
     run_items();
-    bool last;
-    {
-      std::lock_guard lock(mutex_);
-      last = --helpers_busy_ == 0;
-    }
-    if (last) done_.notify_one();
   }
 }
 

@@ -44,17 +44,21 @@ class round_threads {
   void helper_loop();
   void run_items();
 
+  // Everything below under mutex_. The caller waits only for items a
+  // helper has taken, never for a helper to wake up: on a machine whose
+  // cores are busy, a helper may not run for a whole time slice, and the
+  // caller then runs every item itself.
   std::mutex mutex_;
   std::condition_variable wake_;  // helpers: a new batch or stop
-  std::condition_variable done_;  // the caller: every helper is through
+  std::condition_variable done_;  // the caller: the last item taken is done
   std::vector<std::thread> helpers_;
-  const std::function<void(std::size_t)>* work_ = nullptr;
+  const std::function<void(std::size_t)>* work_ = nullptr;  // null: no batch
   std::size_t items_ = 0;
-  std::size_t next_item_ = 0;  // under mutex_
-  std::uint64_t batch_ = 0;    // under mutex_
-  unsigned helpers_busy_ = 0;  // under mutex_
-  bool stop_ = false;          // under mutex_
-  std::exception_ptr error_;   // under mutex_
+  std::size_t next_item_ = 0;
+  std::size_t in_flight_ = 0;  // items taken and not yet done
+  std::uint64_t batch_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
 };
 
 }  // namespace bistro

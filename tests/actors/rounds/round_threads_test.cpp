@@ -131,7 +131,8 @@ TEST_CASE("A round on several threads starts the same tasks as on one") {
         {"w1", "w1"}, {"w2", "w2"}, {"w3", "w3"}};
     scheduler_harness one(c.cfg, c.tree, workers, seed);
     scheduler_harness many(c.cfg, c.tree, workers, seed);
-    many.scheduler.set_threads(3);
+    // Every incremental round on the threads too, however little changed.
+    many.scheduler.set_threads(3, 0);
     REQUIRE(many.scheduler.threads() == 3);
     // Again, so that the reset's eligibility runs on the threads too.
     one.reconfigure(c.cfg);
