@@ -73,6 +73,7 @@ struct scheduler_flags : gflags_config {
   std::int64_t status_commit_ms = 5;
   std::int64_t status_shutdown_retry_ms = 30000;
   bool prune_deleted_job_statuses = false;
+  std::int64_t round_threads = 2;
 
   scheduler_flags() {
     opt_group{custom_options_, "global"}
@@ -225,7 +226,12 @@ struct scheduler_flags : gflags_config {
         .add(stats_interval_ms, "stats_interval_ms",
              "log a stats line (started, finished, rounds) this often; 0 = "
              "never"
-             " [default: 10000]");
+             " [default: 10000]")
+        .add(round_threads, "round_threads",
+             "threads for the per-job work of a scheduling round (backoff "
+             "expiry, candidates, the scan after a new config or tree), the "
+             "scheduler's own included; picks do not depend on it"
+             " [default: 2]");
     opt_group{custom_options_, "global"}
         .add(tls.cert, "tls_cert_file", tls_files::cert_help)
         .add(tls.key, "tls_key_file", tls_files::key_help)
@@ -255,6 +261,10 @@ int main(int argc, char** argv) {
       flags.instance_node_name.empty() ? host_name() : flags.instance_node_name;
   if (flags.config_max_bytes <= 0) {
     std::cerr << "bistro_scheduler: --config_max_bytes must be > 0\n";
+    return 2;
+  }
+  if (flags.round_threads < 1 || flags.round_threads > 64) {
+    std::cerr << "bistro_scheduler: --round_threads must be 1..64\n";
     return 2;
   }
   // The one list of policy names: the config is checked against it.
@@ -385,6 +395,7 @@ int main(int argc, char** argv) {
   o.stats_interval_ms = flags.stats_interval_ms;
   o.status_commit_ms = flags.status_commit_ms;
   o.status_shutdown_retry_ms = flags.status_shutdown_retry_ms;
+  o.round_threads = static_cast<unsigned>(flags.round_threads);
 
   flags.add_message_types<caf::id_block::bistro>();
   // TERM and INT stop the scheduler cleanly: the status store commits

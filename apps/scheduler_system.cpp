@@ -228,6 +228,7 @@ start_result scheduler_system::start(caf::actor_system& sys,
   set_startup_wait(o, opts);
   opts.task_logs_timeout_ms = o.task_logs_timeout_ms;
   opts.activity_sample_ms = o.activity_sample_ms;
+  opts.round_threads = o.round_threads;
   opts.drained_workers = std::move(drained.shards);
   opts.drained_workers_file = drained_path;
   opts.exit_when_done = o.exit_when_done;

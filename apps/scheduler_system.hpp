@@ -67,6 +67,8 @@ struct scheduler_system_options {
   std::string auth_token;
   std::int64_t http_cache_ms = 250;
   std::int64_t task_logs_timeout_ms = 3000;
+  /// Threads for a round's per-job work, the scheduler's own included.
+  unsigned round_threads = 2;
   /// The page's plots: one sample of the activity this often.
   std::int64_t activity_sample_ms = 5000;
   bool exit_when_done = false;

@@ -52,6 +52,8 @@ def main():
     scale = [f for f in figs if f.get("bench") == "round_bench" and f.get("case") == "scale"]
     by_nodes = sorted((f["nodes"], f["seconds"]) for f in scale
                       if f["jobs"] == 10 and f["step"].startswith("round_nodes"))
+    by_nodes_2 = sorted((f["nodes"], f["seconds"]) for f in scale
+                        if f["jobs"] == 10 and f["step"].startswith("round_threads2_"))
     mine_300k = [(f["tasks_started"], f["seconds"]) for f in figs
                  if f.get("case") == "round_300k"]
     plot("round_nodes", {"nodes": by_nodes,
@@ -64,6 +66,15 @@ set ylabel "seconds (median of 3 rounds)"
 plot '{nodes}' using 1:2 with linespoints lw 2 pt 7 title "bistro-caf, 10 jobs", \\
      '{ours5}' using 1:2 with points pt 9 ps 2 title "bistro-caf, 300k nodes x 5 jobs", \\
      '{paper}' using 1:2 with points pt 5 ps 2 title "Bistro paper (reported): ~5 s, 300k x 5 jobs"
+""")
+
+    plot("round_threads", {"one": by_nodes, "two": by_nodes_2}, """
+set title "Full scheduling round, per-job work on 1 and 2 threads, 10 jobs\\n{tail}"
+set logscale xy
+set xlabel "nodes (hosts x 25 dbs)"
+set ylabel "seconds (median of 3 rounds)"
+plot '{one}' using 1:2 with linespoints lw 2 pt 7 title "1 thread", \\
+     '{two}' using 1:2 with linespoints lw 2 pt 5 title "2 threads"
 """)
 
     by_jobs = sorted((f["jobs"], f["seconds"]) for f in scale

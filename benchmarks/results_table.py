@@ -30,6 +30,20 @@ def main():
         rows.append(("full round, %s nodes x 10 jobs" % format(f["nodes"], ","),
                      "%.3f s; RSS %.0f B/node, %.1f B/(job, node)" % (
                          f["seconds"], f["rss_bytes_per_node"], f["rss_bytes_per_job_node"])))
+    for f in sorted((f for f in scale if f["step"].startswith("round_threads2_")),
+                    key=lambda f: f["nodes"]):
+        rows.append(("full round, %s nodes x 10 jobs, per-job work on 2 threads" % format(
+            f["nodes"], ","), "%.3f s" % f["seconds"]))
+    for f in figs:
+        if f.get("case") == "threads":
+            rows.append(("full round, %s nodes x %d jobs, 1 thread against %d (same run)" % (
+                format(f["nodes"], ","), f["jobs"], f["threads"]),
+                "%.3f s against %.3f s: speed-up %.2f" % (
+                    f["seconds_1_thread"], f["seconds_threads"], f["speedup"])))
+        if f.get("case") == "incremental":
+            rows.append(("round after 1,000 tasks end, 1M nodes x 10 jobs",
+                         "%.4f s (the 1,000 finishes %.4f s more)" % (
+                             f["round_in_place_seconds"], f["finish_1000_seconds"])))
     for f in sorted((f for f in scale if f["step"].startswith("round_jobs")),
                     key=lambda f: f["jobs"]):
         rows.append(("full round, %s nodes x %d jobs" % (format(f["nodes"], ","), f["jobs"]),

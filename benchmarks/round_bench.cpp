@@ -1,14 +1,20 @@
-// Scheduling rounds at scale, single-threaded. Prints one JSON line per case:
+// Scheduling rounds at scale. Prints one JSON line per case:
 //   round_1m     40,000 hosts x 25 dbs, 10 jobs, every pair a candidate,
-//                host limit 2, db limit 1: reset + one full round (< 1.0 s)
+//                host limit 2, db limit 1: reset + one full round (< 0.4 s)
 //   round_300k   12,000 hosts x 25 dbs, 5 jobs (< 0.25 s)
 //   incremental  after round_1m, 1,000 tasks finish: those finishes plus the
-//                next round (< 5 ms)
+//                next round (the round alone < 2 ms)
+//   threads      round_1m's full round on 1 thread and on --threads, in
+//                turn, 3 times each, as prepare -> plan -> commit: the
+//                medians, their ratio, and each phase's [1, T] medians
 //   bytes        scheduler bytes per (job, node) beside the status row's
+// `--threads T` (default 2) sets the round's threads (round_scheduler::
+// set_threads) for every case but the 1-thread half of `threads`.
 // With `--nodes N --jobs J [--repeat R]` it prints one "scale" line instead:
 // the median of R full rounds over about N nodes (hosts x 25 dbs) and J
-// jobs, and the resident memory the tree and the status rows added, per
-// node and per (job, node). benchmarks/run sweeps N and J with it.
+// jobs on T threads, and the resident memory the tree and the status rows
+// added, per node and per (job, node). benchmarks/run sweeps N and J with
+// it.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +26,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/policies/builtin_policies.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 #include "benchmarks/bench_common.hpp"
 
 using namespace bistro;
@@ -85,6 +91,14 @@ struct bench_state {
     }
   }
 
+  // A new round_scheduler on `threads` (nothing running, no worker) and
+  // every status back to "never ran": the next full_round is a first one.
+  void fresh(unsigned threads) {
+    scheduler = round_scheduler{};
+    scheduler.set_threads(threads);
+    fresh_rows();
+  }
+
   // Every status back to "never ran".
   void fresh_rows() {
     for (std::size_t j = 0; j < rows.size(); ++j) {
@@ -116,20 +130,21 @@ void print(const char* name, double seconds, double target,
 }
 
 // One scale point; see the header comment.
-int run_scale(long long nodes, int jobs, int repeat) {
+int run_scale(long long nodes, int jobs, int repeat, unsigned threads) {
   const int hosts = static_cast<int>(std::max<long long>(1, nodes / 26));
   const long long rss_start = bench::resident_bytes();
   auto cfg = bench_config(jobs);
   auto tree = bench_tree(*cfg, hosts);
   const long long rss_tree = bench::resident_bytes();
   bench_state state(cfg, tree, jobs);
+  state.scheduler.set_threads(threads);
   const long long rss_rows = bench::resident_bytes();
-  // Each round starts from fresh rows: a round marks its picks running, so
-  // a second one over the same rows would find nothing to start.
+  // Each round starts afresh: a round marks its picks running and charges
+  // them, so a second one over the same state would find nothing to start.
   std::vector<double> rounds;
   std::size_t started = 0;
   for (int r = 0; r < repeat; ++r) {
-    if (r > 0) state.fresh_rows();
+    if (r > 0) state.fresh(threads);
     rounds.push_back(state.full_round());
     if (r == 0) started = state.picks.size();
   }
@@ -142,51 +157,111 @@ int run_scale(long long nodes, int jobs, int repeat) {
       "\"rounds\": %d, \"tasks_started\": %zu, "
       "\"rss_bytes_per_node\": %.2f, \"rss_bytes_per_job_node\": %.2f, "
       "\"round_rss_bytes_per_job_node\": %.2f, "
-      "\"scheduler_bytes_per_job_node\": %.2f, \"resident_bytes\": %lld}\n",
+      "\"scheduler_bytes_per_job_node\": %.2f, \"resident_bytes\": %lld, "
+      "\"threads\": %u}\n",
       state.tree->size(), jobs, rounds[rounds.size() / 2], rounds.front(),
       repeat, started, static_cast<double>(rss_tree - rss_start) / n,
       static_cast<double>(rss_rows - rss_tree) / (n * jobs),
       static_cast<double>(rss_round - rss_rows) / (n * jobs),
       static_cast<double>(state.scheduler.memory_bytes()) / (n * jobs),
-      rss_round);
+      rss_round, threads);
   return 0;
+}
+
+// Full rounds of `state` on 1 thread and on `threads`, in turn, as the
+// scheduler actor runs them: reset (+ 100 workers), prepare_round (the
+// per-job work, and the policy's ledger copy), plan_round (the policy, on
+// one thread whatever `threads` is), commit_round. Medians of 3 per phase.
+void compare_threads(bench_state& state, unsigned threads) {
+  struct phases {
+    std::vector<double> reset, prepare, plan, commit, total;
+  } one, many;
+  const auto& policy = *find_policy(state.cfg->scheduler);
+  for (int r = 0; r < 3; ++r) {
+    for (unsigned t : {1u, threads}) {
+      auto& p = t == 1 ? one : many;
+      state.fresh(t);
+      bench::stopwatch reset;
+      state.scheduler.reset(state.cfg, state.tree, state.rng);
+      for (int w = 0; w < 100; ++w) {
+        state.scheduler.add_worker("worker" + std::to_string(w),
+                                   "wh" + std::to_string(w));
+      }
+      p.reset.push_back(reset.seconds());
+      bench::stopwatch prepare;
+      auto input = state.scheduler.prepare_round(state.row_ptrs, 1000);
+      p.prepare.push_back(prepare.seconds());
+      bench::stopwatch plan;
+      auto output = plan_round(policy, std::move(input), state.rng);
+      p.plan.push_back(plan.seconds());
+      bench::stopwatch commit;
+      state.picks =
+          state.scheduler.commit_round(std::move(output), state.row_ptrs, 1000);
+      p.commit.push_back(commit.seconds());
+      p.total.push_back(p.reset.back() + p.prepare.back() + p.plan.back() +
+                        p.commit.back());
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf(
+      "{\"bench\": \"round_bench\", \"case\": \"threads\", \"nodes\": %zu, "
+      "\"jobs\": %zu, \"threads\": %u, \"seconds_1_thread\": %.6f, "
+      "\"seconds_threads\": %.6f, \"speedup\": %.3f, \"target_speedup\": "
+      "1.6, \"reset_seconds\": [%.6f, %.6f], \"prepare_seconds\": [%.6f, "
+      "%.6f], \"plan_seconds\": [%.6f, %.6f], \"commit_seconds\": [%.6f, "
+      "%.6f], \"tasks_started\": %zu}\n",
+      state.tree->size(), state.rows.size(), threads, median(one.total),
+      median(many.total), median(one.total) / median(many.total),
+      median(one.reset), median(many.reset), median(one.prepare),
+      median(many.prepare), median(one.plan), median(many.plan),
+      median(one.commit), median(many.commit), state.picks.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bench::require_release_build("round_bench");
-  if (argc > 1) {
-    long long nodes = 0;
-    int jobs = 10, repeat = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-      const std::string flag = argv[i];
-      if (flag == "--nodes") {
-        nodes = std::atoll(argv[i + 1]);
-      } else if (flag == "--jobs") {
-        jobs = std::atoi(argv[i + 1]);
-      } else if (flag == "--repeat") {
-        repeat = std::atoi(argv[i + 1]);
-      } else {
-        nodes = 0;
-        break;
-      }
+  long long nodes = 0;
+  int jobs = 10, repeat = 3;
+  unsigned threads = 2;
+  bool bad = argc % 2 == 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--nodes") {
+      nodes = std::atoll(argv[i + 1]);
+      bad = bad || nodes <= 0;
+    } else if (flag == "--jobs") {
+      jobs = std::atoi(argv[i + 1]);
+    } else if (flag == "--repeat") {
+      repeat = std::atoi(argv[i + 1]);
+    } else if (flag == "--threads") {
+      const int t = std::atoi(argv[i + 1]);
+      bad = bad || t <= 0 || t > 64;
+      threads = static_cast<unsigned>(std::max(t, 1));
+    } else {
+      bad = true;
     }
-    if (nodes <= 0 || jobs <= 0 || repeat <= 0 || argc % 2 == 0) {
-      std::fprintf(stderr,
-                   "usage: round_bench [--nodes N --jobs J [--repeat R]]\n");
-      return 2;
-    }
-    return run_scale(nodes, jobs, repeat);
   }
+  if (bad || jobs <= 0 || repeat <= 0) {
+    std::fprintf(stderr,
+                 "usage: round_bench [--threads T] [--nodes N --jobs J "
+                 "[--repeat R]]\n");
+    return 2;
+  }
+  if (nodes > 0) return run_scale(nodes, jobs, repeat, threads);
   {
     bench_state small(5, 12000);
+    small.scheduler.set_threads(threads);
     double s = small.full_round();
     print("round_300k", s, 0.25, small.picks.size());
   }
   bench_state big(10, 40000);
+  big.scheduler.set_threads(threads);
   double s = big.full_round();
-  print("round_1m", s, 1.0, big.picks.size());
+  print("round_1m", s, 0.4, big.picks.size());
 
   // 1,000 tasks finish (done), spread over 1,000 hosts; then one round.
   // Twice: the round in place (run_round), then as prepare -> plan ->
@@ -225,13 +300,13 @@ int main(int argc, char** argv) {
   double copied_s = copied.seconds();
   std::printf(
       "{\"bench\": \"round_bench\", \"case\": \"incremental\", "
-      "\"seconds\": %.6f, \"target_seconds\": 0.005, \"tasks_started\": "
+      "\"seconds\": %.6f, \"target_round_seconds\": 0.002, \"tasks_started\": "
       "%zu, \"round_in_place_seconds\": %.6f, \"finish_1000_seconds\": "
       "%.6f, \"round_with_ledger_copy_seconds\": %.6f, "
       "\"copy_round_tasks_started\": %zu, \"copy_round_finish_seconds\": "
-      "%.6f}\n",
+      "%.6f, \"threads\": %u}\n",
       round_s + finish_s, next.size(), round_s, finish_s, copied_s,
-      next2.size(), finish2_s);
+      next2.size(), finish2_s, threads);
 
   // ROUND_BENCH_REPEAT=N: N more incremental rounds of each kind, for
   // profilers and noisy machines; prints the median of each.
@@ -273,5 +348,8 @@ int main(int argc, char** argv) {
       static_cast<double>(big.rows[0]->memory_bytes()) /
           static_cast<double>(big.tree->size()),
       bench::resident_bytes());
+  // Last: its six more full rounds would leave the heap of the cases above
+  // in another state.
+  compare_threads(big, threads);
   return 0;
 }

@@ -15,9 +15,11 @@
 #
 # Progress goes to stderr; one JSON line goes to stdout.
 #
+# --round-threads N passes --round_threads=N (default: the scheduler's).
+#
 # Usage: benchmarks/scheduler_throughput.sh [--build-dir DIR] [--seconds N]
 #          [--window FROM:TO] [--task-ms MS] [--hosts H] [--jobs J]
-#          [--keep-log] [--force]
+#          [--round-threads N] [--keep-log] [--force]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,8 +32,9 @@ force=0
 seed=1
 hosts=12000
 jobs=5
+round_threads=""
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$2"; shift 2 ;;
@@ -47,6 +50,8 @@ while [[ $# -gt 0 ]]; do
     --hosts=*) hosts="${1#*=}"; shift ;;
     --jobs) jobs="$2"; shift 2 ;;
     --jobs=*) jobs="${1#*=}"; shift ;;
+    --round-threads) round_threads="$2"; shift 2 ;;
+    --round-threads=*) round_threads="${1#*=}"; shift ;;
     --keep-log) keep_log=1; shift ;;
     --force) force=1; shift ;;
     -h|--help) usage ;;
@@ -107,6 +112,7 @@ t0="$(date +%s.%N)"
   --clean_statuses \
   --seed="$seed" \
   --log_level=info \
+  ${round_threads:+--round_threads="$round_threads"} \
   >"$work/scheduler.log" 2>&1 &
 pid=$!
 
@@ -144,12 +150,12 @@ pid=""
 # scheduler is busy, so rates use the stamps, not the line count.
 python3 - "$work/scheduler.log" "$t0" "$t_end" "$win_from" "$win_to" \
   "$seconds" "$task_ms" "$hwm_kb" "$cpu_s" "$threads" "$build_type" \
-  "$hosts" "$jobs" <<'PY'
+  "$hosts" "$jobs" "$round_threads" <<'PY'
 import json, re, sys
 from datetime import datetime
 
 (path, t0, t_end, win_from, win_to, seconds, task_ms, hwm_kb, cpu_s,
- threads, build_type, hosts, jobs) = sys.argv[1:]
+ threads, build_type, hosts, jobs, round_threads) = sys.argv[1:]
 hosts, jobs = int(hosts), int(jobs)
 t0, t_end = float(t0), float(t_end)
 win_from, win_to = float(win_from), float(win_to)
@@ -196,6 +202,8 @@ nodes = hosts * 26 + 1
 size = ("%gm" % (hosts * 25 / 1e6)) if hosts * 25 >= 1e6 else ("%gk" % (hosts * 25 / 1e3))
 result = {"bench": "benchmark_run_" + size, "nodes": nodes, "jobs": jobs,
           "task_ms": task_ms}
+if round_threads:
+    result["round_threads"] = int(round_threads)
 if len(inside) < 2:
     print(f"scheduler_throughput: only {len(inside)} stats lines in the "
           f"window {win_from}..{win_to}s ({len(samples)} in all)",

@@ -3,7 +3,7 @@
 #include <caf/all.hpp>
 #include <random>
 
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 namespace bistro {
 

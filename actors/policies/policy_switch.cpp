@@ -5,7 +5,7 @@
 #include <caf/all.hpp>
 #include <string>
 
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 namespace bistro {
 

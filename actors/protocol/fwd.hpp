@@ -1,6 +1,6 @@
 // Forward declarations of everything a message names but the protocol does
 // not own: the snapshots (config, node tree), the round's input and output
-// (actors/scheduler/round_scheduler.hpp), a persisted status and a page of
+// (actors/rounds/round_scheduler.hpp), a persisted status and a page of
 // run history (actors/store/status_store.hpp), a node source's fetch
 // (actors/nodes/node_source.hpp), a task-log line and the persisted enums
 // (actors/store/task_log_store.hpp, actors/jobs/task_status.hpp). Like

@@ -19,7 +19,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/nodes/node_tree.hpp"
-#include "actors/scheduler/task_exclusions.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -536,6 +536,7 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   auto& st = self->state;
   st.options = std::move(options);
   st.rng.seed(st.options.seed);
+  st.rounds.set_threads(st.options.round_threads);
   st.clock = actor_wall_clock{self->clock()};
   st.started_ms = now_ms(self);
   st.activity = activity_series{

@@ -11,8 +11,10 @@
 // jobs are not a concurrency boundary — a message per job per round would
 // only add copies and latency.
 //
-// Event-based, on CAF's shared threads: it never blocks. Workers, the
-// policy, the nodes actor and the config watcher are separate actors.
+// Event-based, on CAF's shared threads: it never blocks on I/O. A round's
+// per-job work is spread over `round_threads` helper threads and joined
+// before the policy is asked. Workers, the policy, the nodes actor and the
+// config watcher are separate actors.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -60,6 +62,10 @@ struct scheduler_options {
   std::map<std::string, std::string> worker_secret_hashes;
   /// The activity plots' sample interval; an hour of samples is kept.
   std::int64_t activity_sample_ms = 5000;
+  /// Threads for the per-job work of a round (round_scheduler::set_threads):
+  /// the actor's own pool thread, blocked for the round as before, plus
+  /// round_threads - 1 helpers that sleep between rounds.
+  unsigned round_threads = 1;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

@@ -17,12 +17,12 @@
 #include <unordered_set>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/rounds/round_scheduler.hpp"
+#include "actors/rounds/status_remap.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 #include "actors/scheduler/activity_series.hpp"
 #include "actors/scheduler/event_log.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
-#include "actors/scheduler/status_remap.hpp"
-#include "actors/scheduler/task_exclusions.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro::scheduler_detail {

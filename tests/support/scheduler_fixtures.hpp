@@ -17,7 +17,7 @@
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/nodes/node_tree.hpp"
 #include "actors/policies/builtin_policies.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 #include "config/config.hpp"
 
 namespace bistro::testing {

@@ -10,7 +10,7 @@
 
 #include "actors/policies/policy_registry.hpp"
 #include "actors/policies/policy_switch.hpp"
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;

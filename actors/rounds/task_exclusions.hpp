@@ -22,7 +22,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/nodes/node_tree.hpp"
-#include "actors/scheduler/task_eligibility.hpp"
+#include "actors/rounds/task_eligibility.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -21,7 +21,16 @@
 // against the live ledger, marks them running, parks the rest). `run_round`
 // does all three in place. Time and randomness are parameters.
 //
-// Not thread-safe: one owner (the scheduler actor). Plain logic: no CAF.
+// The per-job part of prepare (validating what changed and backoffs
+// released, the full scan after a reset) and of reset (each job's
+// eligibility) runs on `set_threads` threads (round_threads): each work
+// item touches only its own job's candidate lists (and, in the scan, its
+// own status row), and the items are joined before anything crosses jobs
+// (wake-ups on shared slots, the policy). The result does not depend on
+// the number of threads.
+//
+// Not thread-safe: one owner (the scheduler actor), which may call from
+// any one thread at a time. Plain logic: no CAF.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +45,9 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/policies/scheduler_policy.hpp"
-#include "actors/scheduler/candidate_tracker.hpp"
-#include "actors/scheduler/ledger_placer.hpp"
+#include "actors/rounds/candidate_tracker.hpp"
+#include "actors/rounds/ledger_placer.hpp"
+#include "actors/rounds/round_threads.hpp"
 
 namespace bistro {
 
@@ -79,6 +89,16 @@ using status_rows = std::span<job_status_row* const>;
 
 class round_scheduler {
  public:
+  /// The threads the per-job work of a round runs on, the caller's
+  /// included (1: the caller's alone, the default). The scan after a reset
+  /// always uses them; an incremental round only when its jobs have at
+  /// least `min_parallel_work` changed candidates to look at in all (below
+  /// that, waking a helper costs more than it saves).
+  void set_threads(unsigned threads,
+                   std::size_t min_parallel_work = default_min_parallel_work);
+  static constexpr std::size_t default_min_parallel_work = 16384;
+  unsigned threads() const { return threads_->size(); }
+
   /// Re-derives everything for a new config and/or tree; tasks already
   /// running keep their charges (matched by job and node name; those of
   /// deleted jobs or nodes are dropped), even where limits were lowered.
@@ -140,6 +160,14 @@ class round_scheduler {
   bool is_candidate(job_index job, node_id node, status_rows rows,
                     std::int64_t now_ms) const;
   void scan_all(status_rows rows, std::int64_t now_ms);
+  void scan_job(job_index j, status_rows rows, std::int64_t now_ms);
+  void validate_pending(job_index j, status_rows rows, std::int64_t now_ms);
+  /// `work(j)` for every job of the config, on the round's threads.
+  template <class Work>
+  void for_each_job(Work&& work) {
+    threads_->for_each(cfg_->jobs.size(),
+                       [&](std::size_t j) { work(static_cast<job_index>(j)); });
+  }
   void wake(std::uint32_t key);
   void wake_ancestors();
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
@@ -162,6 +190,8 @@ class round_scheduler {
   std::vector<std::uint8_t> blocked_job_;           // unknown dependency
   std::vector<std::vector<node_id>> order_;  // per level, when not original
   std::unordered_map<std::uint64_t, running_task> running_;
+  std::unique_ptr<round_threads> threads_ = std::make_unique<round_threads>();
+  std::size_t min_parallel_work_ = default_min_parallel_work;
   std::uint64_t generation_ = 0;
   bool scan_pending_ = false;
   bool round_open_ = false;

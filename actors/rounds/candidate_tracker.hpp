@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "actors/policies/scheduler_policy.hpp"
-#include "actors/scheduler/level_slots.hpp"
+#include "actors/rounds/level_slots.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

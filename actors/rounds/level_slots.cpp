@@ -1,4 +1,4 @@
-#include "actors/scheduler/level_slots.hpp"
+#include "actors/rounds/level_slots.hpp"
 
 #include <algorithm>
 

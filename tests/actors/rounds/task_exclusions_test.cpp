@@ -1,7 +1,7 @@
 // Which nodes a job does not run on, and why, as Bistro's monitor says it:
 // walking up from the node, the first disabled node makes it "disabled",
 // the first node the job's filter rejects makes it "avoided".
-#include "actors/scheduler/task_exclusions.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "actors/policies/scheduler_policy.hpp"
-#include "actors/scheduler/resource_ledger.hpp"
+#include "actors/rounds/resource_ledger.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

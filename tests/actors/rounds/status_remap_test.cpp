@@ -1,4 +1,4 @@
-#include "actors/scheduler/status_remap.hpp"
+#include "actors/rounds/status_remap.hpp"
 
 #include <catch2/catch.hpp>
 

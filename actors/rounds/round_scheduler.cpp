@@ -1,4 +1,4 @@
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 #include <algorithm>
 #include <string>
@@ -13,6 +13,14 @@ struct running_by_name {
 };
 
 }  // namespace
+
+void round_scheduler::set_threads(unsigned threads,
+                                  std::size_t min_parallel_work) {
+  min_parallel_work_ = min_parallel_work;
+  if (threads != threads_->size()) {
+    threads_ = std::make_unique<round_threads>(threads);
+  }
+}
 
 void round_scheduler::reset(std::shared_ptr<const config> cfg,
                             std::shared_ptr<const node_tree> tree,
@@ -30,7 +38,8 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
 
   cfg_ = std::move(cfg);
   slots_ = std::make_shared<const level_slots>(tree);
-  eligibility_ = std::make_shared<const task_eligibility>(*cfg_, *tree);
+  eligibility_ =
+      std::make_shared<const task_eligibility>(*cfg_, *tree, threads_.get());
   auto demands = std::make_shared<std::vector<job_demand>>();
   for (const auto& job : cfg_->jobs) {
     demands->push_back(job_demand::of(*cfg_, job));

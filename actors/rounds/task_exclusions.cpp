@@ -1,4 +1,4 @@
-#include "actors/scheduler/task_exclusions.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 
 #include <algorithm>
 

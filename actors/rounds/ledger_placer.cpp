@@ -1,4 +1,4 @@
-#include "actors/scheduler/ledger_placer.hpp"
+#include "actors/rounds/ledger_placer.hpp"
 
 #include <limits>
 

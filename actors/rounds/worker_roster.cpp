@@ -1,6 +1,6 @@
-#include "actors/scheduler/worker_roster.hpp"
+#include "actors/rounds/worker_roster.hpp"
 
-#include "actors/scheduler/task_eligibility.hpp"
+#include "actors/rounds/task_eligibility.hpp"
 
 namespace bistro {
 

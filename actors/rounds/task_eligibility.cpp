@@ -1,4 +1,4 @@
-#include "actors/scheduler/task_eligibility.hpp"
+#include "actors/rounds/task_eligibility.hpp"
 
 #include <set>
 
@@ -29,12 +29,14 @@ std::shared_ptr<const bitset> chain_bits(const node_tree& tree,
 
 }  // namespace
 
-task_eligibility::task_eligibility(const config& cfg, const node_tree& tree) {
+task_eligibility::task_eligibility(const config& cfg, const node_tree& tree,
+                                   round_threads* threads) {
   auto enabled_chains = chain_bits(tree, [](node_id) { return true; });
   bits_.resize(cfg.jobs.size());
-  for (std::size_t j = 0; j < cfg.jobs.size(); ++j) {
+  // Each item writes its own job's slot of bits_ and nothing else.
+  auto job_bits = [&](std::size_t j) {
     const auto& job = cfg.jobs[j];
-    if (!job.runnable()) continue;
+    if (!job.runnable()) return;
     const level_id task_level = job.level_for_tasks;
     bool any_filter = false;
     for (level_id level = 0; level <= task_level; ++level) {
@@ -44,7 +46,7 @@ task_eligibility::task_eligibility(const config& cfg, const node_tree& tree) {
     }
     if (!any_filter) {
       bits_[j] = enabled_chains;
-      continue;
+      return;
     }
     bits_[j] = chain_bits(tree, [&](node_id n) {
       auto level = static_cast<std::size_t>(tree.level(n));
@@ -56,6 +58,11 @@ task_eligibility::task_eligibility(const config& cfg, const node_tree& tree) {
           job.name, tree.name(n),
           [&](std::string_view tag) { return tree.has_tag(n, tag); });
     });
+  };
+  if (threads) {
+    threads->for_each(cfg.jobs.size(), job_bits);
+  } else {
+    for (std::size_t j = 0; j < cfg.jobs.size(); ++j) job_bits(j);
   }
 }
 

@@ -1,7 +1,7 @@
 // The three steps of a round: prepare, plan (pure), commit.
 #include <algorithm>
 
-#include "actors/scheduler/round_scheduler.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 
 namespace bistro {
 
@@ -41,32 +41,56 @@ bool round_scheduler::is_candidate(job_index job, node_id node,
 
 void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
   scan_pending_ = false;
-  for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
-    if (rows[j]) rows[j]->take_newly_runnable(now_ms);  // the scan covers it
-    for (node_id n : tracker_.pending(j)) {
+  // Every row's backoffs first (the scan covers what they release), each on
+  // its own row; then, with every row settled, the scans, which also read
+  // the labels of the jobs they depend on.
+  for_each_job([&](job_index j) {
+    if (rows[j]) rows[j]->take_newly_runnable(now_ms);
+  });
+  for_each_job([&](job_index j) { scan_job(j, rows, now_ms); });
+}
+
+// Touches only job j's tracker range and lists.
+void round_scheduler::scan_job(job_index j, status_rows rows,
+                               std::int64_t now_ms) {
+  for (node_id n : tracker_.pending(j)) {
+    tracker_.set_state(j, n, candidate_state::idle);
+  }
+  tracker_.pending(j).clear();
+  const auto& job = cfg_->jobs[j];
+  const job_status_row* row = rows[j];
+  if (!job.runnable() || !row || blocked_job_[j]) return;
+  const level_id level = job.level_for_tasks;
+  const auto& order = order_[level];
+  const std::uint32_t count = slots_->count(level);
+  // The common case, inlined: no replicas, no dependencies.
+  const bool plain = !slots_->any_replicas() && depends_on_[j].empty();
+  std::vector<node_id> nodes;
+  nodes.reserve(count);
+  // Pushed last-first: policies try the back of the list first.
+  for (std::uint32_t i = count; i-- > 0;) {
+    node_id n = order.empty() ? slots_->node_at(level, i) : order[i];
+    if (plain ? n < row->size() && eligibility_->allows(j, n) &&
+                    row->runnable_at(n, now_ms)
+              : is_candidate(j, n, rows, now_ms)) {
+      nodes.push_back(n);
+    }
+  }
+  tracker_.activate_all(j, std::move(nodes));
+}
+
+// Touches only job j's tracker range and lists (and reads the labels of the
+// jobs it depends on).
+void round_scheduler::validate_pending(job_index j, status_rows rows,
+                                       std::int64_t now_ms) {
+  auto pending = std::move(tracker_.pending(j));
+  tracker_.pending(j).clear();
+  for (node_id n : pending) {
+    if (is_candidate(j, n, rows, now_ms)) {
+      tracker_.activate(j, n);
+    } else {
       tracker_.set_state(j, n, candidate_state::idle);
     }
-    tracker_.pending(j).clear();
-    const auto& job = cfg_->jobs[j];
-    const job_status_row* row = rows[j];
-    if (!job.runnable() || !row || blocked_job_[j]) continue;
-    const level_id level = job.level_for_tasks;
-    const auto& order = order_[level];
-    const std::uint32_t count = slots_->count(level);
-    // The common case, inlined: no replicas, no dependencies.
-    const bool plain = !slots_->any_replicas() && depends_on_[j].empty();
-    std::vector<node_id> nodes;
-    nodes.reserve(count);
-    // Pushed last-first: policies try the back of the list first.
-    for (std::uint32_t i = count; i-- > 0;) {
-      node_id n = order.empty() ? slots_->node_at(level, i) : order[i];
-      if (plain ? n < row->size() && eligibility_->allows(j, n) &&
-                      row->runnable_at(n, now_ms)
-                : is_candidate(j, n, rows, now_ms)) {
-        nodes.push_back(n);
-      }
-    }
-    tracker_.activate_all(j, std::move(nodes));
   }
 }
 
@@ -75,21 +99,27 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
   if (scan_pending_) {
     scan_all(rows, now_ms);
   } else {
-    wake_ancestors();
-    for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
+    wake_ancestors();  // crosses jobs: shared slots and wait lists
+    // Each row's expired backoffs and changes (cheap: what changed), then
+    // each job's offers and validation, which read only the labels of the
+    // rows it depends on: on the threads when there is enough of it.
+    const std::size_t num_jobs = cfg_->jobs.size();
+    std::vector<std::vector<node_id>> fresh(num_jobs);
+    std::size_t work = 0;
+    for (job_index j = 0; j < num_jobs; ++j) {
       if (!rows[j] || !cfg_->jobs[j].runnable()) continue;
-      for (node_id n : rows[j]->take_newly_runnable(now_ms)) {
-        tracker_.offer(j, n);
-      }
-      auto pending = std::move(tracker_.pending(j));
-      tracker_.pending(j).clear();
-      for (node_id n : pending) {
-        if (is_candidate(j, n, rows, now_ms)) {
-          tracker_.activate(j, n);
-        } else {
-          tracker_.set_state(j, n, candidate_state::idle);
-        }
-      }
+      fresh[j] = rows[j]->take_newly_runnable(now_ms);
+      work += fresh[j].size() + tracker_.pending(j).size();
+    }
+    auto job_work = [&](job_index j) {
+      if (!rows[j] || !cfg_->jobs[j].runnable()) return;
+      for (node_id n : fresh[j]) tracker_.offer(j, n);
+      validate_pending(j, rows, now_ms);
+    };
+    if (work >= min_parallel_work_) {
+      for_each_job(job_work);
+    } else {
+      for (job_index j = 0; j < num_jobs; ++j) job_work(j);
     }
   }
   round_open_ = true;

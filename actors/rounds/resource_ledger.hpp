@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/scheduler/level_slots.hpp"
+#include "actors/rounds/level_slots.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -7,7 +7,8 @@
 // Worker-level filters are about workers, not nodes: `allows_worker` applies
 // them to a worker's host (as Bistro does), when the worker joins.
 //
-// Built once per (config, tree), then read-only: safe to share between
+// Built once per (config, tree), each job's bits on one of the round's
+// threads when it is given them, then read-only: safe to share between
 // threads. Plain logic: no CAF include.
 #pragma once
 
@@ -18,13 +19,16 @@
 
 #include "actors/nodes/node_tree.hpp"
 #include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/round_threads.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
 
 class task_eligibility {
  public:
-  task_eligibility(const config& cfg, const node_tree& tree);
+  /// With `threads`, the jobs' filters run on them, a job per item.
+  task_eligibility(const config& cfg, const node_tree& tree,
+                   round_threads* threads = nullptr);
 
   /// Whether `job` may run on entry `n` (a replica is judged by its own
   /// ancestors). False for jobs that cannot run at all.

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "actors/policies/scheduler_policy.hpp"
-#include "actors/scheduler/level_slots.hpp"
-#include "actors/scheduler/resource_ledger.hpp"
-#include "actors/scheduler/task_eligibility.hpp"
-#include "actors/scheduler/worker_roster.hpp"
+#include "actors/rounds/level_slots.hpp"
+#include "actors/rounds/resource_ledger.hpp"
+#include "actors/rounds/task_eligibility.hpp"
+#include "actors/rounds/worker_roster.hpp"
 
 namespace bistro {
 

@@ -1,4 +1,4 @@
-#include "actors/scheduler/candidate_tracker.hpp"
+#include "actors/rounds/candidate_tracker.hpp"
 
 #include <algorithm>
 #include <stdexcept>

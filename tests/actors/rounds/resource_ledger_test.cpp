@@ -1,4 +1,4 @@
-#include "actors/scheduler/resource_ledger.hpp"
+#include "actors/rounds/resource_ledger.hpp"
 
 #include <catch2/catch.hpp>
 
