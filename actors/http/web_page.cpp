@@ -90,7 +90,7 @@ button:disabled { opacity:.5; cursor:default; }
 </section>
 <section>
   <h2>Workers</h2>
-  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heard</th><th>running</th><th>remote</th></tr></thead><tbody></tbody></table>
+  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heard</th><th>running</th><th>remote</th><th>machine</th><th>limits</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
   <h2>Task logs</h2>
@@ -252,6 +252,12 @@ function renderRunning(running) {
     }
   tbody.replaceChildren(...rows);
 }
+function physicalText(p) {
+  if (!p) return "-";
+  const gpus = (p.gpus || []).map(g => g.name);
+  return Math.round(p.memory_mb) + " MB, " + p.cpu_cores + (p.cpu_cores === 1 ? " core, " : " cores, ") + gpus.length + " GPUs" +
+    (gpus.length ? " (" + gpus.join(", ") + ")" : "");
+}
 function renderWorkers(workers) {
   const tbody = document.querySelector("#workers tbody");
   tbody.replaceChildren(...workers.map(w => {
@@ -260,7 +266,9 @@ function renderWorkers(workers) {
       ? "-" : Math.round(w.last_heard_ms_ago / 1000) + " s ago";
     tr.append(el("td", {}, w.shard), el("td", {}, w.host), el("td", { className: "health" }, w.health + (w.drained ? ", drained" : "")),
               el("td", { className: "last-heard" + (w.silent ? " silent" : ""), title: w.silent ? "heartbeats stopped arriving" : "" }, heard),
-              el("td", {}, String(w.running)), el("td", {}, w.remote ? "yes" : "no"));
+              el("td", {}, String(w.running)), el("td", {}, w.remote ? "yes" : "no"),
+              el("td", { className: "physical", title: w.physical && w.physical.error ? w.physical.error : "" }, physicalText(w.physical)),
+              el("td", { className: "limits" }, Object.keys(w.resources || {}).sort().map(k => k + " " + w.resources[k]).join(", ")));
     return tr;
   }));
 }

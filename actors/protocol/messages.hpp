@@ -28,7 +28,9 @@ namespace bistro {
 /// 4: task_spec carries the task's cgroups and limits.
 /// 5: run and kill orders carry task_subprocess_options and kill_request
 ///    whole; labels, kill methods and log types travel as their enums.
-inline constexpr std::uint32_t protocol_version = 5;
+/// 6: worker_hello carries what the worker measured of its machine
+///    (physical_report).
+inline constexpr std::uint32_t protocol_version = 6;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
@@ -97,7 +99,7 @@ struct task_result {
   /// 0 = never_started, which no worker reports: the scheduler checks
   /// that a worker's label is one a task may report.
   status_label label{};
-  std::string data;        // JSON text, "" = none
+  std::string data;  // JSON text, "" = none
   std::string message;
   std::int32_t exit_code = 0;
   std::int64_t start_ms = 0;
@@ -138,6 +140,38 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
   return f(caf::meta::type_name("running_task_report"), x.job, x.node, x.run_id,
            x.start_ms);
+}
+
+/// One GPU card a worker found (`nvidia-smi`).
+struct gpu_report {
+  std::string name;
+  std::string pci_bus_id;
+  double memory_mb = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gpu_report& x) {
+  return f(caf::meta::type_name("gpu_report"), x.name, x.pci_bus_id,
+           x.memory_mb);
+}
+
+/// What a worker measured of its machine when it started
+/// (actors/workers/usable_resources.hpp): raw amounts, 0 = not measured.
+/// The scheduler, which has the config, turns them into the worker's
+/// limits of the resources `physical_resources` maps, minus each entry's
+/// `physical_reserve_amount` (Bistro does the same on its scheduler).
+struct physical_report {
+  double memory_mb = 0;
+  double cpu_cores = 0;
+  std::vector<gpu_report> gpus;
+  /// What could not be measured, and why ("" = all was).
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, physical_report& x) {
+  return f(caf::meta::type_name("physical_report"), x.memory_mb, x.cpu_cores,
+           x.gpus, x.error);
 }
 
 /// The timeouts both ends of a worker connection must agree on; the

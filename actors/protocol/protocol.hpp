@@ -149,13 +149,15 @@ struct worker_hello {
   std::vector<task_result> finished;
   /// Proves that this is the worker an earlier welcome was for.
   std::string secret;
+  /// What the worker measured of its machine at start.
+  physical_report physical;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(caf::meta::type_name("worker_hello"), x.shard, x.host, x.pid,
            x.start_ms, x.protocol_version, x.heartbeat_period_ms, x.handle,
-           x.running, x.finished, x.port, x.secret);
+           x.running, x.finished, x.port, x.secret, x.physical);
 }
 
 /// The scheduler's answer to a hello; a refusal says why. An accepted

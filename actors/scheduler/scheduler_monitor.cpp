@@ -578,6 +578,37 @@ json::value handle_node_page(scheduler_ptr self, const json::object& req) {
       {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
 }
 
+/// What a remote worker measured of its machine (null for the in-process
+/// worker, which measures nothing for the scheduler).
+json::value physical_json(const worker_slot& slot) {
+  if (!slot.remote) return nullptr;
+  const auto& p = slot.physical;
+  json::array gpus;
+  for (const auto& g : p.gpus)
+    gpus.emplace_back(json::object{{"name", g.name},
+                                   {"pci_bus_id", g.pci_bus_id},
+                                   {"memory_mb", g.memory_mb}});
+  json::object o{{"memory_mb", p.memory_mb},
+                 {"cpu_cores", p.cpu_cores},
+                 {"gpus", std::move(gpus)}};
+  if (!p.error.empty()) o["error"] = p.error;
+  return o;
+}
+
+/// The worker's limit of each worker-level resource: the resource's own,
+/// or what its measured machine gives (physical_resources), or its
+/// worker_resources_override.
+json::object worker_resources_json(scheduler_ptr self, worker_index w) {
+  const auto& st = self->state;
+  json::object out;
+  if (!st.cfg) return out;
+  auto limits = st.rounds.worker_limits(w);
+  const auto& ids = st.cfg->resources_by_level[st.cfg->worker_level()];
+  for (std::size_t i = 0; i < ids.size() && i < limits.size(); ++i)
+    out[st.cfg->resources[ids[i]].name] = limits[i];
+  return out;
+}
+
 json::value handle_workers(scheduler_ptr self) {
   const auto& st = self->state;
   std::vector<std::size_t> running(st.workers.size(), 0);
@@ -609,6 +640,8 @@ json::value handle_workers(scheduler_ptr self) {
       o["last_heard_ms_ago"] = nullptr;
       o["silent"] = false;
     }
+    o["physical"] = physical_json(slot);
+    o["resources"] = worker_resources_json(self, static_cast<worker_index>(w));
     out.emplace_back(std::move(o));
   }
   return out;

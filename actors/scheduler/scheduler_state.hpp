@@ -56,6 +56,8 @@ struct worker_slot {
   bool remote = false;
   std::int64_t start_ms = 0;
   std::int64_t last_ping_ms = 0;
+  /// What a remote worker measured of its machine (its hello).
+  physical_report physical;
 };
 
 struct scheduler_state {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 
 #include "actors/shell/text_table.hpp"
 #include "config/json_text.hpp"
@@ -511,6 +512,42 @@ view_result show_task(const json::value& d, const monitor_reply& reply,
   return {out, {}};
 }
 
+/// "1000 MB, 2 cores, 1 GPU (Tesla K40m)": what a remote worker measured
+/// of its machine; "-" for the in-process worker.
+std::string machine_text(const json::value* p) {
+  if (!p || !p->is_object()) return "-";
+  char mem[64];
+  const double cores = double_of(field(*p, "cpu_cores"));
+  std::snprintf(mem, sizeof(mem), "%.0f MB, %g core%s",
+                double_of(field(*p, "memory_mb")), cores,
+                cores == 1 ? "" : "s");
+  std::string out = mem;
+  std::string models;
+  std::size_t n = 0;
+  if (const auto* g = field(*p, "gpus"); g && g->is_array())
+    for (const auto& gpu : g->as_array()) {
+      ++n;
+      models += (models.empty() ? "" : ", ") + text_of(field(gpu, "name"));
+    }
+  if (n > 0)
+    out += ", " + std::to_string(n) + " GPU" + (n == 1 ? "" : "s") + " (" +
+           models + ")";
+  return out;
+}
+
+/// "cpu 2, ram_mb 3": a worker's limits (by name) of the worker-level
+/// resources.
+std::string limits_text(const json::value* r) {
+  if (!r || !r->is_object() || r->as_object().empty()) return "-";
+  std::map<std::string, std::string> sorted;
+  for (const auto& [name, limit] : r->as_object())
+    sorted[std::string{name}] = text_of(&limit);
+  std::string out;
+  for (const auto& [name, limit] : sorted)
+    out += (out.empty() ? "" : ", ") + name + " " + limit;
+  return out;
+}
+
 view_result show_workers(const json::value& d, const view_options& o) {
   if (!d.is_array()) return failed("workers: expected a list");
   using enum column_fit;
@@ -518,6 +555,9 @@ view_result show_workers(const json::value& d, const view_options& o) {
                 "STARTED", "LAST HEARD"},
                {},
                {name, name, count, name, shrink, count, shrink, shrink}};
+  // What each remote worker measured and its resulting limits, one line
+  // per worker under the table: too wide for columns of their own.
+  std::string machines;
   for (const auto& w : d.as_array()) {
     // The scheduler's own count (no clock skew), else its timestamp.
     std::string heard = "-";
@@ -537,9 +577,15 @@ view_result show_workers(const json::value& d, const view_options& o) {
                       text_of(field(w, "pid")), health,
                       text_of(field(w, "remote")), text_of(field(w, "running")),
                       format_time_ms(int_of(field(w, "start_ms"))), heard});
+    auto machine = machine_text(field(w, "physical"));
+    auto limits = limits_text(field(w, "resources"));
+    if (machine != "-" || limits != "-")
+      machines += text_of(field(w, "shard")) + ": machine " + machine +
+                  "; limits " + limits + "\n";
   }
   if (t.rows.empty()) return {"no workers\n", {}};
-  return {render_table(t, o.width), {}};
+  return {render_table(t, o.width) + (machines.empty() ? "" : "\n" + machines),
+          {}};
 }
 
 }  // namespace

@@ -320,13 +320,10 @@ std::variant<worker_actor, std::string> spawn_local_worker(
   auto cgroups = std::make_shared<task_cgroup_book>(options.data_dir);
   cgroups->clean_leftovers();
   // What this machine gives tasks, as Bistro measures it.
-  auto measured = measure_usable_resources(1000);
-  spdlog::info(
-      "worker {}: usable resources: {:.0f} MB memory, {} CPU cores, "
-      "{} GPUs{}",
-      options.shard, measured.usable.memory_mb, measured.usable.cpu_cores,
-      measured.usable.gpu_cards,
-      measured.error.empty() ? "" : " (" + measured.error + ")");
+  if (!options.measured) {
+    auto measured = measure_usable_resources(1000);
+    spdlog::info("worker {}: {}", options.shard, describe(measured));
+  }
   auto writer = spawn_task_log_writer(
       sys, {std::move(std::get<std::unique_ptr<task_log_store>>(opened)),
             options.log_retention_s, options.log_prune_frequency_s});

@@ -159,6 +159,7 @@ void say_hello(link_ptr self) {
             for (const auto& [id, r] : st.pending.all())
               hello.finished.push_back(r);
             hello.secret = st.secret;
+            hello.physical = st.options.physical;
             std::vector<std::uint64_t> sent_results;
             for (const auto& r : hello.finished)
               sent_results.push_back(r.run_id);

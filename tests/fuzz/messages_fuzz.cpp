@@ -223,6 +223,7 @@ std::vector<std::pair<std::string, std::string>> message_seeds() {
   hello.protocol_version = protocol_version;
   hello.running = {running};
   hello.finished = {done};
+  hello.physical = {4096, 2, {{"Tesla K40m", "0000:28:00.0", 11519}}, ""};
   worker_welcome welcome{true, "welcome", protocol_version, {}, {}, ""};
   heartbeat_reply beat{true, ""};
   log_request logs;
