@@ -86,7 +86,7 @@ button:disabled { opacity:.5; cursor:default; }
 </section>
 <section>
   <h2>Running tasks</h2>
-  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th></th></tr></thead><tbody></tbody></table>
+  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th title="what the task's cgroups hold now">memory</th><th title="CPU time the task used so far">cpu</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section>
   <h2>Workers</h2>
@@ -241,7 +241,9 @@ function renderRunning(running) {
       const tr = el("tr", { "data-job": job, "data-node": node, "data-run-id": r.run_id });
       const secs = Math.max(0, Math.round(now - r.start_time));
       tr.append(el("td", {}, job), el("td", {}, node), el("td", {}, r.worker_shard),
-                el("td", { className: "runtime" }, secs + " s"));
+                el("td", { className: "runtime" }, secs + " s"),
+                el("td", { className: "memory" }, r.memory_bytes === undefined ? "-" : (r.memory_bytes / 1048576).toFixed(1) + " MiB"),
+                el("td", { className: "cpu" }, r.cpu_seconds === undefined ? "-" : r.cpu_seconds.toFixed(2) + " s"));
       const kill = el("button", { className: "kill", "data-job": job, "data-node": node }, "kill");
       kill.addEventListener("click", () => {
         kill.disabled = true;

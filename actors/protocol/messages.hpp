@@ -30,7 +30,9 @@ namespace bistro {
 ///    whole; labels, kill methods and log types travel as their enums.
 /// 6: worker_hello carries what the worker measured of its machine
 ///    (physical_report).
-inline constexpr std::uint32_t protocol_version = 6;
+/// 7: heartbeats carry the worker's runs with their cgroups' memory and
+///    CPU use (running_task_report's usage fields).
+inline constexpr std::uint32_t protocol_version = 7;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
@@ -128,18 +130,25 @@ typename Inspector::result_type inspect(Inspector& f, kill_order& x) {
 }
 
 /// A run a worker is busy with, as it tells a (possibly restarted)
-/// scheduler so that the run is adopted instead of started again.
+/// scheduler so that the run is adopted instead of started again, and, with
+/// every heartbeat, what the run uses now.
 struct running_task_report {
   std::string job;
   std::string node;
   std::uint64_t run_id = 0;
   std::int64_t start_ms = 0;
+  /// Memory its cgroups hold now (memory.usage_in_bytes on v1,
+  /// memory.current on v2), in bytes; -1 = not measured (no cgroups).
+  std::int64_t memory_bytes = -1;
+  /// CPU time its processes used so far (cpuacct.usage on v1, cpu.stat's
+  /// usage_usec on v2), in ns; -1 = not measured.
+  std::int64_t cpu_time_ns = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
   return f(caf::meta::type_name("running_task_report"), x.job, x.node, x.run_id,
-           x.start_ms);
+           x.start_ms, x.memory_bytes, x.cpu_time_ns);
 }
 
 /// One GPU card a worker found (`nvidia-smi`).

@@ -233,11 +233,14 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
     auto& by_job = out[run.job];
     if (!by_job.is_object()) by_job = json::object{};
-    by_job.as_object()[run.node] = json::object{
+    json::object o{
         {"start_time", run.start_ms / 1000},
         {"worker_shard",
          run.worker < st.workers.size() ? st.workers[run.worker].shard : ""},
         {"run_id", std::to_string(id)}};
+    // What its cgroups use, from its worker's last heartbeat.
+    add_usage_json(self, run, o);
+    by_job.as_object()[run.node] = std::move(o);
   }
   return out;
 }
@@ -709,7 +712,8 @@ json::value handle_metrics(scheduler_ptr self) {
                       {"config_errors", config_errors},
                       {"statuses_persisted", st.statuses_persisted},
                       {"commit_seconds_sum", st.commit_seconds},
-                      {"commits", st.commits}};
+                      {"commits", st.commits},
+                      {"worker_usage", worker_usage_json(self)}};
 }
 
 /// task_logs: asks every worker, merges their pages into one.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <chrono>
 #include <deque>
@@ -34,6 +35,11 @@ struct run_info {
   /// Since when the run's job or node is gone or disabled.
   std::optional<std::int64_t> orphan_since_ms;
   bool kill_sent = false;
+  /// What the run's cgroups use, as its worker's last heartbeat said
+  /// (-1 = not measured), and when that heartbeat came (0 = never).
+  std::int64_t memory_bytes = -1;
+  std::int64_t cpu_time_ns = -1;
+  std::int64_t usage_ms = 0;
 };
 
 /// A run that was going on when the scheduler last stopped, as its store
@@ -201,6 +207,19 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
 /// Takes a (time, rounds, finished) sample for the monitor's rates.
 void sample_rates(scheduler_ptr self, std::int64_t now);
 
+// scheduler_task_usage.cpp
+/// What worker `w`'s runs use now, as its heartbeat reported them: kept on
+/// each of its runs the scheduler knows (other reports are ignored).
+void note_task_usage(scheduler_ptr self, worker_index w,
+                     const std::vector<running_task_report>& running);
+/// A run's usage for the monitor: memory_bytes, cpu_seconds and when it
+/// was sampled, or nothing when never measured.
+void add_usage_json(scheduler_ptr self, const run_info& run,
+                    boost::json::object& out);
+/// Per worker shard: the memory and CPU time its measured runs use now,
+/// for /metrics.
+boost::json::object worker_usage_json(scheduler_ptr self);
+
 // scheduler_operator.cpp
 /// Whether `shard` may get new tasks as far as the operator is concerned.
 inline bool drained(const scheduler_state& st, const std::string& shard) {
@@ -211,8 +230,11 @@ inline bool drained(const scheduler_state& st, const std::string& shard) {
 void add_local_worker(scheduler_ptr self, worker_actor worker,
                       const std::string& shard, const std::string& host);
 caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello);
+/// A heartbeat of worker instance (shard, start_ms), with its runs and
+/// what they use now.
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
-                             std::int64_t start_ms);
+                             std::int64_t start_ms,
+                             const std::vector<running_task_report>& running);
 /// The worker-health timer: transitions, healthchecks, losses.
 void check_workers(scheduler_ptr self);
 /// Workers waiting for the first config join the round state.

@@ -347,9 +347,14 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
 }
 
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
-                             std::int64_t start_ms) {
+                             std::int64_t start_ms,
+                             const std::vector<running_task_report>& running) {
   heartbeat_reply reply;
   reply.known = self->state.registry.heartbeat(shard, start_ms, now_ms(self));
+  if (reply.known)
+    if (auto w = index_of(self, shard);
+        w && self->state.workers[*w].start_ms == start_ms)
+      note_task_usage(self, *w, running);
   if (!reply.known)
     reply.message =
         "this worker instance was lost; kill its tasks and say "

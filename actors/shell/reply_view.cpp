@@ -335,7 +335,25 @@ view_result show_tasks(const json::value& d, const command& cmd,
 struct running_row {
   std::string job, node, worker, run_id;
   std::int64_t start_s = 0;
+  /// What its cgroups use ("-": not measured).
+  std::string memory, cpu;
 };
+
+/// "12.3 MiB" from a running task's memory_bytes; "-" when absent.
+std::string memory_text(const json::value* bytes) {
+  if (!bytes || !bytes->is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f MiB", double_of(bytes) / 1048576.0);
+  return text;
+}
+
+/// "1.25 s" from a running task's cpu_seconds; "-" when absent.
+std::string cpu_text(const json::value* seconds) {
+  if (!seconds || !seconds->is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f s", double_of(seconds));
+  return text;
+}
 
 std::vector<running_row> running_rows(const json::value& d) {
   std::vector<running_row> rows;
@@ -346,7 +364,9 @@ std::vector<running_row> running_rows(const json::value& d) {
       rows.push_back({std::string{job}, std::string{node},
                       text_of(field(run, "worker_shard")),
                       text_of(field(run, "run_id")),
-                      int_of(field(run, "start_time"))});
+                      int_of(field(run, "start_time")),
+                      memory_text(field(run, "memory_bytes")),
+                      cpu_text(field(run, "cpu_seconds"))});
   }
   return rows;
 }
@@ -354,13 +374,15 @@ std::vector<running_row> running_rows(const json::value& d) {
 text_table running_table(const std::vector<running_row>& rows,
                          std::size_t limit, std::int64_t now_ms) {
   using enum column_fit;
-  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN"},
+  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN",
+                "MEMORY", "CPU"},
                {},
-               {name, name, name, shrink, shrink, shrink}};
+               {name, name, name, shrink, shrink, shrink, count, count}};
   for (const auto& r : rows) {
     if (t.rows.size() == limit) break;
     t.rows.push_back({r.job, r.node, r.worker, format_time_ms(r.start_s * 1000),
-                      format_age_ms(now_ms - r.start_s * 1000), r.run_id});
+                      format_age_ms(now_ms - r.start_s * 1000), r.run_id,
+                      r.memory, r.cpu});
   }
   return t;
 }

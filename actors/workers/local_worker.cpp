@@ -287,9 +287,12 @@ worker_actor::behavior_type local_worker(
       [=](ping_atom) { return true; },
       [=](list_atom) {
         std::vector<running_task_report> out;
-        for (auto& [key, run] : self->state.runs)
-          out.push_back(
-              {run.spec.job, run.spec.node, run.spec.run_id, run.start_ms});
+        for (auto& [key, run] : self->state.runs) {
+          // Sampled now, from the run's cgroups (-1 without).
+          auto usage = run.process->usage();
+          out.push_back({run.spec.job, run.spec.node, run.spec.run_id,
+                         run.start_ms, usage.memory_bytes, usage.cpu_time_ns});
+        }
         return out;
       },
       [=](logs_atom, const log_request& req) {
