@@ -31,6 +31,7 @@ th { font-weight:600; font-size:12px; color:#555; }
 .bar { display:flex; height:14px; width:100%; min-width:120px; border-radius:3px; overflow:hidden; background:var(--waiting); }
 .bar span { display:block; height:100%; }
 .s-done { background:var(--done); } .s-running { background:var(--running); }
+td.killing { color:var(--failed); font-weight:bold; }
 .s-backoff { background:var(--backoff); } .s-failed { background:var(--failed); }
 .s-waiting { background:var(--waiting); }
 .s-invalid { background:repeating-linear-gradient(45deg, var(--failed) 0 4px, #f3c4c2 4px 8px); }
@@ -86,7 +87,7 @@ button:disabled { opacity:.5; cursor:default; }
 </section>
 <section>
   <h2>Running tasks</h2>
-  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th title="what the task's cgroups hold now">memory</th><th title="CPU time the task used so far">cpu</th><th></th></tr></thead><tbody></tbody></table>
+  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th title="killing: signaled, its processes not all gone yet">state</th><th title="what the task's cgroups hold now">memory</th><th title="CPU time the task used so far">cpu</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section>
   <h2>Workers</h2>
@@ -242,6 +243,7 @@ function renderRunning(running) {
       const secs = Math.max(0, Math.round(now - r.start_time));
       tr.append(el("td", {}, job), el("td", {}, node), el("td", {}, r.worker_shard),
                 el("td", { className: "runtime" }, secs + " s"),
+                el("td", { className: "state" + (r.state === "killing" ? " killing" : "") }, r.state || "running"),
                 el("td", { className: "memory" }, r.memory_bytes === undefined ? "-" : (r.memory_bytes / 1048576).toFixed(1) + " MiB"),
                 el("td", { className: "cpu" }, r.cpu_seconds === undefined ? "-" : r.cpu_seconds.toFixed(2) + " s"));
       const kill = el("button", { className: "kill", "data-job": job, "data-node": node }, "kill");

@@ -32,7 +32,8 @@ namespace bistro {
 ///    (physical_report).
 /// 7: heartbeats carry the worker's runs with their cgroups' memory and
 ///    CPU use (running_task_report's usage fields).
-inline constexpr std::uint32_t protocol_version = 7;
+/// 8: running_task_report says since when a run is being killed.
+inline constexpr std::uint32_t protocol_version = 8;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
@@ -143,12 +144,16 @@ struct running_task_report {
   /// CPU time its processes used so far (cpuacct.usage on v1, cpu.stat's
   /// usage_usec on v2), in ns; -1 = not measured.
   std::int64_t cpu_time_ns = -1;
+  /// When the worker signaled the run to die (its wall ms; 0 = it was not
+  /// killed). Without cgroups a killed run lingers while any process of
+  /// its tree holds its status pipe: it is "killing" until they let go.
+  std::int64_t killing_since_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
   return f(caf::meta::type_name("running_task_report"), x.job, x.node, x.run_id,
-           x.start_ms, x.memory_bytes, x.cpu_time_ns);
+           x.start_ms, x.memory_bytes, x.cpu_time_ns, x.killing_since_ms);
 }
 
 /// One GPU card a worker found (`nvidia-smi`).

@@ -202,6 +202,7 @@ void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
     spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
                  run_id);
     run.kill_sent = true;
+    note_kill_sent(self, run);
     if (run.worker < st.workers.size() && st.workers[run.worker].handle)
       self->send(st.workers[run.worker].handle, kill_atom_v,
                  kill_order{run.job, run.node, run_id, kill});

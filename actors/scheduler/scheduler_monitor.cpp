@@ -316,6 +316,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
       throw monitor_error{"the worker of " + job_name + ", " + node_name +
                           " is gone"};
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
+    note_kill_sent(self, run);
     self->send(st.workers[run.worker].handle, kill_atom_v,
                kill_order{run.job, run.node, id, job->kill_subprocess});
     return "signaled";

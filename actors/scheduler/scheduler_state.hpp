@@ -40,6 +40,11 @@ struct run_info {
   std::int64_t memory_bytes = -1;
   std::int64_t cpu_time_ns = -1;
   std::int64_t usage_ms = 0;
+  /// Since when the run is being killed (0 = it is not): from the kill
+  /// order the scheduler sent (kill_task, kill_job, an orphan's kill), or
+  /// from its worker's heartbeat (the worker stopping). Shown as
+  /// "killing" until the run's end arrives.
+  std::int64_t killing_since_ms = 0;
 };
 
 /// A run that was going on when the scheduler last stopped, as its store
@@ -212,10 +217,13 @@ void sample_rates(scheduler_ptr self, std::int64_t now);
 /// each of its runs the scheduler knows (other reports are ignored).
 void note_task_usage(scheduler_ptr self, worker_index w,
                      const std::vector<running_task_report>& running);
-/// A run's usage for the monitor: memory_bytes, cpu_seconds and when it
-/// was sampled, or nothing when never measured.
+/// A run's state ("running", or "killing" with killing_since_ms) and usage
+/// for the monitor: memory_bytes, cpu_seconds and when they were sampled
+/// (absent when never measured).
 void add_usage_json(scheduler_ptr self, const run_info& run,
                     boost::json::object& out);
+/// The scheduler sent a kill order for `run` now.
+void note_kill_sent(scheduler_ptr self, run_info& run);
 /// Per worker shard: the memory and CPU time its measured runs use now,
 /// for /metrics.
 boost::json::object worker_usage_json(scheduler_ptr self);

@@ -1,7 +1,9 @@
 // What running tasks use, as their workers' heartbeats report it from the
 // tasks' cgroups: kept on each run (run_info) for the monitor's running
-// tasks, and summed per worker for /metrics. Runs on the scheduler actor's
-// thread, like the rest of its state.
+// tasks, and summed per worker for /metrics. And whether a run is being
+// killed: from the kill order's send until its end arrives (without
+// cgroups a killed task lingers while its process tree holds its pipe). Runs on
+// the scheduler actor's thread, like the rest of its state.
 #include <boost/json.hpp>
 
 #include "actors/scheduler/scheduler_state.hpp"
@@ -24,10 +26,18 @@ void note_task_usage(scheduler_ptr self, worker_index w,
     run.memory_bytes = report.memory_bytes < 0 ? -1 : report.memory_bytes;
     run.cpu_time_ns = report.cpu_time_ns < 0 ? -1 : report.cpu_time_ns;
     run.usage_ms = now;
+    if (report.killing_since_ms > 0 && run.killing_since_ms == 0)
+      run.killing_since_ms = report.killing_since_ms;
   }
 }
 
+void note_kill_sent(scheduler_ptr self, run_info& run) {
+  if (run.killing_since_ms == 0) run.killing_since_ms = now_ms(self);
+}
+
 void add_usage_json(scheduler_ptr, const run_info& run, json::object& out) {
+  out["state"] = run.killing_since_ms > 0 ? "killing" : "running";
+  if (run.killing_since_ms > 0) out["killing_since_ms"] = run.killing_since_ms;
   if (run.memory_bytes >= 0) out["memory_bytes"] = run.memory_bytes;
   if (run.cpu_time_ns >= 0)
     out["cpu_seconds"] = static_cast<double>(run.cpu_time_ns) / 1e9;

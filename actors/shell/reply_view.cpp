@@ -337,6 +337,8 @@ struct running_row {
   std::int64_t start_s = 0;
   /// What its cgroups use ("-": not measured).
   std::string memory, cpu;
+  /// "running", or "killing" from the kill until its processes are gone.
+  std::string state;
 };
 
 /// "12.3 MiB" from a running task's memory_bytes; "-" when absent.
@@ -366,7 +368,9 @@ std::vector<running_row> running_rows(const json::value& d) {
                       text_of(field(run, "run_id")),
                       int_of(field(run, "start_time")),
                       memory_text(field(run, "memory_bytes")),
-                      cpu_text(field(run, "cpu_seconds"))});
+                      cpu_text(field(run, "cpu_seconds")),
+                      field(run, "state") ? text_of(field(run, "state"))
+                                          : std::string{"running"}});
   }
   return rows;
 }
@@ -374,15 +378,15 @@ std::vector<running_row> running_rows(const json::value& d) {
 text_table running_table(const std::vector<running_row>& rows,
                          std::size_t limit, std::int64_t now_ms) {
   using enum column_fit;
-  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN",
-                "MEMORY", "CPU"},
+  text_table t{{"JOB", "NODE", "WORKER", "STATE", "STARTED", "RUNNING FOR",
+                "RUN", "MEMORY", "CPU"},
                {},
-               {name, name, name, shrink, shrink, shrink, count, count}};
+               {name, name, name, name, shrink, shrink, shrink, count, count}};
   for (const auto& r : rows) {
     if (t.rows.size() == limit) break;
-    t.rows.push_back({r.job, r.node, r.worker, format_time_ms(r.start_s * 1000),
-                      format_age_ms(now_ms - r.start_s * 1000), r.run_id,
-                      r.memory, r.cpu});
+    t.rows.push_back(
+        {r.job, r.node, r.worker, r.state, format_time_ms(r.start_s * 1000),
+         format_age_ms(now_ms - r.start_s * 1000), r.run_id, r.memory, r.cpu});
   }
   return t;
 }

@@ -24,7 +24,18 @@ struct running_run {
   task_spec spec;
   std::unique_ptr<task_process> process;
   std::int64_t start_ms = 0;
+  /// When it was first signaled to die (0 = never): reported as
+  /// "killing" until its process tree is gone.
+  std::int64_t killing_since_ms = 0;
 };
+
+/// Starts killing `run` (a scheduler's order, or every run when the worker
+/// stops); the first kill's time is the run's "killing" start.
+void kill_run(running_run& run, const kill_request& how) {
+  auto now = wall_ms();
+  if (run.killing_since_ms == 0) run.killing_since_ms = now;
+  run.process->kill(how, now);
+}
 
 struct local_worker_state {
   local_worker_options options;
@@ -277,12 +288,17 @@ worker_actor::behavior_type local_worker(
         if (it == self->state.runs.end() ||
             it->second.spec.run_id != order.run_id)
           return;  // already over, or a stale order
-        it->second.process->kill(known_kill(order.kill), wall_ms());
+        kill_run(it->second, known_kill(order.kill));
       },
       [=](kill_atom, std::int64_t wait_ms) {
         // The scheduler is gone for good: stop everything, TERM then KILL.
-        for (auto& [key, run] : self->state.runs)
-          run.process->kill({kill_method::term_wait_kill, wait_ms}, wall_ms());
+        for (auto& [key, run] : self->state.runs) {
+          kill_run(run, {kill_method::term_wait_kill, wait_ms});
+          spdlog::warn(
+              "task {} on {} (run {}): killing it: the worker lost its "
+              "scheduler",
+              run.spec.job, run.spec.node, run.spec.run_id);
+        }
       },
       [=](ping_atom) { return true; },
       [=](list_atom) {
@@ -291,7 +307,8 @@ worker_actor::behavior_type local_worker(
           // Sampled now, from the run's cgroups (-1 without).
           auto usage = run.process->usage();
           out.push_back({run.spec.job, run.spec.node, run.spec.run_id,
-                         run.start_ms, usage.memory_bytes, usage.cpu_time_ns});
+                         run.start_ms, usage.memory_bytes, usage.cpu_time_ns,
+                         run.killing_since_ms});
         }
         return out;
       },

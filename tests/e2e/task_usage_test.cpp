@@ -167,3 +167,42 @@ TEST_CASE(
   CHECK(shell.find("MEMORY") != std::string::npos);
   CHECK(shell.find(" MiB") != std::string::npos);
 }
+
+TEST_CASE(
+    "without cgroups a killed task whose setsid'd child holds its status pipe "
+    "shows as killing (API, shell) from the kill until the child lets go") {
+  usage_cluster c;
+  auto release = c.dir.file("release");
+  c.start(c.job("held",
+                "setsid sh -c 'trap \"\" TERM; echo $$ > " +
+                    c.dir.file("child.pid") + "; while [ ! -e " + release +
+                    " ]; do sleep 0.05; done' &\nexec sleep 60\n",
+                R"(, "kill_subprocess": {"method": "kill"})"));
+  REQUIRE(eventually([&] { return c.pid_in("child.pid") > 0; }, 20000));
+  auto child = c.pid_in("child.pid");
+  REQUIRE(eventually([&] { return c.running("held").is_object(); }, 10000));
+  CHECK(c.running("held").at("state") == "running");
+  REQUIRE(eventually(
+      [&] {
+        return http_request(c.http_port, "POST", "/api/tasks/held/a1/kill")
+                   .code == 200;
+      },
+      10000));
+  auto run = c.running("held");
+  REQUIRE(run.is_object());
+  CHECK(run.at("state") == "killing");
+  CHECK(run.at("killing_since_ms").to_number<double>() > 0);
+  CHECK(process_alive(child));
+  auto shell = c.shell("running");
+  INFO(shell);
+  CHECK(shell.find("killing") != std::string::npos);
+  // Still killing after the worker's next heartbeats: the child holds on.
+  REQUIRE(eventually(
+      [&] { return c.worker->log_has("still hold its status pipe"); }, 10000));
+  CHECK(c.worker->log_has(std::to_string(child)));
+  CHECK(c.running("held").at("state") == "killing");
+  // Once it lets go, the run ends and leaves the running tasks.
+  std::ofstream(release) << "go";
+  CHECK(eventually([&] { return c.running("held").is_null(); }, 15000));
+  CHECK(eventually([&] { return !process_alive(child); }, 5000));
+}
