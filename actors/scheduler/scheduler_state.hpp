@@ -222,6 +222,9 @@ void note_task_usage(scheduler_ptr self, worker_index w,
 /// (absent when never measured).
 void add_usage_json(scheduler_ptr self, const run_info& run,
                     boost::json::object& out);
+/// The in-process worker sends no heartbeats: on the worker-health timer
+/// it is asked for its runs (`list`) and their usage is noted the same way.
+void poll_local_usage(scheduler_ptr self);
 /// The scheduler sent a kill order for `run` now.
 void note_kill_sent(scheduler_ptr self, run_info& run);
 /// Per worker shard: the memory and CPU time its measured runs use now,

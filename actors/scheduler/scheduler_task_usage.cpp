@@ -31,6 +31,25 @@ void note_task_usage(scheduler_ptr self, worker_index w,
   }
 }
 
+void poll_local_usage(scheduler_ptr self) {
+  const auto& st = self->state;
+  for (worker_index w = 0; w < st.workers.size(); ++w) {
+    const auto& slot = st.workers[w];
+    if (slot.remote || !slot.handle) continue;
+    auto handle = slot.handle;
+    self->request(handle, std::chrono::seconds(5), list_atom_v)
+        .then(
+            [=](const std::vector<running_task_report>& running) {
+              const auto& st = self->state;
+              if (w < st.workers.size() && st.workers[w].handle == handle)
+                note_task_usage(self, w, running);
+            },
+            [](const caf::error&) {
+              // Usage is only shown: the next tick asks again.
+            });
+  }
+}
+
 void note_kill_sent(scheduler_ptr self, run_info& run) {
   if (run.killing_since_ms == 0) run.killing_since_ms = now_ms(self);
 }

@@ -401,6 +401,7 @@ void check_workers(scheduler_ptr self) {
               // A failed healthcheck counts through the registry's clock.
             });
   }
+  poll_local_usage(self);
   sample_rates(self, now);
   self->delayed_send(self,
                      std::chrono::milliseconds(std::max<std::int64_t>(

@@ -206,3 +206,44 @@ TEST_CASE(
   CHECK(eventually([&] { return c.running("held").is_null(); }, 15000));
   CHECK(eventually([&] { return !process_alive(child); }, 5000));
 }
+
+TEST_CASE(
+    "cgroup v1: the in-process worker's running tasks show their memory too, "
+    "asked for on the worker-health timer") {
+  v1_slice slice;
+  if (!slice.error.empty()) {
+    WARN("skipped: cgroups unusable here: " << slice.error);
+    return;
+  }
+  temp_dir dir;
+  int http_port = free_port();
+  auto task = dir.script("held.sh", "sleep 60\necho done > \"$2\"\n");
+  auto config =
+      dir.write("config", R"({"bistro_settings": {
+      "nodes": {"levels": ["level1", "level2"], "node_source": "manual",
+                "node_source_prefs": {"a": ["a1"]}},
+      "enabled": true, "idle_wait": 0.2, "working_wait": 0.05,
+      "task_subprocess": {)" + slice.json() +
+                              R"(}}, "bistro_job->held": {"owner": "t"}})");
+  child_process scheduler(
+      {scheduler_bin, "--config_file=" + config, "--worker_command=" + task,
+       "--http_server_port=" + std::to_string(http_port), "--http_cache_ms=0",
+       "--worker_check_interval=1", "--clean_statuses",
+       "--instance_node_name=scheduler", "--data_dir=" + dir.file("data")},
+      dir.file("sched.log"));
+  json::value run;
+  REQUIRE(eventually(
+      [&] {
+        auto answer = http_request(http_port, "GET", "/api/running");
+        if (answer.code != 200) return false;
+        auto all = json::parse(answer.body);
+        const auto* j = all.as_object().if_contains("held");
+        if (!j || !j->as_object().contains("a1")) return false;
+        run = j->at("a1");
+        return run.as_object().contains("memory_bytes");
+      },
+      20000));
+  INFO(json::serialize(run));
+  CHECK(run.at("memory_bytes").to_number<double>() > 0);
+  CHECK(run.at("state") == "running");
+}
