@@ -1,34 +1,25 @@
 // bistro_scheduler: flag parsing and wiring only.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <future>
 #include <iostream>
 #include <string>
 #include <thread>
 
-#include "actors/config_watcher/config_watcher.hpp"
-#include "actors/http/http_server.hpp"
-#include "actors/http/monitor_bridge.hpp"
-#include "actors/http/monitor_cache.hpp"
-#include "actors/nodes/nodes_actor.hpp"
 #include "actors/policies/policy_registry.hpp"
-#include "actors/policies/policy_switch.hpp"
 #include "actors/protocol/access_token.hpp"
 #include "actors/protocol/secure_transport.hpp"
-#include "actors/scheduler/drained_workers_file.hpp"
-#include "actors/scheduler/front_door.hpp"
-#include "actors/scheduler/scheduler_actor.hpp"
-#include "actors/store/data_dir_lock.hpp"
-#include "actors/store/status_store_actor.hpp"
-#include "actors/workers/fake_worker.hpp"
-#include "actors/workers/local_worker.hpp"
 #include "apps/check_config.hpp"
 #include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
+#include "apps/scheduler_system.hpp"
 #include "apps/unsupported_flags.hpp"
+#include "config/config.hpp"
+#include "config/config_edit.hpp"
 
 namespace {
 
@@ -71,6 +62,7 @@ struct scheduler_flags : gflags_config {
   std::int64_t http_cache_ms = 250;
   std::int64_t startup_wait_for_workers = -1;
   std::int64_t task_logs_timeout_ms = 3000;
+  std::int64_t activity_sample_ms = 5000;
   std::int64_t config_backups = default_config_backups;
   bool exit_when_done = false;
   std::int64_t seed = 0;
@@ -202,6 +194,10 @@ struct scheduler_flags : gflags_config {
              "a task log query waits this long for each worker, then "
              "answers with what arrived and names the workers that did not "
              "answer [default: 3000]")
+        .add(activity_sample_ms, "activity_sample_ms",
+             "the page's plots: sample running tasks, starts, finishes and "
+             "failures this often, keeping an hour of samples (taken at "
+             "the --worker_check_interval checks) [default: 5000]")
         .add(exit_when_done, "exit_when_done",
              "exit once nothing runs and nothing more can start")
         .add(seed, "seed",
@@ -266,22 +262,6 @@ int main(int argc, char** argv) {
   if (flags.check_config)
     return check_config(flags.config_file, flags.config_max_bytes,
                         policies.catalog(), instance, std::cout, std::cerr);
-  // One writer per data dir, before anything is touched: a second
-  // scheduler on it must not delete or write the first one's statuses.
-  auto dir_lock = data_dir_lock::take(flags.data_dir);
-  if (auto* err = std::get_if<std::string>(&dir_lock)) {
-    std::cerr << "bistro_scheduler: " << *err << '\n';
-    return 1;
-  }
-  // Drained workers are the operator's word, kept whatever the statuses.
-  const auto drained_path =
-      flags.data_dir + "/" + std::string{drained_workers_file_name};
-  auto drained = load_drained_workers(drained_path);
-  if (!drained.error.empty()) {
-    std::cerr << "bistro_scheduler: " << drained.error
-              << " (fix or remove it: it lists the drained workers)\n";
-    return 1;
-  }
   const bool remote = flags.server_port > 0;
   if (flags.worker_command.empty() && !flags.dry_run && !flags.benchmark_run &&
       !remote) {
@@ -296,6 +276,10 @@ int main(int argc, char** argv) {
   }
   if (flags.config_backups < 0 || flags.config_backups > 1000) {
     std::cerr << "bistro_scheduler: --config_backups must be 0..1000\n";
+    return 2;
+  }
+  if (flags.activity_sample_ms < 100) {
+    std::cerr << "bistro_scheduler: --activity_sample_ms must be >= 100\n";
     return 2;
   }
   if (flags.task_logs_timeout_ms < 1) {
@@ -322,18 +306,18 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: --http_server_port must be 0..65535\n";
     return 2;
   }
+  scheduler_system_options o;
   // Whoever reaches the CAF port can save a job, whose command then runs as
   // this user: only loopback, unless TLS proves who the peer is or the
   // operator says the network is trusted.
-  std::vector<std::string> server_addresses;
-  std::vector<std::string> insecure_addresses;
   if (remote) {
-    server_addresses = split_addresses(flags.server_address);
+    o.server_addresses = split_addresses(flags.server_address);
     const bool tls = !flags.tls.cert.empty();
-    for (const auto& a : server_addresses)
+    for (const auto& a : o.server_addresses)
       if (!is_loopback_address(a))
-        insecure_addresses.push_back(a.empty() ? "(all interfaces)" : a);
-    if (!insecure_addresses.empty() && !tls && !flags.allow_insecure_network) {
+        o.insecure_addresses.push_back(a.empty() ? "(all interfaces)" : a);
+    if (!o.insecure_addresses.empty() && !tls &&
+        !flags.allow_insecure_network) {
       std::cerr << "bistro_scheduler: --server_address=" << flags.server_address
                 << " is not loopback only; without TLS anyone who reaches "
                    "the port could run commands as this user. Set "
@@ -342,35 +326,15 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::string http_token;
   if (!flags.http_auth_token_file.empty()) {
-    auto err = read_token_file(flags.http_auth_token_file, http_token);
+    auto err = read_token_file(flags.http_auth_token_file, o.auth_token);
     if (!err.empty()) {
       std::cerr << "bistro_scheduler: --http_auth_token_file: " << err << '\n';
       return 2;
     }
   }
-  // Listen before anything starts, so that a port in use stops nothing.
-  std::unique_ptr<http::http_server> http_server;
-  if (flags.http_server_port > 0) {
-    http::http_server_options h;
-    h.address = flags.http_server_address;
-    h.port = static_cast<std::uint16_t>(flags.http_server_port);
-    h.token = http_token;
-    auto listening = http::http_server::listen(h);
-    if (auto* err = std::get_if<std::string>(&listening)) {
-      std::cerr << "bistro_scheduler: --http_server_port=" << h.port << ": "
-                << *err << '\n';
-      return 1;
-    }
-    http_server =
-        std::move(std::get<std::unique_ptr<http::http_server>>(listening));
-  }
-
-  // Statuses come back before anything runs, so no task starts twice.
-  status_store_options store_options;
   if (flags.status_sync == "nosync")
-    store_options.sync = status_sync::no_sync;
+    o.store.sync = status_sync::no_sync;
   else if (flags.status_sync != "durable") {
     std::cerr << "bistro_scheduler: --status_sync must be durable or nosync\n";
     return 2;
@@ -379,98 +343,25 @@ int main(int argc, char** argv) {
     std::cerr << "bistro_scheduler: " << *err << '\n';
     return 2;
   }
-  // Bistro's --clean_statuses: statuses live in memory only, and the store
-  // on disk is not opened at all (so never changed).
-  const char* memory_only = flags.clean_statuses  ? "--clean_statuses"
-                            : flags.dry_run       ? "--dry_run"
-                            : flags.benchmark_run ? "--benchmark_run"
-                                                  : nullptr;
-  if (memory_only && flags.reset_statuses) {
-    std::cerr << "bistro_scheduler: --reset_statuses deletes the stored "
-                 "statuses, which "
-              << memory_only << " leaves alone: give one of them\n";
-    return 2;
-  }
-  std::shared_ptr<status_store> store;
-  auto restored = std::make_shared<status_batch>();
-  // Remote workers that can prove who they are (their secrets' hashes).
-  std::map<std::string, std::string> worker_secret_hashes;
-  if (memory_only) {
-    spdlog::info(
-        "not reading or writing task statuses ({}): {}/statuses is left as "
-        "it is",
-        memory_only, flags.data_dir);
-  } else {
-    store_options.start_empty = flags.reset_statuses;
-    if (flags.reset_statuses)
-      spdlog::warn(
-          "deleting the stored task statuses in {}/statuses "
-          "(--reset_statuses)",
-          flags.data_dir);
-    auto opened =
-        status_store::open(flags.data_dir + "/statuses", store_options);
-    if (auto* err = std::get_if<std::string>(&opened)) {
-      std::cerr << "bistro_scheduler: " << *err << '\n';
-      return 1;
-    }
-    store = std::move(std::get<std::unique_ptr<status_store>>(opened));
-    if (store->migrated_records() > 0)
-      spdlog::info(
-          "status store: migrated {} statuses in {}/statuses to format {} "
-          "(names of any length; run history)",
-          store->migrated_records(), flags.data_dir,
-          status_store::format_version);
-    auto loaded = store->load_all();
-    if (auto* err = std::get_if<std::string>(&loaded)) {
-      std::cerr << "bistro_scheduler: " << *err << '\n';
-      return 1;
-    }
-    *restored = std::move(std::get<status_batch>(loaded));
-    spdlog::info("loaded {} stored statuses from {}/statuses", restored->size(),
-                 flags.data_dir);
-    auto secrets = store->load_worker_secret_hashes();
-    if (auto* err = std::get_if<std::string>(&secrets)) {
-      std::cerr << "bistro_scheduler: " << *err << '\n';
-      return 1;
-    }
-    worker_secret_hashes =
-        std::move(std::get<std::map<std::string, std::string>>(secrets));
-  }
-  if (flags.prune_deleted_job_statuses && !store) {
-    spdlog::warn(
-        "--prune_deleted_job_statuses: no stored statuses to prune "
-        "({})",
-        memory_only);
-  } else if (flags.prune_deleted_job_statuses) {
-    auto cfg = load_config_file(flags.config_file, policies.catalog(),
-                                flags.config_max_bytes);
-    if (!cfg.ok()) {
-      std::cerr << "bistro_scheduler: --prune_deleted_job_statuses needs a "
-                   "valid config\n";
-      return 1;
-    }
-    std::vector<std::string> keep;
-    for (const auto& job : cfg.value->jobs) keep.push_back(job.name);
-    if (auto err = store->prune_jobs_not_in(keep)) {
-      std::cerr << "bistro_scheduler: " << *err << '\n';
-      return 1;
-    }
-  }
-
-  flags.add_message_types<caf::id_block::bistro>();
-  // TERM and INT stop the scheduler cleanly: the status store commits
-  // what it holds before the process exits.
-  // Both threads hold the promise, so neither outlives it at exit.
-  auto stop_signal = std::make_shared<std::promise<int>>();
-  auto stop_signal_future = stop_signal->get_future().share();
-  handle_stop_signals([stop_signal](int sig) { stop_signal->set_value(sig); });
-  caf::actor_system sys{flags};
-  auto seed = flags.seed != 0 ? static_cast<std::uint64_t>(flags.seed)
-                              : static_cast<std::uint64_t>(::getpid()) ^
-                                    static_cast<std::uint64_t>(time(nullptr));
-
-  scheduler_options opts;
-  auto& health = opts.health;
+  o.config_file = flags.config_file;
+  o.config_max_bytes = flags.config_max_bytes;
+  o.config_update_ms = flags.config_update_ms;
+  o.config_backups = flags.config_backups;
+  o.worker_command = flags.worker_command;
+  o.data_dir = flags.data_dir;
+  o.instance = instance;
+  o.clean_statuses = flags.clean_statuses;
+  o.reset_statuses = flags.reset_statuses;
+  o.prune_deleted_job_statuses = flags.prune_deleted_job_statuses;
+  o.dry_run = flags.dry_run;
+  o.benchmark_run = flags.benchmark_run;
+  o.test_task_duration_ms = flags.test_task_duration;
+  o.test_failure_rate = flags.test_failure_rate;
+  o.nodes_update_ms = flags.nodes_update_ms;
+  o.nodes_retry_ms = flags.nodes_retry_ms;
+  o.server_port = static_cast<std::uint16_t>(flags.server_port);
+  o.server_address_text = flags.server_address;
+  auto& health = o.health;
   health.heartbeat_grace_ms = flags.heartbeat_grace_period * 1000;
   health.healthcheck_period_ms = flags.healthcheck_period * 1000;
   health.healthcheck_grace_ms = flags.healthcheck_grace_period * 1000;
@@ -480,177 +371,58 @@ int main(int argc, char** argv) {
   health.suicide_task_kill_wait_ms = flags.suicide_task_kill_wait_ms;
   health.suicide_backoff_safety_margin_ms =
       flags.suicide_backoff_safety_margin_sec * 1000;
-  opts.timeouts.heartbeat_grace_ms = health.heartbeat_grace_ms;
-  opts.timeouts.healthcheck_period_ms = health.healthcheck_period_ms;
-  opts.timeouts.healthcheck_grace_ms = health.healthcheck_grace_ms;
-  opts.timeouts.lose_unhealthy_worker_after_ms =
-      health.lose_unhealthy_worker_after_ms;
-  opts.timeouts.allow_bump_unhealthy_worker = flags.allow_bump_unhealthy_worker;
-  // Bistro's safe default: long enough for every worker that ran tasks
-  // before a restart to heartbeat in and report them.
-  opts.startup_wait_ms =
-      flags.startup_wait_for_workers >= 0
-          ? flags.startup_wait_for_workers * 1000
-          : (remote ? health.heartbeat_period_ms + health.heartbeat_grace_ms +
-                          health.worker_check_interval_ms
-                    : 0);
-  auto secs = [](std::int64_t ms) { return std::to_string(ms / 1000) + " s"; };
-  opts.startup_wait_reason =
-      flags.startup_wait_for_workers >= 0
-          ? "--CAUTION_startup_wait_for_workers=" +
-                std::to_string(flags.startup_wait_for_workers)
-      : remote
-          ? "a worker's heartbeat period " + secs(health.heartbeat_period_ms) +
-                " + --heartbeat_grace_period " +
-                secs(health.heartbeat_grace_ms) +
-                " + --worker_check_interval " +
-                secs(health.worker_check_interval_ms) +
-                " (--CAUTION_startup_wait_for_workers=SECONDS sets it)"
-          : "no remote workers: no wait";
-  opts.task_logs_timeout_ms = flags.task_logs_timeout_ms;
-  opts.drained_workers = std::move(drained.shards);
-  opts.drained_workers_file = drained_path;
-  opts.exit_when_done = flags.exit_when_done;
-  opts.stats_interval_ms = flags.stats_interval_ms;
-  opts.seed = seed;
-  opts.policy = spawn_policy_switch(sys, policies, seed + 1);
-  opts.restored = restored;
-  opts.worker_secret_hashes = std::move(worker_secret_hashes);
-  opts.config_file = flags.config_file;
-  status_store_actor store_actor;
-  if (store)
-    store_actor = spawn_status_store_actor(
-        sys, {store, flags.status_commit_ms, flags.status_shutdown_retry_ms,
-              flags.log_retention * 1000});
-  opts.store = store_actor;
-  auto scheduler = spawn_scheduler(sys, opts);
+  o.allow_bump_unhealthy_worker = flags.allow_bump_unhealthy_worker;
+  o.startup_wait_for_workers_s = flags.startup_wait_for_workers;
+  o.http_server_port = static_cast<std::uint16_t>(flags.http_server_port);
+  o.http_server_address = flags.http_server_address;
+  o.http_cache_ms = flags.http_cache_ms;
+  o.task_logs_timeout_ms = flags.task_logs_timeout_ms;
+  o.activity_sample_ms = flags.activity_sample_ms;
+  o.exit_when_done = flags.exit_when_done;
+  o.seed = static_cast<std::uint64_t>(flags.seed);
+  o.log_retention_s = flags.log_retention;
+  o.log_prune_frequency_s = flags.log_prune_frequency;
+  o.stats_interval_ms = flags.stats_interval_ms;
+  o.status_commit_ms = flags.status_commit_ms;
+  o.status_shutdown_retry_ms = flags.status_shutdown_retry_ms;
 
-  front_door_actor front_door;
-  if (remote) {
-    front_door = spawn_front_door(sys, scheduler, http_token);
-    // One listening socket per address, all on the same port and for the
-    // same actor: CAF keeps one published actor per port.
-    for (const auto& address : server_addresses) {
-      auto port = publish_actor(sys, front_door,
-                                static_cast<std::uint16_t>(flags.server_port),
-                                address.empty() ? nullptr : address.c_str());
-      if (!port) {
-        std::cerr << "bistro_scheduler: cannot listen on --server_port="
-                  << flags.server_port << " at "
-                  << (address.empty() ? "all interfaces" : address) << ": "
-                  << sys.render(port.error()) << '\n';
-        caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-        caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
-        caf::anon_send_exit(front_door, caf::exit_reason::user_shutdown);
-        return 1;
-      }
-    }
-    if (!insecure_addresses.empty() && !sys.has_openssl_manager()) {
-      std::string list;
-      for (const auto& a : insecure_addresses)
-        list += (list.empty() ? "" : ", ") + a;
-      spdlog::warn(
-          "bistro_scheduler: --allow_insecure_network: --server_port listens "
-          "on {} in plain text, without TLS: whoever reaches it can register "
-          "workers and {}",
-          list,
-          http_token.empty()
-              ? "change jobs, whose commands run as this user"
-              : "read the scheduler's state (mutations need the token)");
-    }
-    spdlog::info("bistro_scheduler: workers connect on port {} ({})",
-                 flags.server_port, flags.server_address);
+  flags.add_message_types<caf::id_block::bistro>();
+  // TERM and INT stop the scheduler cleanly: the status store commits
+  // what it holds before the process exits.
+  // Both threads hold the promise, so neither outlives it at exit.
+  auto stop_signal = std::make_shared<std::promise<int>>();
+  auto stop_signal_future = stop_signal->get_future().share();
+  handle_stop_signals([stop_signal](int sig) { stop_signal->set_value(sig); });
+  caf::actor_system sys{flags};
+  auto started = scheduler_system::start(sys, std::move(o));
+  if (auto* err = std::get_if<scheduler_start_error>(&started)) {
+    std::cerr << "bistro_scheduler: " << err->message << '\n';
+    return err->exit_code;
   }
-
-  worker_actor worker;
-  if (flags.dry_run || flags.benchmark_run) {
-    fake_worker_options f;
-    f.shard = host_name();
-    f.sink = caf::actor_cast<task_sink_actor>(scheduler);
-    f.mean_duration_ms = flags.dry_run ? 0 : flags.test_task_duration;
-    f.failure_rate = flags.dry_run ? 0.0 : flags.test_failure_rate;
-    f.seed = seed + 2;
-    worker = spawn_fake_worker(sys, f);
-  } else if (!flags.worker_command.empty()) {
-    local_worker_options w;
-    // As in Bistro, a local task sees the instance node as its worker.
-    w.shard = instance;
-    w.command = {flags.worker_command};
-    w.data_dir = flags.data_dir;
-    w.sink = caf::actor_cast<task_sink_actor>(scheduler);
-    w.log_retention_s = flags.log_retention;
-    w.log_prune_frequency_s = flags.log_prune_frequency;
-    auto spawned = spawn_local_worker(sys, w);
-    if (auto* err = std::get_if<std::string>(&spawned)) {
-      std::cerr << "bistro_scheduler: " << *err << '\n';
-      caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(opts.policy, caf::exit_reason::user_shutdown);
-      return 1;
-    }
-    worker = std::get<worker_actor>(spawned);
-  }
-  if (worker)
-    caf::anon_send(
-        scheduler, join_atom_v, worker,
-        flags.dry_run || flags.benchmark_run ? host_name() : instance,
-        host_name());
-
-  auto nodes_stop = std::make_shared<node_source_stop>();
-  auto nodes =
-      spawn_nodes_actor(sys, {instance, flags.nodes_update_ms,
-                              flags.nodes_retry_ms, scheduler, nodes_stop});
-  auto watcher =
-      spawn_config_watcher(sys, {flags.config_file, flags.config_update_ms,
-                                 nodes, scheduler, flags.config_max_bytes,
-                                 static_cast<std::size_t>(flags.config_backups),
-                                 policies.catalog()});
-  caf::anon_send(scheduler, join_atom_v, watcher);
-
-  if (http_server) {
-    http_server->serve(http::cache_monitor(
-        http::make_monitor_bridge(sys, scheduler, std::chrono::seconds(15)),
-        std::chrono::milliseconds(flags.http_cache_ms)));
-    auto host = flags.http_server_address.find(':') != std::string::npos
-                    ? "[" + flags.http_server_address + "]"
-                    : flags.http_server_address;
-    spdlog::info(
-        "bistro_scheduler: HTTP API and web page on http://{}:{}/{}", host,
-        http_server->port(),
-        http_token.empty() ? "" : " (mutating requests need the token)");
-  }
-  spdlog::info("bistro_scheduler: config {}, data in {}", flags.config_file,
-               flags.data_dir);
-
+  auto& system = *std::get<std::unique_ptr<scheduler_system>>(started);
   // Runs until the scheduler quits (--exit_when_done) or we are killed.
-  std::thread([stop_signal, stop_signal_future, scheduler] {
+  std::thread([stop_signal, stop_signal_future,
+               scheduler = system.scheduler()] {
     auto sig = stop_signal_future.get();
     spdlog::info("signal {}: stopping", sig);
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   }).detach();
-  caf::scoped_actor waiter{sys};
-  waiter->monitor(scheduler);
-  waiter->receive([](const caf::down_msg&) {});
-  if (http_server) http_server->stop();
-  // Kills a running node-source script: the nodes actor is detached and the
-  // actor system's destructor waits for it.
-  nodes_stop->request();
-  for (auto a :
-       {caf::actor_cast<caf::actor>(watcher),
-        caf::actor_cast<caf::actor>(nodes), caf::actor_cast<caf::actor>(worker),
-        caf::actor_cast<caf::actor>(front_door),
-        caf::actor_cast<caf::actor>(opts.policy)})
-    if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  // The store commits what it holds before it stops; wait for that.
-  int exit_code = 0;
-  if (store_actor) {
-    waiter->monitor(store_actor);
-    caf::anon_send(store_actor, stop_atom_v);
-    waiter->receive([&](const caf::down_msg& down) {
-      if (down.reason) exit_code = 1;  // statuses it could not write
-    });
-  }
+  int exit_code = system.wait();
   // Everything that must outlive the scheduler has been told to stop; do
   // not wait for actors CAF's networking keeps alive for remote peers.
   sys.await_actors_before_shutdown(false);
+  // The statuses are on disk. The actor system's destructor then waits
+  // until every detached actor is destroyed; a stop that comes while the
+  // parts are still starting (a TERM within milliseconds of the start, with
+  // a worker saying hello) has been seen to leave one referenced, and the
+  // process would never exit. Bound that wait: nothing is left to save.
+  std::thread([exit_code] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    spdlog::error(
+        "shutdown: the actor system still waits for its detached actors "
+        "after 10 s; exiting (statuses were saved)");
+    spdlog::shutdown();
+    std::_Exit(exit_code);
+  }).detach();
   return exit_code;
 }

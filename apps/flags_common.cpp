@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "apps/affine_sharing.hpp"
+#include "actors/runtime/affine_sharing.hpp"
 
 namespace bistro {
 

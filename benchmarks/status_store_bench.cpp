@@ -3,8 +3,10 @@
 // per batch, as the status store actor's group commit does), the latency of
 // one such batch, and the time to reopen a store of 1,000,000 statuses and
 // `load_all` it, which is what a scheduler restart waits for (page cache
-// warm: the file was just written). Prints one JSON line per figure. Takes
-// an optional directory to put the stores in (default: a fresh one in /tmp).
+// warm: the file was just written), and how long a job's history (its
+// newest 50 runs out of 1M) takes to read. Prints one JSON line per figure.
+// Takes an optional directory to put the stores in (default: a fresh one in
+// /tmp).
 //
 // `status_store_bench --restart N1,N2,... [DIR]` prints instead one
 // "restart_load_s" line per count: a store of N statuses reopened and
@@ -228,6 +230,43 @@ int main(int argc, char** argv) {
       load_s, records, file_bytes, bistro::bench::resident_bytes());
 
   store.reset();
+
+  // A job's history (job_history, the web page's job page): one job of
+  // 100,000 nodes with 10 ended runs each, 1M history entries; the newest
+  // 50 across its nodes, which reads every one of them.
+  {
+    constexpr std::size_t history_nodes = 100'000, runs_per_node = 10;
+    auto runs = open_or_die(dir + "/history", fill_options);
+    std::vector<bistro::stored_status> batch;
+    for (std::size_t r = 0; r < runs_per_node; ++r) {
+      for (std::size_t n = 0; n < history_nodes; n += fill_batch) {
+        batch.clear();
+        for (std::size_t k = 0; k < fill_batch; ++k) {
+          auto st = make_status(n + k);
+          st.job = "big";
+          st.node = numbered("host-", static_cast<long long>(n + k));
+          st.run_id = r * history_nodes + n + k + 1;
+          st.end_ms = t0 + static_cast<std::int64_t>(st.run_id);
+          batch.push_back(std::move(st));
+        }
+        commit_or_die(*runs, batch);
+      }
+    }
+    bistro::bench::stopwatch watch;
+    auto newest = runs->load_job_history("big", 50);
+    const double history_s = watch.seconds();
+    if (auto* error = std::get_if<std::string>(&newest)) {
+      std::fprintf(stderr, "status_store_bench: %s\n", error->c_str());
+      return 1;
+    }
+    std::printf(
+        "{\"bench\":\"status_store\",\"figure\":\"job_history_s\","
+        "\"value\":%.3f,\"history_entries\":%zu,\"limit\":50,"
+        "\"returned\":%zu}\n",
+        history_s, history_nodes * runs_per_node,
+        std::get<std::vector<bistro::job_run_entry>>(newest).size());
+  }
+
   if (argc <= 1) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

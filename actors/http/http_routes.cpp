@@ -211,6 +211,22 @@ route_plan api_route(std::string_view method,
                        result_data);
     return wrong_method("/api/jobs/{job}", "GET, PUT, DELETE");
   }
+  if (n == 4 && what == "jobs" && seg[3] == "history") {
+    json::object e{{"handler", "job_history"}, {"job_id", seg[2]}};
+    copy_args(q, e, {{"limit", "limit"}});
+    return get_only("/api/jobs/{job}/history", std::move(e));
+  }
+  if (n == 4 && what == "jobs" && seg[3] == "config") {
+    const auto& job = seg[2];
+    return get_only(
+        "/api/jobs/{job}/config", {{"handler", "jobs"}, {"jobs", {job}}},
+        [job](const json::value& data) {
+          const auto* j =
+              data.is_object() ? data.as_object().if_contains(job) : nullptr;
+          if (!j) return json_error(404, "unknown job " + job);
+          return json_reply(200, *j);
+        });
+  }
   if (n == 4 && what == "jobs" && seg[3] == "forgive") {
     if (method != "POST")
       return wrong_method("/api/jobs/{job}/forgive", "POST");
@@ -248,6 +264,14 @@ route_plan api_route(std::string_view method,
                {"after", "after"}});
     return get_only("/api/tasks", std::move(e));
   }
+  if (n == 4 && what == "tasks")
+    return get_only(
+        "/api/tasks/{job}/{node}",
+        {{"handler", "task"}, {"job_id", seg[2]}, {"node_id", seg[3]}});
+  if (n == 5 && what == "tasks" && seg[4] == "history")
+    return get_only(
+        "/api/tasks/{job}/{node}/history",
+        {{"handler", "task_history"}, {"job_id", seg[2]}, {"node_id", seg[3]}});
   if (n == 5 && what == "tasks" && seg[4] == "kill") {
     if (method != "POST")
       return wrong_method("/api/tasks/{job}/{node}/kill", "POST");
@@ -281,6 +305,31 @@ route_plan api_route(std::string_view method,
                {"sort", "sort"},
                {"regex", "regex_filter"}});
     return get_only("/api/logs", std::move(e));
+  }
+  if (n == 2 && what == "timeseries") {
+    json::object e{{"handler", "timeseries"}};
+    if (auto it = q.find("jobs"); it != q.end() && !it->second.empty()) {
+      json::array jobs;
+      std::string_view rest = it->second;
+      while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto name = rest.substr(0, comma);
+        if (!name.empty()) jobs.emplace_back(name);
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+      }
+      e["jobs"] = std::move(jobs);
+    }
+    copy_args(q, e, {{"since_ms", "since_ms"}});
+    return get_only("/api/timeseries", std::move(e));
+  }
+  if (n == 2 && what == "events") {
+    json::object e{{"handler", "events"}};
+    copy_args(q, e,
+              {{"after", "after"},
+               {"limit", "limit"},
+               {"kind", "kind"},
+               {"subject", "subject"}});
+    return get_only("/api/events", std::move(e));
   }
   if (n == 2 && what == "workers")
     return get_only("/api/workers", {{"handler", "workers"}});

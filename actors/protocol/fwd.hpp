@@ -1,7 +1,7 @@
 // Forward declarations of everything a message names but the protocol does
 // not own: the snapshots (config, node tree), the round's input and output
-// (actors/scheduler/round_scheduler.hpp), a persisted status
-// (actors/store/status_store.hpp), a node source's fetch
+// (actors/scheduler/round_scheduler.hpp), a persisted status and a page of
+// run history (actors/store/status_store.hpp), a node source's fetch
 // (actors/nodes/node_source.hpp), a task-log line and the persisted enums
 // (actors/store/task_log_store.hpp, actors/jobs/task_status.hpp). Like
 // CAF's own fwd.hpp, it keeps the interface headers light: including the
@@ -29,6 +29,7 @@ struct round_output;
 struct stored_status;
 struct log_entry;
 struct fetched_nodes;
+struct run_history_page;
 
 /// A task's status label (actors/jobs/task_status.hpp).
 enum class status_label : std::uint8_t;
@@ -43,6 +44,9 @@ using round_input_ptr = std::shared_ptr<round_input>;
 using round_output_ptr = std::shared_ptr<round_output>;
 /// Changed statuses on their way to the status store.
 using status_batch = std::vector<stored_status>;
+/// Ended runs read from the status store (actors/store/status_store.hpp),
+/// on their way from the status store actor to the scheduler.
+using run_history_ptr = std::shared_ptr<const run_history_page>;
 /// What a node source's actor brought in (actors/nodes/node_source.hpp).
 using fetched_nodes_ptr = std::shared_ptr<const fetched_nodes>;
 

@@ -23,7 +23,7 @@ struct monitor_role {
 };
 
 /// Every handler the scheduler answers, Bistro's and ours.
-inline constexpr std::array<monitor_role, 24> monitor_roles{{
+inline constexpr std::array<monitor_role, 28> monitor_roles{{
     // Bistro's
     {"errors", false},
     {"refresh_time", false},
@@ -51,6 +51,11 @@ inline constexpr std::array<monitor_role, 24> monitor_roles{{
     {"kill_job", true},
     {"enable_job", true},
     {"drain_worker", true},
+    // ours, read-only views for the page and the shell
+    {"task_history", false},
+    {"job_history", false},
+    {"timeseries", false},
+    {"events", false},
 }};
 
 /// The role named `name`, or nullptr for a handler the scheduler does not

@@ -58,6 +58,7 @@ CAF_ADD_ATOM(bistro, bistro, monitor_atom, "monitor")
 CAF_ADD_ATOM(bistro, bistro, logs_atom, "logs")
 CAF_ADD_ATOM(bistro, bistro, save_atom, "save")
 CAF_ADD_ATOM(bistro, bistro, ack_atom, "ack")
+CAF_ADD_ATOM(bistro, bistro, history_atom, "history")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
@@ -66,6 +67,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_output_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::task_log_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::fetched_nodes_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::run_history_ptr)
 
 namespace bistro {
 
@@ -239,12 +241,20 @@ using config_watcher_actor = caf::typed_actor<
 /// (shard, hash: written at once), `prune` the statuses of jobs not named,
 /// `stop` commits what it holds and ends it (an ordinary message, so that
 /// batches sent before it are committed first); `tick` is its commit timer.
+/// `history` reads the run history, after committing what it holds: (job,
+/// node) answers that task's ended runs, oldest first; (job, limit) the
+/// job's newest `limit` ended runs across its nodes, newest first; a store
+/// that cannot read says why in the page's `error`.
 using status_store_actor = caf::typed_actor<
     caf::reacts_to<persist_atom, status_batch>,
     caf::replies_to<persist_atom, status_batch, ack_atom>::with<bool>,
     caf::reacts_to<persist_atom, std::string, std::string>,
     caf::reacts_to<prune_atom, std::vector<std::string>>,
-    caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>>;
+    caf::reacts_to<stop_atom>, caf::reacts_to<tick_atom>,
+    caf::replies_to<history_atom, std::string,
+                    std::string>::with<run_history_ptr>,
+    caf::replies_to<history_atom, std::string,
+                    std::uint64_t>::with<run_history_ptr>>;
 
 /// The scheduler: the broker. Never published and never sent to a peer:
 /// only actors of its own process reach it. Gets (config, tree) pairs,

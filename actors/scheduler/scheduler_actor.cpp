@@ -203,6 +203,8 @@ void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
                  run_id);
     run.kill_sent = true;
     note_kill_sent(self, run);
+    record_event(self, "kill", run.job + " " + run.node,
+                 "orphaned: its job or node is gone or disabled");
     if (run.worker < st.workers.size() && st.workers[run.worker].handle)
       self->send(st.workers[run.worker].handle, kill_atom_v,
                  kill_order{run.job, run.node, run_id, kill});
@@ -294,6 +296,7 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     if (!st.lost_runs.empty())
       st.lost_runs.erase(task_name_key(spec.job, spec.node));
     persist(self, pick.job, pick.node, run_id, &run, 0);
+    st.activity.started(spec.job);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
     if (st.workers[pick.worker].remote && st.options.store)
@@ -448,6 +451,8 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
                       "worker " + r.worker + " sent unknown status label " +
                           std::to_string(static_cast<unsigned>(r.label))};
   ++st.tasks_finished;
+  st.activity.finished(r.job, status.label == status_label::error_backoff ||
+                                  status.label == status_label::failed);
   // The round state never charged this run (it was not adopted), so only
   // the status changes.
   st.rows[*job]->apply(*node, status, now_ms(self), st.cfg->jobs[*job].backoff);
@@ -459,17 +464,35 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   return true;
 }
 
+/// Remembers that run `id`'s result was taken.
+void taken(scheduler_state& st, std::uint64_t id) {
+  if (!st.taken_runs.insert(id).second) return;
+  st.taken_order.push_back(id);
+  if (st.taken_order.size() > scheduler_state::max_taken_runs) {
+    st.taken_runs.erase(st.taken_order.front());
+    st.taken_order.pop_front();
+  }
+}
+
 bool on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
   auto it = st.running.find(r.run_id);
-  if (it == st.running.end() && on_restored_result(self, r)) return true;
+  if (it == st.running.end() && on_restored_result(self, r)) {
+    taken(st, r.run_id);
+    return true;
+  }
   if (it == st.running.end() || it->second.job != r.job ||
       it->second.node != r.node ||
       st.workers[it->second.worker].shard != r.worker) {
-    spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
-                 r.job, r.node);
+    if (it == st.running.end() && st.taken_runs.count(r.run_id))
+      spdlog::debug("run {} ({} on {}): its result was taken already", r.run_id,
+                    r.job, r.node);
+    else
+      spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
+                   r.job, r.node);
     return false;
   }
+  taken(st, r.run_id);
   auto run = std::move(it->second);
   st.running.erase(it);
   ++st.tasks_finished;
@@ -486,8 +509,10 @@ bool on_result(scheduler_ptr self, const task_result& r) {
                           std::to_string(static_cast<unsigned>(r.label))};
   }
   const auto label = status.label;
-  if (label == status_label::error_backoff || label == status_label::failed)
-    ++st.tasks_errors;
+  const bool failed =
+      label == status_label::error_backoff || label == status_label::failed;
+  if (failed) ++st.tasks_errors;
+  st.activity.finished(r.job, failed);
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
   std::string_view now_label = "dropped: its job or node is gone";
@@ -514,6 +539,12 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   st.rng.seed(st.options.seed);
   st.clock = actor_wall_clock{self->clock()};
   st.started_ms = now_ms(self);
+  st.activity = activity_series{
+      st.options.activity_sample_ms,
+      static_cast<std::size_t>(std::max<std::int64_t>(
+          1, 3600 * 1000 /
+                 std::max<std::int64_t>(st.options.activity_sample_ms, 1))),
+      st.started_ms};
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
   st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
@@ -562,13 +593,22 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         self->state.errors.erase("config");
         self->state.errors.erase("nodes");
         self->state.snapshot_ms = now_ms(self);
+        // A new tree alone (a node source's update) is no config event.
+        if (cfg != self->state.cfg)
+          record_event(self, "config_loaded", self->state.options.config_file,
+                       std::to_string(cfg->jobs.size()) + " job(s), " +
+                           std::to_string(tree->size()) + " node(s)");
         adopt_new_snapshot(self, std::move(cfg), std::move(tree));
       },
       [=](error_atom, const std::string& source, const std::string& message,
           std::int64_t at_ms) {
-        spdlog::error("{} error, keeping the last good state: {}", source,
-                      message);
+        // The sender logged what it kept (the last good config, the
+        // previous nodes, or a new tree without some nodes); the scheduler
+        // only shows it (/api/errors, the page, the shell).
+        spdlog::debug("{} error shown: {}", source, message);
         self->state.errors[source] = {message, at_ms};
+        record_event(self, source == "config" ? "config_rejected" : "error",
+                     source, message);
       },
       [=](join_atom, config_watcher_actor watcher) {
         self->state.watcher = std::move(watcher);

@@ -58,6 +58,8 @@ struct scheduler_options {
   /// Remote workers' secret hashes (worker_secret.hpp) loaded at start-up,
   /// by shard: a worker that proves one is the same worker as before.
   std::map<std::string, std::string> worker_secret_hashes;
+  /// The activity plots' sample interval; an hour of samples is kept.
+  std::int64_t activity_sample_ms = 5000;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

@@ -11,6 +11,8 @@
 
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
+#include "actors/scheduler/scheduler_activity.hpp"
+#include "actors/scheduler/scheduler_history.hpp"
 #include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/store/task_log_store.hpp"
@@ -317,6 +319,8 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
                           " is gone"};
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
     note_kill_sent(self, run);
+    record_event(self, "kill", run.job + " " + run.node,
+                 "on request (run " + std::to_string(id) + ")");
     self->send(st.workers[run.worker].handle, kill_atom_v,
                kill_order{run.job, run.node, id, job->kill_subprocess});
     return "signaled";
@@ -524,6 +528,8 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
         t["worker"] = st.workers[run.worker].shard;
       t["start_ms"] = run.start_ms;
       t["run_id"] = std::to_string(id);
+      // "killing" or "running", and what its cgroups use.
+      add_usage_json(self, run, t);
     }
   json::value next = nullptr;
   if (more) next = last;
@@ -913,6 +919,17 @@ constexpr monitor_handler later(std::string_view name, answer_later f) {
   return {name, nullptr, f, true};
 }
 
+/// A `later` handler from another file, which answers through a
+/// monitor_entry_done (scheduler_history.hpp).
+template <void (*Ask)(scheduler_ptr, const json::object&, monitor_entry_done)>
+void answer_through(scheduler_ptr self, const json::object& req,
+                    const std::string& key, pending_ptr reply) {
+  Ask(self, req, [key, reply](json::object entry) {
+    reply->out[key] = std::move(entry);
+    reply->entry_done();
+  });
+}
+
 /// Whether monitor_roles has `name`. By index and by value: GCC's UBSan
 /// makes a pointer's comparison with null non-constant.
 constexpr bool is_role(std::string_view name) {
@@ -968,6 +985,10 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("kill_job", handle_kill_job),
     later("enable_job", handle_enable_job),
     now("drain_worker", handle_drain_worker),
+    later("task_history", answer_through<ask_task_history>),
+    later("job_history", answer_through<ask_job_history>),
+    now("timeseries", handle_timeseries),
+    now("events", handle_events),
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are

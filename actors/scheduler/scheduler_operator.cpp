@@ -105,6 +105,9 @@ json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
   }
   spdlog::info("killing every running task of job {} on request: {} signaled",
                job_name, signaled);
+  record_event(self, "kill", job_name,
+               "every running task on request: " + std::to_string(signaled) +
+                   " signaled");
   return json::object{{"signaled", signaled}, {"worker_gone", gone}};
 }
 
@@ -142,6 +145,8 @@ json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
   }
   spdlog::info("worker {} {} on request ({} running task(s) go on)", shard,
                drain ? "drained: it gets no new task" : "undrained", running);
+  record_event(self, drain ? "worker_drained" : "worker_undrained", shard,
+               std::to_string(running) + " running task(s) go on");
   return json::object{{"worker", shard},
                       {"drained", drain},
                       {"running", running},

@@ -18,6 +18,8 @@
 #include <unordered_set>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/scheduler/activity_series.hpp"
+#include "actors/scheduler/event_log.hpp"
 #include "actors/scheduler/round_scheduler.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/status_remap.hpp"
@@ -118,6 +120,12 @@ struct scheduler_state {
   /// counts instead of running the task again.
   std::unordered_map<std::string, std::pair<std::uint64_t, std::string>>
       lost_runs;
+  /// The newest runs whose result was taken (at most `max_taken_runs`): the
+  /// same result sent again (its acknowledgement was lost, or the hello of
+  /// a worker's new instance repeats it) is known, not "unknown".
+  std::unordered_set<std::uint64_t> taken_runs;
+  std::deque<std::uint64_t> taken_order;
+  static constexpr std::size_t max_taken_runs = 65536;
   bool startup_checked = false;
   /// Runs whose job or node is gone or disabled, waiting for their kill.
   std::vector<std::uint64_t> orphans;
@@ -158,6 +166,12 @@ struct scheduler_state {
   /// (time, rounds, finished) samples for rates over the last ~10 s.
   std::deque<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> samples;
   std::chrono::steady_clock::time_point round_began;
+  /// Starts, finishes and failures per job, sampled for the page's plots
+  /// (scheduler_activity.cpp).
+  activity_series activity;
+  /// Workers joined, lost and changing health, configs, kills: the
+  /// operator's event log (scheduler_activity.cpp).
+  event_log events;
   static inline const char* name = "scheduler";
 };
 
@@ -230,6 +244,13 @@ void note_kill_sent(scheduler_ptr self, run_info& run);
 /// Per worker shard: the memory and CPU time its measured runs use now,
 /// for /metrics.
 boost::json::object worker_usage_json(scheduler_ptr self);
+
+// scheduler_activity.cpp
+/// Adds an event to the operator's event log (event_log.hpp), at now.
+void record_event(scheduler_ptr self, std::string kind, std::string subject,
+                  std::string message);
+/// Closes the activity sample when it is due, with the runs going on now.
+void sample_activity(scheduler_ptr self, std::int64_t now);
 
 // scheduler_operator.cpp
 /// Whether `shard` may get new tasks as far as the operator is concerned.

@@ -84,6 +84,8 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
   flush_persist(self);
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
                 st.workers[w].shard, why, lost);
+  record_event(self, "worker_lost", st.workers[w].shard,
+               why + ": " + std::to_string(lost) + " running task(s) lost");
   st.rounds.remove_worker(w);
   end_session(self, st.workers[w]);
   st.workers[w].handle = nullptr;
@@ -197,6 +199,9 @@ void log_silences(scheduler_ptr self, std::int64_t now) {
     if (!s.silent) {
       spdlog::info("worker {}: heartbeats arrive again after a {} ms gap",
                    s.shard, s.gap_ms);
+      record_event(self, "worker_heard", s.shard,
+                   "heartbeats arrive again after a " +
+                       std::to_string(s.gap_ms) + " ms gap");
       continue;
     }
     const auto* rec = st.registry.find(s.shard);
@@ -214,6 +219,8 @@ void log_silences(scheduler_ptr self, std::int64_t now) {
         w ? running_on(self, *w) : 0,
         std::max<std::int64_t>(0, (unhealthy_at - now) / 1000),
         t.lose_unhealthy_worker_after_ms / 1000);
+    record_event(self, "worker_silent", s.shard,
+                 "no heartbeat for " + std::to_string(s.gap_ms) + " ms");
   }
 }
 
@@ -229,6 +236,7 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
   attach(self, worker_slot{std::move(worker), shard, {}, 0, false, 0, 0, {}},
          host);
   spdlog::info("worker {} on {} joined", shard, host);
+  record_event(self, "worker_joined", shard, "in-process, on " + host);
   poke(self);
 }
 
@@ -294,7 +302,9 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   if (auto old = index_of(self, hello.shard)) {
     auto& slot = st.workers[*old];
     if (result.bumped || slot.start_ms != hello.start_ms || !proven)
-      lose_worker(self, *old, "replaced by a new instance on " + hello.host);
+      lose_worker(self, *old,
+                  proven ? "replaced by its own new instance on " + hello.host
+                         : "replaced by a new instance on " + hello.host);
     else
       end_session(self, slot);  // the same worker, on a new connection
   }
@@ -321,6 +331,9 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
                : first_contact
                    ? " (first contact)"
                    : " (as a new worker: it did not prove its secret)");
+  record_event(self, "worker_joined", hello.shard,
+               "on " + hello.host + " (pid " + std::to_string(hello.pid) + ")" +
+                   (proven ? ", proved its secret" : ""));
   if (trusted) {
     for (auto& r : hello.finished) {
       r.worker = hello.shard;  // it speaks only for itself
@@ -368,6 +381,10 @@ void check_workers(scheduler_ptr self) {
   log_silences(self, now);
   for (const auto& t : st.registry.check(now)) {
     log_transition(t);
+    record_event(self, "worker_health", t.shard,
+                 std::string{to_string(t.from)} + " -> " +
+                     std::string{to_string(t.to)} +
+                     (t.why.empty() ? "" : ": " + t.why));
     auto w = index_of(self, t.shard);
     if (!w) continue;
     const auto* rec = st.registry.find(t.shard);
@@ -403,6 +420,7 @@ void check_workers(scheduler_ptr self) {
   }
   poll_local_usage(self);
   sample_rates(self, now);
+  sample_activity(self, now);
   self->delayed_send(self,
                      std::chrono::milliseconds(std::max<std::int64_t>(
                          st.options.health.worker_check_interval_ms, 10)),

@@ -167,6 +167,27 @@ request_outcome offline_stores::ask(const std::string& request) {
       out["history"] = std::move(runs);
       return {std::move(out), {}};
     }
+    if (handler == "job_history") {
+      if (!statuses_)
+        return refuse("no status store: " + data_dir_ +
+                      "/statuses does not exist (give a scheduler's "
+                      "--data_dir)");
+      const auto job = string_arg(q, "job_id");
+      const auto limit =
+          std::clamp<std::int64_t>(int_arg(q, "limit").value_or(100), 1, 10000);
+      auto loaded =
+          statuses_->load_job_history(job, static_cast<std::size_t>(limit));
+      if (auto* err = std::get_if<std::string>(&loaded)) return refuse(*err);
+      json::array runs;
+      for (const auto& e : std::get<0>(loaded)) {
+        auto o = history_json(e.run);
+        o["node"] = e.node;
+        runs.push_back(std::move(o));
+      }
+      return {json::object{
+                  {"job", job}, {"limit", limit}, {"runs", std::move(runs)}},
+              {}};
+    }
     if (handler == "tasks") {
       const auto* rs = records();
       if (!rs) return refuse(load_error);

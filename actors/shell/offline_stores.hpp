@@ -5,8 +5,8 @@
 // never taken, nothing is written). The replies have the scheduler's JSON
 // shapes (actors/protocol/monitor.md) for the handlers that make sense
 // offline: task (plus the store's run history and last run), task_history,
-// tasks, job_summary (counts only), jobs, task_logs. Every other handler
-// answers "not available offline (--data_dir)".
+// job_history, tasks, job_summary (counts only), jobs, task_logs. Every
+// other handler answers "not available offline (--data_dir)".
 //
 // Thread contract: one thread (the shell's main thread) calls every member;
 // calls block on disk reads.

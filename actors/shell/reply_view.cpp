@@ -433,29 +433,46 @@ view_result show_running(const json::value& all, const command& cmd,
           {}};
 }
 
-/// A task's ended runs (the status store's history), oldest first.
-text_table history_table(const json::value& runs) {
+/// Ended runs (the status store's history): a task's, oldest first, or
+/// with `with_node` a job's, newest first, with each run's node.
+text_table history_table(const json::value& runs, bool with_node = false) {
   using enum column_fit;
   text_table t{
       {"RUN", "STATUS", "STARTED", "ENDED", "TOOK", "WORKER", "MESSAGE"},
       {},
-      {shrink, shrink, shrink, shrink, shrink, name, wrap}};
+      // A cut run id names no run: ids stay whole, as names do.
+      {name, shrink, shrink, shrink, shrink, name, wrap}};
+  if (with_node) {
+    t.headers.insert(t.headers.begin() + 1, "NODE");
+    t.fits.insert(t.fits.begin() + 1, name);
+  }
   if (!runs.is_array()) return t;
   for (const auto& r : runs.as_array()) {
     auto start = int_of(field(r, "start_ms"));
     auto end = int_of(field(r, "end_ms"));
-    t.rows.push_back(
-        {text_of(field(r, "run_id")), text_of(field(r, "label")),
-         start > 0 ? format_time_ms(start) : "-",
-         end > 0 ? format_time_ms(end) : "-",
-         start > 0 && end >= start ? format_age_ms(end - start) : "-",
-         text_of(field(r, "worker")), text_of(field(r, "message"))});
+    std::vector<std::string> row{
+        text_of(field(r, "run_id")),
+        text_of(field(r, "label")),
+        start > 0 ? format_time_ms(start) : "-",
+        end > 0 ? format_time_ms(end) : "-",
+        start > 0 && end >= start ? format_age_ms(end - start) : "-",
+        text_of(field(r, "worker")),
+        text_of(field(r, "message"))};
+    if (with_node) row.insert(row.begin() + 1, text_of(field(r, "node")));
+    t.rows.push_back(std::move(row));
   }
   return t;
 }
 
 view_result show_history(const json::value& d, const command& cmd,
                          const view_options& o) {
+  if (cmd.node.empty()) {
+    const auto* runs = field(d, "runs");
+    if (!runs || !runs->is_array()) return failed("job_history: no runs");
+    auto t = history_table(*runs, true);
+    if (t.rows.empty()) return {"no ended runs of " + cmd.job + "\n", {}};
+    return {render_table(t, o.width), {}};
+  }
   const auto* runs = field(d, "history");
   if (!runs || !runs->is_array()) return failed("task_history: no history");
   auto t = history_table(*runs);
@@ -516,10 +533,19 @@ view_result show_task(const json::value& d, const monitor_reply& reply,
       f.emplace_back("ended", format_time_ms(end));
   }
   std::string out = render_fields(f, o.width);
-  if (const auto* runs = field(d, "history")) {
+  // Offline, `task` itself carries the history; online it is the
+  // task_history entry beside it (an error when no store keeps it).
+  const json::value* runs = field(d, "history");
+  std::string no_history;
+  if (!runs)
+    if (const auto* h = reply.data(history_entry, no_history))
+      runs = field(*h, "history");
+  out += "\nrun history:\n";
+  if (runs) {
     auto t = history_table(*runs);
-    out += "\nrun history:\n";
     out += t.rows.empty() ? "  (none)\n" : render_table(t, o.width);
+  } else {
+    out += "  (" + no_history + ")\n";
   }
   for (auto entry : {stdout_entry, stderr_entry}) {
     out += "\nlast " + std::string{entry} + " lines:\n";

@@ -73,12 +73,13 @@ const std::vector<command_spec>& specs() {
        {}},
       {"history",
        command_kind::history,
-       "history JOB NODE",
-       "a task's ended runs from the status store: run, status, times, "
-       "worker, message (offline, with --data_dir)",
+       "history JOB [NODE] [--limit N]",
+       "ended runs from the status store (run, status, times, worker, "
+       "message): a task's, oldest first, or a job's newest across its "
+       "nodes",
+       1,
        2,
-       2,
-       {}},
+       {"limit"}},
       {"workers",
        command_kind::workers,
        "workers",
@@ -291,7 +292,7 @@ parse_result parse_command(std::string_view line) {
       break;
     case command_kind::history:
       cmd.job = args[0];
-      cmd.node = args[1];
+      if (args.size() == 2) cmd.node = args[1];
       break;
     case command_kind::show_task:
       if (args[0] != "task") return fail(usage);
@@ -395,9 +396,14 @@ json::object request_of(const command& cmd) {
       q["node_id"] = cmd.node;
       break;
     case command_kind::history:
-      q["handler"] = "task_history";
       q["job_id"] = cmd.job;
-      q["node_id"] = cmd.node;
+      if (cmd.node.empty()) {
+        q["handler"] = "job_history";
+        q["limit"] = limit_of(cmd);
+      } else {
+        q["handler"] = "task_history";
+        q["node_id"] = cmd.node;
+      }
       break;
     case command_kind::kill_job:
       q["handler"] = "kill_job";
@@ -450,6 +456,10 @@ std::string monitor_request(const command& cmd) {
   if (cmd.kind == command_kind::running && !cmd.job.empty())
     req[summary_entry] = json::object{
         {"handler", "job_summary"}, {"jobs", {cmd.job}}, {"failed_limit", 0}};
+  if (cmd.kind == command_kind::show_task)
+    req[history_entry] = json::object{{"handler", "task_history"},
+                                      {"job_id", cmd.job},
+                                      {"node_id", cmd.node}};
   if (cmd.kind == command_kind::show_task)
     for (auto [entry, type] :
          {std::pair{stdout_entry, "stdout"}, std::pair{stderr_entry, "stderr"}})

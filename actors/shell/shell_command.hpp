@@ -40,10 +40,10 @@ enum class command_kind {
 /// One parsed command; fields a command does not take stay empty.
 struct command {
   command_kind kind = command_kind::help;
-  std::string job;  // job, logs, kill, forgive, show task, enable,
-                    // disable; tasks and running --job
-  std::string
-      node;  // logs, kill, show task, history; running --node (a prefix)
+  std::string job;   // job, logs, kill, forgive, show task, enable,
+                     // disable; tasks and running --job
+  std::string node;  // logs, kill, show task, history ("" = the job's history);
+                     // running --node (a prefix)
   std::string worker;  // drain, undrain; running --worker
   std::string level;   // nodes ("" = every level)
   std::string prefix;  // nodes
@@ -86,6 +86,8 @@ inline constexpr std::string_view status_entry = "status";
 /// show task: the newest lines of its stdout and stderr.
 inline constexpr std::string_view stdout_entry = "stdout";
 inline constexpr std::string_view stderr_entry = "stderr";
+/// show task: its run history (task_history).
+inline constexpr std::string_view history_entry = "history";
 /// How many of a task's newest log lines `show task` shows per stream.
 inline constexpr std::int64_t show_task_log_lines = 10;
 

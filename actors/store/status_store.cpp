@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <system_error>
+#include <tuple>
 #include <unordered_set>
 
 #include "actors/store/big_endian.hpp"
@@ -725,6 +726,26 @@ std::variant<std::size_t, std::string> status_store::count() const {
   return std::size_t{st.ms_entries};
 }
 
+namespace {
+
+// Decodes a history entry whose key's (job, node) part is `prefix_len`
+// bytes long; false when it is damaged or newer than this build reads.
+bool decode_history(std::string_view key, std::size_t prefix_len,
+                    std::string_view value, run_history_entry* e) {
+  e->end_ms = static_cast<std::int64_t>(get_be(key.substr(prefix_len), 8));
+  e->run_id = get_be(key.substr(prefix_len + 8), 8);
+  byte_reader r{value};
+  const auto version = r.be(1);
+  const auto label = r.be(1);
+  e->label = static_cast<status_label>(label);
+  e->start_ms = static_cast<std::int64_t>(r.be(8));
+  r.text(&e->worker);
+  r.text(&e->message);
+  return r.ok && version == history_record_version && label < num_status_labels;
+}
+
+}  // namespace
+
 std::variant<std::vector<run_history_entry>, std::string>
 status_store::load_history(std::string_view job, std::string_view node) const {
   const std::string file = dir() + "/data.mdb";
@@ -744,17 +765,7 @@ status_store::load_history(std::string_view job, std::string_view node) const {
          key.substr(0, prefix.size()) == prefix;
        rc = cursor.get(MDB_NEXT, &key, &value)) {
     run_history_entry& e = out.emplace_back();
-    e.end_ms = static_cast<std::int64_t>(get_be(key.substr(prefix.size()), 8));
-    e.run_id = get_be(key.substr(prefix.size() + 8), 8);
-    byte_reader r{value};
-    const auto version = r.be(1);
-    const auto label = r.be(1);
-    e.label = static_cast<status_label>(label);
-    e.start_ms = static_cast<std::int64_t>(r.be(8));
-    r.text(&e.worker);
-    r.text(&e.message);
-    if (!r.ok || version != history_record_version ||
-        label >= num_status_labels) {
+    if (!decode_history(key, prefix.size(), value, &e)) {
       return "status store: " + file + ": the history of job " +
              escaped_name(job) + " on node " + escaped_name(node) +
              " holds a damaged or newer entry (run " +
@@ -762,6 +773,82 @@ status_store::load_history(std::string_view job, std::string_view node) const {
     }
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return failed(rc);
+  return out;
+}
+
+std::variant<std::vector<job_run_entry>, std::string>
+status_store::load_job_history(std::string_view job, std::size_t limit) const {
+  const std::string file = dir() + "/data.mdb";
+  auto failed = [&](int rc) {
+    return "status store: cannot read the run history in " + file + " (" +
+           lmdb_error_text(rc) + ")";
+  };
+  std::vector<job_run_entry> out;
+  if (limit == 0) return out;
+  lmdb_txn txn;
+  if (int rc = env_->begin_read(&txn)) return failed(rc);
+  lmdb_cursor cursor;
+  if (int rc = lmdb_cursor::open(txn, dbs_.history, &cursor)) return failed(rc);
+  const std::string prefix = job_key_prefix(job);
+  // The newest `limit` runs across the job's nodes: a min-heap by (end,
+  // run id), so a job with millions of runs costs `limit` entries of
+  // memory. The node parts stay as in the key until the end, where the
+  // few hashed ones (names past max_raw_node_bytes) are named from their
+  // records.
+  struct found {
+    run_history_entry run;
+    std::string node_part;
+  };
+  auto newer = [](const found& a, const found& b) {
+    return std::tie(a.run.end_ms, a.run.run_id) >
+           std::tie(b.run.end_ms, b.run.run_id);
+  };
+  std::vector<found> heap;
+  std::string_view key = prefix, value;
+  int rc = cursor.get(MDB_SET_RANGE, &key, &value);
+  for (; rc == 0 && key.substr(0, prefix.size()) == prefix;
+       rc = cursor.get(MDB_NEXT, &key, &value)) {
+    key_parts parts;
+    if (!parse_job_node_key(key, &parts) ||
+        parts.job.size() + 2 != prefix.size() ||
+        key.size() != parts.length + history_suffix_bytes)
+      return "status store: " + file + ": the history of job " +
+             escaped_name(job) + " holds an entry with a malformed key";
+    found f;
+    if (!decode_history(key, parts.length, value, &f.run))
+      return "status store: " + file + ": the history of job " +
+             escaped_name(job) + " on node " + escaped_name(parts.node) +
+             " holds a damaged or newer entry (run " +
+             std::to_string(f.run.run_id) + ")";
+    if (heap.size() == limit && !newer(f, heap.front())) continue;
+    f.node_part.assign(parts.node);
+    heap.push_back(std::move(f));
+    std::push_heap(heap.begin(), heap.end(), newer);
+    if (heap.size() > limit) {
+      std::pop_heap(heap.begin(), heap.end(), newer);
+      heap.pop_back();
+    }
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return failed(rc);
+  std::sort(heap.begin(), heap.end(), newer);
+  out.reserve(heap.size());
+  for (auto& f : heap) {
+    job_run_entry e{std::move(f.node_part), std::move(f.run)};
+    if (!key_holds_name(e.node, max_raw_node_bytes)) {
+      // A hashed part: the task's record keeps the whole name.
+      std::string record_key = prefix;
+      put_be(record_key, e.node.size(), 2);
+      record_key += e.node;
+      std::string_view record;
+      stored_status s;
+      if (txn.get(dbs_.records, record_key, &record) == 0 &&
+          !decode_entry(file, record_key, record, false, &s))
+        e.node = std::move(s.node);
+      else
+        e.node = e.node.substr(0, max_raw_node_bytes) + "...";
+    }
+    out.push_back(std::move(e));
+  }
   return out;
 }
 

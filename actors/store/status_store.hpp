@@ -21,11 +21,11 @@
 // newer record fails `load_all`, each with a message naming what and where;
 // nothing is guessed.
 //
-// Thread contract: one store may be shared by threads. `load_all`, `count`
-// and `load_history` run in read transactions and never wait for writers;
-// the writes serialise on LMDB's writer lock. Every call blocks on disk
-// I/O: keep them off CAF's shared threads. Errors are values; nothing
-// throws. No CAF include.
+// Thread contract: one store may be shared by threads. `load_all`, `count`,
+// `load_history` and `load_job_history` run in read transactions and never
+// wait for writers; the writes serialise on LMDB's writer lock. Every call
+// blocks on disk I/O: keep them off CAF's shared threads. Errors are
+// values; nothing throws. No CAF include.
 #pragma once
 
 #include <cstddef>
@@ -72,6 +72,21 @@ struct run_history_entry {
 
   friend bool operator==(const run_history_entry&,
                          const run_history_entry&) = default;
+};
+
+/// One ended run of one of a job's tasks (status_store::load_job_history).
+struct job_run_entry {
+  std::string node;
+  run_history_entry run;
+
+  friend bool operator==(const job_run_entry&, const job_run_entry&) = default;
+};
+
+/// The answer to a history question put to the status store actor: the runs
+/// asked for, or why there are none (`error` not empty).
+struct run_history_page {
+  std::vector<job_run_entry> runs;
+  std::string error;
 };
 
 /// How commits reach the disk.
@@ -158,6 +173,12 @@ class status_store {
   /// The runs of (job, node) that ended, oldest first.
   std::variant<std::vector<run_history_entry>, std::string> load_history(
       std::string_view job, std::string_view node) const;
+
+  /// The newest `limit` ended runs of `job` across its nodes, newest first
+  /// (by end time, then run id). Reads the job's whole history once and
+  /// keeps only `limit` entries in memory.
+  std::variant<std::vector<job_run_entry>, std::string> load_job_history(
+      std::string_view job, std::size_t limit) const;
 
   /// Deletes history entries of runs that ended before `cutoff_ms`; returns
   /// how many.

@@ -169,6 +169,30 @@ status_store_actor::behavior_type store_behavior(
         else
           spdlog::info("status store: pruned the statuses of deleted jobs");
       },
+      [=](history_atom, const std::string& job, const std::string& node) {
+        // What was handed over before the question is part of the answer.
+        if (!self->state.failing) commit(self);
+        auto page = std::make_shared<run_history_page>();
+        auto loaded = self->state.options.store->load_history(job, node);
+        if (auto* err = std::get_if<std::string>(&loaded)) {
+          page->error = std::move(*err);
+        } else {
+          for (auto& run : std::get<0>(loaded))
+            page->runs.push_back(job_run_entry{node, std::move(run)});
+        }
+        return run_history_ptr{std::move(page)};
+      },
+      [=](history_atom, const std::string& job, std::uint64_t limit) {
+        if (!self->state.failing) commit(self);
+        auto page = std::make_shared<run_history_page>();
+        auto loaded = self->state.options.store->load_job_history(
+            job, static_cast<std::size_t>(limit));
+        if (auto* err = std::get_if<std::string>(&loaded))
+          page->error = std::move(*err);
+        else
+          page->runs = std::move(std::get<0>(loaded));
+        return run_history_ptr{std::move(page)};
+      },
       [=](stop_atom) { finish(self, caf::exit_reason::normal); },
       [=](tick_atom) { commit(self); },
   };

@@ -7,7 +7,9 @@
 // second; nothing is dropped. At shutdown a failing commit is retried for a
 // bounded time; then each status not written is named in the log and the
 // actor ends with an error (the scheduler exits non-zero). It also prunes
-// the run history past its retention, hourly, beside a commit.
+// the run history past its retention, hourly, beside a commit, and answers
+// the monitor's run-history questions: it owns the LMDB env, so the
+// scheduler never reads it on CAF's shared threads.
 //
 // Runs detached: LMDB commits block on the disk and never run on CAF's
 // shared threads.

@@ -8,7 +8,7 @@
 //
 // Runs on CAF's shared threads, next to the scheduler and the policy, so a
 // task's end and the next start pass between them without waking another
-// thread (apps/affine_sharing.hpp). Nothing it does there blocks: vfork
+// thread (actors/runtime/affine_sharing.hpp). Nothing it does there blocks: vfork
 // returns once the child has exec'd, waitpid and pipe reads never wait,
 // and LMDB writes, fsync and pruning happen on the writer's own thread.
 // Those threads live as long as the actor system, so a task's

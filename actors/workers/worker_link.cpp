@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <chrono>
@@ -71,7 +72,9 @@ void retry_later(link_ptr self, const std::string& why) {
                 st.retry_ms);
   st.connecting = false;
   self->delayed_send(self, std::chrono::milliseconds(st.retry_ms), join_atom_v);
-  st.retry_ms = std::min(st.retry_ms * 2, st.options.max_retry_ms);
+  st.retry_ms =
+      std::min({st.retry_ms * 2, st.options.max_retry_ms,
+                std::max<std::int64_t>(1000, st.options.heartbeat_period_ms)});
 }
 
 /// How long the scheduler takes to declare a silent worker lost; past it

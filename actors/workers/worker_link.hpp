@@ -32,7 +32,11 @@ struct worker_link_options {
   /// worker_resources_override (0 = none).
   std::int32_t port = 0;
   std::int64_t heartbeat_period_ms = 15000;
-  /// Connect attempts back off from 1 s up to this.
+  /// Connect attempts back off from 1 s up to this, and never past the
+  /// heartbeat period: a restarted scheduler hears from every live worker
+  /// within one period, as Bistro's workers, which retry once a heartbeat,
+  /// and its start-up wait counts on that (a worker that came later would
+  /// find its running tasks given up and its finished ones run again).
   std::int64_t max_retry_ms = 30000;
   /// Where the secret of our welcome is kept (worker_secret.hpp), normally
   /// `<data_dir>/worker_secret`; "" = nowhere (a restart starts afresh).

@@ -61,8 +61,14 @@ worker_registry::hello_result worker_registry::hello(
       out.message = "welcome back";
       return out;
     }
-    bool bump = current.health == worker_health::unhealthy &&
-                timeouts_.allow_bump_unhealthy_worker;
+    // A new instance that proves the secret is this worker's successor: the
+    // secret lives in the worker's data dir, which one process holds at a
+    // time, so the old instance has given up (its suicide) or is gone (a
+    // restart). Waiting until it is lost would hold back the results the
+    // hello carries while the old instance's runs are given up and run
+    // again.
+    bool bump = proven || (current.health == worker_health::unhealthy &&
+                           timeouts_.allow_bump_unhealthy_worker);
     if (!bump) {
       out.message = "shard id \"" + candidate.shard +
                     "\" is already taken by the " + to_string(current.health) +

@@ -11,7 +11,9 @@
 // reconnect is "welcome back" only for a hello that proved, with the
 // worker's secret (worker_secret.hpp), that it comes from the same worker:
 // a stranger repeating a worker's shard, host, pid and start time is a
-// second instance, refused like any other.
+// second instance, refused like any other. A new instance that proves the
+// secret (the same worker after its suicide, or restarted on its data dir)
+// replaces the old one at once, whatever the old one's health.
 //
 // Plain logic, time passed in; not thread-safe (the scheduler actor owns it).
 #pragma once
@@ -84,7 +86,8 @@ class worker_registry {
   };
   /// Refuses, saying why, a heartbeat period outside [min, max]_heartbeat_
   /// period_ms or a shard id taken by another live instance. `proven`: the
-  /// hello carried the secret of the shard's current worker.
+  /// hello carried the secret of the shard's current worker; a new
+  /// instance that proves it bumps the old one.
   hello_result hello(const worker_record& candidate, std::int64_t now_ms,
                      bool proven);
 

@@ -212,7 +212,7 @@ TEST_CASE(
   dir.write("config", "{ this is not JSON");
   REQUIRE(eventually(
       [&] {
-        return sched.log().find("config error, keeping the last good state") !=
+        return sched.log().find("config: keeping the last good config") !=
                std::string::npos;
       },
       5000));

@@ -30,6 +30,22 @@ class fault_process : public child_process {
                       {.own_process_group = true, .append_log = true}) {}
 };
 
+/// 1 s health settings: a silent worker is lost within ~3-4 s, and kills
+/// its own tasks after 3 s without an acknowledged heartbeat. The 3 s
+/// safety margin outlasts 0.5 s tasks, so a frozen worker's tasks (which
+/// keep running: only the worker's pid is stopped) end before anything may
+/// run them again. Stopping the worker's whole group instead would freeze
+/// its tasks too, and a frozen task can outlive any margin; Bistro's
+/// contract (and ours) only covers a worker that cannot kill.
+inline const std::vector<std::string> one_second_health = {
+    "--heartbeat_grace_period=1",
+    "--healthcheck_period=1",
+    "--healthcheck_grace_period=1",
+    "--lose_unhealthy_worker_after=1",
+    "--worker_check_interval=1",
+    "--CAUTION_worker_suicide_backoff_safety_margin_sec=3",
+    "--CAUTION_worker_suicide_task_kill_wait_ms=300"};
+
 /// Runs a shell command; its exit code (-1 if it could not run).
 inline int run_shell(const std::string& command) {
   int rc = std::system(command.c_str());

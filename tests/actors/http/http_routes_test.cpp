@@ -179,3 +179,50 @@ TEST_CASE("http: a route is mutating exactly when its request is") {
   CHECK(plan_route("POST", "/api/jobs/j/forgive", "", no_counts).mutating);
   CHECK_FALSE(plan_route("GET", "/api/jobs", "", no_counts).mutating);
 }
+
+TEST_CASE(
+    "http: the history, task, activity and event routes build their "
+    "read-only monitor requests") {
+  auto p = plan_route("GET", "/api/tasks/j/a%2Fb/history", "", no_counts);
+  CHECK(p.route == "/api/tasks/{job}/{node}/history");
+  CHECK_FALSE(p.mutating);
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"task_history",
+        "job_id":"j","node_id":"a/b"}})"));
+
+  p = plan_route("GET", "/api/jobs/j/history?limit=20", "", no_counts);
+  CHECK(p.route == "/api/jobs/{job}/history");
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"job_history",
+        "job_id":"j","limit":"20"}})"));
+
+  p = plan_route("GET", "/api/tasks/j/n1", "", no_counts);
+  CHECK(p.route == "/api/tasks/{job}/{node}");
+  CHECK(request_of(p) ==
+        json::parse(R"({"q":{"handler":"task","job_id":"j","node_id":"n1"}})"));
+
+  p = plan_route("GET", "/api/jobs/j/config", "", no_counts);
+  CHECK(p.route == "/api/jobs/{job}/config");
+  CHECK(request_of(p) ==
+        json::parse(R"({"q":{"handler":"jobs","jobs":["j"]}})"));
+  CHECK(p.finish(R"({"q":{"data":{"j":{"owner":"o"}}}})").body ==
+        R"({"owner":"o"})");
+  CHECK(p.finish(R"({"q":{"data":{}}})").status == 404);
+
+  p = plan_route("GET", "/api/timeseries?jobs=a,b&since_ms=5", "", no_counts);
+  CHECK(p.route == "/api/timeseries");
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"timeseries",
+        "jobs":["a","b"],"since_ms":"5"}})"));
+
+  p = plan_route("GET", "/api/events?after=3&limit=9&kind=kill&subject=w1", "",
+                 no_counts);
+  CHECK(p.route == "/api/events");
+  CHECK(request_of(p) == json::parse(R"({"q":{"handler":"events","after":"3",
+        "limit":"9","kind":"kill","subject":"w1"}})"));
+
+  for (auto target : {"/api/tasks/j/n/history", "/api/jobs/j/history",
+                      "/api/timeseries", "/api/events"})
+    CHECK(plan_route("POST", target, "", no_counts).immediate->status == 405);
+
+  // A task_history error naming a missing node is a 404.
+  p = plan_route("GET", "/api/tasks/j/x/history", "", no_counts);
+  CHECK(p.finish(R"({"q":{"error":"Unknown node x"}})").status == 404);
+}

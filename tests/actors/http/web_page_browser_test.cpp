@@ -222,3 +222,255 @@ TEST_CASE("http: the web page shows the nodes a job's filter avoids") {
   CHECK(page.eval("document.querySelector('#jobs tr[data-job=\"picky\"] "
                   "td.count-waiting').textContent") == "0");
 }
+
+namespace {
+
+/// Collects the page's errors (uncaught, rejected promises, console.error)
+/// in window.__errors from the first script on.
+void watch_errors(devtools_page& page) {
+  page.call("Page.addScriptToEvaluateOnNewDocument",
+            {{"source",
+              "window.__errors = [];"
+              "addEventListener('error', e => __errors.push('error: ' + "
+              "e.message));"
+              "addEventListener('unhandledrejection', e => "
+              "__errors.push('rejected: ' + String(e.reason)));"
+              "{ const ce = console.error; console.error = (...a) => { "
+              "__errors.push('console: ' + a.join(' ')); ce(...a); }; }"}});
+}
+
+/// The page's errors so far, and every resource it loaded from elsewhere.
+std::string page_problems(devtools_page& page) {
+  auto v = page.eval(
+      "JSON.stringify({errors: window.__errors, foreign: "
+      "performance.getEntriesByType('resource').map(r => r.name)"
+      ".filter(n => !n.startsWith(location.origin))})");
+  return std::string{v.as_string()};
+}
+
+/// Keeps a screenshot of the page as the test artifact NAME.png.
+void save_screenshot(devtools_page& page, const std::string& name) {
+  auto shot = page.call("Page.captureScreenshot", {{"format", "png"}});
+  std::string b64{shot.at("data").as_string()};
+  std::string png(boost::beast::detail::base64::decoded_size(b64.size()), '\0');
+  auto [written, read] =
+      boost::beast::detail::base64::decode(png.data(), b64.data(), b64.size());
+  png.resize(written);
+  std::filesystem::create_directories(BISTRO_ARTIFACT_DIR);
+  std::ofstream(std::string{BISTRO_ARTIFACT_DIR} + "/" + name + ".png",
+                std::ios::binary)
+      << png;
+}
+
+bool text_has(devtools_page& page, const std::string& expression,
+              const std::string& want) {
+  auto v = page.eval(expression);
+  return v.is_string() &&
+         std::string{v.as_string()}.find(want) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "http: the web page's job page, task page with its history and live "
+    "logs, plots, workers and events work, with no console errors") {
+  auto chromium = find_chromium();
+  if (chromium.empty()) {
+    WARN("SKIPPED: chromium is not installed; the page was not tested");
+    return;
+  }
+  // `again` ends incomplete twice on each node, then done; `live` (node11
+  // only) prints a line every 0.3 s for a minute.
+  scheduler_under_test s{
+      R"("bistro_job->again": {"owner": "test"},
+         "bistro_job->live": {"owner": "test",
+           "filters": {"level2": {"whitelist": ["node11"]}}})",
+      {"--activity_sample_ms=500", "--worker_check_interval=1"},
+      "COUNT=\"$(dirname \"$0\")/count_${JOB}_${NODE}\"\n"
+      "case \"$JOB\" in\n"
+      "  live*) i=0; while [ $i -lt 200 ]; do i=$((i+1)); "
+      "echo \"tick $i on $NODE\"; sleep 0.3; done; echo done > \"$2\" ;;\n"
+      "  *) n=$(( $(cat \"$COUNT\" 2>/dev/null || echo 0) + 1 )); "
+      "echo $n > \"$COUNT\"; echo \"run $n of $JOB on $NODE\";\n"
+      "     if [ $n -lt 3 ]; then echo incomplete > \"$2\"; "
+      "else echo done > \"$2\"; fi ;;\n"
+      "esac\n"};
+  REQUIRE(eventually(
+      [&] {
+        return s.get_json("/api/jobs/again").at("counts") ==
+               json::parse(R"({"done": 4})");
+      },
+      30000));
+
+  devtools_page page{chromium, s.dir};
+  page.call("Page.enable");
+  page.call("Runtime.enable");
+  watch_errors(page);
+  page.call("Page.navigate",
+            {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/"}});
+
+  // The overview's plots have samples drawn.
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                       "document.body && "
+                       "document.getElementById('plot-running')"
+                       " ? Number(document.getElementById('plot-running')"
+                       ".dataset.points || 0) : 0")
+                   .to_number<int>() >= 2;
+      },
+      30000));
+  CHECK(page.eval("Number(document.getElementById('plot-rates').dataset"
+                  ".points) >= 2") == true);
+  save_screenshot(page, "web-overview");
+
+  // The job page, through the jobs table's link.
+  page.eval(
+      "document.querySelector('#jobs a.job-link[data-job=\"again\"]')"
+      ".click()");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "document.querySelectorAll('#job-grid "
+                   ".cell[data-job=\"again\"]').length") == 4;
+      },
+      20000));
+  CHECK(page.eval("document.body.dataset.view") == "job");
+  CHECK(page.eval("document.getElementById('job-name').textContent") ==
+        "again");
+  // Names on hover, the config, the filters, the recent runs.
+  CHECK(page.eval("document.querySelector('#job-grid .cell[data-node="
+                  "\"node12\"]').title") == "node12: done");
+  CHECK(text_has(page, "document.getElementById('job-config').textContent",
+                 "\"owner\": \"test\""));
+  CHECK(page.eval("document.querySelector('#job-filters button[data-state="
+                  "\"done\"]').textContent") == "done (4)");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "document.querySelectorAll('#job-history tbody "
+                   "tr').length") == 12;
+      },
+      15000));
+  CHECK(page.eval("document.querySelectorAll('#job-history tbody "
+                  "tr[data-label=\"done\"]').length") == 4);
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "Number(document.getElementById('plot-job-rates')"
+                   ".dataset.points || 0) >= 2") == true;
+      },
+      15000));
+
+  save_screenshot(page, "web-job");
+
+  // The filter keeps only tasks of that status.
+  page.eval(
+      "document.querySelector('#job-filters button[data-state=\"done\"]')"
+      ".click()");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval("document.getElementById('job-grid').dataset.state") ==
+               "done";
+      },
+      10000));
+  CHECK(page.eval("Array.from(document.querySelectorAll('#job-grid .cell'))"
+                  ".every(c => c.dataset.status === 'done')") == true);
+
+  // Click through to a task page: its status and its three runs, newest
+  // first.
+  page.eval(
+      "document.querySelector('#job-grid .cell[data-node=\"node12\"]')"
+      ".click()");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "document.body.dataset.view === 'task' && "
+                   "document.querySelectorAll('#task-history tbody "
+                   "tr').length === 3") == true;
+      },
+      15000));
+  CHECK(page.eval("location.hash") == "#/task/again/node12");
+  CHECK(page.eval("document.querySelector('#task-fields tr[data-field="
+                  "\"status\"] td').textContent") == "done");
+  CHECK(page.eval("Array.from(document.querySelectorAll('#task-history "
+                  "tbody tr')).map(r => r.dataset.label).join(',')") ==
+        "done,incomplete,incomplete");
+  REQUIRE(eventually(
+      [&] {
+        return text_has(page,
+                        "document.getElementById('task-logs')"
+                        ".textContent",
+                        "run 3 of again on node12");
+      },
+      15000));
+
+  // The running task's page follows its output without a click.
+  page.eval("location.hash = '#/task/live/node11'");
+  REQUIRE(eventually(
+      [&] {
+        return text_has(page,
+                        "document.getElementById('task-logs').textContent",
+                        "tick 2 on node11");
+      },
+      20000));
+  auto lines_then =
+      page.eval("Number(document.getElementById('task-logs').dataset.lines)")
+          .to_number<int>();
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                       "Number(document.getElementById('task-logs')"
+                       ".dataset.lines)")
+                   .to_number<int>() >= lines_then + 4;
+      },
+      15000));
+  CHECK(page.eval("document.querySelector('#task-fields tr[data-field="
+                  "\"status\"] td').textContent") == "running");
+  CHECK(page.eval("document.getElementById('task-kill').hidden") == false);
+  save_screenshot(page, "web-task");
+
+  // Kill it from its page; the event log says so.
+  page.eval("document.getElementById('task-kill').click()");
+  REQUIRE(eventually(
+      [&] {
+        return text_has(page, "document.getElementById('message').textContent",
+                        "kill live node11: signaled");
+      },
+      10000));
+
+  // Workers: resources, last heartbeat, health history.
+  page.eval("location.hash = '#/workers'");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "!!document.querySelector('#workers-full "
+                   "tr[data-shard] li[data-kind=\"worker_joined\"]')") == true;
+      },
+      15000));
+  CHECK(text_has(page,
+                 "document.querySelector('#workers-full tr[data-shard] "
+                 "td.last-heartbeat').textContent",
+                 "in-process"));
+  CHECK(page.eval("document.querySelector('#workers-full tr[data-shard] "
+                  "td.resources').textContent") != "");
+
+  // The event log: the config, the worker, the kill.
+  page.eval("location.hash = '#/events'");
+  REQUIRE(eventually(
+      [&] {
+        return page.eval(
+                   "!!document.querySelector('#events-table "
+                   "tr[data-kind=\"kill\"]')") == true;
+      },
+      15000));
+  CHECK(page.eval("!!document.querySelector('#events-table "
+                  "tr[data-kind=\"config_loaded\"]')") == true);
+  CHECK(page.eval("!!document.querySelector('#events-table "
+                  "tr[data-kind=\"worker_joined\"]')") == true);
+  save_screenshot(page, "web-events");
+
+  auto problems = page_problems(page);
+  INFO(problems);
+  CHECK(problems == R"({"errors":[],"foreign":[]})");
+}

@@ -36,7 +36,9 @@ TEST_CASE("monitor roles: every documented handler is a role") {
         "node_page",    "workers",       "config",      "metrics",
         "task",         "kill_job",      "enable_job",  "drain_worker"})
     CHECK(find_monitor_role(name) != nullptr);
-  CHECK(monitor_roles.size() == 24);
+  for (auto name : {"task_history", "job_history", "timeseries", "events"})
+    CHECK(find_monitor_role(name) != nullptr);
+  CHECK(monitor_roles.size() == 28);
 }
 
 TEST_CASE("monitor roles: a request's mutating handlers are found by entry") {

@@ -169,6 +169,10 @@ TEST_CASE("shell: operator commands parse and become their handlers") {
     CHECK(logs["nodes"] == json::array{"n"});
     CHECK(logs["limit"] == show_task_log_lines);
   }
+  auto runs = entry(show_req, history_entry);
+  CHECK(runs["handler"] == "task_history");
+  CHECK(runs["job_id"] == "j");
+  CHECK(runs["node_id"] == "n");
   CHECK_THAT(parse_error("show job j n"),
              Catch::Contains("usage: show task JOB NODE"));
 
@@ -203,6 +207,20 @@ TEST_CASE("shell: history JOB NODE asks task_history for that task") {
   CHECK(q["handler"] == "task_history");
   CHECK(q["job_id"] == "j");
   CHECK(q["node_id"] == "node one");
-  CHECK_THAT(parse_error("history j"),
-             Catch::Contains("usage: history JOB NODE"));
+  CHECK_THAT(parse_error("history j n1 n2"),
+             Catch::Contains("usage: history JOB [NODE] [--limit N]"));
+}
+
+TEST_CASE("shell: history JOB asks job_history for the job's newest runs") {
+  auto cmd = parse_ok("history j");
+  CHECK(cmd.kind == command_kind::history);
+  CHECK(cmd.job == "j");
+  CHECK(cmd.node.empty());
+  auto q = entry(monitor_request(cmd), main_entry);
+  CHECK(q["handler"] == "job_history");
+  CHECK(q["job_id"] == "j");
+  CHECK(q["limit"] == 50);
+  CHECK_FALSE(q.contains("node_id"));
+  CHECK(entry(monitor_request(parse_ok("history j --limit 7")),
+              main_entry)["limit"] == 7);
 }

@@ -72,6 +72,15 @@ void check_done_task(offline_cluster& c) {
   CHECK(h.out.rfind("RUN ", 0) == 0);
   CHECK(contains(h.out, "  failed  "));
   CHECK(contains(h.out, "  w1"));
+
+  // The job's runs across its nodes, newest first, with their nodes.
+  auto j = c.offline("sched_data", "history alpha");
+  INFO("stdout:\n" << j.out << "\nstderr:\n" << j.err);
+  REQUIRE(j.exit_code == 0);
+  CHECK(j.out.rfind("RUN ", 0) == 0);
+  CHECK(contains(j.out, "  NODE  "));
+  CHECK(contains(j.out, "  node11  done  "));
+  CHECK(contains(j.out, "  node12  failed  "));
 }
 
 }  // namespace
@@ -90,6 +99,16 @@ TEST_CASE(
       },
       30000));
   check_done_task(c);
+  // Online, the scheduler answers the same from its store.
+  for (auto command : {"history alpha", "history alpha node12"}) {
+    auto online = run_shell({shell_bin, "--scheduler_host=::",
+                             "--scheduler_port=" + std::to_string(c.port),
+                             "-c", command},
+                            c.dir);
+    INFO(command << "\nonline:\n" << online.out << online.err);
+    CHECK(online.exit_code == 0);
+    CHECK(online.out == c.offline("sched_data", command).out);
+  }
 
   auto logs = c.offline("w1", "logs alpha node11");
   INFO("logs: " << logs.out << logs.err);

@@ -666,5 +666,54 @@ TEST_CASE("each ended run goes into the task's history, oldest first",
   CHECK(history(*store, "j", "n").empty());
 }
 
+TEST_CASE(
+    "a job's history is its newest ended runs across its nodes, newest "
+    "first, bounded, long node names whole",
+    "[status_store]") {
+  testing::temp_dir tmp;
+  auto store = open_store(tmp / "statuses");
+  const std::string long_node(500, 'n');  // hashed in the key
+  auto run = [](const std::string& job, const std::string& node,
+                std::uint64_t id, status_label label, std::int64_t end_ms) {
+    stored_status s = simple_status(job, node, label);
+    s.run_id = id;
+    s.start_ms = end_ms - 100;
+    s.end_ms = end_ms;
+    s.worker = "w1";
+    return s;
+  };
+  commit(*store, {run("j", "a", 1, status_label::incomplete, t0 + 1000),
+                  run("j", "b", 2, status_label::failed, t0 + 1500),
+                  run("jj", "a", 3, status_label::done, t0 + 9000)});
+  commit(*store,
+         {run("j", "a", 4, status_label::done, t0 + 2000),
+          run("j", long_node, 5, status_label::error_backoff, t0 + 3000),
+          // Same end as run 4: the larger run id is the newer.
+          run("j", "c", 6, status_label::done, t0 + 2000)});
+  auto load = [&](std::size_t limit) {
+    auto loaded = store->load_job_history("j", limit);
+    if (auto* error = std::get_if<std::string>(&loaded)) FAIL(*error);
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (const auto& e : std::get<std::vector<job_run_entry>>(loaded))
+      out.emplace_back(e.node, e.run.run_id);
+    return out;
+  };
+  using runs = std::vector<std::pair<std::string, std::uint64_t>>;
+  CHECK(load(100) ==
+        runs{{long_node, 5}, {"c", 6}, {"a", 4}, {"b", 2}, {"a", 1}});
+  CHECK(load(3) == runs{{long_node, 5}, {"c", 6}, {"a", 4}});
+  CHECK(load(0).empty());
+  auto none = store->load_job_history("nobody", 10);
+  REQUIRE(std::holds_alternative<std::vector<job_run_entry>>(none));
+  CHECK(std::get<std::vector<job_run_entry>>(none).empty());
+  // Each entry whole: label, times, worker.
+  auto loaded = store->load_job_history("j", 1);
+  REQUIRE(std::holds_alternative<std::vector<job_run_entry>>(loaded));
+  CHECK(std::get<std::vector<job_run_entry>>(loaded).at(0) ==
+        job_run_entry{
+            long_node,
+            {5, status_label::error_backoff, t0 + 2900, t0 + 3000, "w1", ""}});
+}
+
 }  // namespace
 }  // namespace bistro

@@ -235,3 +235,24 @@ TEST_CASE("a worker turning unhealthy says why: heartbeats or healthchecks") {
   CHECK(unanswered[0].why ==
         "no healthcheck answered since it joined 2.1 s ago");
 }
+
+TEST_CASE(
+    "a new instance that proves the secret replaces a healthy one at once") {
+  worker_registry reg(short_timeouts());
+  reg.hello(worker("w", 5, 100), 0, false);
+  reg.healthcheck_ok("w", 5, 0);
+  reg.check(10);
+  REQUIRE(reg.find("w")->health == worker_health::healthy);
+  // The same worker after its suicide (a new start time), or restarted on
+  // its data dir (a new pid too).
+  auto r = reg.hello(worker("w", 9, 200), 20, true);
+  CHECK(r.accepted);
+  REQUIRE(r.bumped);
+  CHECK(r.bumped->start_ms == 5);
+  CHECK(reg.find("w")->start_ms == 9);
+  CHECK(reg.find("w")->health == worker_health::new_worker);
+  // Without the secret, the same new instance is refused.
+  worker_registry other(short_timeouts());
+  other.hello(worker("w", 5, 100), 0, false);
+  CHECK_FALSE(other.hello(worker("w", 9, 200), 20, false).accepted);
+}

@@ -1,7 +1,7 @@
 // affine_sharing, CAF's scheduler as the apps run it: a chain of messages
 // between pool actors stays on one thread; a second actor made ready at
 // once runs in parallel on another; a ping-pong cannot starve the rest.
-#include "apps/affine_sharing.hpp"
+#include "actors/runtime/affine_sharing.hpp"
 
 #include <atomic>
 #include <caf/all.hpp>

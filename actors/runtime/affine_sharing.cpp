@@ -1,4 +1,4 @@
-#include "apps/affine_sharing.hpp"
+#include "actors/runtime/affine_sharing.hpp"
 
 #include <caf/scheduler/coordinator.hpp>
 

@@ -1,0 +1,128 @@
+#include "actors/scheduler/scheduler_activity.hpp"
+
+#include <map>
+#include <stdexcept>
+
+namespace bistro::scheduler_detail {
+
+namespace json = boost::json;
+
+namespace {
+
+[[noreturn]] void refuse(std::string what) {
+  throw std::invalid_argument(std::move(what));
+}
+
+std::int64_t int_arg(const json::object& req, std::string_view key,
+                     std::int64_t fallback) {
+  const auto* v = req.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= INT64_MAX)
+    return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_string()) {
+    try {
+      std::string text{v->as_string()};
+      std::size_t used = 0;
+      auto n = std::stoll(text, &used);
+      if (used == text.size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  refuse(std::string{key} + ": expected an integer");
+}
+
+std::string string_arg(const json::object& req, std::string_view key) {
+  const auto* v = req.if_contains(key);
+  if (!v || v->is_null()) return {};
+  if (!v->is_string()) refuse(std::string{key} + ": expected a string");
+  return std::string{v->as_string()};
+}
+
+json::array row(const activity_sample& s, const activity_counts& c) {
+  return json::array{s.time_ms, s.span_ms,  c.running,
+                     c.started, c.finished, c.failed};
+}
+
+}  // namespace
+
+json::value handle_timeseries(scheduler_ptr self, const json::object& req) {
+  const auto& series = self->state.activity;
+  auto since = int_arg(req, "since_ms", 0);
+  std::vector<std::string> wanted;
+  if (const auto* v = req.if_contains("jobs"); v && !v->is_null()) {
+    if (!v->is_array()) refuse("jobs: expected a list of strings");
+    for (const auto& j : v->as_array()) {
+      if (!j.is_string()) refuse("jobs: expected a list of strings");
+      wanted.emplace_back(j.as_string());
+    }
+  }
+  auto samples = series.samples(since);
+  json::array total;
+  // Every job asked for (or seen in a kept sample), with a row per sample.
+  std::map<std::string, json::array> jobs;
+  for (const auto& j : wanted) jobs[j];
+  if (wanted.empty())
+    for (const auto* s : samples)
+      for (const auto& [job, c] : s->jobs) jobs[job];
+  for (const auto* s : samples) {
+    total.push_back(row(*s, s->total));
+    auto it = s->jobs.begin();
+    for (auto& [job, rows] : jobs) {
+      while (it != s->jobs.end() && it->first < job) ++it;
+      rows.push_back(row(*s, it != s->jobs.end() && it->first == job
+                                 ? it->second
+                                 : activity_counts{}));
+    }
+  }
+  json::object by_job;
+  for (auto& [job, rows] : jobs) by_job[job] = std::move(rows);
+  return json::object{
+      {"interval_ms", series.interval_ms()},
+      {"capacity", series.capacity()},
+      {"now_ms", now_ms(self)},
+      {"columns",
+       {"t_ms", "span_ms", "running", "started", "finished", "failed"}},
+      {"total", std::move(total)},
+      {"jobs", std::move(by_job)}};
+}
+
+json::value handle_events(scheduler_ptr self, const json::object& req) {
+  const auto& log = self->state.events;
+  auto after = int_arg(req, "after", 0);
+  if (after < 0) refuse("after: must be >= 0");
+  auto limit = int_arg(req, "limit", 200);
+  if (limit < 1 || limit > 1000) refuse("limit: must be between 1 and 1000");
+  auto kind = string_arg(req, "kind");
+  auto subject = string_arg(req, "subject");
+  json::array events;
+  for (const auto* e :
+       log.after(static_cast<std::uint64_t>(after),
+                 static_cast<std::size_t>(limit), kind, subject))
+    events.push_back(json::object{{"seq", e->seq},
+                                  {"time_ms", e->time_ms},
+                                  {"kind", e->kind},
+                                  {"subject", e->subject},
+                                  {"message", e->message}});
+  return json::object{
+      {"events", std::move(events)},
+      {"first_seq", log.first_seq()},
+      {"last_seq", log.last_seq()},
+      {"missed", static_cast<std::uint64_t>(after) + 1 < log.first_seq()}};
+}
+
+void record_event(scheduler_ptr self, std::string kind, std::string subject,
+                  std::string message) {
+  self->state.events.add(now_ms(self), std::move(kind), std::move(subject),
+                         std::move(message));
+}
+
+void sample_activity(scheduler_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  if (!st.activity.due(now)) return;
+  std::unordered_map<std::string, std::uint32_t> running;
+  for (const auto& [id, run] : st.running) ++running[run.job];
+  st.activity.close(now, running);
+}
+
+}  // namespace bistro::scheduler_detail
