@@ -484,7 +484,9 @@ async function pollTaskLogs() {
   } finally { follow.busy = false; }
 }
 function workerResources(w, cfg) {
-  if (w.resources && typeof w.resources === "object")
+  // The scheduler's limits for this worker (physical_resources and
+  // overrides applied); none when the config has no worker resources.
+  if (w.resources && typeof w.resources === "object" && Object.keys(w.resources).length)
     return Object.entries(w.resources).map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join(", ");
   const rs = (cfg && cfg.config && cfg.config.resources || []).filter(r => r.level === "worker");
   return rs.length ? rs.map(r => r.name + ": " + r.limit).join(", ") : "-";
