@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
   auto host =
       flags.scheduler_host == "::" ? std::string{"::1"} : flags.scheduler_host;
 
+  // What this machine gives tasks: the scheduler makes it this worker's
+  // limits where its config's physical_resources map it.
+  auto measured = measure_usable_resources(1000);
+  spdlog::info("worker {}: {}", shard, describe(measured));
+
   worker_link_options link_options;
   link_options.scheduler_host = host;
   link_options.scheduler_port =
@@ -114,6 +119,12 @@ int main(int argc, char** argv) {
   link_options.heartbeat_period_ms = flags.heartbeat_period_sec * 1000;
   link_options.secret_file = flags.data_dir + "/worker_secret";
   link_options.results_dir = flags.data_dir + "/results";
+  link_options.physical.memory_mb = measured.usable.memory_mb;
+  link_options.physical.cpu_cores = measured.usable.cpu_cores;
+  for (const auto& gpu : measured.gpus)
+    link_options.physical.gpus.push_back(
+        {gpu.name, gpu.pci_bus_id, gpu.memory_mb});
+  link_options.physical.error = measured.error;
   auto link = spawn_worker_link(sys, link_options);
 
   local_worker_options w;
@@ -123,6 +134,7 @@ int main(int argc, char** argv) {
   w.sink = caf::actor_cast<task_sink_actor>(link);
   w.log_retention_s = flags.log_retention;
   w.log_prune_frequency_s = flags.log_prune_frequency;
+  w.measured = std::move(measured);
   auto spawned = spawn_local_worker(sys, w);
   if (auto* err = std::get_if<std::string>(&spawned)) {
     std::cerr << "bistro_worker: " << *err << '\n';

@@ -216,10 +216,15 @@ std::optional<std::int64_t> logical_limit_of(const physical_resource_config& p,
       physical = static_cast<double>(usable.gpu_cards);
       break;
   }
-  if (physical == 0) return std::nullopt;
+  // 0 is "not measured"; a worker's figures come off the wire, so what is
+  // not a finite positive amount counts as not measured either, and the
+  // result is bounded before it becomes an integer.
+  if (!(physical > 0) || !std::isfinite(physical)) return std::nullopt;
   auto logical = std::trunc((physical - p.physical_reserve_amount) /
                             p.multiply_logical_by);
-  return logical < 0 ? 0 : static_cast<std::int64_t>(logical);
+  constexpr double most = 1e15;
+  if (!(logical > 0)) return 0;
+  return static_cast<std::int64_t>(std::min(logical, most));
 }
 
 }  // namespace bistro

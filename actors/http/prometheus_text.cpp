@@ -158,6 +158,27 @@ std::string prometheus_text(
     for (const auto& [health, n] : by_health)
       e.sample("bistro_workers", label("health", health), number_text(n));
   }
+  if (const auto* usage = field("worker_usage"); usage && usage->is_object()) {
+    // Gauges: the sum over a worker's running tasks goes down when one
+    // ends, so the CPU figure is no counter (hence no _total).
+    e.family("bistro_worker_task_memory_bytes", "gauge",
+             "Memory the cgroups of a worker's running tasks hold now.");
+    for (const auto& [shard, u] : usage->as_object())
+      if (const auto* v = u.is_object()
+                              ? u.as_object().if_contains("memory_bytes")
+                              : nullptr)
+        e.sample("bistro_worker_task_memory_bytes", label("worker", shard),
+                 number_text(*v));
+    e.family("bistro_worker_task_cpu_seconds", "gauge",
+             "CPU time a worker's running tasks used so far (their "
+             "cgroups).");
+    for (const auto& [shard, u] : usage->as_object())
+      if (const auto* v = u.is_object()
+                              ? u.as_object().if_contains("cpu_seconds")
+                              : nullptr)
+        e.sample("bistro_worker_task_cpu_seconds", label("worker", shard),
+                 number_text(*v));
+  }
   scalar("bistro_config_errors", "gauge",
          "Current errors (config, nodes, jobs, persistence).", "config_errors");
   scalar("bistro_statuses_persisted_total", "counter",

@@ -36,6 +36,7 @@ th { font-weight:600; font-size:12px; color:#555; }
 .bar { display:flex; height:14px; width:100%; min-width:120px; border-radius:3px; overflow:hidden; background:var(--waiting); }
 .bar span { display:block; height:100%; }
 .s-done { background:var(--done); } .s-running { background:var(--running); }
+td.killing { color:var(--failed); font-weight:bold; }
 .s-backoff { background:var(--backoff); } .s-failed { background:var(--failed); }
 .s-waiting { background:var(--waiting); }
 .s-invalid { background:repeating-linear-gradient(45deg, var(--failed) 0 4px, #f3c4c2 4px 8px); }
@@ -120,11 +121,11 @@ td.resources { font-size:12px; }
 </section>
 <section>
   <h2>Running tasks</h2>
-  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th></th></tr></thead><tbody></tbody></table>
+  <table id="running"><thead><tr><th>job</th><th>node</th><th>worker</th><th>run time</th><th title="killing: signaled, its processes not all gone yet">state</th><th title="what the task's cgroups hold now">memory</th><th title="CPU time the task used so far">cpu</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section>
   <h2>Workers</h2>
-  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heard</th><th>running</th><th>remote</th></tr></thead><tbody></tbody></table>
+  <table id="workers"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heard</th><th>running</th><th>remote</th><th>machine</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
   <h2>Task logs</h2>
@@ -201,7 +202,7 @@ td.resources { font-size:12px; }
 <main id="view-workers" class="view" hidden>
 <section class="wide">
   <h2>Workers</h2>
-  <table id="workers-full"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heartbeat</th><th>resources</th><th>running</th><th>health history</th></tr></thead><tbody></tbody></table>
+  <table id="workers-full"><thead><tr><th>shard</th><th>host</th><th>health</th><th>last heartbeat</th><th title="what a remote worker measured at start">machine</th><th>resources</th><th>running</th><th>health history</th></tr></thead><tbody></tbody></table>
 </section>
 </main>
 <main id="view-events" class="view" hidden>

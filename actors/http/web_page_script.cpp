@@ -177,7 +177,10 @@ function renderRunning(page, total) {
     const secs = t.start_ms ? Math.max(0, Math.round((now - t.start_ms) / 1000)) : 0;
     const jc = el("td"); jc.append(link(jobHref(job), job));
     const nc = el("td"); nc.append(link(taskHref(job, node), node, { className: "task-link" }));
-    tr.append(jc, nc, el("td", {}, t.worker || ""), el("td", { className: "runtime" }, secs + " s"));
+    tr.append(jc, nc, el("td", {}, t.worker || ""), el("td", { className: "runtime" }, secs + " s"),
+              el("td", { className: "state" + (t.state === "killing" ? " killing" : "") }, t.state || "running"),
+              el("td", { className: "memory" }, t.memory_bytes === undefined ? "-" : (t.memory_bytes / 1048576).toFixed(1) + " MiB"),
+              el("td", { className: "cpu" }, t.cpu_seconds === undefined ? "-" : t.cpu_seconds.toFixed(2) + " s"));
     const kill = el("button", { className: "kill", "data-job": job, "data-node": node }, "kill");
     kill.addEventListener("click", () => { kill.disabled = true; killTask(job, node); });
     const kc = el("td"); kc.append(kill); tr.append(kc);
@@ -185,7 +188,7 @@ function renderRunning(page, total) {
   });
   if (total > rows.length) {
     const tr = el("tr", { className: "more" });
-    tr.append(el("td", { colSpan: 5 }, "… " + (total - rows.length) + " more running"));
+    tr.append(el("td", { colSpan: 8 }, "… " + (total - rows.length) + " more running"));
     rows.push(tr);
   }
   tbody.replaceChildren(...rows);
@@ -200,9 +203,17 @@ function renderWorkers(workers) {
     const tr = el("tr", { "data-shard": w.shard, "data-health": w.health });
     tr.append(el("td", {}, w.shard), el("td", {}, w.host), el("td", { className: "health" }, w.health + (w.drained ? ", drained" : "")),
               el("td", { className: "last-heard" + (w.silent ? " silent" : ""), title: w.silent ? "heartbeats stopped arriving" : "" }, lastHeard(w)),
-              el("td", {}, String(w.running)), el("td", {}, w.remote ? "yes" : "no"));
+              el("td", {}, String(w.running)), el("td", {}, w.remote ? "yes" : "no"),
+              el("td", { className: "physical", title: w.physical && w.physical.error ? w.physical.error : "" }, physicalText(w.physical)));
     return tr;
   }));
+}
+// What a remote worker measured of its machine; "-" for the in-process one.
+function physicalText(p) {
+  if (!p) return "-";
+  const gpus = (p.gpus || []).map(g => g.name);
+  return Math.round(p.memory_mb) + " MB, " + p.cpu_cores + (p.cpu_cores === 1 ? " core, " : " cores, ") + gpus.length + " GPUs" +
+    (gpus.length ? " (" + gpus.join(", ") + ")" : "");
 }
 function renderStartupWait(status) {
   const box = document.getElementById("startup-wait");
@@ -473,7 +484,9 @@ async function pollTaskLogs() {
   } finally { follow.busy = false; }
 }
 function workerResources(w, cfg) {
-  if (w.resources && typeof w.resources === "object")
+  // The scheduler's limits for this worker (physical_resources and
+  // overrides applied); none when the config has no worker resources.
+  if (w.resources && typeof w.resources === "object" && Object.keys(w.resources).length)
     return Object.entries(w.resources).map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join(", ");
   const rs = (cfg && cfg.config && cfg.config.resources || []).filter(r => r.level === "worker");
   return rs.length ? rs.map(r => r.name + ": " + r.limit).join(", ") : "-";
@@ -494,6 +507,7 @@ async function refreshWorkers(workers) {
     tr.append(el("td", {}, w.shard), el("td", {}, w.host + (w.pid ? " (pid " + w.pid + ")" : "")),
               el("td", { className: "health" }, w.health + (w.drained ? ", drained" : "") + (w.silent ? ", silent" : "")),
               el("td", { className: "last-heartbeat" + (w.silent ? " silent" : "") }, beat),
+              el("td", { className: "physical", title: w.physical && w.physical.error ? w.physical.error : "" }, physicalText(w.physical)),
               el("td", { className: "resources" }, workerResources(w, cfg)), runCell, hc);
     return tr;
   }));

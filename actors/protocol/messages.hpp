@@ -28,7 +28,12 @@ namespace bistro {
 /// 4: task_spec carries the task's cgroups and limits.
 /// 5: run and kill orders carry task_subprocess_options and kill_request
 ///    whole; labels, kill methods and log types travel as their enums.
-inline constexpr std::uint32_t protocol_version = 5;
+/// 6: worker_hello carries what the worker measured of its machine
+///    (physical_report).
+/// 7: heartbeats carry the worker's runs with their cgroups' memory and
+///    CPU use (running_task_report's usage fields).
+/// 8: running_task_report says since when a run is being killed.
+inline constexpr std::uint32_t protocol_version = 8;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kill_request& x) {
@@ -97,7 +102,7 @@ struct task_result {
   /// 0 = never_started, which no worker reports: the scheduler checks
   /// that a worker's label is one a task may report.
   status_label label{};
-  std::string data;        // JSON text, "" = none
+  std::string data;  // JSON text, "" = none
   std::string message;
   std::int32_t exit_code = 0;
   std::int64_t start_ms = 0;
@@ -126,18 +131,61 @@ typename Inspector::result_type inspect(Inspector& f, kill_order& x) {
 }
 
 /// A run a worker is busy with, as it tells a (possibly restarted)
-/// scheduler so that the run is adopted instead of started again.
+/// scheduler so that the run is adopted instead of started again, and, with
+/// every heartbeat, what the run uses now.
 struct running_task_report {
   std::string job;
   std::string node;
   std::uint64_t run_id = 0;
   std::int64_t start_ms = 0;
+  /// Memory its cgroups hold now (memory.usage_in_bytes on v1,
+  /// memory.current on v2), in bytes; -1 = not measured (no cgroups).
+  std::int64_t memory_bytes = -1;
+  /// CPU time its processes used so far (cpuacct.usage on v1, cpu.stat's
+  /// usage_usec on v2), in ns; -1 = not measured.
+  std::int64_t cpu_time_ns = -1;
+  /// When the worker signaled the run to die (its wall ms; 0 = it was not
+  /// killed). Without cgroups a killed run lingers while any process of
+  /// its tree holds its status pipe: it is "killing" until they let go.
+  std::int64_t killing_since_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
   return f(caf::meta::type_name("running_task_report"), x.job, x.node, x.run_id,
-           x.start_ms);
+           x.start_ms, x.memory_bytes, x.cpu_time_ns, x.killing_since_ms);
+}
+
+/// One GPU card a worker found (`nvidia-smi`).
+struct gpu_report {
+  std::string name;
+  std::string pci_bus_id;
+  double memory_mb = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gpu_report& x) {
+  return f(caf::meta::type_name("gpu_report"), x.name, x.pci_bus_id,
+           x.memory_mb);
+}
+
+/// What a worker measured of its machine when it started
+/// (actors/workers/usable_resources.hpp): raw amounts, 0 = not measured.
+/// The scheduler, which has the config, turns them into the worker's
+/// limits of the resources `physical_resources` maps, minus each entry's
+/// `physical_reserve_amount` (Bistro does the same on its scheduler).
+struct physical_report {
+  double memory_mb = 0;
+  double cpu_cores = 0;
+  std::vector<gpu_report> gpus;
+  /// What could not be measured, and why ("" = all was).
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, physical_report& x) {
+  return f(caf::meta::type_name("physical_report"), x.memory_mb, x.cpu_cores,
+           x.gpus, x.error);
 }
 
 /// The timeouts both ends of a worker connection must agree on; the

@@ -116,15 +116,16 @@ typename Inspector::result_type inspect(Inspector& f, heartbeat_reply& x) {
 
 /// A worker's session at the scheduler: an actor made for one worker at its
 /// welcome, and the only scheduler-side actor that worker ever holds. The
-/// worker sends `heartbeat` and `result`, each with the secret its welcome
-/// handed out; the session drops whatever lacks it, stamps results with the
-/// worker's shard (so they count only for runs sent to that worker) and
-/// relays the scheduler's orders to the worker as their sender, so that the
-/// scheduler's own handle never leaves its process. A result is answered
-/// once the scheduler is done with it (its status is on disk, or it was
-/// ignored): until then the worker keeps it.
+/// worker sends `heartbeat` (with its runs and what each uses now) and
+/// `result`, each with the secret its welcome handed out; the session drops
+/// whatever lacks it, stamps results with the worker's shard (so they count
+/// only for runs sent to that worker) and relays the scheduler's orders to the
+/// worker as their sender, so that the scheduler's own handle never leaves its
+/// process. A result is answered once the scheduler is done with it (its status
+/// is on disk, or it was ignored): until then the worker keeps it.
 using worker_session_actor = caf::typed_actor<
-    caf::replies_to<heartbeat_atom, std::string>::with<heartbeat_reply>,
+    caf::replies_to<heartbeat_atom, std::string,
+                    std::vector<running_task_report>>::with<heartbeat_reply>,
     caf::replies_to<result_atom, std::string, task_result>::with<bool>>;
 
 /// The session's whole behavior: the worker's interface toward the scheduler
@@ -151,13 +152,15 @@ struct worker_hello {
   std::vector<task_result> finished;
   /// Proves that this is the worker an earlier welcome was for.
   std::string secret;
+  /// What the worker measured of its machine at start.
+  physical_report physical;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_hello& x) {
   return f(caf::meta::type_name("worker_hello"), x.shard, x.host, x.pid,
            x.start_ms, x.protocol_version, x.heartbeat_period_ms, x.handle,
-           x.running, x.finished, x.port, x.secret);
+           x.running, x.finished, x.port, x.secret, x.physical);
 }
 
 /// The scheduler's answer to a hello; a refusal says why. An accepted
@@ -259,21 +262,21 @@ using status_store_actor = caf::typed_actor<
 /// time in ms), task results (from in-process workers, and from sessions,
 /// stamped with the worker's shard; with `ack`, answered once the result's
 /// status is on disk or the result was ignored), in-process workers that join
-/// (handle, shard id, host), the front door's hellos, sessions' heartbeats, the
-/// config watcher (for save_job and delete_job), and monitor requests (local:
-/// the front door and the HTTP server decide who may send which; no token
-/// here). `tick`
-/// is its round timer (generation 0 = run a round now; otherwise only the
-/// newest timer counts); `stats` its stats-line timer; `check` its
-/// worker-health timer; `persist` the status store's report of a commit (ok,
-/// error, statuses, seconds the commit took).
+/// (handle, shard id, host), the front door's hellos, sessions' heartbeats
+/// (with the worker's runs and their usage), the config watcher (for save_job
+/// and delete_job), and monitor requests (local: the front door and the HTTP
+/// server decide who may send which; no token here). `tick` is its round timer
+/// (generation 0 = run a round now; otherwise only the newest timer counts);
+/// `stats` its stats-line timer; `check` its worker-health timer; `persist` the
+/// status store's report of a commit (ok, error, statuses, seconds the commit
+/// took).
 using scheduler_actor = caf::typed_actor<
     caf::reacts_to<result_atom, task_result>,
     caf::replies_to<result_atom, task_result, ack_atom>::with<bool>,
     caf::replies_to<monitor_atom, std::string>::with<std::string>,
     caf::replies_to<hello_atom, worker_hello>::with<worker_welcome>,
-    caf::replies_to<heartbeat_atom, std::string,
-                    std::int64_t>::with<heartbeat_reply>,
+    caf::replies_to<heartbeat_atom, std::string, std::int64_t,
+                    std::vector<running_task_report>>::with<heartbeat_reply>,
     caf::reacts_to<update_atom, config_ptr, node_tree_ptr>,
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
@@ -299,4 +302,5 @@ CAF_ADD_TYPE_ID(bistro, (bistro::log_reply_line))
 CAF_ADD_TYPE_ID(bistro, (bistro::log_reply))
 CAF_ADD_TYPE_ID(bistro, (bistro::config_watcher_actor))
 CAF_ADD_TYPE_ID(bistro, (bistro::worker_session_actor))
+CAF_ADD_TYPE_ID(bistro, (std::vector<bistro::running_task_report>))
 CAF_END_TYPE_ID_BLOCK(bistro)

@@ -64,13 +64,30 @@ resource_ledger::resource_ledger(std::shared_ptr<const config> cfg,
   }
 }
 
-worker_index resource_ledger::add_worker(std::string_view shard,
-                                         std::string_view host,
-                                         std::int32_t port) {
+std::vector<std::int32_t> resource_ledger::worker_limits(
+    std::string_view shard, std::string_view host, std::int32_t port,
+    const worker_physical& physical) const {
   const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
-  auto first = worker_free_.size();
-  for (resource_id r : ids) {
-    worker_free_.push_back(clamped(cfg_->resources[r].limit));
+  std::vector<std::int32_t> limits;
+  for (resource_id r : ids) limits.push_back(clamped(cfg_->resources[r].limit));
+  auto column_of = [&](resource_id r) -> std::ptrdiff_t {
+    auto pos = std::find(ids.begin(), ids.end(), r);
+    return pos == ids.end() ? -1 : pos - ids.begin();
+  };
+  for (const auto& p : cfg_->physical_resources) {
+    auto c = column_of(p.logical);
+    if (c < 0) continue;
+    if (auto limit = logical_limit_of(p, physical.usable))
+      limits[c] = clamped(*limit);
+    if (p.physical != physical_resource::gpu_card) continue;
+    // Cards of a model count toward "GPU: <model>" when that is a worker
+    // resource; its configured limit is where the count starts.
+    for (const auto& model : physical.gpu_models) {
+      auto r = cfg_->find_resource("GPU: " + model);
+      if (!r) continue;
+      if (auto m = column_of(*r); m >= 0)
+        limits[m] = clamped(std::int64_t{limits[m]} + 1);
+    }
   }
   const auto& overrides = cfg_->worker_resources_override;
   auto it = overrides.end();
@@ -81,12 +98,30 @@ worker_index resource_ledger::add_worker(std::string_view shard,
   if (it == overrides.end()) it = overrides.find(std::string{shard});
   if (it != overrides.end()) {
     for (const auto& [r, limit] : it->second) {
-      auto pos = std::find(ids.begin(), ids.end(), r);
-      if (pos != ids.end())
-        worker_free_[first + (pos - ids.begin())] = clamped(limit);
+      if (auto c = column_of(r); c >= 0) limits[c] = clamped(limit);
     }
   }
+  return limits;
+}
+
+worker_index resource_ledger::add_worker(std::string_view shard,
+                                         std::string_view host,
+                                         std::int32_t port,
+                                         const worker_physical& physical) {
+  auto limits = worker_limits(shard, host, port, physical);
+  worker_free_.insert(worker_free_.end(), limits.begin(), limits.end());
   return static_cast<worker_index>(num_workers_++);
+}
+
+void resource_ledger::relimit_worker(worker_index w, std::string_view shard,
+                                     std::string_view host, std::int32_t port,
+                                     const worker_physical& before,
+                                     const worker_physical& after) {
+  auto old_limits = worker_limits(shard, host, port, before);
+  auto new_limits = worker_limits(shard, host, port, after);
+  std::int32_t* row = worker_free_.data() + w * old_limits.size();
+  for (std::size_t i = 0; i < old_limits.size(); ++i)
+    row[i] = clamped(std::int64_t{row[i]} + new_limits[i] - old_limits[i]);
 }
 
 node_id resource_ledger::first_blocking(const job_demand& demand,

@@ -18,10 +18,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "actors/rounds/level_slots.hpp"
+#include "config/cgroup_settings.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
@@ -29,6 +31,23 @@ namespace bistro {
 /// Index of a worker in the ledger (and the worker roster).
 using worker_index = std::uint32_t;
 inline constexpr worker_index no_worker = UINT32_MAX;
+
+/// What a worker measured of its machine (its hello), as the ledger reads
+/// it: the worker's limit of each resource `physical_resources` maps is
+/// (amount - physical_reserve_amount) / multiply_logical_by, and each GPU
+/// card adds 1 to the worker-level resource "GPU: <model>" when the config
+/// has one (Bistro's rule). All zero = nothing measured.
+struct worker_physical {
+  usable_resources usable;
+  /// One model name per card.
+  std::vector<std::string> gpu_models;
+  bool operator==(const worker_physical& o) const {
+    return usable.memory_mb == o.usable.memory_mb &&
+           usable.cpu_cores == o.usable.cpu_cores &&
+           usable.gpu_cards == o.usable.gpu_cards && gpu_models == o.gpu_models;
+  }
+  bool operator!=(const worker_physical& o) const { return !(*this == o); }
+};
 
 /// A job's amounts, laid out like the ledger's rows.
 struct job_demand {
@@ -49,10 +68,24 @@ class resource_ledger {
                   std::shared_ptr<const level_slots> slots);
 
   /// Appends a worker's row, at its limits; returns its index. The limits
-  /// come from `worker_resources_override` for "host:port" (when `port` is
-  /// not 0), else for "host", else for the shard id (Bistro's order).
+  /// are the resources' own, then those `physical` gives the resources
+  /// `physical_resources` maps, then `worker_resources_override` for
+  /// "host:port" (when `port` is not 0), else for "host", else for the
+  /// shard id (Bistro's order).
   worker_index add_worker(std::string_view shard, std::string_view host = {},
-                          std::int32_t port = 0);
+                          std::int32_t port = 0,
+                          const worker_physical& physical = {});
+  /// The limits `add_worker` starts a row at, one per worker-level
+  /// resource (in `resources_by_level` order).
+  std::vector<std::int32_t> worker_limits(
+      std::string_view shard, std::string_view host, std::int32_t port,
+      const worker_physical& physical) const;
+  /// Worker `w` measured anew (it restarted on other hardware): its row
+  /// moves by the change of its limits; what its tasks hold stays held.
+  void relimit_worker(worker_index w, std::string_view shard,
+                      std::string_view host, std::int32_t port,
+                      const worker_physical& before,
+                      const worker_physical& after);
   std::size_t num_workers() const { return num_workers_; }
 
   /// The first node on the way up from `chain` (a task node entry) whose

@@ -49,7 +49,8 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
   ledger_.emplace(cfg_, slots_);
   spare_ledger_.reset();
   for (worker_index w = 0; w < roster_.size(); ++w) {
-    ledger_->add_worker(roster_.shard(w), roster_.host(w), roster_.port(w));
+    ledger_->add_worker(roster_.shard(w), roster_.host(w), roster_.port(w),
+                        roster_.physical(w));
   }
   tracker_.reset(*cfg_, slots_);
   refresh_context();
@@ -128,6 +129,11 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
   scan_pending_ = true;
 }
 
+std::vector<std::int32_t> round_scheduler::worker_limits(worker_index w) const {
+  return ledger_->worker_limits(roster_.shard(w), roster_.host(w),
+                                roster_.port(w), roster_.physical(w));
+}
+
 void round_scheduler::refresh_context() {
   context_ = std::make_shared<const placement_context>(
       placement_context{cfg_, slots_, eligibility_, demands_,
@@ -136,9 +142,17 @@ void round_scheduler::refresh_context() {
 
 worker_index round_scheduler::add_worker(std::string_view shard,
                                          std::string_view host,
-                                         std::int32_t port) {
+                                         std::int32_t port,
+                                         const worker_physical* physical) {
   worker_index w = roster_.add(shard, host, port);
-  if (w == ledger_->num_workers()) ledger_->add_worker(shard, host, port);
+  if (w == ledger_->num_workers()) {
+    if (physical) roster_.set_physical(w, *physical);
+    ledger_->add_worker(shard, host, port, roster_.physical(w));
+  } else if (physical && *physical != roster_.physical(w)) {
+    ledger_->relimit_worker(w, roster_.shard(w), roster_.host(w),
+                            roster_.port(w), roster_.physical(w), *physical);
+    roster_.set_physical(w, *physical);
+  }
   refresh_context();
   // New capacity: whatever waited for a worker by name or in its groups.
   wake(ledger_placer::unplaced_key(*slots_));

@@ -107,8 +107,15 @@ class round_scheduler {
              std::shared_ptr<const node_tree> tree, std::mt19937_64& rng);
 
   /// `port` names the worker as "host:port" in worker_resources_override.
+  /// `physical` (a hello's measurement) sets the limits of the resources
+  /// `physical_resources` maps; without it a returning worker keeps what
+  /// it measured last.
   worker_index add_worker(std::string_view shard, std::string_view host,
-                          std::int32_t port = 0);
+                          std::int32_t port = 0,
+                          const worker_physical* physical = nullptr);
+  /// Worker `w`'s limits of the worker-level resources, in
+  /// `resources_by_level` order (what a free row starts at).
+  std::vector<std::int32_t> worker_limits(worker_index w) const;
   /// The worker takes no new tasks; its running tasks keep their charges
   /// until `task_finished`.
   void remove_worker(worker_index w);

@@ -19,6 +19,7 @@ worker_index worker_roster::add(std::string_view shard, std::string_view host,
     shards_.emplace_back(shard);
     hosts_.emplace_back(host);
     ports_.push_back(port);
+    physical_.emplace_back();
     usable_.push_back(1);
     allowed_.resize(size() * num_jobs_, 0);
     join_group(host, w);

@@ -42,6 +42,11 @@ class worker_roster {
   const std::string& shard(worker_index w) const { return shards_[w]; }
   const std::string& host(worker_index w) const { return hosts_[w]; }
   std::int32_t port(worker_index w) const { return ports_[w]; }
+  /// What the worker measured of its machine (all zero when unknown).
+  const worker_physical& physical(worker_index w) const { return physical_[w]; }
+  void set_physical(worker_index w, worker_physical p) {
+    physical_[w] = std::move(p);
+  }
   /// Usable, and `job`'s worker filter lets it through.
   bool serves(job_index job, worker_index w) const {
     return usable_[w] && allowed_[w * num_jobs_ + job];
@@ -71,6 +76,7 @@ class worker_roster {
   std::vector<std::string> shards_;
   std::vector<std::string> hosts_;
   std::vector<std::int32_t> ports_;
+  std::vector<worker_physical> physical_;
   std::vector<std::uint8_t> usable_;
   std::vector<std::uint8_t> allowed_;  // worker-major, num_jobs_ per worker
   std::unordered_map<std::string, std::uint32_t, name_hash, std::equal_to<>>

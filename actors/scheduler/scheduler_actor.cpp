@@ -202,6 +202,7 @@ void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
     spdlog::info("killing orphaned task {} on {} (run {})", run.job, run.node,
                  run_id);
     run.kill_sent = true;
+    note_kill_sent(self, run);
     record_event(self, "kill", run.job + " " + run.node,
                  "orphaned: its job or node is gone or disabled");
     if (run.worker < st.workers.size() && st.workers[run.worker].handle)
@@ -621,8 +622,9 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         add_local_worker(self, std::move(worker), shard, host);
       },
       [=](hello_atom, worker_hello& hello) { return on_hello(self, hello); },
-      [=](heartbeat_atom, const std::string& shard, std::int64_t start_ms) {
-        return on_heartbeat(self, shard, start_ms);
+      [=](heartbeat_atom, const std::string& shard, std::int64_t start_ms,
+          const std::vector<running_task_report>& running) {
+        return on_heartbeat(self, shard, start_ms, running);
       },
       [=](check_atom) { check_workers(self); },
       [=](persist_atom, bool ok, const std::string& error, std::uint64_t n,

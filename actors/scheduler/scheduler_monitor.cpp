@@ -235,11 +235,14 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
     auto& by_job = out[run.job];
     if (!by_job.is_object()) by_job = json::object{};
-    by_job.as_object()[run.node] = json::object{
+    json::object o{
         {"start_time", run.start_ms / 1000},
         {"worker_shard",
          run.worker < st.workers.size() ? st.workers[run.worker].shard : ""},
         {"run_id", std::to_string(id)}};
+    // What its cgroups use, from its worker's last heartbeat.
+    add_usage_json(self, run, o);
+    by_job.as_object()[run.node] = std::move(o);
   }
   return out;
 }
@@ -315,6 +318,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
       throw monitor_error{"the worker of " + job_name + ", " + node_name +
                           " is gone"};
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
+    note_kill_sent(self, run);
     record_event(self, "kill", run.job + " " + run.node,
                  "on request (run " + std::to_string(id) + ")");
     self->send(st.workers[run.worker].handle, kill_atom_v,
@@ -524,6 +528,8 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
         t["worker"] = st.workers[run.worker].shard;
       t["start_ms"] = run.start_ms;
       t["run_id"] = std::to_string(id);
+      // "killing" or "running", and what its cgroups use.
+      add_usage_json(self, run, t);
     }
   json::value next = nullptr;
   if (more) next = last;
@@ -582,6 +588,37 @@ json::value handle_node_page(scheduler_ptr self, const json::object& req) {
       {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
 }
 
+/// What a remote worker measured of its machine (null for the in-process
+/// worker, which measures nothing for the scheduler).
+json::value physical_json(const worker_slot& slot) {
+  if (!slot.remote) return nullptr;
+  const auto& p = slot.physical;
+  json::array gpus;
+  for (const auto& g : p.gpus)
+    gpus.emplace_back(json::object{{"name", g.name},
+                                   {"pci_bus_id", g.pci_bus_id},
+                                   {"memory_mb", g.memory_mb}});
+  json::object o{{"memory_mb", p.memory_mb},
+                 {"cpu_cores", p.cpu_cores},
+                 {"gpus", std::move(gpus)}};
+  if (!p.error.empty()) o["error"] = p.error;
+  return o;
+}
+
+/// The worker's limit of each worker-level resource: the resource's own,
+/// or what its measured machine gives (physical_resources), or its
+/// worker_resources_override.
+json::object worker_resources_json(scheduler_ptr self, worker_index w) {
+  const auto& st = self->state;
+  json::object out;
+  if (!st.cfg) return out;
+  auto limits = st.rounds.worker_limits(w);
+  const auto& ids = st.cfg->resources_by_level[st.cfg->worker_level()];
+  for (std::size_t i = 0; i < ids.size() && i < limits.size(); ++i)
+    out[st.cfg->resources[ids[i]].name] = limits[i];
+  return out;
+}
+
 json::value handle_workers(scheduler_ptr self) {
   const auto& st = self->state;
   std::vector<std::size_t> running(st.workers.size(), 0);
@@ -613,6 +650,8 @@ json::value handle_workers(scheduler_ptr self) {
       o["last_heard_ms_ago"] = nullptr;
       o["silent"] = false;
     }
+    o["physical"] = physical_json(slot);
+    o["resources"] = worker_resources_json(self, static_cast<worker_index>(w));
     out.emplace_back(std::move(o));
   }
   return out;
@@ -680,7 +719,8 @@ json::value handle_metrics(scheduler_ptr self) {
                       {"config_errors", config_errors},
                       {"statuses_persisted", st.statuses_persisted},
                       {"commit_seconds_sum", st.commit_seconds},
-                      {"commits", st.commits}};
+                      {"commits", st.commits},
+                      {"worker_usage", worker_usage_json(self)}};
 }
 
 /// task_logs: asks every worker, merges their pages into one.

@@ -81,6 +81,7 @@ json::value handle_task(scheduler_ptr self, const json::object& req) {
       r["host"] = slot.host;
     }
     if (run.kill_sent) r["kill_sent"] = true;
+    add_usage_json(self, run, r);
     out["run"] = std::move(r);
   }
   return out;
@@ -91,7 +92,7 @@ json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
   auto job_name = string_arg(req, "job_id");
   const auto& job = st.cfg->jobs[job_named(self, job_name)];
   std::int64_t signaled = 0, gone = 0;
-  for (const auto& [id, run] : st.running) {
+  for (auto& [id, run] : st.running) {
     if (run.job != job_name) continue;
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle) {
       ++gone;
@@ -99,6 +100,7 @@ json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
     }
     self->send(st.workers[run.worker].handle, kill_atom_v,
                kill_order{run.job, run.node, id, job.kill_subprocess});
+    note_kill_sent(self, run);
     ++signaled;
   }
   spdlog::info("killing every running task of job {} on request: {} signaled",

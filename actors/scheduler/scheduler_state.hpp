@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <chrono>
 #include <deque>
@@ -36,6 +37,16 @@ struct run_info {
   /// Since when the run's job or node is gone or disabled.
   std::optional<std::int64_t> orphan_since_ms;
   bool kill_sent = false;
+  /// What the run's cgroups use, as its worker's last heartbeat said
+  /// (-1 = not measured), and when that heartbeat came (0 = never).
+  std::int64_t memory_bytes = -1;
+  std::int64_t cpu_time_ns = -1;
+  std::int64_t usage_ms = 0;
+  /// Since when the run is being killed (0 = it is not): from the kill
+  /// order the scheduler sent (kill_task, kill_job, an orphan's kill), or
+  /// from its worker's heartbeat (the worker stopping). Shown as
+  /// "killing" until the run's end arrives.
+  std::int64_t killing_since_ms = 0;
 };
 
 /// A run that was going on when the scheduler last stopped, as its store
@@ -58,6 +69,8 @@ struct worker_slot {
   bool remote = false;
   std::int64_t start_ms = 0;
   std::int64_t last_ping_ms = 0;
+  /// What a remote worker measured of its machine (its hello).
+  physical_report physical;
 };
 
 struct scheduler_state {
@@ -213,6 +226,25 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
 /// Takes a (time, rounds, finished) sample for the monitor's rates.
 void sample_rates(scheduler_ptr self, std::int64_t now);
 
+// scheduler_task_usage.cpp
+/// What worker `w`'s runs use now, as its heartbeat reported them: kept on
+/// each of its runs the scheduler knows (other reports are ignored).
+void note_task_usage(scheduler_ptr self, worker_index w,
+                     const std::vector<running_task_report>& running);
+/// A run's state ("running", or "killing" with killing_since_ms) and usage
+/// for the monitor: memory_bytes, cpu_seconds and when they were sampled
+/// (absent when never measured).
+void add_usage_json(scheduler_ptr self, const run_info& run,
+                    boost::json::object& out);
+/// The in-process worker sends no heartbeats: on the worker-health timer
+/// it is asked for its runs (`list`) and their usage is noted the same way.
+void poll_local_usage(scheduler_ptr self);
+/// The scheduler sent a kill order for `run` now.
+void note_kill_sent(scheduler_ptr self, run_info& run);
+/// Per worker shard: the memory and CPU time its measured runs use now,
+/// for /metrics.
+boost::json::object worker_usage_json(scheduler_ptr self);
+
 // scheduler_activity.cpp
 /// Adds an event to the operator's event log (event_log.hpp), at now.
 void record_event(scheduler_ptr self, std::string kind, std::string subject,
@@ -230,8 +262,11 @@ inline bool drained(const scheduler_state& st, const std::string& shard) {
 void add_local_worker(scheduler_ptr self, worker_actor worker,
                       const std::string& shard, const std::string& host);
 caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello);
+/// A heartbeat of worker instance (shard, start_ms), with its runs and
+/// what they use now.
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
-                             std::int64_t start_ms);
+                             std::int64_t start_ms,
+                             const std::vector<running_task_report>& running);
 /// The worker-health timer: transitions, healthchecks, losses.
 void check_workers(scheduler_ptr self);
 /// Workers waiting for the first config join the round state.

@@ -14,7 +14,24 @@ namespace {
 worker_index attach(scheduler_ptr self, worker_slot slot,
                     const std::string& host) {
   auto& st = self->state;
-  auto w = st.rounds.add_worker(slot.shard, host, slot.port);
+  // A remote worker's hello says what its machine has: the limits of the
+  // resources physical_resources maps.
+  worker_physical physical;
+  physical.usable.memory_mb = slot.physical.memory_mb;
+  physical.usable.cpu_cores = slot.physical.cpu_cores;
+  physical.usable.gpu_cards =
+      static_cast<std::int64_t>(slot.physical.gpus.size());
+  for (const auto& gpu : slot.physical.gpus)
+    physical.gpu_models.push_back(gpu.name);
+  auto w = st.rounds.add_worker(slot.shard, host, slot.port,
+                                slot.remote ? &physical : nullptr);
+  if (slot.remote)
+    spdlog::info("worker {} measured {:.0f} MB memory, {} CPU cores, {} GPUs{}",
+                 slot.shard, physical.usable.memory_mb,
+                 physical.usable.cpu_cores, physical.usable.gpu_cards,
+                 slot.physical.error.empty()
+                     ? std::string{}
+                     : " (" + slot.physical.error + ")");
   if (drained(st, slot.shard)) st.rounds.remove_worker(w);
   slot.host = host;
   if (st.workers.size() <= w) st.workers.resize(w + 1);
@@ -216,7 +233,8 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
     st.early_joins.emplace_back(std::move(worker), shard, host);
     return;
   }
-  attach(self, worker_slot{std::move(worker), shard, {}, 0, false, 0, 0}, host);
+  attach(self, worker_slot{std::move(worker), shard, {}, 0, false, 0, 0, {}},
+         host);
   spdlog::info("worker {} on {} joined", shard, host);
   record_event(self, "worker_joined", shard, "in-process, on " + host);
   poke(self);
@@ -304,7 +322,8 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
                               hello.port,
                               true,
                               hello.start_ms,
-                              0},
+                              0,
+                              std::move(hello.physical)},
                   hello.host);
   spdlog::info("worker {} on {} (pid {}) joined: {}{}", hello.shard, hello.host,
                hello.pid, result.message,
@@ -341,9 +360,14 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
 }
 
 heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
-                             std::int64_t start_ms) {
+                             std::int64_t start_ms,
+                             const std::vector<running_task_report>& running) {
   heartbeat_reply reply;
   reply.known = self->state.registry.heartbeat(shard, start_ms, now_ms(self));
+  if (reply.known)
+    if (auto w = index_of(self, shard);
+        w && self->state.workers[*w].start_ms == start_ms)
+      note_task_usage(self, *w, running);
   if (!reply.known)
     reply.message =
         "this worker instance was lost; kill its tasks and say "
@@ -394,6 +418,7 @@ void check_workers(scheduler_ptr self) {
               // A failed healthcheck counts through the registry's clock.
             });
   }
+  poll_local_usage(self);
   sample_rates(self, now);
   sample_activity(self, now);
   self->delayed_send(self,

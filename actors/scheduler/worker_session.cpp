@@ -71,8 +71,9 @@ worker_session_full_actor::behavior_type worker_session(
   });
   return {
       // From the worker.
-      [=](heartbeat_atom,
-          const std::string& secret) -> caf::result<heartbeat_reply> {
+      [=](heartbeat_atom, const std::string& secret,
+          std::vector<running_task_report>& running)
+          -> caf::result<heartbeat_reply> {
         if (!proven(self, secret)) {
           refuse(self, "heartbeat", no_secret);
           return heartbeat_reply{false, "this session is not yours"};
@@ -80,7 +81,8 @@ worker_session_full_actor::behavior_type worker_session(
         auto rp = self->make_response_promise<heartbeat_reply>();
         const auto& st = self->state;
         self->request(st.options.scheduler, st.options.relay_timeout,
-                      heartbeat_atom_v, st.options.shard, st.options.start_ms)
+                      heartbeat_atom_v, st.options.shard, st.options.start_ms,
+                      std::move(running))
             .then(
                 [rp](heartbeat_reply& r) mutable { rp.deliver(std::move(r)); },
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

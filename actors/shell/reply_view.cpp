@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 
 #include "actors/shell/text_table.hpp"
 #include "config/json_text.hpp"
@@ -334,7 +335,27 @@ view_result show_tasks(const json::value& d, const command& cmd,
 struct running_row {
   std::string job, node, worker, run_id;
   std::int64_t start_s = 0;
+  /// What its cgroups use ("-": not measured).
+  std::string memory, cpu;
+  /// "running", or "killing" from the kill until its processes are gone.
+  std::string state;
 };
+
+/// "12.3 MiB" from a running task's memory_bytes; "-" when absent.
+std::string memory_text(const json::value* bytes) {
+  if (!bytes || !bytes->is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f MiB", double_of(bytes) / 1048576.0);
+  return text;
+}
+
+/// "1.25 s" from a running task's cpu_seconds; "-" when absent.
+std::string cpu_text(const json::value* seconds) {
+  if (!seconds || !seconds->is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f s", double_of(seconds));
+  return text;
+}
 
 std::vector<running_row> running_rows(const json::value& d) {
   std::vector<running_row> rows;
@@ -345,7 +366,11 @@ std::vector<running_row> running_rows(const json::value& d) {
       rows.push_back({std::string{job}, std::string{node},
                       text_of(field(run, "worker_shard")),
                       text_of(field(run, "run_id")),
-                      int_of(field(run, "start_time"))});
+                      int_of(field(run, "start_time")),
+                      memory_text(field(run, "memory_bytes")),
+                      cpu_text(field(run, "cpu_seconds")),
+                      field(run, "state") ? text_of(field(run, "state"))
+                                          : std::string{"running"}});
   }
   return rows;
 }
@@ -353,13 +378,15 @@ std::vector<running_row> running_rows(const json::value& d) {
 text_table running_table(const std::vector<running_row>& rows,
                          std::size_t limit, std::int64_t now_ms) {
   using enum column_fit;
-  text_table t{{"JOB", "NODE", "WORKER", "STARTED", "RUNNING FOR", "RUN"},
+  text_table t{{"JOB", "NODE", "WORKER", "STATE", "STARTED", "RUNNING FOR",
+                "RUN", "MEMORY", "CPU"},
                {},
-               {name, name, name, shrink, shrink, shrink}};
+               {name, name, name, name, shrink, shrink, shrink, count, count}};
   for (const auto& r : rows) {
     if (t.rows.size() == limit) break;
-    t.rows.push_back({r.job, r.node, r.worker, format_time_ms(r.start_s * 1000),
-                      format_age_ms(now_ms - r.start_s * 1000), r.run_id});
+    t.rows.push_back(
+        {r.job, r.node, r.worker, r.state, format_time_ms(r.start_s * 1000),
+         format_age_ms(now_ms - r.start_s * 1000), r.run_id, r.memory, r.cpu});
   }
   return t;
 }
@@ -537,6 +564,42 @@ view_result show_task(const json::value& d, const monitor_reply& reply,
   return {out, {}};
 }
 
+/// "1000 MB, 2 cores, 1 GPU (Tesla K40m)": what a remote worker measured
+/// of its machine; "-" for the in-process worker.
+std::string machine_text(const json::value* p) {
+  if (!p || !p->is_object()) return "-";
+  char mem[64];
+  const double cores = double_of(field(*p, "cpu_cores"));
+  std::snprintf(mem, sizeof(mem), "%.0f MB, %g core%s",
+                double_of(field(*p, "memory_mb")), cores,
+                cores == 1 ? "" : "s");
+  std::string out = mem;
+  std::string models;
+  std::size_t n = 0;
+  if (const auto* g = field(*p, "gpus"); g && g->is_array())
+    for (const auto& gpu : g->as_array()) {
+      ++n;
+      models += (models.empty() ? "" : ", ") + text_of(field(gpu, "name"));
+    }
+  if (n > 0)
+    out += ", " + std::to_string(n) + " GPU" + (n == 1 ? "" : "s") + " (" +
+           models + ")";
+  return out;
+}
+
+/// "cpu 2, ram_mb 3": a worker's limits (by name) of the worker-level
+/// resources.
+std::string limits_text(const json::value* r) {
+  if (!r || !r->is_object() || r->as_object().empty()) return "-";
+  std::map<std::string, std::string> sorted;
+  for (const auto& [name, limit] : r->as_object())
+    sorted[std::string{name}] = text_of(&limit);
+  std::string out;
+  for (const auto& [name, limit] : sorted)
+    out += (out.empty() ? "" : ", ") + name + " " + limit;
+  return out;
+}
+
 view_result show_workers(const json::value& d, const view_options& o) {
   if (!d.is_array()) return failed("workers: expected a list");
   using enum column_fit;
@@ -544,6 +607,9 @@ view_result show_workers(const json::value& d, const view_options& o) {
                 "STARTED", "LAST HEARD"},
                {},
                {name, name, count, name, shrink, count, shrink, shrink}};
+  // What each remote worker measured and its resulting limits, one line
+  // per worker under the table: too wide for columns of their own.
+  std::string machines;
   for (const auto& w : d.as_array()) {
     // The scheduler's own count (no clock skew), else its timestamp.
     std::string heard = "-";
@@ -563,9 +629,15 @@ view_result show_workers(const json::value& d, const view_options& o) {
                       text_of(field(w, "pid")), health,
                       text_of(field(w, "remote")), text_of(field(w, "running")),
                       format_time_ms(int_of(field(w, "start_ms"))), heard});
+    auto machine = machine_text(field(w, "physical"));
+    auto limits = limits_text(field(w, "resources"));
+    if (machine != "-" || limits != "-")
+      machines += text_of(field(w, "shard")) + ": machine " + machine +
+                  "; limits " + limits + "\n";
   }
   if (t.rows.empty()) return {"no workers\n", {}};
-  return {render_table(t, o.width), {}};
+  return {render_table(t, o.width) + (machines.empty() ? "" : "\n" + machines),
+          {}};
 }
 
 }  // namespace

@@ -261,9 +261,12 @@ std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
     }
     cg->dirs_.push_back(dir);
     cg->procs_files_.push_back(dir + "/cgroup.procs");
+    cg->join_files_.push_back(layout.unified ? cg->procs_files_.back()
+                                             : dir + "/tasks");
     if (layout.fs == cgroup_fs::fake)
-      if (int e = write_text(cg->procs_files_.back(), "", layout.fs))
-        return fail(cg->procs_files_.back() + ": " + errno_text(e));
+      for (const auto& f : {cg->procs_files_.back(), cg->join_files_.back()})
+        if (int e = write_text(f, "", layout.fs))
+          return fail(f + ": " + errno_text(e));
   }
   // Each limit is read back: the kernel may refuse a value silently (a
   // memory limit is rounded to pages: up to 1 MiB off is accepted).
@@ -454,6 +457,8 @@ std::unique_ptr<task_cgroup> task_cgroup::adopt(const cgroup_layout& layout,
     auto dir = slice + "/" + name;
     cg->dirs_.push_back(dir);
     cg->procs_files_.push_back(dir + "/cgroup.procs");
+    cg->join_files_.push_back(layout.unified ? cg->procs_files_.back()
+                                             : dir + "/tasks");
   }
   return cg;
 }

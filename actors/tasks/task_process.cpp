@@ -125,7 +125,7 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   // The child only reads these: they are not touched until it has exec'd.
   std::vector<const char*> join;
   if (cgroup)
-    for (const auto& f : cgroup->procs_files()) join.push_back(f.c_str());
+    for (const auto& f : cgroup->join_files()) join.push_back(f.c_str());
   int dev_null = raise_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   const bool group_leader = launch.options.process_group_leader;
   const int death_signal = static_cast<int>(launch.options.parent_death_signal);
@@ -220,8 +220,8 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
     status.close_both();
     std::string why = std::strerror(ce.error);
     if (ce.cgroup > 0 && cgroup)
-      why = "cannot join cgroup " + cgroup->procs_files()[ce.cgroup - 1] +
-            ": " + why;
+      why = "cannot join cgroup " + cgroup->join_files()[ce.cgroup - 1] + ": " +
+            why;
     if (cgroup) cgroup->remove();
     return "cannot start " + launch.command[0] + ": " + why;
   }

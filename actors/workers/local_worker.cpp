@@ -24,7 +24,18 @@ struct running_run {
   task_spec spec;
   std::unique_ptr<task_process> process;
   std::int64_t start_ms = 0;
+  /// When it was first signaled to die (0 = never): reported as
+  /// "killing" until its process tree is gone.
+  std::int64_t killing_since_ms = 0;
 };
+
+/// Starts killing `run` (a scheduler's order, or every run when the worker
+/// stops); the first kill's time is the run's "killing" start.
+void kill_run(running_run& run, const kill_request& how) {
+  auto now = wall_ms();
+  if (run.killing_since_ms == 0) run.killing_since_ms = now;
+  run.process->kill(how, now);
+}
 
 struct local_worker_state {
   local_worker_options options;
@@ -277,19 +288,28 @@ worker_actor::behavior_type local_worker(
         if (it == self->state.runs.end() ||
             it->second.spec.run_id != order.run_id)
           return;  // already over, or a stale order
-        it->second.process->kill(known_kill(order.kill), wall_ms());
+        kill_run(it->second, known_kill(order.kill));
       },
       [=](kill_atom, std::int64_t wait_ms) {
         // The scheduler is gone for good: stop everything, TERM then KILL.
-        for (auto& [key, run] : self->state.runs)
-          run.process->kill({kill_method::term_wait_kill, wait_ms}, wall_ms());
+        for (auto& [key, run] : self->state.runs) {
+          kill_run(run, {kill_method::term_wait_kill, wait_ms});
+          spdlog::warn(
+              "task {} on {} (run {}): killing it: the worker lost its "
+              "scheduler",
+              run.spec.job, run.spec.node, run.spec.run_id);
+        }
       },
       [=](ping_atom) { return true; },
       [=](list_atom) {
         std::vector<running_task_report> out;
-        for (auto& [key, run] : self->state.runs)
-          out.push_back(
-              {run.spec.job, run.spec.node, run.spec.run_id, run.start_ms});
+        for (auto& [key, run] : self->state.runs) {
+          // Sampled now, from the run's cgroups (-1 without).
+          auto usage = run.process->usage();
+          out.push_back({run.spec.job, run.spec.node, run.spec.run_id,
+                         run.start_ms, usage.memory_bytes, usage.cpu_time_ns,
+                         run.killing_since_ms});
+        }
         return out;
       },
       [=](logs_atom, const log_request& req) {
@@ -320,13 +340,10 @@ std::variant<worker_actor, std::string> spawn_local_worker(
   auto cgroups = std::make_shared<task_cgroup_book>(options.data_dir);
   cgroups->clean_leftovers();
   // What this machine gives tasks, as Bistro measures it.
-  auto measured = measure_usable_resources(1000);
-  spdlog::info(
-      "worker {}: usable resources: {:.0f} MB memory, {} CPU cores, "
-      "{} GPUs{}",
-      options.shard, measured.usable.memory_mb, measured.usable.cpu_cores,
-      measured.usable.gpu_cards,
-      measured.error.empty() ? "" : " (" + measured.error + ")");
+  if (!options.measured) {
+    auto measured = measure_usable_resources(1000);
+    spdlog::info("worker {}: {}", options.shard, describe(measured));
+  }
   auto writer = spawn_task_log_writer(
       sys, {std::move(std::get<std::unique_ptr<task_log_store>>(opened)),
             options.log_retention_s, options.log_prune_frequency_s});

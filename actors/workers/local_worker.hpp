@@ -18,12 +18,14 @@
 
 #include <caf/actor_system.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
 #include "actors/store/task_log_store.hpp"
+#include "actors/workers/usable_resources.hpp"
 
 namespace bistro {
 
@@ -38,6 +40,9 @@ struct local_worker_options {
   /// Task logs older than this are pruned, every `log_prune_frequency_s`.
   std::int64_t log_retention_s = task_log_store::default_retention_s;
   std::int64_t log_prune_frequency_s = task_log_store::default_prune_interval_s;
+  /// What this machine gives tasks, when the caller measured it already
+  /// (bistro_worker, for its hello); else it is measured and logged here.
+  std::optional<measured_resources> measured;
 };
 
 /// Opens the task-log store, then spawns the worker; an unusable store is

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -146,11 +148,36 @@ std::vector<gpu_info> parse_nvidia_smi(const std::string& csv,
   return out;
 }
 
+double meminfo_total_mb(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("MemTotal:", 0) != 0) continue;
+    std::istringstream words(line.substr(9));
+    double kib = 0;
+    std::string unit;
+    if (!(words >> kib >> unit) || unit != "kB" || kib < 0) return 0;
+    return kib / 1024.0;
+  }
+  return 0;
+}
+
 measured_resources measure_usable_resources(std::int64_t gpu_timeout_ms) {
   measured_resources m;
-  const double pages = static_cast<double>(::sysconf(_SC_PHYS_PAGES));
-  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-  m.usable.memory_mb = pages * page / (1024.0 * 1024.0);
+  // BISTRO_TEST_MEMINFO names a file in /proc/meminfo's format that stands
+  // for it: the tests' way to give a worker a machine of a chosen size.
+  const char* fake = std::getenv("BISTRO_TEST_MEMINFO");
+  const std::string meminfo = fake && *fake ? fake : "/proc/meminfo";
+  std::ifstream in(meminfo);
+  std::stringstream text;
+  text << in.rdbuf();
+  m.usable.memory_mb = meminfo_total_mb(text.str());
+  if (m.usable.memory_mb <= 0) {
+    if (fake && *fake) m.error = meminfo + ": no \"MemTotal: N kB\" line";
+    const double pages = static_cast<double>(::sysconf(_SC_PHYS_PAGES));
+    const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+    m.usable.memory_mb = pages * page / (1024.0 * 1024.0);
+  }
   if (auto limit = own_memory_limit_mb();
       limit > 0 && limit < m.usable.memory_mb)
     m.usable.memory_mb = limit;
@@ -166,8 +193,17 @@ measured_resources measure_usable_resources(std::int64_t gpu_timeout_ms) {
                    gpu_timeout_ms, csv, error))
     m.gpus = parse_nvidia_smi(csv, error);
   m.usable.gpu_cards = static_cast<std::int64_t>(m.gpus.size());
-  m.error = error;
+  if (!error.empty()) m.error += (m.error.empty() ? "" : "; ") + error;
   return m;
+}
+
+std::string describe(const measured_resources& m) {
+  char text[160];
+  std::snprintf(text, sizeof(text),
+                "usable resources: %.0f MB memory, %g CPU cores, %lld GPUs",
+                m.usable.memory_mb, m.usable.cpu_cores,
+                static_cast<long long>(m.usable.gpu_cards));
+  return text + (m.error.empty() ? "" : " (" + m.error + ")");
 }
 
 }  // namespace bistro

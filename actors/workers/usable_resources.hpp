@@ -1,6 +1,9 @@
 // What this machine gives a worker: memory (its RAM, or less when the
 // worker's own memory cgroup is limited), CPU cores (those it may run on)
 // and GPUs (from `nvidia-smi` when it is on PATH), measured once at start.
+// bistro_worker sends them in its hello (physical_report), and the
+// scheduler makes them the worker's limits where `physical_resources`
+// maps them.
 //
 // Plain logic, no CAF include; every function is safe to call from any
 // thread (each runs its own child process or reads /proc and /sys).
@@ -33,8 +36,18 @@ struct measured_resources {
 std::vector<gpu_info> parse_nvidia_smi(const std::string& csv,
                                        std::string& error);
 
-/// Measures memory, cores and GPUs; nvidia-smi gets `gpu_timeout_ms`
-/// before it is killed (and counted as no GPUs, with an error).
+/// MemTotal of /proc/meminfo's text in MB; 0 when it has none.
+double meminfo_total_mb(const std::string& text);
+
+/// Measures memory (MemTotal of /proc/meminfo, or of the file the
+/// environment variable BISTRO_TEST_MEMINFO names: a test-only stand-in;
+/// less when this process's memory cgroup is limited), cores and GPUs;
+/// nvidia-smi gets `gpu_timeout_ms` before it is killed (and counted as no
+/// GPUs, with an error).
 measured_resources measure_usable_resources(std::int64_t gpu_timeout_ms);
+
+/// "usable resources: 1000 MB memory, 2 CPU cores, 0 GPUs (why not)",
+/// for the log.
+std::string describe(const measured_resources& m);
 
 }  // namespace bistro

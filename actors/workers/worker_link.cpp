@@ -162,6 +162,7 @@ void say_hello(link_ptr self) {
             for (const auto& [id, r] : st.pending.all())
               hello.finished.push_back(r);
             hello.secret = st.secret;
+            hello.physical = st.options.physical;
             std::vector<std::uint64_t> sent_results;
             for (const auto& r : hello.finished)
               sent_results.push_back(r.run_id);
@@ -258,19 +259,31 @@ void heartbeat(link_ptr self) {
                      tick_atom_v);
   if (!st.registered || !st.session) return;
   auto sent = wall_ms();
-  self->request(st.session,
-                std::chrono::milliseconds(st.options.heartbeat_period_ms),
-                heartbeat_atom_v, st.secret)
+  auto period = std::chrono::milliseconds(st.options.heartbeat_period_ms);
+  auto beat = [=](std::vector<running_task_report> running) {
+    auto& st = self->state;
+    if (!st.registered || !st.session) return;
+    self->request(st.session, period, heartbeat_atom_v, st.secret,
+                  std::move(running))
+        .then(
+            [=](const heartbeat_reply& reply) {
+              if (reply.known)
+                self->state.last_ack_ms = sent;
+              else if (self->state.registered)
+                suicide(self, "the scheduler says: " + reply.message);
+            },
+            [=](const caf::error&) {
+              // Missed heartbeats count through the deadline check.
+            });
+  };
+  // Each heartbeat carries our runs and what their cgroups use now; a
+  // worker too busy to answer at once still heartbeats, without them.
+  self->request(st.worker, period / 2, list_atom_v)
       .then(
-          [=](const heartbeat_reply& reply) {
-            if (reply.known)
-              self->state.last_ack_ms = sent;
-            else if (self->state.registered)
-              suicide(self, "the scheduler says: " + reply.message);
+          [=](std::vector<running_task_report>& running) {
+            beat(std::move(running));
           },
-          [=](const caf::error&) {
-            // Missed heartbeats count through the deadline check.
-          });
+          [=](const caf::error&) { beat({}); });
 }
 
 void check_deadline(link_ptr self) {

@@ -47,6 +47,9 @@ struct worker_link_options {
   /// How long to wait for a result's acknowledgement before it waits for
   /// the next hello instead.
   std::chrono::milliseconds result_ack_timeout{60000};
+  /// What this machine gives tasks, measured at start; every hello
+  /// carries it.
+  physical_report physical;
 };
 
 worker_link_actor spawn_worker_link(caf::actor_system& sys,

@@ -1,6 +1,8 @@
 #include "config/cgroup_settings.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 #include "config/config.hpp"
 #include "tests/support/config_builders.hpp"
@@ -93,6 +95,16 @@ TEST_CASE("physical_resources maps worker resources; limits follow a job") {
   CHECK(logical_limit_of(ram, usable) == 0);
   usable.memory_mb = 0;  // not measured: the config's limit stands
   CHECK_FALSE(logical_limit_of(ram, usable));
+  // A worker's figures come off the wire: what is not a finite positive
+  // amount is not measured, and a huge one is bounded, never undefined.
+  usable.memory_mb = std::nan("");
+  CHECK_FALSE(logical_limit_of(ram, usable));
+  usable.memory_mb = -5;
+  CHECK_FALSE(logical_limit_of(ram, usable));
+  usable.memory_mb = std::numeric_limits<double>::infinity();
+  CHECK_FALSE(logical_limit_of(ram, usable));
+  usable.memory_mb = 1e300;
+  CHECK(logical_limit_of(ram, usable) == 1000000000000000);
 }
 
 TEST_CASE("physical_resources refuses what Bistro refuses") {

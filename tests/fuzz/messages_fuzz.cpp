@@ -7,7 +7,7 @@
 //   registry's hello, heartbeat and health check, the finished results);
 // - task_result: the scheduler's on_result for a run it knows (the row's
 //   apply with the worker's label, data and message, then its rendering);
-// - heartbeat (shard, start_ms): the registry's heartbeat and check.
+// - heartbeat (shard, start_ms, running): the registry's heartbeat and check.
 // The actor system is built once, with the testing scheduler (no threads),
 // only to give the deserializer the project's type-id block.
 #include <caf/actor_system.hpp>
@@ -32,11 +32,12 @@ constexpr std::int64_t fuzz_now_ms = 1'700'000'000'000;
 struct heartbeat_args {
   std::string shard;
   std::int64_t start_ms = 0;
+  std::vector<running_task_report> running;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, heartbeat_args& x) {
-  return f(x.shard, x.start_ms);
+  return f(x.shard, x.start_ms, x.running);
 }
 
 struct fuzz_actor_system {
@@ -223,13 +224,17 @@ std::vector<std::pair<std::string, std::string>> message_seeds() {
   hello.protocol_version = protocol_version;
   hello.running = {running};
   hello.finished = {done};
+  hello.physical = {4096, 2, {{"Tesla K40m", "0000:28:00.0", 11519}}, ""};
   worker_welcome welcome{true, "welcome", protocol_version, {}, {}, ""};
   heartbeat_reply beat{true, ""};
   log_request logs;
   logs.jobs = {"job1"};
   logs.regex_filter = "err.*";
   log_reply page{{{"job1", "node1", fuzz_now_ms, "line", 7}}, -1, ""};
-  heartbeat_args hb{"w1", fuzz_now_ms - 10};
+  running_task_report measured = running;
+  measured.memory_bytes = 12 << 20;
+  measured.cpu_time_ns = 250'000'000;
+  heartbeat_args hb{"w1", fuzz_now_ms - 10, {measured}};
   return {
       seed("task_spec", 0, spec),
       seed("task_result_done", 1, done),

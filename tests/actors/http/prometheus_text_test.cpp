@@ -82,3 +82,22 @@ TEST_CASE("http: a histogram without +Inf gets one equal to its count") {
       text,
       Catch::Contains("bistro_round_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
 }
+
+TEST_CASE(
+    "http: prometheus_text gives each worker's running tasks' memory and CPU "
+    "as gauges") {
+  auto metrics = boost::json::parse(R"({"worker_usage": {
+    "w1": {"memory_bytes": 12582912, "cpu_seconds": 1.5, "measured_tasks": 2},
+    "w\"2": {"memory_bytes": 0, "cpu_seconds": 0, "measured_tasks": 0}}})");
+  auto text = prometheus_text(metrics, {});
+  CHECK_THAT(text,
+             Catch::Contains(
+                 "# TYPE bistro_worker_task_memory_bytes gauge\n"
+                 "bistro_worker_task_memory_bytes{worker=\"w1\"} 12582912\n"
+                 "bistro_worker_task_memory_bytes{worker=\"w\\\"2\"} 0\n"));
+  CHECK_THAT(
+      text,
+      Catch::Contains("# TYPE bistro_worker_task_cpu_seconds gauge\n"
+                      "bistro_worker_task_cpu_seconds{worker=\"w1\"} 1.5\n"
+                      "bistro_worker_task_cpu_seconds{worker=\"w\\\"2\"} 0\n"));
+}

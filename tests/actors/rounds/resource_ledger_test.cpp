@@ -175,3 +175,53 @@ TEST_CASE("Worker overrides match host:port, then host, then shard") {
   CHECK(ledger.free_on_worker(ledger.add_worker("s3", "h2", 7), slots) == 3);
   CHECK(ledger.free_on_worker(ledger.add_worker("s4", "h2", 7), slots) == 2);
 }
+
+TEST_CASE(
+    "A worker's measured machine sets the limits of mapped resources: "
+    "reserve held back, GPU models counted, overrides last") {
+  auto cfg = make_config(
+      bistro_settings(
+          R"("worker_resources_override": {"small": {"cpu": 1}},
+             "physical_resources": {
+               "ram_mb": {"logical_resource": "ram_gb",
+                          "multiply_logical_by": 1024,
+                          "physical_reserve_amount": 512},
+               "cpu_core": {"logical_resource": "cpu"},
+               "gpu_card": {"logical_resource": "gpu"}})",
+          R"("worker": {"ram_gb": {"limit": 100, "default": 1},
+                        "cpu": {"limit": 64, "default": 1},
+                        "gpu": {"limit": 0, "default": 0},
+                        "GPU: K40": {"limit": 0, "default": 0}})"),
+      job("a"));
+  auto tree = make_tree(*cfg, {{"host1", ""}, {"db11", "host1"}});
+  resource_ledger ledger{cfg, std::make_shared<const level_slots>(tree)};
+  auto r = [&](const char* name) { return *cfg->find_resource(name); };
+  worker_physical machine;
+  machine.usable = {8192 + 512 + 100, 4, 2};
+  machine.gpu_models = {"K40", "K40"};
+  auto w = ledger.add_worker("big", "h1", 0, machine);
+  CHECK(ledger.free_on_worker(w, r("ram_gb")) == 8);  // (8804 - 512) / 1024
+  CHECK(ledger.free_on_worker(w, r("cpu")) == 4);
+  CHECK(ledger.free_on_worker(w, r("gpu")) == 2);
+  CHECK(ledger.free_on_worker(w, r("GPU: K40")) == 2);
+  // Not measured: the resource's own limit stands; an override still wins.
+  auto s = ledger.add_worker("small", "h2", 0, worker_physical{});
+  CHECK(ledger.free_on_worker(s, r("ram_gb")) == 100);
+  CHECK(ledger.free_on_worker(s, r("cpu")) == 1);
+  auto o = ledger.add_worker("small", "h3", 0, machine);
+  CHECK(ledger.free_on_worker(o, r("cpu")) == 1);
+
+  // Back on a smaller machine with a task holding 1 GB: the row moves by
+  // the change of its limit, what the task holds stays held.
+  job_demand demand = job_demand::of(*cfg, cfg->jobs[0]);
+  ledger.take(demand, *tree->find("db11"), w);
+  CHECK(ledger.free_on_worker(w, r("ram_gb")) == 7);
+  worker_physical smaller = machine;
+  smaller.usable.memory_mb = 4096 + 512;
+  smaller.gpu_models = {"K40"};
+  smaller.usable.gpu_cards = 1;
+  ledger.relimit_worker(w, "big", "h1", 0, machine, smaller);
+  CHECK(ledger.free_on_worker(w, r("ram_gb")) == 3);
+  CHECK(ledger.free_on_worker(w, r("GPU: K40")) == 1);
+  CHECK(ledger.free_on_worker(w, r("cpu")) == 3);
+}

@@ -376,3 +376,53 @@ TEST_CASE("a silent remote worker is lost on time; its tasks wait it out") {
   auto workers = f.monitor(R"({"handler": "status"})");
   CHECK(workers["data"].as_object()["running"] == 0);
 }
+
+TEST_CASE(
+    "a heartbeat's run reports set the usage and the killing state of that "
+    "worker's own runs only") {
+  health_settings h;
+  h.worker_check_interval_ms = 100;
+  fixture f(job("j", R"("host_placement": "remote-host")"), h);
+  auto remote_log = std::make_shared<worker_log>();
+  worker_hello hello;
+  hello.shard = "r1";
+  hello.host = "remote-host";
+  hello.start_ms = 1;
+  hello.protocol_version = protocol_version;
+  hello.handle = f.sys.spawn(test_worker, remote_log);
+  f.remote_workers.push_back(hello.handle);
+  auto welcome =
+      f.self->request(f.scheduler, caf::infinite, hello_atom_v, hello);
+  f.sched.run();
+  welcome.receive([](const worker_welcome& w) { REQUIRE(w.accepted); },
+                  [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  f.advance(600ms);
+  REQUIRE(remote_log->runs.size() >= 2);
+  const auto& a = remote_log->runs[0];
+  const auto& b = remote_log->runs[1];
+  std::vector<running_task_report> reports{
+      // Being killed by the worker itself, with what its cgroups hold.
+      {a.job, a.node, a.run_id, 1, 5 << 20, 2'000'000'000, 1234},
+      // Measured, not killed.
+      {b.job, b.node, b.run_id, 1, 1 << 20, 500'000'000, 0},
+      // A run the scheduler never sent: ignored.
+      {"j", "nowhere", 999999, 1, 1 << 30, 1, 1}};
+  auto beat = f.self->request(f.scheduler, caf::infinite, heartbeat_atom_v,
+                              std::string{"r1"}, std::int64_t{1}, reports);
+  f.sched.run();
+  beat.receive([](const heartbeat_reply& r) { CHECK(r.known); },
+               [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  auto running = f.monitor(R"({"handler": "running_tasks"})")["data"];
+  INFO(boost::json::serialize(running));
+  const auto& ra = running.at(a.job).at(a.node);
+  CHECK(ra.at("state") == "killing");
+  CHECK(ra.at("killing_since_ms") == 1234);
+  CHECK(ra.at("memory_bytes") == 5 << 20);
+  CHECK(ra.at("cpu_seconds").as_double() == 2.0);
+  const auto& rb = running.at(b.job).at(b.node);
+  CHECK(rb.at("state") == "running");
+  CHECK(rb.at("memory_bytes") == 1 << 20);
+  auto metrics = f.monitor(R"({"handler": "metrics"})")["data"];
+  CHECK(metrics.at("worker_usage").at("r1").at("memory_bytes") == 6 << 20);
+  CHECK(metrics.at("worker_usage").at("r1").at("measured_tasks") == 2);
+}

@@ -173,13 +173,50 @@ TEST_CASE("shell: running lists tasks sorted by job and node, limited") {
   auto r = reply_of(R"({"main": {"data": {"j": {)" + runs + "}}}}");
   auto v = render_reply(cmd_of("running"), r, wide);
   REQUIRE(v.error.empty());
-  CHECK_THAT(v.text, Catch::StartsWith("JOB  NODE  WORKER  STARTED"));
+  CHECK_THAT(v.text, Catch::StartsWith("JOB  NODE  WORKER  STATE    STARTED"));
   CHECK_THAT(v.text, Catch::Contains("\nj    n00   w1"));
   CHECK_THAT(v.text, Catch::Contains("1m40s"));
   CHECK_THAT(v.text, Catch::Contains("… 5 more running tasks"));
   CHECK(render_reply(cmd_of("running"), reply_of(R"({"main": {"data": {}}})"),
                      wide)
             .text == "no running tasks\n");
+}
+
+TEST_CASE(
+    "shell: running shows a killed task as killing, and what its cgroups "
+    "use") {
+  auto r = reply_of(R"({"main": {"data": {"j": {
+    "a": {"start_time": 1700000000, "worker_shard": "w1", "run_id": "1",
+          "state": "killing", "killing_since_ms": 1700000090000},
+    "b": {"start_time": 1700000000, "worker_shard": "w1", "run_id": "2",
+          "state": "running", "memory_bytes": 12582912,
+          "cpu_seconds": 1.5}}}}})");
+  auto v = render_reply(cmd_of("running"), r, wide);
+  REQUIRE(v.error.empty());
+  CHECK_THAT(v.text, Catch::Contains("MEMORY    CPU"));
+  CHECK_THAT(v.text, Catch::Contains("\nj    a     w1      killing"));
+  CHECK_THAT(v.text, Catch::Contains("\nj    b     w1      running"));
+  CHECK_THAT(v.text, Catch::Contains("12.0 MiB  1.50 s"));
+}
+
+TEST_CASE(
+    "shell: workers says what a remote worker measured and its limits, one "
+    "line each under the table") {
+  auto r = reply_of(R"({"main": {"data": [{"shard": "w1", "host": "h",
+    "pid": 12, "health": "HEALTHY", "remote": true, "running": 1,
+    "start_ms": 1700000000000, "last_heartbeat_ms": 1700000099000,
+    "physical": {"memory_mb": 4096, "cpu_cores": 2,
+                 "gpus": [{"name": "K40", "pci_bus_id": "0:1",
+                           "memory_mb": 11519}]},
+    "resources": {"ram_gb": 3, "cpu": 2}},
+    {"shard": "local", "host": "h", "pid": 13, "health": "HEALTHY",
+     "remote": false, "running": 0, "start_ms": 0, "physical": null,
+     "resources": {}}]}})");
+  auto v = render_reply(cmd_of("workers"), r, wide);
+  CHECK_THAT(v.text,
+             Catch::EndsWith("\nw1: machine 4096 MB, 2 cores, 1 GPU (K40); "
+                             "limits cpu 2, ram_gb 3\n"));
+  CHECK_THAT(v.text, !Catch::Contains("local: machine"));
 }
 
 TEST_CASE("shell: workers is a table of shards with health and heartbeat age") {

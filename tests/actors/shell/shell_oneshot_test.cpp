@@ -86,7 +86,7 @@ TEST_CASE("shell: one-shot inspection commands print tables that fit") {
   CHECK(contains(limited, "… 4 more tasks"));
 
   auto running = ok(c, "running").out;
-  CHECK(contains(running, "JOB    NODE    WORKER  STARTED"));
+  CHECK(contains(running, "JOB    NODE    WORKER  STATE    STARTED"));
   CHECK(contains(running, "alpha  node13  w1"));
   CHECK(contains(running, "beta   node13  w1"));
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -158,6 +159,8 @@ TEST_CASE("v2 limits are written to a fake cgroup2 tree and read back") {
   CHECK(slurp(task / "pids.max") == "50");
   CHECK(cg.procs_files() ==
         std::vector<std::string>{(task / "cgroup.procs").string()});
+  // v2 has no per-thread join: the child joins through cgroup.procs.
+  CHECK(cg.join_files() == cg.procs_files());
   CHECK(cg.empty());
 
   // What the kernel would report.
@@ -216,6 +219,12 @@ TEST_CASE("v1 limits go to each subsystem's own hierarchy") {
         std::to_string(100 << 20));
   CHECK(slurp(root / "cpu/a/b/t/cpu.shares") == "512");
   CHECK(cg.dirs().size() == 3);
+  // The child joins through v1's per-thread `tasks` files, which take no
+  // threadgroup lock (the cost of the v1 cpu hierarchy).
+  CHECK(cg.join_files() ==
+        std::vector<std::string>{(root / "memory/a/b/t/tasks").string(),
+                                 (root / "cpu/a/b/t/tasks").string(),
+                                 (root / "freezer/a/b/t/tasks").string()});
   put(root / "memory/a/b/t/memory.oom_control",
       "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
   CHECK(cg.oom_kills() == 1);
@@ -282,6 +291,42 @@ TEST_CASE("v1: a kill ends every process of the task, setsid or not") {
   CHECK_FALSE(alive(k.child));
   for (const auto& d : slice.layout->slice_dirs)
     CHECK_FALSE(fs::exists(d + "/t-v1"));
+}
+
+TEST_CASE(
+    "v1: joining through `tasks` puts the task's whole process, and what it "
+    "starts, in every hierarchy") {
+  real_slice slice("/sys/fs/cgroup",
+                   {"cpu", "cpuacct", "memory", "pids", "freezer"});
+  if (!slice.layout) {
+    WARN("skipped: cgroup v1 unusable here: " << slice.error);
+    return;
+  }
+  temp_dir dir;
+  auto l = launch_of("", dir);
+  l.cgroups = shared(*slice.layout);
+  l.cgroup_name = "t-join";
+  auto pid_file = dir.file("child.pid");
+  l.command = {
+      dir.script("t.sh", "sleep 30 &\necho $! > " + pid_file + "\nwait")};
+  auto started = task_process::start(l);
+  if (auto* err = std::get_if<std::string>(&started)) FAIL(*err);
+  auto& p = *std::get<std::unique_ptr<task_process>>(started);
+  auto child = wait_for_pid(pid_file);
+  auto pids = p.cgroup()->pids();
+  CHECK(std::count(pids.begin(), pids.end(), p.pid()) == 1);
+  CHECK(std::count(pids.begin(), pids.end(), child) == 1);
+  for (const auto& f : p.cgroup()->procs_files()) {
+    auto text = slurp(f);
+    CHECK(text.find(std::to_string(p.pid())) != std::string::npos);
+    CHECK(text.find(std::to_string(child)) != std::string::npos);
+  }
+  std::vector<task_output_line> lines;
+  p.kill({kill_method::kill, 0}, steady_ms());
+  auto deadline = steady_ms() + 5000;
+  while (!p.poll(steady_ms(), lines) && steady_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CHECK_FALSE(alive(child));
 }
 
 TEST_CASE("v2: a kill ends every process of the task, setsid or not") {
