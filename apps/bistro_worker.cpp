@@ -3,6 +3,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <cmath>
 #include <iostream>
 #include <string>
 
@@ -119,11 +120,11 @@ int main(int argc, char** argv) {
   link_options.heartbeat_period_ms = flags.heartbeat_period_sec * 1000;
   link_options.secret_file = flags.data_dir + "/worker_secret";
   link_options.results_dir = flags.data_dir + "/results";
-  link_options.physical.memory_mb = measured.usable.memory_mb;
-  link_options.physical.cpu_cores = measured.usable.cpu_cores;
+  link_options.physical.memory_mb = std::llround(measured.usable.memory_mb);
+  link_options.physical.cpu_cores = std::llround(measured.usable.cpu_cores);
   for (const auto& gpu : measured.gpus)
     link_options.physical.gpus.push_back(
-        {gpu.name, gpu.pci_bus_id, gpu.memory_mb});
+        {gpu.name, gpu.pci_bus_id, std::llround(gpu.memory_mb)});
   link_options.physical.error = measured.error;
   auto link = spawn_worker_link(sys, link_options);
 

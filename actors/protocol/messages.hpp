@@ -29,7 +29,7 @@ namespace bistro {
 /// 5: run and kill orders carry task_subprocess_options and kill_request
 ///    whole; labels, kill methods and log types travel as their enums.
 /// 6: worker_hello carries what the worker measured of its machine
-///    (physical_report).
+///    (physical_report, its amounts as integers).
 /// 7: heartbeats carry the worker's runs with their cgroups' memory and
 ///    CPU use (running_task_report's usage fields).
 /// 8: running_task_report says since when a run is being killed.
@@ -156,11 +156,13 @@ typename Inspector::result_type inspect(Inspector& f, running_task_report& x) {
            x.start_ms, x.memory_bytes, x.cpu_time_ns, x.killing_since_ms);
 }
 
-/// One GPU card a worker found (`nvidia-smi`).
+/// One GPU card a worker found (`nvidia-smi`). Amounts travel as
+/// integers: CAF 0.17 encodes a double with a loop that never ends on an
+/// infinity (detail/ieee_754.hpp, pack754), which a peer could hand us.
 struct gpu_report {
   std::string name;
   std::string pci_bus_id;
-  double memory_mb = 0;
+  std::int64_t memory_mb = 0;
 };
 
 template <class Inspector>
@@ -175,8 +177,8 @@ typename Inspector::result_type inspect(Inspector& f, gpu_report& x) {
 /// limits of the resources `physical_resources` maps, minus each entry's
 /// `physical_reserve_amount` (Bistro does the same on its scheduler).
 struct physical_report {
-  double memory_mb = 0;
-  double cpu_cores = 0;
+  std::int64_t memory_mb = 0;
+  std::int64_t cpu_cores = 0;
   std::vector<gpu_report> gpus;
   /// What could not be measured, and why ("" = all was).
   std::string error;

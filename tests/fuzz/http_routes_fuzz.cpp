@@ -23,7 +23,7 @@ namespace bistro::fuzz {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> known_routes = {
+constexpr std::array<std::string_view, 22> known_routes = {
     "other",
     "/",
     "/healthz",
@@ -40,6 +40,12 @@ constexpr std::array<std::string_view, 16> known_routes = {
     "/api/config",
     "/api/status",
     "/api/errors",
+    "/api/events",
+    "/api/timeseries",
+    "/api/jobs/{job}/config",
+    "/api/jobs/{job}/history",
+    "/api/tasks/{job}/{node}",
+    "/api/tasks/{job}/{node}/history",
 };
 
 bool is_json(const std::string& text) {
