@@ -20,7 +20,7 @@ build="$root/${TSAN_BUILD_DIR:-build-tsan-actors}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$root/.caf/tsan/prefix" -DBISTRO_TSAN=ON \
   -DBISTRO_BUILD_BENCHMARKS=OFF \
-  -DBISTRO_TEST_DIRS="actors/http;actors/config_watcher;actors/nodes;actors/scheduler;actors/tasks;actors/store;actors/workers;actors/runtime" \
+  -DBISTRO_TEST_DIRS="actors/http;actors/config_watcher;actors/nodes;actors/scheduler;actors/tasks;actors/store;actors/workers;actors/runtime;actors/rounds" \
   >/dev/null
 tests=(actors/http/bistro_http_tests
        actors/config_watcher/bistro_config_watcher_tests
@@ -28,7 +28,8 @@ tests=(actors/http/bistro_http_tests
        actors/scheduler/bistro_scheduler_actor_tests
        actors/tasks/bistro_tasks_tests actors/store/bistro_store_tests
        actors/workers/bistro_workers_tests
-       actors/runtime/bistro_runtime_tests)
+       actors/runtime/bistro_runtime_tests
+       actors/rounds/bistro_rounds_tests)
 cmake --build "$build" -j"$(nproc)" --target "${tests[@]##*/}"
 # Tests tagged [affinity] assert which thread runs what, a timing property
 # that TSan's slowdown makes a coin toss (seen failing 1 run in about 10);
