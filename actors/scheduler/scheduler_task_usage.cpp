@@ -6,6 +6,7 @@
 // the scheduler actor's thread, like the rest of its state.
 #include <boost/json.hpp>
 
+#include "actors/protocol/saturating_add.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 
 namespace bistro::scheduler_detail {
@@ -80,8 +81,11 @@ json::object worker_usage_json(scheduler_ptr self) {
       continue;
     if (run.memory_bytes < 0 && run.cpu_time_ns < 0) continue;
     auto& s = by_shard[st.workers[run.worker].shard];
-    s.memory_bytes += std::max<std::int64_t>(run.memory_bytes, 0);
-    s.cpu_time_ns += std::max<std::int64_t>(run.cpu_time_ns, 0);
+    // Figures come from the worker: summed without overflowing.
+    s.memory_bytes = saturating_add(
+        s.memory_bytes, std::max<std::int64_t>(run.memory_bytes, 0));
+    s.cpu_time_ns = saturating_add(s.cpu_time_ns,
+                                   std::max<std::int64_t>(run.cpu_time_ns, 0));
     ++s.measured;
   }
   json::object out;

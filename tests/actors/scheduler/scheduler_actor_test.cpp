@@ -425,4 +425,20 @@ TEST_CASE(
   auto metrics = f.monitor(R"({"handler": "metrics"})")["data"];
   CHECK(metrics.at("worker_usage").at("r1").at("memory_bytes") == 6 << 20);
   CHECK(metrics.at("worker_usage").at("r1").at("measured_tasks") == 2);
+
+  // A hostile worker's largest figures: the per-worker sums stop at the
+  // type's limit instead of overflowing.
+  constexpr auto huge = std::numeric_limits<std::int64_t>::max();
+  std::vector<running_task_report> hostile{
+      {a.job, a.node, a.run_id, 1, huge, huge, 1234},
+      {b.job, b.node, b.run_id, 1, huge, huge, 0}};
+  auto beat2 = f.self->request(f.scheduler, caf::infinite, heartbeat_atom_v,
+                               std::string{"r1"}, std::int64_t{1}, hostile);
+  f.sched.run();
+  beat2.receive([](const heartbeat_reply& r) { CHECK(r.known); },
+                [&](caf::error& e) { FAIL(f.sys.render(e)); });
+  auto sums = f.monitor(R"({"handler": "metrics"})")["data"]
+                  .at("worker_usage")
+                  .at("r1");
+  CHECK(sums.at("memory_bytes") == huge);
 }
