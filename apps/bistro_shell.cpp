@@ -6,10 +6,10 @@
 #include <string>
 
 #include "actors/protocol/access_token.hpp"
-#include "actors/shell/line_editor.hpp"
-#include "actors/shell/offline_stores.hpp"
-#include "actors/shell/scheduler_connection.hpp"
-#include "actors/shell/shell_session.hpp"
+#include "apps/shell/line_editor.hpp"
+#include "apps/shell/offline_stores.hpp"
+#include "apps/shell/scheduler_connection.hpp"
+#include "apps/shell/shell_session.hpp"
 #include "apps/command_line.hpp"
 #include "apps/flags_common.hpp"
 

@@ -16,8 +16,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "actors/shell/scheduler_connection.hpp"
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "apps/shell/scheduler_connection.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro;
 using namespace bistro::testing;

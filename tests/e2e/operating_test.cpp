@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro::testing;
 namespace json = boost::json;

@@ -8,7 +8,7 @@
 #include <csignal>
 
 #include "tests/actors/http/http_client.hpp"
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro::testing;
 namespace json = boost::json;

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/tasks/task_cgroup.hpp"
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 #include "tests/faults/faults_support.hpp"
 
 using namespace bistro::testing;

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 #include "tests/faults/faults_support.hpp"
 
 using namespace bistro::testing;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/shell/reply_view.hpp"
+#include "apps/shell/reply_view.hpp"
 
 namespace bistro::shell {
 

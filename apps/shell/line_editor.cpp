@@ -1,4 +1,4 @@
-#include "actors/shell/line_editor.hpp"
+#include "apps/shell/line_editor.hpp"
 
 // clang-format off
 #include <cstdio>

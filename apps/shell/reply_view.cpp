@@ -1,11 +1,11 @@
-#include "actors/shell/reply_view.hpp"
+#include "apps/shell/reply_view.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
 
-#include "actors/shell/text_table.hpp"
+#include "apps/shell/text_table.hpp"
 #include "config/json_text.hpp"
 
 namespace bistro::shell {

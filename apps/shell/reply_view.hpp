@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/shell/shell_command.hpp"
+#include "apps/shell/shell_command.hpp"
 
 namespace bistro::shell {
 

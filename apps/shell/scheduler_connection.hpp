@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "actors/protocol/protocol.hpp"
-#include "actors/shell/request_target.hpp"
+#include "apps/shell/request_target.hpp"
 
 namespace bistro::shell {
 

@@ -1,10 +1,10 @@
-#include "actors/shell/scheduler_connection.hpp"
+#include "apps/shell/scheduler_connection.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include "actors/protocol/secure_transport.hpp"
-#include "actors/shell/tcp_probe.hpp"
+#include "apps/shell/tcp_probe.hpp"
 
 namespace bistro::shell {
 

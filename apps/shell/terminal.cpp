@@ -1,4 +1,4 @@
-#include "actors/shell/terminal.hpp"
+#include "apps/shell/terminal.hpp"
 
 #include <poll.h>
 #include <signal.h>

@@ -1,10 +1,10 @@
-#include "actors/shell/shell_session.hpp"
+#include "apps/shell/shell_session.hpp"
 
 #include <unistd.h>
 
 #include <ostream>
 
-#include "actors/shell/terminal.hpp"
+#include "apps/shell/terminal.hpp"
 
 namespace bistro::shell {
 

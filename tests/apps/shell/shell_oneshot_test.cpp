@@ -2,8 +2,8 @@
 // command's table and --json output.
 #include <catch2/catch.hpp>
 
-#include "actors/shell/text_table.hpp"
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "apps/shell/text_table.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro::testing;
 namespace json = boost::json;

@@ -1,4 +1,4 @@
-#include "actors/shell/tcp_probe.hpp"
+#include "apps/shell/tcp_probe.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>

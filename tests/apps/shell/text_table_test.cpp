@@ -1,4 +1,4 @@
-#include "actors/shell/text_table.hpp"
+#include "apps/shell/text_table.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>

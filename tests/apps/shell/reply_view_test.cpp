@@ -1,4 +1,4 @@
-#include "actors/shell/reply_view.hpp"
+#include "apps/shell/reply_view.hpp"
 
 #include <catch2/catch.hpp>
 

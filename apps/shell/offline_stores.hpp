@@ -16,7 +16,7 @@
 #include <string>
 #include <variant>
 
-#include "actors/shell/request_target.hpp"
+#include "apps/shell/request_target.hpp"
 #include "actors/store/status_store.hpp"
 #include "actors/store/task_log_store.hpp"
 

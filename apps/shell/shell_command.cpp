@@ -1,4 +1,4 @@
-#include "actors/shell/shell_command.hpp"
+#include "apps/shell/shell_command.hpp"
 
 #include <boost/json.hpp>
 #include <charconv>

@@ -2,7 +2,7 @@
 // and a scheduler that goes away and comes back.
 #include <catch2/catch.hpp>
 
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro::testing;
 

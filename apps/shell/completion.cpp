@@ -1,8 +1,8 @@
-#include "actors/shell/completion.hpp"
+#include "apps/shell/completion.hpp"
 
 #include <algorithm>
 
-#include "actors/shell/shell_command.hpp"
+#include "apps/shell/shell_command.hpp"
 
 namespace bistro::shell {
 

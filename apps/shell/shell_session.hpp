@@ -16,10 +16,10 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/shell/completion.hpp"
-#include "actors/shell/reply_view.hpp"
-#include "actors/shell/request_target.hpp"
-#include "actors/shell/shell_command.hpp"
+#include "apps/shell/completion.hpp"
+#include "apps/shell/reply_view.hpp"
+#include "apps/shell/request_target.hpp"
+#include "apps/shell/shell_command.hpp"
 
 namespace bistro::shell {
 

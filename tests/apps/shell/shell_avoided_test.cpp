@@ -3,7 +3,7 @@
 // never started.
 #include <catch2/catch.hpp>
 
-#include "tests/actors/shell/shell_test_support.hpp"
+#include "tests/apps/shell/shell_test_support.hpp"
 
 using namespace bistro::testing;
 namespace json = boost::json;

@@ -1,4 +1,4 @@
-#include "actors/shell/completion.hpp"
+#include "apps/shell/completion.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/shell/offline_stores.hpp"
+#include "apps/shell/offline_stores.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
