@@ -121,7 +121,7 @@ void sample_activity(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
   if (!st.activity.due(now)) return;
   std::unordered_map<std::string, std::uint32_t> running;
-  for (const auto& [id, run] : st.running) ++running[run.job];
+  for (const auto& [id, run] : st.runs) ++running[run.job];
   st.activity.close(now, running);
 }
 

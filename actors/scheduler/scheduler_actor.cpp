@@ -68,7 +68,7 @@ std::int64_t next_wait_ms(scheduler_ptr self, std::int64_t now) {
 
 bool nothing_more_to_do(scheduler_ptr self) {
   auto& st = self->state;
-  if (!st.cfg || !st.running.empty() || st.last_round_starts > 0 ||
+  if (!st.cfg || !st.runs.empty() || st.last_round_starts > 0 ||
       st.round_in_flight || st.dirty)
     return false;
   for (auto* row : st.row_ptrs)
@@ -98,30 +98,30 @@ void persist(scheduler_ptr self, std::size_t job, node_id node,
     out.start_ms = run->start_ms;
   }
   out.end_ms = end_ms;
-  st.to_persist.push_back(std::move(out));
+  st.to_persist.push(std::move(out));
 }
 
 void flush_persist(scheduler_ptr self) {
   auto& st = self->state;
   if (!st.options.store) return;
-  if (!st.acks_unflushed.empty()) {
+  if (st.to_persist.empty()) return;
+  auto batch = st.to_persist.take();
+  if (!batch.acks.empty()) {
     // No timeout: the store answers once the batch is on disk, however
     // long a full disk takes; the workers keep their results meanwhile.
     self->request(st.options.store, caf::infinite, persist_atom_v,
-                  std::move(st.to_persist), ack_atom_v)
+                  std::move(batch.statuses), ack_atom_v)
         .then(
-            [acks = std::move(st.acks_unflushed)](bool ok) {
+            [acks = std::move(batch.acks)](bool ok) {
               for (const auto& ack : acks) ack(ok);
             },
             [](const caf::error&) {
               // The store is gone (shutdown): nobody is acknowledged, so
               // the workers keep their results and send them again.
             });
-    st.acks_unflushed.clear();
-  } else if (!st.to_persist.empty()) {
-    self->send(st.options.store, persist_atom_v, std::move(st.to_persist));
+  } else {
+    self->send(st.options.store, persist_atom_v, std::move(batch.statuses));
   }
-  st.to_persist.clear();
 }
 
 void after_persist(scheduler_ptr self, std::function<void(bool)> ack) {
@@ -129,7 +129,7 @@ void after_persist(scheduler_ptr self, std::function<void(bool)> ack) {
     ack(true);
     return;
   }
-  self->state.acks_unflushed.push_back(std::move(ack));
+  self->state.to_persist.after(std::move(ack));
 }
 
 /// Applies the statuses loaded at start-up to the first config and tree.
@@ -144,15 +144,12 @@ void restore_statuses(scheduler_ptr self) {
     if (!job || !node) continue;
     st.rows[*job]->restore(*node, s.status);
     ++applied;
-    if (s.status.label == status_label::running) {
-      st.unconfirmed_running.emplace_back(s.job, s.node);
-      if (s.run_id != 0)
-        st.restored_runs.emplace(
-            s.run_id, restored_run{s.job, s.node, s.worker, s.start_ms});
-    }
+    if (s.status.label == status_label::running)
+      st.runs.restore(s.job, s.node, s.run_id,
+                      restored_run{s.job, s.node, s.worker, s.start_ms});
   }
   spdlog::info("restored {} of {} stored statuses ({} were running)", applied,
-               st.options.restored->size(), st.unconfirmed_running.size());
+               st.options.restored->size(), st.runs.unconfirmed().size());
   st.options.restored.reset();
 }
 
@@ -160,8 +157,8 @@ void restore_statuses(scheduler_ptr self) {
 /// running anywhere; they may run again.
 void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
-  auto busy = running_task_keys(st);
-  for (const auto& [job_name, node_name] : st.unconfirmed_running) {
+  auto busy = st.runs.busy_tasks();
+  for (const auto& [job_name, node_name] : st.runs.unconfirmed()) {
     bool reported = busy.count(task_name_key(job_name, node_name)) > 0;
     auto job = job_index_of(self, job_name);
     auto node = st.tree->find(node_name);
@@ -179,17 +176,16 @@ void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
                          now, st.cfg->jobs[*job].backoff);
     persist(self, *job, *node, 0, nullptr, now);
   }
-  st.unconfirmed_running.clear();
-  st.restored_runs.clear();
+  st.runs.settle();
   flush_persist(self);
 }
 
 /// Kills orphaned runs whose kill_orphan_tasks_after_sec has passed.
 void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
-  std::erase_if(st.orphans, [&](std::uint64_t run_id) {
-    auto it = st.running.find(run_id);
-    if (it == st.running.end()) return true;  // it ended
+  std::erase_if(st.runs.orphans(), [&](std::uint64_t run_id) {
+    auto it = st.runs.find(run_id);
+    if (it == st.runs.end()) return true;  // it ended
     auto& run = it->second;
     if (run.kill_sent || !run.orphan_since_ms) return true;
     const auto* job = st.cfg->find_job(run.job);
@@ -217,8 +213,8 @@ void kill_due_orphans(scheduler_ptr self, std::int64_t now) {
 /// look at the runs found here.
 void find_orphans(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
-  st.orphans.clear();
-  for (auto& [run_id, run] : st.running) {
+  st.runs.orphans().clear();
+  for (auto& [run_id, run] : st.runs) {
     const auto* job = st.cfg->find_job(run.job);
     auto node = st.tree->find(run.node);
     bool orphan = !job || !job->enabled || !node || !st.tree->enabled(*node);
@@ -230,7 +226,7 @@ void find_orphans(scheduler_ptr self, std::int64_t now) {
       continue;
     }
     if (!run.orphan_since_ms) run.orphan_since_ms = now;
-    st.orphans.push_back(run_id);
+    st.runs.orphans().push_back(run_id);
   }
   kill_due_orphans(self, now);
 }
@@ -250,7 +246,7 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
   // Running tasks keep their slots: the round state re-charges those it
   // knew by name. A run whose job or node came back after a config that
   // dropped it is charged again here, so it is never started twice.
-  for (auto& [run_id, run] : st.running) {
+  for (auto& [run_id, run] : st.runs) {
     auto job = job_index_of(self, run.job);
     auto node = st.tree->find(run.node);
     if (job && node && st.rows[*job]->label(*node) != status_label::running) {
@@ -273,11 +269,9 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
   std::vector<std::pair<worker_actor, task_spec>> remote_orders;
   for (const auto& pick : picks) {
     const auto& job = st.cfg->jobs[pick.job];
-    auto run_id = st.next_run_id++;
     task_spec spec;
     spec.job = job.name;
     spec.node = std::string{st.tree->name(pick.node)};
-    spec.run_id = run_id;
     spec.command = job.command;  // empty: the worker's --worker_command
     spec.json_arg = task_json_argument(
         {*st.cfg, job, *st.tree, pick.chain,
@@ -289,13 +283,10 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     spec.subprocess.cgroups = {};
     spec.kill = job.kill_subprocess;
     spec.cgroup = cgroup_spec_of(*st.cfg, job);
-    auto& run = st.running
-                    .emplace(run_id, run_info{spec.job, spec.node, pick.worker,
-                                              now, std::nullopt, false})
-                    .first->second;
-    if (!st.lost_runs.empty())
-      st.lost_runs.erase(task_name_key(spec.job, spec.node));
-    persist(self, pick.job, pick.node, run_id, &run, 0);
+    auto [run_id, run] = st.runs.start(
+        run_info{job.name, spec.node, pick.worker, now, std::nullopt, false});
+    spec.run_id = run_id;
+    persist(self, pick.job, pick.node, run_id, run, 0);
     st.activity.started(spec.job);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
@@ -330,7 +321,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   ++st.round_buckets[bucket];
   dispatch(self, picks, now);
   flush_persist(self);
-  if (!st.orphans.empty()) kill_due_orphans(self, now);
+  if (!st.runs.orphans().empty()) kill_due_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
   if (st.dirty) {
     poke(self);
@@ -376,10 +367,11 @@ void start_round(scheduler_ptr self) {
           "startup: the wait for workers is over after {} s ({} worker(s) "
           "known, {} run(s) adopted); tasks may start",
           (now - st.started_ms) / 1000, st.registry.all().size(),
-          st.running.size());
+          st.runs.size());
     settle_unconfirmed(self, now);
   }
-  if (!st.cfg || !st.cfg->enabled || st.workers.empty() || st.persist_failing ||
+  if (!st.cfg || !st.cfg->enabled || st.workers.empty() ||
+      st.to_persist.failing() ||
       now < st.started_ms + st.options.startup_wait_ms) {
     // Statuses changed since the last round go to the store now; a round
     // that runs sends them with the statuses of the runs it starts, as
@@ -421,17 +413,16 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
   const char* when = nullptr;
   bool restored = false;
-  if (auto it = st.restored_runs.find(r.run_id);
-      it != st.restored_runs.end() && it->second.job == r.job &&
-      it->second.node == r.node && it->second.shard == r.worker) {
-    st.restored_runs.erase(it);
-    when = "while the scheduler was down";
-    restored = true;
-  } else if (auto lost = st.lost_runs.find(task_name_key(r.job, r.node));
-             lost != st.lost_runs.end() && lost->second.first == r.run_id &&
-             lost->second.second == r.worker) {
-    st.lost_runs.erase(lost);
-    when = "after its worker was given up";
+  switch (st.runs.claim_late(r.run_id, r.job, r.node, r.worker)) {
+    case run_table::late_result::restored:
+      when = "while the scheduler was down";
+      restored = true;
+      break;
+    case run_table::late_result::lost:
+      when = "after its worker was given up";
+      break;
+    case run_table::late_result::none:
+      break;
   }
   if (!when) return false;
   auto job = job_index_of(self, r.job);
@@ -464,27 +455,17 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   return true;
 }
 
-/// Remembers that run `id`'s result was taken.
-void taken(scheduler_state& st, std::uint64_t id) {
-  if (!st.taken_runs.insert(id).second) return;
-  st.taken_order.push_back(id);
-  if (st.taken_order.size() > scheduler_state::max_taken_runs) {
-    st.taken_runs.erase(st.taken_order.front());
-    st.taken_order.pop_front();
-  }
-}
-
 bool on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
-  auto it = st.running.find(r.run_id);
-  if (it == st.running.end() && on_restored_result(self, r)) {
-    taken(st, r.run_id);
+  auto it = st.runs.find(r.run_id);
+  if (it == st.runs.end() && on_restored_result(self, r)) {
+    st.runs.note_taken(r.run_id);
     return true;
   }
-  if (it == st.running.end() || it->second.job != r.job ||
+  if (it == st.runs.end() || it->second.job != r.job ||
       it->second.node != r.node ||
       st.workers[it->second.worker].shard != r.worker) {
-    if (it == st.running.end() && st.taken_runs.count(r.run_id))
+    if (it == st.runs.end() && st.runs.taken(r.run_id))
       spdlog::debug("run {} ({} on {}): its result was taken already", r.run_id,
                     r.job, r.node);
     else
@@ -492,9 +473,7 @@ bool on_result(scheduler_ptr self, const task_result& r) {
                    r.job, r.node);
     return false;
   }
-  taken(st, r.run_id);
-  auto run = std::move(it->second);
-  st.running.erase(it);
+  auto run = st.runs.finish(it);
   ++st.tasks_finished;
   parsed_status status{r.label, r.data, r.message};
   // The label comes off the wire: one a task may not report (a system
@@ -548,7 +527,7 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
       st.started_ms};
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
-  st.next_run_id = static_cast<std::uint64_t>(st.started_ms) * 1024;
+  st.runs.set_next_id(static_cast<std::uint64_t>(st.started_ms) * 1024);
   st.registry = worker_registry{st.options.timeouts};
   st.secret_hashes = std::move(st.options.worker_secret_hashes);
   st.drained = st.options.drained_workers;
@@ -584,8 +563,8 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         spdlog::info(
             "stats: running {} started {} finished {} rounds {} "
             "round_seconds {:.3f} persisted {}",
-            st.running.size(), st.tasks_started, st.tasks_finished,
-            st.rounds_run, st.round_seconds, st.statuses_persisted);
+            st.runs.size(), st.tasks_started, st.tasks_finished, st.rounds_run,
+            st.round_seconds, st.to_persist.statuses_persisted());
         self->delayed_send(
             self, std::chrono::milliseconds(st.options.stats_interval_ms),
             stats_atom_v);
@@ -630,19 +609,11 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
       [=](persist_atom, bool ok, const std::string& error, std::uint64_t n,
           double seconds) {
         auto& st = self->state;
-        st.commit_seconds += seconds;
-        if (ok) {
-          st.statuses_persisted += n;
-          ++st.commits;
-          if (st.persist_failing) {
-            st.persist_failing = false;
-            st.errors.erase("persist");
-            poke(self);
-          }
-        } else {
-          st.persist_failing = true;
-          st.errors["persist"] = {error, now_ms(self)};
+        if (st.to_persist.committed(ok, n, seconds)) {
+          st.errors.erase("persist");
+          poke(self);
         }
+        if (!ok) st.errors["persist"] = {error, now_ms(self)};
       },
       [=](tick_atom, std::uint64_t generation) {
         if (generation == 0) {

@@ -231,7 +231,7 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
   auto names = strings_arg(req, "jobs");
   std::unordered_set<std::string> wanted(names.begin(), names.end());
   json::object out;
-  for (const auto& [id, run] : st.running) {
+  for (const auto& [id, run] : st.runs) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
     auto& by_job = out[run.job];
     if (!by_job.is_object()) by_job = json::object{};
@@ -256,7 +256,7 @@ json::value handle_job_node_runtime(scheduler_ptr self,
   std::unordered_set<std::string> wanted(names.begin(), names.end());
   auto now_s = now_ms(self) / 1000;
   json::object out;
-  for (const auto& [id, run] : st.running) {
+  for (const auto& [id, run] : st.runs) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
     auto& by_job = out[run.job];
     if (!by_job.is_object()) by_job = json::object{};
@@ -312,7 +312,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
   auto node_name = string_arg(req, "node_id");
   const auto* job = cfg.find_job(job_name);
   if (!job) throw monitor_error{"Unknown job " + job_name};
-  for (auto& [id, run] : st.running) {
+  for (auto& [id, run] : st.runs) {
     if (run.job != job_name || run.node != node_name) continue;
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
       throw monitor_error{"the worker of " + job_name + ", " + node_name +
@@ -381,7 +381,7 @@ json::value handle_status(scheduler_ptr self) {
                       {"jobs", jobs},
                       {"invalid_jobs", invalid_jobs},
                       {"nodes", st.tree ? st.tree->size() : 0},
-                      {"running", st.running.size()},
+                      {"running", st.runs.size()},
                       {"workers", workers_by_health(self)},
                       {"rounds", st.rounds_run},
                       {"rounds_per_s", rounds_per_s},
@@ -518,7 +518,7 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     }
   }
   if (!running_on_page.empty())
-    for (const auto& [id, run] : st.running) {
+    for (const auto& [id, run] : st.runs) {
       auto by_job = running_on_page.find(run.job);
       if (by_job == running_on_page.end()) continue;
       auto it = by_job->second.find(run.node);
@@ -622,7 +622,7 @@ json::object worker_resources_json(scheduler_ptr self, worker_index w) {
 json::value handle_workers(scheduler_ptr self) {
   const auto& st = self->state;
   std::vector<std::size_t> running(st.workers.size(), 0);
-  for (const auto& [id, run] : st.running)
+  for (const auto& [id, run] : st.runs)
     if (run.worker < running.size()) ++running[run.worker];
   json::array out;
   for (std::size_t w = 0; w < st.workers.size(); ++w) {
@@ -707,20 +707,21 @@ json::value handle_metrics(scheduler_ptr self) {
     buckets.emplace_back(json::array{le, cumulative});
   }
   std::size_t config_errors = errors_json(self).size();
-  return json::object{{"tasks", std::move(tasks)},
-                      {"running", st.running.size()},
-                      {"tasks_started", st.tasks_started},
-                      {"tasks_finished", st.tasks_finished},
-                      {"tasks_errors", st.tasks_errors},
-                      {"round_seconds_buckets", std::move(buckets)},
-                      {"round_seconds_sum", st.round_seconds},
-                      {"round_count", st.rounds_run},
-                      {"workers", workers_by_health(self)},
-                      {"config_errors", config_errors},
-                      {"statuses_persisted", st.statuses_persisted},
-                      {"commit_seconds_sum", st.commit_seconds},
-                      {"commits", st.commits},
-                      {"worker_usage", worker_usage_json(self)}};
+  return json::object{
+      {"tasks", std::move(tasks)},
+      {"running", st.runs.size()},
+      {"tasks_started", st.tasks_started},
+      {"tasks_finished", st.tasks_finished},
+      {"tasks_errors", st.tasks_errors},
+      {"round_seconds_buckets", std::move(buckets)},
+      {"round_seconds_sum", st.round_seconds},
+      {"round_count", st.rounds_run},
+      {"workers", workers_by_health(self)},
+      {"config_errors", config_errors},
+      {"statuses_persisted", st.to_persist.statuses_persisted()},
+      {"commit_seconds_sum", st.to_persist.commit_seconds()},
+      {"commits", st.to_persist.commits()},
+      {"worker_usage", worker_usage_json(self)}};
 }
 
 /// task_logs: asks every worker, merges their pages into one.

@@ -72,7 +72,7 @@ json::value handle_task(scheduler_ptr self, const json::object& req) {
                    {"job_state", job_state(job)},
                    {"node_enabled", st.tree->enabled(*node)}};
   if (!job.errors.empty()) out["job_errors"] = joined(job.errors);
-  for (const auto& [id, run] : st.running) {
+  for (const auto& [id, run] : st.runs) {
     if (run.job != job_name || run.node != node_name) continue;
     json::object r{{"run_id", std::to_string(id)}, {"start_ms", run.start_ms}};
     if (run.worker < st.workers.size()) {
@@ -92,7 +92,7 @@ json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
   auto job_name = string_arg(req, "job_id");
   const auto& job = st.cfg->jobs[job_named(self, job_name)];
   std::int64_t signaled = 0, gone = 0;
-  for (auto& [id, run] : st.running) {
+  for (auto& [id, run] : st.runs) {
     if (run.job != job_name) continue;
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle) {
       ++gone;
@@ -135,7 +135,7 @@ json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
     }
   std::size_t running = 0;
   if (w) {
-    for (const auto& [id, run] : st.running) running += run.worker == *w;
+    for (const auto& [id, run] : st.runs) running += run.worker == *w;
     if (drain) {
       st.rounds.remove_worker(*w);
     } else if (!st.workers[*w].remote || st.registry.usable(shard)) {

@@ -23,40 +23,12 @@
 #include "actors/rounds/task_exclusions.hpp"
 #include "actors/scheduler/activity_series.hpp"
 #include "actors/scheduler/event_log.hpp"
+#include "actors/scheduler/persist_queue.hpp"
+#include "actors/scheduler/run_table.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro::scheduler_detail {
-
-/// One run the scheduler started and has not heard the end of.
-struct run_info {
-  std::string job;
-  std::string node;
-  worker_index worker = no_worker;
-  std::int64_t start_ms = 0;
-  /// Since when the run's job or node is gone or disabled.
-  std::optional<std::int64_t> orphan_since_ms;
-  bool kill_sent = false;
-  /// What the run's cgroups use, as its worker's last heartbeat said
-  /// (-1 = not measured), and when that heartbeat came (0 = never).
-  std::int64_t memory_bytes = -1;
-  std::int64_t cpu_time_ns = -1;
-  std::int64_t usage_ms = 0;
-  /// Since when the run is being killed (0 = it is not): from the kill
-  /// order the scheduler sent (kill_task, kill_job, an orphan's kill), or
-  /// from its worker's heartbeat (the worker stopping). Shown as
-  /// "killing" until the run's end arrives.
-  std::int64_t killing_since_ms = 0;
-};
-
-/// A run that was going on when the scheduler last stopped, as its store
-/// kept it.
-struct restored_run {
-  std::string job;
-  std::string node;
-  std::string shard;
-  std::int64_t start_ms = 0;
-};
 
 /// A worker the scheduler may send runs to.
 struct worker_slot {
@@ -98,38 +70,13 @@ struct scheduler_state {
   /// SHA-256 of each remote shard's secret (worker_secret.hpp): a hello
   /// that proves one is that worker; one that cannot is a new worker.
   std::map<std::string, std::string> secret_hashes;
-  std::unordered_map<std::uint64_t, run_info> running;  // by run id
-  /// Status changes not yet sent to the status store.
-  status_batch to_persist;
-  /// Called once the statuses queued so far are on disk (true), in the
-  /// order queued: the acknowledgements workers wait for before they drop
-  /// a result.
-  std::vector<std::function<void(bool)>> acks_unflushed;
-  /// While the store cannot commit, no new task starts.
-  bool persist_failing = false;
-  std::uint64_t statuses_persisted = 0;
-  /// Restored "running" statuses nobody has reported yet: after the
-  /// start-up wait they become "was not running".
-  std::vector<std::pair<std::string, std::string>> unconfirmed_running;
-  /// The runs behind them, by run id: a result for one of these from the
-  /// worker that ran it (it ended while the scheduler was down) counts.
-  std::unordered_map<std::uint64_t, restored_run> restored_runs;
-  /// The newest run of each task given up with its lost worker (run id,
-  /// shard), by task_name_key, until the task runs again: a result its
-  /// worker still delivers (the run ended while the worker was cut off)
-  /// counts instead of running the task again.
-  std::unordered_map<std::string, std::pair<std::uint64_t, std::string>>
-      lost_runs;
-  /// The newest runs whose result was taken (at most `max_taken_runs`): the
-  /// same result sent again (its acknowledgement was lost, or the hello of
-  /// a worker's new instance repeats it) is known, not "unknown".
-  std::unordered_set<std::uint64_t> taken_runs;
-  std::deque<std::uint64_t> taken_order;
-  static constexpr std::size_t max_taken_runs = 65536;
+  /// Who runs what: live runs, restored and lost ones, taken results,
+  /// orphans (run_table.hpp).
+  run_table runs;
+  /// Status changes on their way to the store, the acknowledgements
+  /// waiting for them, and the store's commits (persist_queue.hpp).
+  persist_queue to_persist;
   bool startup_checked = false;
-  /// Runs whose job or node is gone or disabled, waiting for their kill.
-  std::vector<std::uint64_t> orphans;
-  std::uint64_t next_run_id = 0;
   std::int64_t started_ms = 0;
   bool round_in_flight = false;
   bool dirty = false;
@@ -150,9 +97,6 @@ struct scheduler_state {
   /// Rounds by duration: counts per bucket of `round_bucket_bounds`
   /// (the last counts everything slower).
   std::array<std::uint64_t, 10> round_buckets{};
-  /// Status-store commits reported, and their summed latency.
-  std::uint64_t commits = 0;
-  double commit_seconds = 0;
   /// Current errors by source ("config", "nodes", "persist"): message
   /// and time; a good snapshot clears "config" and "nodes".
   std::map<std::string, std::pair<std::string, std::int64_t>> errors;
@@ -179,21 +123,6 @@ using scheduler_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
 
 inline std::int64_t now_ms(scheduler_ptr self) {
   return self->state.clock.now_ms();
-}
-
-/// The (job, node) pairs of every run in `running`, for lookups by name
-/// when many runs are checked at once (built once per batch, O(runs)).
-inline std::string task_name_key(const std::string& job,
-                                 const std::string& node) {
-  return job + '\n' + node;
-}
-inline std::unordered_set<std::string> running_task_keys(
-    const scheduler_state& st) {
-  std::unordered_set<std::string> keys;
-  keys.reserve(st.running.size());
-  for (const auto& [id, run] : st.running)
-    keys.insert(task_name_key(run.job, run.node));
-  return keys;
 }
 
 /// Something changed: run a round soon (coalesced).

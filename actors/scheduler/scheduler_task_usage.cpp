@@ -18,9 +18,9 @@ void note_task_usage(scheduler_ptr self, worker_index w,
   auto& st = self->state;
   auto now = now_ms(self);
   for (const auto& report : running) {
-    auto it = st.running.find(report.run_id);
+    auto it = st.runs.find(report.run_id);
     // A worker speaks only for the runs the scheduler sent it.
-    if (it == st.running.end() || it->second.worker != w ||
+    if (it == st.runs.end() || it->second.worker != w ||
         it->second.job != report.job || it->second.node != report.node)
       continue;
     auto& run = it->second;
@@ -76,7 +76,7 @@ json::object worker_usage_json(scheduler_ptr self) {
   // Every worker gets a row, so that a dashboard sees its zero.
   for (const auto& slot : st.workers)
     if (slot.handle) by_shard[slot.shard];
-  for (const auto& [id, run] : st.running) {
+  for (const auto& [id, run] : st.runs) {
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
       continue;
     if (run.memory_bytes < 0 && run.cpu_time_ns < 0) continue;

@@ -61,26 +61,17 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
   auto now = now_ms(self);
   auto min_wait = st.options.health.suicide_backoff_safety_margin_ms +
                   st.options.health.suicide_task_kill_wait_ms;
-  std::size_t lost = 0;
-  for (auto it = st.running.begin(); it != st.running.end();) {
-    if (it->second.worker != w) {
-      ++it;
-      continue;
-    }
-    auto job = job_index_of(self, it->second.job);
-    auto node = st.tree->find(it->second.node);
-    if (job && node) {
-      st.rows[*job]->mark_worker_lost(*node, now, min_wait,
-                                      st.cfg->jobs[*job].backoff,
-                                      "worker lost: " + why);
-      st.lost_runs[task_name_key(it->second.job, it->second.node)] = {
-          it->first, st.workers[w].shard};
-      st.rounds.task_finished(static_cast<job_index>(*job), *node);
-      persist(self, *job, *node, it->first, &it->second, now);
-    }
-    ++lost;
-    it = st.running.erase(it);
-  }
+  auto lost = st.runs.lose_worker(
+      w, st.workers[w].shard, [&](std::uint64_t id, run_info& run) {
+        auto job = job_index_of(self, run.job);
+        auto node = st.tree->find(run.node);
+        if (!job || !node) return;
+        st.rows[*job]->mark_worker_lost(*node, now, min_wait,
+                                        st.cfg->jobs[*job].backoff,
+                                        "worker lost: " + why);
+        st.rounds.task_finished(static_cast<job_index>(*job), *node);
+        persist(self, *job, *node, id, &run, now);
+      });
   flush_persist(self);
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
                 st.workers[w].shard, why, lost);
@@ -101,7 +92,7 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
 void adopt_runs(scheduler_ptr self, worker_index w,
                 const std::vector<running_task_report>& reports, bool trusted) {
   auto& st = self->state;
-  auto busy = running_task_keys(st);
+  auto busy = st.runs.busy_tasks();
   std::unordered_set<std::uint64_t> reported;
   auto kill = [&](const running_task_report& report, const char* why) {
     spdlog::warn("worker {} runs {} on {} (run {}), which {}: killing it",
@@ -113,7 +104,7 @@ void adopt_runs(scheduler_ptr self, worker_index w,
             report.job, report.node, report.run_id, {kill_method::kill, 0}});
   };
   for (const auto& report : reports) {
-    if (auto it = st.running.find(report.run_id); it != st.running.end()) {
+    if (auto it = st.runs.find(report.run_id); it != st.runs.end()) {
       if (it->second.worker == w && it->second.job == report.job &&
           it->second.node == report.node) {
         reported.insert(report.run_id);
@@ -126,11 +117,8 @@ void adopt_runs(scheduler_ptr self, worker_index w,
       kill(report, "this worker cannot prove it was given");
       continue;
     }
-    if (auto it = st.restored_runs.find(report.run_id);
-        it != st.restored_runs.end()) {
-      bool mine = it->second.shard == st.workers[w].shard;
-      st.restored_runs.erase(it);
-      if (!mine) {
+    if (auto restored = st.runs.take_restored(report.run_id)) {
+      if (restored->shard != st.workers[w].shard) {
         kill(report, "was sent to another worker before the restart");
         continue;
       }
@@ -145,26 +133,23 @@ void adopt_runs(scheduler_ptr self, worker_index w,
     reported.insert(report.run_id);
     spdlog::info("adopting {} on {} (run {}) from worker {}", report.job,
                  report.node, report.run_id, st.workers[w].shard);
-    auto& run = st.running
-                    .emplace(report.run_id,
-                             run_info{report.job, report.node, w,
-                                      report.start_ms, std::nullopt, false})
-                    .first->second;
+    auto& run = st.runs.adopt(
+        report.run_id, run_info{report.job, report.node, w, report.start_ms,
+                                std::nullopt, false});
     busy.insert(task_name_key(report.job, report.node));
     st.rows[*job]->mark_running(*node, report.start_ms);
     persist(self, *job, *node, report.run_id, &run, 0);
     st.rounds.adopt_running(static_cast<job_index>(*job), *node, w);
-    st.next_run_id = std::max(st.next_run_id, report.run_id + 1);
   }
   flush_persist(self);
   // Runs we gave this worker that it no longer has ended while the link
   // was down and their results were lost with it: retry them after a
   // backoff rather than wait forever.
   std::vector<std::uint64_t> vanished;
-  for (const auto& [id, run] : st.running)
+  for (const auto& [id, run] : st.runs)
     if (run.worker == w && !reported.count(id)) vanished.push_back(id);
   for (auto id : vanished) {
-    const auto& run = st.running.at(id);
+    const auto& run = st.runs.at(id);
     task_result r;
     r.job = run.job;
     r.node = run.node;
@@ -178,7 +163,7 @@ void adopt_runs(scheduler_ptr self, worker_index w,
 
 std::size_t running_on(scheduler_ptr self, worker_index w) {
   std::size_t n = 0;
-  for (const auto& [id, run] : self->state.running) n += run.worker == w;
+  for (const auto& [id, run] : self->state.runs) n += run.worker == w;
   return n;
 }
 
