@@ -308,17 +308,10 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   auto now = now_ms(self);
   st.round_in_flight = false;
   st.last_round_starts = picks.size();
-  ++st.rounds_run;
-  st.tasks_started += picks.size();
-  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            st.round_began)
-                  .count();
-  st.round_seconds += took;
-  std::size_t bucket = 0;
-  while (bucket < round_bucket_bounds.size() &&
-         took > round_bucket_bounds[bucket])
-    ++bucket;
-  ++st.round_buckets[bucket];
+  st.metrics.round_done(std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - st.round_began)
+                            .count(),
+                        picks.size());
   dispatch(self, picks, now);
   flush_persist(self);
   if (!st.runs.orphans().empty()) kill_due_orphans(self, now);
@@ -441,7 +434,7 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
                       {},
                       "worker " + r.worker + " sent unknown status label " +
                           std::to_string(static_cast<unsigned>(r.label))};
-  ++st.tasks_finished;
+  st.metrics.late_task_finished();
   st.activity.finished(r.job, status.label == status_label::error_backoff ||
                                   status.label == status_label::failed);
   // The round state never charged this run (it was not adopted), so only
@@ -474,7 +467,6 @@ bool on_result(scheduler_ptr self, const task_result& r) {
     return false;
   }
   auto run = st.runs.finish(it);
-  ++st.tasks_finished;
   parsed_status status{r.label, r.data, r.message};
   // The label comes off the wire: one a task may not report (a system
   // label, or past the enum) is the worker's error, not the task's outcome.
@@ -490,7 +482,7 @@ bool on_result(scheduler_ptr self, const task_result& r) {
   const auto label = status.label;
   const bool failed =
       label == status_label::error_backoff || label == status_label::failed;
-  if (failed) ++st.tasks_errors;
+  st.metrics.task_finished(failed);
   st.activity.finished(r.job, failed);
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
@@ -563,8 +555,9 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         spdlog::info(
             "stats: running {} started {} finished {} rounds {} "
             "round_seconds {:.3f} persisted {}",
-            st.runs.size(), st.tasks_started, st.tasks_finished, st.rounds_run,
-            st.round_seconds, st.to_persist.statuses_persisted());
+            st.runs.size(), st.metrics.tasks_started(),
+            st.metrics.tasks_finished(), st.metrics.rounds(),
+            st.metrics.round_seconds(), st.to_persist.statuses_persisted());
         self->delayed_send(
             self, std::chrono::milliseconds(st.options.stats_interval_ms),
             stats_atom_v);

@@ -358,15 +358,7 @@ json::value handle_status(scheduler_ptr self) {
                                                 : std::uint64_t{0}) +
                         n.to_number<std::uint64_t>();
   }
-  double rounds_per_s = 0, tasks_per_s = 0;
-  if (!st.samples.empty()) {
-    const auto& [t0, r0, f0] = st.samples.front();
-    if (now > t0) {
-      double secs = static_cast<double>(now - t0) / 1000.0;
-      rounds_per_s = static_cast<double>(st.rounds_run - r0) / secs;
-      tasks_per_s = static_cast<double>(st.tasks_finished - f0) / secs;
-    }
-  }
+  auto rates = st.metrics.rates_at(now);
   auto wait_until = st.started_ms + st.options.startup_wait_ms;
   json::object startup_wait{{"until_ms", wait_until},
                             {"over", now >= wait_until},
@@ -383,11 +375,11 @@ json::value handle_status(scheduler_ptr self) {
                       {"nodes", st.tree ? st.tree->size() : 0},
                       {"running", st.runs.size()},
                       {"workers", workers_by_health(self)},
-                      {"rounds", st.rounds_run},
-                      {"rounds_per_s", rounds_per_s},
-                      {"tasks_started", st.tasks_started},
-                      {"tasks_finished", st.tasks_finished},
-                      {"tasks_per_s", tasks_per_s}};
+                      {"rounds", st.metrics.rounds()},
+                      {"rounds_per_s", rates.rounds_per_s},
+                      {"tasks_started", st.metrics.tasks_started()},
+                      {"tasks_finished", st.metrics.tasks_finished()},
+                      {"tasks_per_s", rates.tasks_per_s}};
 }
 
 json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
@@ -699,23 +691,24 @@ json::value handle_metrics(scheduler_ptr self) {
       tasks[st.cfg->jobs[j].name] = job_counts(self, j);
   json::array buckets;
   std::uint64_t cumulative = 0;
-  for (std::size_t b = 0; b < st.round_buckets.size(); ++b) {
-    cumulative += st.round_buckets[b];
-    json::value le = b < round_bucket_bounds.size()
-                         ? json::value(round_bucket_bounds[b])
-                         : json::value("+Inf");
+  const auto& bounds = scheduler_metrics::round_bucket_bounds;
+  const auto& counts = st.metrics.round_buckets();
+  for (std::size_t b = 0; b < counts.size(); ++b) {
+    cumulative += counts[b];
+    json::value le =
+        b < bounds.size() ? json::value(bounds[b]) : json::value("+Inf");
     buckets.emplace_back(json::array{le, cumulative});
   }
   std::size_t config_errors = errors_json(self).size();
   return json::object{
       {"tasks", std::move(tasks)},
       {"running", st.runs.size()},
-      {"tasks_started", st.tasks_started},
-      {"tasks_finished", st.tasks_finished},
-      {"tasks_errors", st.tasks_errors},
+      {"tasks_started", st.metrics.tasks_started()},
+      {"tasks_finished", st.metrics.tasks_finished()},
+      {"tasks_errors", st.metrics.tasks_errors()},
       {"round_seconds_buckets", std::move(buckets)},
-      {"round_seconds_sum", st.round_seconds},
-      {"round_count", st.rounds_run},
+      {"round_seconds_sum", st.metrics.round_seconds()},
+      {"round_count", st.metrics.rounds()},
       {"workers", workers_by_health(self)},
       {"config_errors", config_errors},
       {"statuses_persisted", st.to_persist.statuses_persisted()},
@@ -1066,10 +1059,7 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
 }
 
 void sample_rates(scheduler_ptr self, std::int64_t now) {
-  auto& st = self->state;
-  st.samples.emplace_back(now, st.rounds_run, st.tasks_finished);
-  while (st.samples.size() > 2 && std::get<0>(st.samples[1]) <= now - 10000)
-    st.samples.pop_front();
+  self->state.metrics.sample(now);
 }
 
 }  // namespace bistro::scheduler_detail

@@ -26,6 +26,7 @@
 #include "actors/scheduler/persist_queue.hpp"
 #include "actors/scheduler/run_table.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/scheduler/scheduler_metrics.hpp"
 #include "actors/workers/worker_registry.hpp"
 
 namespace bistro::scheduler_detail {
@@ -87,16 +88,9 @@ struct scheduler_state {
   /// not one per round.
   std::optional<std::int64_t> timer_due_ms;
   std::size_t last_round_starts = 0;
-  // Counters since start, for the stats line (and later the metrics).
-  std::uint64_t rounds_run = 0;
-  std::uint64_t tasks_started = 0;
-  std::uint64_t tasks_finished = 0;
-  /// Finished with error_backoff or failed.
-  std::uint64_t tasks_errors = 0;
-  double round_seconds = 0;
-  /// Rounds by duration: counts per bucket of `round_bucket_bounds`
-  /// (the last counts everything slower).
-  std::array<std::uint64_t, 10> round_buckets{};
+  /// Rounds and tasks counted since start, and their rates
+  /// (scheduler_metrics.hpp).
+  scheduler_metrics metrics;
   /// Current errors by source ("config", "nodes", "persist"): message
   /// and time; a good snapshot clears "config" and "nodes".
   std::map<std::string, std::pair<std::string, std::int64_t>> errors;
@@ -107,8 +101,6 @@ struct scheduler_state {
   task_exclusions_cache exclusions;
   /// The config watcher, which rewrites the file for save_job/delete_job.
   config_watcher_actor watcher;
-  /// (time, rounds, finished) samples for rates over the last ~10 s.
-  std::deque<std::tuple<std::int64_t, std::uint64_t, std::uint64_t>> samples;
   std::chrono::steady_clock::time_point round_began;
   /// Starts, finishes and failures per job, sampled for the page's plots
   /// (scheduler_activity.cpp).
@@ -143,10 +135,6 @@ void flush_persist(scheduler_ptr self);
 /// Calls `ack` once every status queued so far is on disk (at once when
 /// there is no store).
 void after_persist(scheduler_ptr self, std::function<void(bool)> ack);
-
-/// Upper bounds (seconds) of the round-duration histogram's buckets.
-inline constexpr std::array<double, 9> round_bucket_bounds{
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
 
 // scheduler_monitor.cpp
 /// Answers one monitor request (actors/protocol/monitor.md).
