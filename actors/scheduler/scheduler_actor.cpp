@@ -359,7 +359,7 @@ void start_round(scheduler_ptr self) {
       spdlog::info(
           "startup: the wait for workers is over after {} s ({} worker(s) "
           "known, {} run(s) adopted); tasks may start",
-          (now - st.started_ms) / 1000, st.registry.all().size(),
+          (now - st.started_ms) / 1000, st.workers.health().all().size(),
           st.runs.size());
     settle_unconfirmed(self, now);
   }
@@ -520,10 +520,10 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   // Run ids only grow, also across restarts: milliseconds since the epoch,
   // times 1024 runs per millisecond of head room.
   st.runs.set_next_id(static_cast<std::uint64_t>(st.started_ms) * 1024);
-  st.registry = worker_registry{st.options.timeouts};
-  st.secret_hashes = std::move(st.options.worker_secret_hashes);
-  st.drained = st.options.drained_workers;
-  for (const auto& shard : st.drained)
+  st.workers = worker_directory{st.options.timeouts,
+                                std::move(st.options.worker_secret_hashes),
+                                st.options.drained_workers};
+  for (const auto& shard : st.workers.drained_shards())
     spdlog::info("worker {} is drained (kept in {}): it gets no new task",
                  shard, st.options.drained_workers_file);
   self->set_exit_handler([=](const caf::exit_msg& msg) {

@@ -336,7 +336,7 @@ json::object workers_by_health(scheduler_ptr self) {
     if (!w.handle) continue;
     std::string health = "HEALTHY";
     if (w.remote)
-      if (const auto* rec = st.registry.find(w.shard))
+      if (const auto* rec = st.workers.health().find(w.shard))
         health = to_string(rec->health);
     auto& n = out[health];
     n = (n.is_int64() ? n.as_int64() : std::int64_t{0}) + 1;
@@ -622,10 +622,11 @@ json::value handle_workers(scheduler_ptr self) {
     if (!slot.handle) continue;
     json::object o{{"shard", slot.shard},
                    {"remote", slot.remote},
-                   {"drained", drained(st, slot.shard)},
+                   {"drained", st.workers.drained(slot.shard)},
                    {"running", running[w]},
                    {"start_ms", slot.start_ms}};
-    const auto* rec = slot.remote ? st.registry.find(slot.shard) : nullptr;
+    const auto* rec =
+        slot.remote ? st.workers.health().find(slot.shard) : nullptr;
     if (rec) {
       o["host"] = rec->host;
       o["pid"] = rec->pid;

@@ -115,22 +115,15 @@ json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
   auto& st = self->state;
   auto shard = string_arg(req, "worker");
   bool drain = bool_arg(req, "drain", true);
-  std::optional<worker_index> w;
-  for (worker_index i = 0; i < st.workers.size(); ++i)
-    if (st.workers[i].handle && st.workers[i].shard == shard) w = i;
+  auto w = st.workers.index_of(shard);
   // A shard that is not connected may be drained ahead of its return, but
   // only one the scheduler has seen: a typo must not pass silently.
-  if (!w && !st.registry.find(shard) && !st.drained.count(shard))
-    refuse("Unknown worker " + shard);
-  auto before = st.drained;
-  if (drain)
-    st.drained.insert(shard);
-  else
-    st.drained.erase(shard);
-  if (st.drained != before && !st.options.drained_workers_file.empty())
-    if (auto err =
-            save_drained_workers(st.options.drained_workers_file, st.drained)) {
-      st.drained = std::move(before);
+  if (!st.workers.known(shard)) refuse("Unknown worker " + shard);
+  if (st.workers.set_drained(shard, drain) &&
+      !st.options.drained_workers_file.empty())
+    if (auto err = save_drained_workers(st.options.drained_workers_file,
+                                        st.workers.drained_shards())) {
+      st.workers.set_drained(shard, !drain);
       refuse("the drain is not kept: " + *err);
     }
   std::size_t running = 0;
@@ -138,7 +131,7 @@ json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
     for (const auto& [id, run] : st.runs) running += run.worker == *w;
     if (drain) {
       st.rounds.remove_worker(*w);
-    } else if (!st.workers[*w].remote || st.registry.usable(shard)) {
+    } else if (!st.workers[*w].remote || st.workers.health().usable(shard)) {
       st.rounds.add_worker(shard, st.workers[*w].host, st.workers[*w].port);
       poke(self);
     }

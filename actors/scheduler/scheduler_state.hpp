@@ -27,24 +27,9 @@
 #include "actors/scheduler/run_table.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/scheduler_metrics.hpp"
-#include "actors/workers/worker_registry.hpp"
+#include "actors/scheduler/worker_directory.hpp"
 
 namespace bistro::scheduler_detail {
-
-/// A worker the scheduler may send runs to.
-struct worker_slot {
-  worker_actor handle;
-  std::string shard;
-  std::string host;
-  /// Names it as "host:port" in worker_resources_override (0 = none).
-  std::int32_t port = 0;
-  /// Remote workers are health-checked; the in-process one is not.
-  bool remote = false;
-  std::int64_t start_ms = 0;
-  std::int64_t last_ping_ms = 0;
-  /// What a remote worker measured of its machine (its hello).
-  physical_report physical;
-};
 
 struct scheduler_state {
   scheduler_options options;
@@ -59,18 +44,9 @@ struct scheduler_state {
   std::vector<job_status_row*> row_ptrs;
   round_scheduler rounds;
   std::mt19937_64 rng;
-  std::vector<worker_slot> workers;  // by worker_index
-  /// Workers that joined before the first config: the round state needs
-  /// a config before it can size a worker's slots.
-  std::vector<std::tuple<worker_actor, std::string, std::string>> early_joins;
-  /// Remote workers' health.
-  worker_registry registry{worker_timeouts{}};
-  /// Shards an operator drained: they finish what they run and get no new
-  /// task (scheduler_operator.cpp).
-  std::set<std::string> drained;
-  /// SHA-256 of each remote shard's secret (worker_secret.hpp): a hello
-  /// that proves one is that worker; one that cannot is a new worker.
-  std::map<std::string, std::string> secret_hashes;
+  /// Workers by worker_index, their health, secrets, drains and early
+  /// joins (worker_directory.hpp).
+  worker_directory workers;
   /// Who runs what: live runs, restored and lost ones, taken results,
   /// orphans (run_table.hpp).
   run_table runs;
@@ -168,12 +144,6 @@ void record_event(scheduler_ptr self, std::string kind, std::string subject,
                   std::string message);
 /// Closes the activity sample when it is due, with the runs going on now.
 void sample_activity(scheduler_ptr self, std::int64_t now);
-
-// scheduler_operator.cpp
-/// Whether `shard` may get new tasks as far as the operator is concerned.
-inline bool drained(const scheduler_state& st, const std::string& shard) {
-  return st.drained.count(shard) > 0;
-}
 
 // scheduler_workers.cpp
 void add_local_worker(scheduler_ptr self, worker_actor worker,

@@ -32,19 +32,10 @@ worker_index attach(scheduler_ptr self, worker_slot slot,
                  slot.physical.error.empty()
                      ? std::string{}
                      : " (" + slot.physical.error + ")");
-  if (drained(st, slot.shard)) st.rounds.remove_worker(w);
+  if (st.workers.drained(slot.shard)) st.rounds.remove_worker(w);
   slot.host = host;
-  if (st.workers.size() <= w) st.workers.resize(w + 1);
-  st.workers[w] = std::move(slot);
+  st.workers.place(w, std::move(slot));
   return w;
-}
-
-std::optional<worker_index> index_of(scheduler_ptr self,
-                                     const std::string& shard) {
-  const auto& st = self->state;
-  for (worker_index w = 0; w < st.workers.size(); ++w)
-    if (st.workers[w].handle && st.workers[w].shard == shard) return w;
-  return std::nullopt;
 }
 
 /// Ends a remote worker's session: whatever the worker still sends to it
@@ -180,7 +171,7 @@ void log_transition(const worker_registry::transition& t) {
 /// what happens to its tasks, and when) and when they come back.
 void log_silences(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
-  for (const auto& s : st.registry.check_silence(now)) {
+  for (const auto& s : st.workers.health().check_silence(now)) {
     if (!s.silent) {
       spdlog::info("worker {}: heartbeats arrive again after a {} ms gap",
                    s.shard, s.gap_ms);
@@ -189,10 +180,10 @@ void log_silences(scheduler_ptr self, std::int64_t now) {
                        std::to_string(s.gap_ms) + " ms gap");
       continue;
     }
-    const auto* rec = st.registry.find(s.shard);
-    auto w = index_of(self, s.shard);
+    const auto* rec = st.workers.health().find(s.shard);
+    auto w = st.workers.index_of(s.shard);
     if (!rec) continue;
-    const auto& t = st.registry.timeouts();
+    const auto& t = st.workers.health().timeouts();
     auto unhealthy_at = rec->last_heartbeat_ms + rec->heartbeat_period_ms +
                         t.heartbeat_grace_ms;
     spdlog::warn(
@@ -215,7 +206,7 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
                       const std::string& shard, const std::string& host) {
   auto& st = self->state;
   if (!st.cfg) {
-    st.early_joins.emplace_back(std::move(worker), shard, host);
+    st.workers.join_later(std::move(worker), shard, host);
     return;
   }
   attach(self, worker_slot{std::move(worker), shard, {}, 0, false, 0, 0, {}},
@@ -227,9 +218,7 @@ void add_local_worker(scheduler_ptr self, worker_actor worker,
 
 void join_early_workers(scheduler_ptr self) {
   auto& st = self->state;
-  auto early = std::move(st.early_joins);
-  st.early_joins.clear();
-  for (auto& [worker, shard, host] : early)
+  for (auto& [worker, shard, host] : st.workers.take_early_joins())
     add_local_worker(self, std::move(worker), shard, host);
 }
 
@@ -254,10 +243,6 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   // last welcome was for by carrying that welcome's secret. A shard never
   // welcomed (nor kept in the store: --clean_statuses) is first contact,
   // trusted as Bistro trusts every worker.
-  auto known = st.secret_hashes.find(hello.shard);
-  const bool first_contact = known == st.secret_hashes.end();
-  const bool proven =
-      !first_contact && worker_secret_matches(hello.secret, known->second);
   worker_record candidate;
   candidate.shard = hello.shard;
   candidate.host = hello.host;
@@ -265,7 +250,10 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   candidate.start_ms = hello.start_ms;
   candidate.heartbeat_period_ms = hello.heartbeat_period_ms;
   auto now = now_ms(self);
-  auto result = st.registry.hello(candidate, now, proven);
+  auto id = st.workers.identify(candidate, hello.secret, now);
+  const bool first_contact = id.first_contact;
+  const bool proven = id.proven;
+  const auto& result = id.result;
   welcome.message = result.message;
   if (!result.accepted) {
     spdlog::warn("refused worker {} on {} (pid {}){}: {}", hello.shard,
@@ -276,15 +264,15 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
                  result.message);
     return welcome;
   }
-  const bool trusted = first_contact || proven;
+  const bool trusted = id.trusted();
   auto secret = proven ? hello.secret : make_worker_secret();
   if (!proven) {
     auto hash = worker_secret_hash(secret);
-    st.secret_hashes[hello.shard] = hash;
+    st.workers.remember_secret(hello.shard, hash);
     if (st.options.store)
       self->send(st.options.store, persist_atom_v, hello.shard, hash);
   }
-  if (auto old = index_of(self, hello.shard)) {
+  if (auto old = st.workers.index_of(hello.shard)) {
     auto& slot = st.workers[*old];
     if (result.bumped || slot.start_ms != hello.start_ms || !proven)
       lose_worker(self, *old,
@@ -297,7 +285,7 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
       self->system(),
       worker_session_options{
           caf::actor_cast<scheduler_actor>(self), std::move(hello.handle),
-          hello.shard, hello.start_ms, st.secret_hashes[hello.shard],
+          hello.shard, hello.start_ms, st.workers.secret_hash(hello.shard),
           std::chrono::milliseconds(std::max<std::int64_t>(
               st.options.health.healthcheck_grace_ms, 60000))});
   auto w = attach(self,
@@ -348,9 +336,10 @@ heartbeat_reply on_heartbeat(scheduler_ptr self, const std::string& shard,
                              std::int64_t start_ms,
                              const std::vector<running_task_report>& running) {
   heartbeat_reply reply;
-  reply.known = self->state.registry.heartbeat(shard, start_ms, now_ms(self));
+  reply.known =
+      self->state.workers.health().heartbeat(shard, start_ms, now_ms(self));
   if (reply.known)
-    if (auto w = index_of(self, shard);
+    if (auto w = self->state.workers.index_of(shard);
         w && self->state.workers[*w].start_ms == start_ms)
       note_task_usage(self, *w, running);
   if (!reply.known)
@@ -364,20 +353,21 @@ void check_workers(scheduler_ptr self) {
   auto& st = self->state;
   auto now = now_ms(self);
   log_silences(self, now);
-  for (const auto& t : st.registry.check(now)) {
+  for (const auto& t : st.workers.health().check(now)) {
     log_transition(t);
     record_event(self, "worker_health", t.shard,
                  std::string{to_string(t.from)} + " -> " +
                      std::string{to_string(t.to)} +
                      (t.why.empty() ? "" : ": " + t.why));
-    auto w = index_of(self, t.shard);
+    auto w = st.workers.index_of(t.shard);
     if (!w) continue;
-    const auto* rec = st.registry.find(t.shard);
+    const auto* rec = st.workers.health().find(t.shard);
     if (t.to == worker_health::must_die) {
       lose_worker(self, *w, "no heartbeat or healthcheck for too long");
     } else if (t.to == worker_health::unhealthy) {
       st.rounds.remove_worker(*w);  // no new tasks; running ones go on
-    } else if (t.to == worker_health::healthy && rec && !drained(st, t.shard)) {
+    } else if (t.to == worker_health::healthy && rec &&
+               !st.workers.drained(t.shard)) {
       st.rounds.add_worker(t.shard, rec->host, st.workers[*w].port);
       poke(self);
     }
@@ -397,7 +387,8 @@ void check_workers(scheduler_ptr self) {
                   ping_atom_v)
         .then(
             [=](bool ok) {
-              if (ok) self->state.registry.healthcheck_ok(shard, start, now);
+              if (ok)
+                self->state.workers.health().healthcheck_ok(shard, start, now);
             },
             [=](const caf::error&) {
               // A failed healthcheck counts through the registry's clock.
