@@ -6,14 +6,19 @@
 # child joins them before exec, and they are watched until empty and
 # removed.
 #
-# Prints one JSON line: best-of-R wall seconds off and on, the wall and
-# CPU milliseconds added per task (target: under 1 ms per task).
+# Prints one JSON line: best-of-R and median wall seconds off and on,
+# their ratio, the wall and CPU milliseconds added per task (best of each;
+# target: under 1 ms per task), and the same from the medians.
 #
 # Usage: benchmarks/cgroup_cost.sh [--build-dir DIR] [--tasks N]
-#          [--repeat R] [--root DIR] [--subsystems a,b,c] [--force]
+#          [--repeat R] [--root DIR] [--subsystems a,b,c] [--load K]
+#          [--force]
 # Defaults: 2000 tasks, 3 runs of each, root /sys/fs/cgroup, subsystems
 # cpu,cpuacct,memory,freezer,pids (cgroup v1). --root
-# /sys/fs/cgroup/unified --subsystems freezer times cgroup v2.
+# /sys/fs/cgroup/unified --subsystems freezer times cgroup v2. --load K
+# keeps K busy loops running (nice 10, each in a session of its own, as
+# other users' work is) during both runs: how the cost grows when the
+# CPUs are contended.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,8 +28,9 @@ repeat=3
 root="/sys/fs/cgroup"
 subsystems="cpu,cpuacct,memory,freezer,pids"
 force=0
+load=0
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$2"; shift 2 ;;
@@ -32,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --repeat) repeat="$2"; shift 2 ;;
     --root) root="$2"; shift 2 ;;
     --subsystems) subsystems="$2"; shift 2 ;;
+    --load) load="$2"; shift 2 ;;
     --force) force=1; shift ;;
     -h|--help) usage ;;
     *) echo "cgroup_cost: unknown argument $1" >&2; usage ;;
@@ -50,14 +57,22 @@ check_build_type "$build_dir" "$force"
 task="$here/configs/done_task.sh"
 work="$(mktemp -d /tmp/bistro-bench-cgroup.XXXXXX)"
 slice="bistro-bench-$$"
+spinners=()
 cleanup() {
-  # The worker removed its task cgroups; the slices are ours to remove.
+  for pid in "${spinners[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # The worker removed its task cgroups (on v1 the idle ones of its cpu
+  # and cpuacct pool too, unless it was killed); the slices are ours.
   IFS=, read -ra subs <<<"$subsystems"
+  local dirs=()
   if [[ -e "$root/cgroup.controllers" ]]; then
-    rmdir "$root/$slice" 2>/dev/null || true
+    dirs=("$root/$slice")
   else
-    for s in "${subs[@]}"; do rmdir "$root/$s/$slice" 2>/dev/null || true; done
+    for s in "${subs[@]}"; do dirs+=("$root/$s/$slice"); done
   fi
+  for d in "${dirs[@]}"; do
+    for c in "$d"/bistro-*/; do [[ -d "$c" ]] && { rmdir "$c" 2>/dev/null || true; }; done
+    rmdir "$d" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -98,11 +113,16 @@ run() {  # $1: on|off, $2: run number; prints "wall_s cpu_s done"
     '{ printf "%.3f %.3f %d\n", b - a, $1 + $2, d }' "$dir/time"
 }
 
-log "binary $binary ($build_type), $tasks tasks, $repeat run(s) each, cgroups $root [$subsystems]"
-best_off="" best_on="" cpu_off="" cpu_on=""
+for _ in $(seq 1 "$load"); do
+  setsid nice -n 10 sh -c 'while :; do :; done' &
+  spinners+=("$!")
+done
+log "binary $binary ($build_type), $tasks tasks, $repeat run(s) each, cgroups $root [$subsystems], $load busy loop(s) beside"
+best_off="" best_on="" cpu_off="" cpu_on="" all_off="" all_on=""
 for r in $(seq 1 "$repeat"); do
   read -r s_off c_off d_off < <(run off "$r")
   read -r s_on c_on d_on < <(run on "$r")
+  all_off+="$s_off,$c_off " all_on+="$s_on,$c_on "
   log "run $r: off ${s_off}s (${d_off} done, cpu ${c_off}s), on ${s_on}s (${d_on} done, cpu ${c_on}s)"
   if [[ "$d_on" -ne "$tasks" ]]; then
     log "with cgroups only $d_on of $tasks tasks ended done: $(grep -m1 'ended: ' "$work/on.$r/scheduler.log" || true)"
@@ -113,11 +133,15 @@ for r in $(seq 1 "$repeat"); do
 done
 
 python3 - "$tasks" "$best_off" "$best_on" "$cpu_off" "$cpu_on" "$root" \
-  "$subsystems" "$build_type" <<'PY'
-import json, sys
-tasks, off, on, cpu_off, cpu_on, root, subs, build_type = sys.argv[1:]
+  "$subsystems" "$build_type" "$all_off" "$all_on" "$load" <<'PY'
+import json, statistics, sys
+(tasks, off, on, cpu_off, cpu_on, root, subs, build_type, all_off, all_on,
+ load) = sys.argv[1:]
 tasks = int(tasks)
 off, on, cpu_off, cpu_on = map(float, (off, on, cpu_off, cpu_on))
+runs_off = [tuple(map(float, r.split(","))) for r in all_off.split()]
+runs_on = [tuple(map(float, r.split(","))) for r in all_on.split()]
+med = lambda runs, i: statistics.median(r[i] for r in runs)
 print(json.dumps({
     "bench": "cgroup_cost_%d" % tasks,
     "tasks": tasks,
@@ -132,6 +156,17 @@ print(json.dumps({
     # CPU (scheduler + tasks, user + sys) added per task.
     "added_wall_ms_per_task": round(1000 * (on - off) / tasks, 3),
     "added_cpu_ms_per_task": round(1000 * (cpu_on - cpu_off) / tasks, 3),
+    "on_off_ratio": round(on / off, 3),
+    # The same from the medians of the R runs of each.
+    "median_off_s": round(med(runs_off, 0), 3),
+    "median_on_s": round(med(runs_on, 0), 3),
+    "median_added_wall_ms_per_task":
+        round(1000 * (med(runs_on, 0) - med(runs_off, 0)) / tasks, 3),
+    "median_added_cpu_ms_per_task":
+        round(1000 * (med(runs_on, 1) - med(runs_off, 1)) / tasks, 3),
+    "wall_s_off": [r[0] for r in runs_off],
+    "wall_s_on": [r[0] for r in runs_on],
+    "busy_loops_beside": int(load),
     "build_type": build_type,
 }))
 PY

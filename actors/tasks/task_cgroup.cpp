@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "actors/tasks/cgroup_pool.hpp"
+
 namespace bistro {
 
 namespace {
@@ -244,7 +246,7 @@ std::string task_cgroup::dir_of(const char* subsystem) const {
 
 std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
     const cgroup_layout& layout, const std::string& name,
-    const task_cgroup_limits& limits) {
+    const task_cgroup_limits& limits, std::shared_ptr<cgroup_pool> pool) {
   std::unique_ptr<task_cgroup> cg{new task_cgroup};
   cg->layout_ = layout;
   cg->name_ = name;
@@ -252,8 +254,18 @@ std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
     cg->remove();
     return "task cgroup: " + why;
   };
-  for (const auto& slice : layout.slice_dirs) {
-    auto dir = slice + "/" + name;
+  // A taken entry is ours from here on; new cgroups become the pool's
+  // only once all of them were made by us (not one that existed).
+  cg->taken_ = pool && pool->take(name);
+  if (cg->taken_) cg->pool_ = pool;
+  for (std::size_t i = 0; i < layout.slice_dirs.size(); ++i) {
+    auto dir = layout.slice_dirs[i] + "/" + name;
+    if (cg->taken_ && pool->pools(i)) {
+      cg->dirs_.push_back(dir);
+      cg->procs_files_.push_back(dir + "/cgroup.procs");
+      cg->join_files_.push_back(dir + "/tasks");
+      continue;
+    }
     if (::mkdir(dir.c_str(), 0755) != 0) {
       int e = errno;
       return fail(e == EEXIST ? dir + " already exists"
@@ -268,6 +280,7 @@ std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
         if (int e = write_text(f, "", layout.fs))
           return fail(f + ": " + errno_text(e));
   }
+  if (!cg->pool_) cg->pool_ = std::move(pool);
   // Each limit is read back: the kernel may refuse a value silently (a
   // memory limit is rounded to pages: up to 1 MiB off is accepted).
   auto set = [&](const char* subsystem, const char* file, std::int64_t value,
@@ -290,7 +303,10 @@ std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
     err = set("memory", layout.unified ? "memory.max" : "memory.limit_in_bytes",
               limits.memory_limit_mb << 20, 1 << 20);
   }
-  if (err.empty() && limits.cpu_cores > 0 && layout.has("cpu")) {
+  // A pooled cgroup keeps what its last task set: shares are written for
+  // every task that takes one.
+  if (err.empty() && (limits.cpu_cores > 0 || cg->taken_) &&
+      layout.has("cpu")) {
     if (layout.unified)
       err = set("cpu", "cpu.weight",
                 std::clamp<std::int64_t>(std::llround(100 * limits.cpu_cores),
@@ -299,7 +315,19 @@ std::variant<std::unique_ptr<task_cgroup>, std::string> task_cgroup::create(
     else
       err = set(
           "cpu", "cpu.shares",
-          std::max<std::int64_t>(2, std::llround(1024 * limits.cpu_cores)), 0);
+          limits.cpu_cores > 0
+              ? std::max<std::int64_t>(2, std::llround(1024 * limits.cpu_cores))
+              : 1024,
+          0);
+  }
+  if (err.empty() && cg->taken_ && layout.has("cpuacct")) {
+    // What earlier tasks used stays in the counter: this task's usage is
+    // what it adds.
+    auto path = cg->dir_of("cpuacct") + "/cpuacct.usage";
+    if (auto v = read_integer(path))
+      cg->cpu_baseline_ns_ = *v;
+    else
+      err = "cannot read the CPU time of a pooled cgroup from " + path;
   }
   if (err.empty() && layout.options.pids_max > 0 && layout.has("pids"))
     err = set("pids", "pids.max", layout.options.pids_max, 0);
@@ -401,7 +429,17 @@ task_cgroup::signal_result task_cgroup::signal_all(int sig,
 
 std::string task_cgroup::remove() {
   std::string err;
-  for (const auto& dir : dirs_) {
+  if (pool_ && !given_back_) given_back_ = pool_->give_back(name_);
+  std::vector<std::string> dirs;
+  for (std::size_t i = 0; i < dirs_.size(); ++i)
+    if (!given_back_ || !pool_->pools(i)) dirs.push_back(dirs_[i]);
+  // A taken entry not given back is removed whole, also where a make
+  // failed before its directories were listed.
+  if (taken_ && !given_back_)
+    for (auto& dir : pool_->dirs_named(name_))
+      if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
+        dirs.push_back(std::move(dir));
+  for (const auto& dir : dirs) {
     if (layout_.fs == cgroup_fs::fake) {
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
@@ -442,8 +480,8 @@ cgroup_usage task_cgroup::usage() const {
     if (auto us = read_keyed(dirs_[0] + "/cpu.stat", "usage_usec"))
       u.cpu_time_ns = *us * 1000;
   } else if (layout_.has("cpuacct")) {
-    u.cpu_time_ns =
-        read_integer(dir_of("cpuacct") + "/cpuacct.usage").value_or(-1);
+    if (auto ns = read_integer(dir_of("cpuacct") + "/cpuacct.usage"))
+      u.cpu_time_ns = std::max<std::int64_t>(0, *ns - cpu_baseline_ns_);
   }
   return u;
 }

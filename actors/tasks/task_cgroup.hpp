@@ -5,7 +5,9 @@
 //
 // A `cgroup_layout` is a checked `task_subprocess.cgroups`: which version,
 // which directories hold the task cgroups. `clean_leftover_cgroups` kills
-// and removes task cgroups a previous worker left behind.
+// and removes task cgroups a previous worker left behind. With a
+// cgroup_pool, a task's v1 `cpu` and `cpuacct` cgroups are taken from the
+// pool and given back to it instead of made and removed (cgroup_pool.hpp).
 //
 // Plain logic, no CAF include. Not thread-safe: one owner (the task's
 // task_process, on the worker's thread) uses a task_cgroup.
@@ -23,6 +25,8 @@
 #include "config/cgroup_settings.hpp"
 
 namespace bistro {
+
+class cgroup_pool;
 
 /// Real cgroup file systems, or plain directories standing in for one
 /// (tests): control files are then created on first write, and the file
@@ -57,10 +61,15 @@ class task_cgroup {
  public:
   /// Makes `<slice dir>/<name>` in every slice dir and writes the limits
   /// (read back: a limit the kernel did not take is an error). On error
-  /// nothing is left behind.
+  /// nothing is left behind. With `pool` (of `layout`), the pooled
+  /// hierarchies' cgroups are an idle entry of the pool renamed to `name`
+  /// when it has one, with cpu.shares written whether the task asks for
+  /// CPU or not (the kernel's default 1024 when not), and `remove` gives
+  /// them back to the pool.
   static std::variant<std::unique_ptr<task_cgroup>, std::string> create(
       const cgroup_layout& layout, const std::string& name,
-      const task_cgroup_limits& limits);
+      const task_cgroup_limits& limits,
+      std::shared_ptr<cgroup_pool> pool = nullptr);
 
   /// The cgroups `name` would have under `layout`, whether they exist or
   /// not (to clean up after an earlier worker).
@@ -99,12 +108,17 @@ class task_cgroup {
   /// kill_without_freezer (a pid may be reused between read and kill).
   signal_result signal_all(int sig, std::int64_t now_ms);
 
-  /// Removes the (empty) cgroups: "" or what could not be removed.
+  /// Removes the (empty) cgroups, or gives the pooled ones back to the
+  /// pool: "" or what could not be removed.
   std::string remove();
   bool removed() const { return removed_; }
+  /// Its pooled cgroups were an idle entry of the pool.
+  bool from_pool() const { return taken_; }
 
   /// Kills by the OOM killer in the memory cgroup so far.
   std::int64_t oom_kills() const;
+  /// What this task used: a pooled `cpuacct` cgroup's usage counts from
+  /// its value when the task took it, not from the cgroup's first task.
   cgroup_usage usage() const;
 
  private:
@@ -120,6 +134,13 @@ class task_cgroup {
   std::vector<std::string> join_files_;
   std::int64_t memory_limit_mb_ = 0;
   bool removed_ = false;
+  /// The pool the pooled cgroups go back to; null without one, or while
+  /// they are not all ours (a make failed half way).
+  std::shared_ptr<cgroup_pool> pool_;
+  bool taken_ = false;
+  bool given_back_ = false;
+  /// cpuacct.usage when the task took a pooled cgroup; 0 for a new one.
+  std::int64_t cpu_baseline_ns_ = 0;
   /// A freeze in progress: since when, for which signal.
   std::int64_t freeze_started_ms_ = -1;
 };

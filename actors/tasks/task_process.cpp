@@ -111,8 +111,9 @@ std::variant<std::unique_ptr<task_process>, std::string> task_process::start(
   }
   std::unique_ptr<task_cgroup> cgroup;
   if (launch.cgroups) {
-    auto made = task_cgroup::create(*launch.cgroups, launch.cgroup_name,
-                                    launch.cgroup_limits);
+    auto made =
+        task_cgroup::create(*launch.cgroups, launch.cgroup_name,
+                            launch.cgroup_limits, launch.pooled_cgroups);
     if (auto* why = std::get_if<std::string>(&made)) {
       out.close_both();
       err.close_both();

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "actors/jobs/task_status.hpp"
+#include "actors/tasks/cgroup_pool.hpp"
 #include "actors/tasks/task_cgroup.hpp"
 #include "config/config.hpp"
 
@@ -48,6 +49,9 @@ struct task_launch {
   std::shared_ptr<const cgroup_layout> cgroups;
   std::string cgroup_name;
   task_cgroup_limits cgroup_limits;
+  /// The worker's pool of `cgroups` (v1 `cpu`, `cpuacct`), or null: the
+  /// task's cgroups there are taken from it and go back to it.
+  std::shared_ptr<cgroup_pool> pooled_cgroups;
 
   /// The full command line: `command`, then the node, the status path the
   /// task writes to, and the JSON argument.

@@ -130,6 +130,11 @@ std::string task_cgroup_book::place(const task_cgroup_spec& spec,
              .emplace(key, std::make_shared<const cgroup_layout>(
                                std::move(std::get<cgroup_layout>(opened))))
              .first;
+    // Each pool's names of its own: two slices may share a hierarchy.
+    if (cgroup_pool::worth_pooling(*it->second))
+      pools_[key] = std::make_shared<cgroup_pool>(
+          *it->second, prefix_ + "idle" + std::to_string(pools_.size()) + ".",
+          max_idle_cgroups);
   }
   if (recorded_.insert(line).second) {
     // Written before the first task cgroup of the slice exists, so a
@@ -150,6 +155,8 @@ std::string task_cgroup_book::place(const task_cgroup_spec& spec,
     if (fd >= 0) ::close(fd);
   }
   launch.cgroups = it->second;
+  if (auto pool = pools_.find(key); pool != pools_.end())
+    launch.pooled_cgroups = pool->second;
   launch.cgroup_name =
       prefix_ + std::to_string(run_id) + "." + std::to_string(++seq_);
   launch.cgroup_limits.memory_limit_mb = spec.memory_limit_mb;

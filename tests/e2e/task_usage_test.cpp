@@ -4,9 +4,12 @@
 // A task in cgroups (v1 here) shows the memory and CPU time its cgroups
 // hold; a killed task whose setsid'd child holds its status pipe shows as
 // "killing" until the child lets go.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <optional>
 
 #include "actors/tasks/task_cgroup.hpp"
 #include "tests/apps/shell/shell_test_support.hpp"
@@ -87,29 +90,58 @@ struct usage_cluster {
   }
 };
 
-/// A v1 slice of its own, removed at the end (after the worker removed
-/// the task cgroups in it); `error` says why cgroups cannot be used here.
+/// A v1 slice of its own, removed at the end (after what the worker left
+/// in it: the idle cgroups of its pool, which a killed worker keeps);
+/// `error` says why cgroups cannot be used here.
 struct v1_slice {
-  std::string name = "bistro-usage-" + std::to_string(::getpid());
-  std::vector<std::string> dirs;
+  std::string name;
+  std::vector<std::string> subsystems;
+  std::optional<bistro::cgroup_layout> layout;
   std::string error;
-  v1_slice() {
+  explicit v1_slice(std::vector<std::string> subs = {"memory", "cpuacct",
+                                                     "freezer"})
+      : subsystems(std::move(subs)) {
+    static int counter = 0;
+    name = "bistro-usage-" + std::to_string(::getpid()) + "-" +
+           std::to_string(++counter);
     bistro::cgroup_options o;
     o.root = "/sys/fs/cgroup";
     o.slice = name;
-    o.subsystems = {"memory", "cpuacct", "freezer"};
+    o.subsystems = subsystems;
     auto opened = bistro::open_cgroup_layout(o);
     if (auto* e = std::get_if<std::string>(&opened))
       error = *e;
     else
-      dirs = std::get<bistro::cgroup_layout>(opened).slice_dirs;
+      layout = std::get<bistro::cgroup_layout>(opened);
   }
   ~v1_slice() {
-    for (const auto& d : dirs) ::rmdir(d.c_str());
+    if (!layout) return;
+    bistro::clean_leftover_cgroups(*layout, "bistro-", 5000);
+    for (const auto& d : layout->slice_dirs) ::rmdir(d.c_str());
   }
   std::string json() const {
+    std::string subs;
+    for (const auto& s : subsystems)
+      subs += (subs.empty() ? "\"" : ", \"") + s + "\"";
     return R"("cgroups": {"root": "/sys/fs/cgroup", "slice": ")" + name +
-           R"(", "subsystems": ["memory", "cpuacct", "freezer"]})";
+           R"(", "subsystems": [)" + subs + "]}";
+  }
+  /// The inode of the one task cgroup (not an idle one of the pool) in
+  /// hierarchy `index`; 0 while there is none or more than one.
+  ino_t task_cgroup_inode(std::size_t index) const {
+    ino_t found = 0;
+    int count = 0;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::directory_iterator(layout->slice_dirs[index], ec)) {
+      if (!e.is_directory() ||
+          e.path().filename().string().find("-idle") != std::string::npos)
+        continue;
+      struct stat st;
+      if (::stat(e.path().c_str(), &st) == 0) found = st.st_ino;
+      ++count;
+    }
+    return count == 1 ? found : 0;
   }
 };
 
@@ -166,6 +198,71 @@ TEST_CASE(
   auto shell = c.shell("running");
   CHECK(shell.find("MEMORY") != std::string::npos);
   CHECK(shell.find(" MiB") != std::string::npos);
+}
+
+TEST_CASE(
+    "cgroup v1: a task that takes a finished task's cpu and cpuacct cgroups "
+    "from the worker's pool reports its own CPU time and memory in "
+    "heartbeats, not theirs") {
+  v1_slice slice({"cpu", "cpuacct", "memory", "freezer"});
+  if (!slice.error.empty()) {
+    WARN("skipped: cgroups unusable here: " << slice.error);
+    return;
+  }
+  usage_cluster c;
+  const auto contained = R"(, "task_subprocess": {)" + slice.json() + "}";
+  // burn holds 8 MB and spins, then waits for a heartbeat to report it;
+  // after runs on the same node once burn is done, in burn's cpu cgroups.
+  c.start(c.job("burn",
+                "x=$(head -c 8000000 /dev/zero | tr '\\0' a)\n"
+                "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done\n"
+                "touch " +
+                    c.dir.file("burn.ready") +
+                    "\nsleep 2.5\necho done > \"$2\"\n",
+                contained) +
+          ", " +
+          c.job("after",
+                "touch " + c.dir.file("after.ready") +
+                    "\nsleep 60\necho done > \"$2\"\n",
+                contained + R"(, "depends_on": ["burn"])"));
+  REQUIRE(eventually(
+      [&] { return std::filesystem::exists(c.dir.file("burn.ready")); },
+      20000));
+  const auto burn_cpu_inode = slice.task_cgroup_inode(0);
+  CHECK(burn_cpu_inode != 0);
+  json::value burn;
+  REQUIRE(eventually(
+      [&] {
+        burn = c.running("burn");
+        return burn.is_object() && burn.as_object().contains("cpu_seconds") &&
+               burn.at("cpu_seconds").to_number<double>() > 0.1;
+      },
+      10000));
+  INFO("burn: " << json::serialize(burn));
+  CHECK(burn.at("memory_bytes").to_number<double>() > 6e6);
+
+  REQUIRE(eventually(
+      [&] { return std::filesystem::exists(c.dir.file("after.ready")); },
+      20000));
+  // The same cpu cgroup, renamed from idle to after's name.
+  CHECK(slice.task_cgroup_inode(0) == burn_cpu_inode);
+  json::value after;
+  REQUIRE(eventually(
+      [&] {
+        after = c.running("after");
+        return after.is_object() && after.as_object().contains("cpu_seconds");
+      },
+      10000));
+  INFO("after: " << json::serialize(after));
+  CHECK(after.at("cpu_seconds").to_number<double>() < 0.05);
+  CHECK(after.at("memory_bytes").to_number<double>() < 4e6);
+  auto metrics = http_request(c.http_port, "GET", "/metrics");
+  REQUIRE(metrics.code == 200);
+  INFO(metrics.body);
+  const auto cpu = metric_of(metrics.body, "bistro_worker_task_cpu_seconds");
+  CHECK(cpu >= 0);
+  CHECK(cpu < 0.05);
+  CHECK(metric_of(metrics.body, "bistro_worker_task_memory_bytes") < 4e6);
 }
 
 TEST_CASE(

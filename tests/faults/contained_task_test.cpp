@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 
 #include "actors/tasks/task_cgroup.hpp"
 #include "tests/faults/faults_support.hpp"
@@ -21,12 +23,20 @@ namespace {
 
 const std::string scheduler_bin = BISTRO_SCHEDULER_BIN;
 
+/// Whether a cgroup's name is an idle one of a worker's pool
+/// (`bistro-<tag>-idle<pool>.<n>`), not a task's.
+bool idle_name(const fs::path& dir) {
+  return dir.filename().string().find("-idle") != std::string::npos;
+}
+
 /// A slice of its own for one test, its directories removed at the end
-/// (after the worker removed the task cgroups in it).
+/// (after the worker removed the task cgroups in it; the idle ones of its
+/// pool, which a killed worker leaves, are removed here).
 struct test_slice {
   std::string root, name;
   std::vector<std::string> subsystems;
   std::vector<std::string> dirs;
+  std::optional<bistro::cgroup_layout> layout;
   std::string error;
   test_slice(std::string r, std::vector<std::string> subs)
       : root(std::move(r)), subsystems(std::move(subs)) {
@@ -38,25 +48,32 @@ struct test_slice {
     o.slice = name;
     o.subsystems = subsystems;
     auto opened = bistro::open_cgroup_layout(o);
-    if (auto* e = std::get_if<std::string>(&opened))
+    if (auto* e = std::get_if<std::string>(&opened)) {
       error = *e;
-    else
-      dirs = std::get<bistro::cgroup_layout>(opened).slice_dirs;
+    } else {
+      layout = std::get<bistro::cgroup_layout>(opened);
+      dirs = layout->slice_dirs;
+    }
   }
   ~test_slice() {
+    if (layout) bistro::clean_leftover_cgroups(*layout, "bistro-", 5000);
     for (const auto& d : dirs) ::rmdir(d.c_str());
   }
   bool usable() const { return error.empty(); }
-  /// The task cgroups now in the slice (any hierarchy).
-  std::vector<std::string> task_cgroups() const {
+  /// The task cgroups now in the slice (any hierarchy), or with `idle`
+  /// the idle ones of a worker's pool.
+  std::vector<std::string> task_cgroups(bool idle = false) const {
     std::vector<std::string> out;
     for (const auto& d : dirs) {
       std::error_code ec;
       for (const auto& e : fs::directory_iterator(d, ec))
-        if (e.is_directory()) out.push_back(e.path().string());
+        if (e.is_directory() && idle_name(e.path()) == idle)
+          out.push_back(e.path().string());
     }
+    std::sort(out.begin(), out.end());
     return out;
   }
+  std::vector<std::string> idle_cgroups() const { return task_cgroups(true); }
   std::string json() const {
     std::string subs;
     for (const auto& s : subsystems)
@@ -169,6 +186,13 @@ void kill_reaches_setsid_child(const std::string& root,
         "wrote a status (now incomplete_backoff)");
   CHECK_FALSE(process_alive(child));
   CHECK(slice.task_cgroups().empty());
+  // v1's cpu and cpuacct cgroups, emptied by the kill, wait in the
+  // worker's pool for the next task.
+  std::size_t pooled = 0;
+  for (const auto& s : slice.subsystems)
+    if (s == "cpu" || s == "cpuacct") ++pooled;
+  if (slice.layout->unified) pooled = 0;
+  CHECK(slice.idle_cgroups().size() == pooled);
 }
 
 }  // namespace
@@ -286,6 +310,43 @@ TEST_CASE(
   REQUIRE(layout.index() == 0);
   CHECK(bistro::clean_leftover_cgroups(std::get<0>(layout), "bistro-", 5000)
             .errors.empty());
+}
+
+TEST_CASE(
+    "cgroup v1: the idle cgroups of the pool a worker killed with -9 leaves "
+    "are removed when the next worker of its data dir starts",
+    "[contained]") {
+  test_slice slice("/sys/fs/cgroup", {"cpu", "cpuacct", "freezer"});
+  if (!slice.usable()) {
+    WARN("skipped: cgroups unusable here: " << slice.error);
+    return;
+  }
+  contained_scheduler s;
+  auto jobs = s.job("quick", "record start\necho done > \"$2\"\n",
+                    R"(, "task_subprocess": {)" + slice.json() + "}");
+  s.start("", jobs);
+  REQUIRE(eventually([&] { return s.ended("quick"); }, 15000));
+  // Its cpu and cpuacct cgroups went to the pool, under idle names; the
+  // freezer cgroup was removed.
+  std::vector<std::string> idle;
+  REQUIRE(eventually(
+      [&] {
+        idle = slice.idle_cgroups();
+        return idle.size() == 2;
+      },
+      5000));
+  CHECK(slice.task_cgroups().empty());
+  s.process->kill(SIGKILL);
+  REQUIRE(s.process->wait(10000) == -SIGKILL);
+  CHECK(slice.idle_cgroups() == idle);
+  s.start("", jobs);
+  for (const auto& dir : idle)
+    CHECK(eventually(
+        [&] {
+          return s.process->log_has("removed cgroup " + dir +
+                                    " left by an earlier worker");
+        },
+        10000));
 }
 
 TEST_CASE(
