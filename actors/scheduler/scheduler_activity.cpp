@@ -1,43 +1,14 @@
 #include "actors/scheduler/scheduler_activity.hpp"
 
 #include <map>
-#include <stdexcept>
+
+#include "actors/monitor/monitor_args.hpp"
 
 namespace bistro::scheduler_detail {
 
 namespace json = boost::json;
 
 namespace {
-
-[[noreturn]] void refuse(std::string what) {
-  throw std::invalid_argument(std::move(what));
-}
-
-std::int64_t int_arg(const json::object& req, std::string_view key,
-                     std::int64_t fallback) {
-  const auto* v = req.if_contains(key);
-  if (!v || v->is_null()) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= INT64_MAX)
-    return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_string()) {
-    try {
-      std::string text{v->as_string()};
-      std::size_t used = 0;
-      auto n = std::stoll(text, &used);
-      if (used == text.size()) return n;
-    } catch (const std::exception&) {
-    }
-  }
-  refuse(std::string{key} + ": expected an integer");
-}
-
-std::string string_arg(const json::object& req, std::string_view key) {
-  const auto* v = req.if_contains(key);
-  if (!v || v->is_null()) return {};
-  if (!v->is_string()) refuse(std::string{key} + ": expected a string");
-  return std::string{v->as_string()};
-}
 
 json::array row(const activity_sample& s, const activity_counts& c) {
   return json::array{s.time_ms, s.span_ms,  c.running,
@@ -46,18 +17,15 @@ json::array row(const activity_sample& s, const activity_counts& c) {
 
 }  // namespace
 
-json::value handle_timeseries(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_timeseries(scheduler_ptr self,
+                                              const json::object& req) {
   const auto& series = self->state.activity;
   auto since = int_arg(req, "since_ms", 0);
-  std::vector<std::string> wanted;
-  if (const auto* v = req.if_contains("jobs"); v && !v->is_null()) {
-    if (!v->is_array()) refuse("jobs: expected a list of strings");
-    for (const auto& j : v->as_array()) {
-      if (!j.is_string()) refuse("jobs: expected a list of strings");
-      wanted.emplace_back(j.as_string());
-    }
-  }
-  auto samples = series.samples(since);
+  if (!since) return std::move(since).error();
+  auto wanted_arg = strings_arg(req, "jobs");
+  if (!wanted_arg) return std::move(wanted_arg).error();
+  const auto& wanted = *wanted_arg;
+  auto samples = series.samples(*since);
   json::array total;
   // Every job asked for (or seen in a kept sample), with a row per sample.
   std::map<std::string, json::array> jobs;
@@ -86,19 +54,25 @@ json::value handle_timeseries(scheduler_ptr self, const json::object& req) {
       {"total", std::move(total)},
       {"jobs", std::move(by_job)}};
 }
-
-json::value handle_events(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_events(scheduler_ptr self,
+                                          const json::object& req) {
   const auto& log = self->state.events;
-  auto after = int_arg(req, "after", 0);
-  if (after < 0) refuse("after: must be >= 0");
+  auto after_arg = int_arg(req, "after", 0);
+  if (!after_arg) return std::move(after_arg).error();
+  auto after = *after_arg;
+  if (after < 0) return bad_request("after: must be >= 0");
   auto limit = int_arg(req, "limit", 200);
-  if (limit < 1 || limit > 1000) refuse("limit: must be between 1 and 1000");
+  if (!limit) return std::move(limit).error();
+  if (*limit < 1 || *limit > 1000)
+    return bad_request("limit: must be between 1 and 1000");
   auto kind = string_arg(req, "kind");
+  if (!kind) return std::move(kind).error();
   auto subject = string_arg(req, "subject");
+  if (!subject) return std::move(subject).error();
   json::array events;
   for (const auto* e :
        log.after(static_cast<std::uint64_t>(after),
-                 static_cast<std::size_t>(limit), kind, subject))
+                 static_cast<std::size_t>(*limit), *kind, *subject))
     events.push_back(json::object{{"seq", e->seq},
                                   {"time_ms", e->time_ms},
                                   {"kind", e->kind},

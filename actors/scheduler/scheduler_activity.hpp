@@ -7,12 +7,13 @@
 // (scheduler_state.hpp) from the scheduler's own code.
 //
 // Called by scheduler_monitor.cpp's dispatch table on the scheduler's own
-// thread; a bad argument throws std::invalid_argument. Internal to
+// thread; a bad argument is returned as a monitor_error. Internal to
 // actors/scheduler/.
 #pragma once
 
 #include <boost/json.hpp>
 
+#include "actors/monitor/monitor_error.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 
 namespace bistro::scheduler_detail {
@@ -22,14 +23,14 @@ namespace bistro::scheduler_detail {
 /// "started", "finished", "failed"], "total": [row, ...], "jobs": {job:
 /// [row, ...]}}, rows oldest first, one per kept sample (zeros where the
 /// job had nothing).
-boost::json::value handle_timeseries(scheduler_ptr self,
-                                     const boost::json::object& req);
+monitor_result<boost::json::value> handle_timeseries(
+    scheduler_ptr self, const boost::json::object& req);
 
 /// events {after (sequence number, default 0), limit (default 200, at most
 /// 1000), kind, subject}: {"events": [{"seq", "time_ms", "kind",
 /// "subject", "message"}, ...] oldest first, "last_seq", "first_seq",
 /// "missed": bool (events past `after` were dropped from the ring)}.
-boost::json::value handle_events(scheduler_ptr self,
-                                 const boost::json::object& req);
+monitor_result<boost::json::value> handle_events(
+    scheduler_ptr self, const boost::json::object& req);
 
 }  // namespace bistro::scheduler_detail

@@ -7,8 +7,9 @@
 
 #include <array>
 #include <boost/json.hpp>
-#include <stdexcept>
 
+#include "actors/monitor/monitor_args.hpp"
+#include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
 #include "actors/scheduler/scheduler_activity.hpp"
@@ -23,11 +24,6 @@ namespace bistro::scheduler_detail {
 namespace json = boost::json;
 
 namespace {
-
-/// A handler's refusal: becomes {"error": what} for its entry.
-struct monitor_error {
-  std::string what;
-};
 
 constexpr auto ask_timeout = std::chrono::seconds(10);
 
@@ -47,64 +43,25 @@ const json::value* arg(const json::object& req, std::string_view key) {
   return req.if_contains(key);
 }
 
-std::string string_arg(const json::object& req, std::string_view key,
-                       std::string fallback = {}) {
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return fallback;
-  if (!v->is_string())
-    throw monitor_error{std::string{key} + ": expected a string"};
-  return std::string{v->as_string()};
-}
-
-std::int64_t int_arg(const json::object& req, std::string_view key,
-                     std::int64_t fallback) {
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= INT64_MAX)
-    return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_string()) {  // JS has no int64: Bistro sends ids as strings
-    try {
-      std::size_t used = 0;
-      auto n = std::stoll(std::string{v->as_string()}, &used);
-      if (used == v->as_string().size()) return n;
-    } catch (const std::exception&) {
-    }
-  }
-  throw monitor_error{std::string{key} + ": expected an integer"};
-}
-
-std::vector<std::string> strings_arg(const json::object& req,
-                                     std::string_view key) {
-  std::vector<std::string> out;
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return out;
-  if (!v->is_array())
-    throw monitor_error{std::string{key} + ": expected a list of strings"};
-  for (const auto& s : v->as_array()) {
-    if (!s.is_string())
-      throw monitor_error{std::string{key} + ": expected a list of strings"};
-    out.emplace_back(s.as_string());
-  }
-  return out;
-}
-
-const config& need_config(scheduler_ptr self) {
+/// Refuses a request that needs the config before one is loaded.
+monitor_check need_config(scheduler_ptr self) {
   if (!self->state.cfg || !self->state.tree)
-    throw monitor_error{"no config loaded yet"};
-  return *self->state.cfg;
+    return unavailable("no config loaded yet");
+  return std::nullopt;
 }
 
 /// The jobs a request names (unknown names skipped, as Bistro), or all.
-std::vector<std::size_t> requested_jobs(scheduler_ptr self,
-                                        const json::object& req) {
-  const auto& cfg = need_config(self);
+monitor_result<std::vector<std::size_t>> requested_jobs(
+    scheduler_ptr self, const json::object& req) {
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *self->state.cfg;
   std::vector<std::size_t> out;
   auto names = strings_arg(req, "jobs");
-  if (names.empty()) {
+  if (!names) return std::move(names).error();
+  if (names->empty()) {
     for (std::size_t j = 0; j < cfg.jobs.size(); ++j) out.push_back(j);
   } else {
-    for (const auto& n : names)
+    for (const auto& n : *names)
       if (auto j = job_index_of(self, n)) out.push_back(*j);
   }
   return out;
@@ -154,10 +111,13 @@ json::object errors_json(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_jobs(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
+monitor_result<json::value> handle_jobs(scheduler_ptr self,
+                                        const json::object& req) {
+  auto jobs = requested_jobs(self, req);
+  if (!jobs) return std::move(jobs).error();
+  const auto& cfg = *self->state.cfg;
   json::object out;
-  for (auto j : requested_jobs(self, req)) {
+  for (auto j : *jobs) {
     const auto& job = cfg.jobs[j];
     auto o = bistro_job_json(cfg, job);
     // Ours: why a valid job never runs (a depends_on cycle).
@@ -167,8 +127,9 @@ json::value handle_jobs(scheduler_ptr self, const json::object& req) {
   return out;
 }
 
-json::value handle_sorted_node_names(scheduler_ptr self) {
-  const auto& cfg = need_config(self);
+monitor_result<json::value> handle_sorted_node_names(scheduler_ptr self) {
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *self->state.cfg;
   const auto& tree = *self->state.tree;
   json::object out;
   for (level_id l = 0; l < tree.num_levels(); ++l) {
@@ -179,29 +140,33 @@ json::value handle_sorted_node_names(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_nodes(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
+monitor_result<json::value> handle_nodes(scheduler_ptr self,
+                                         const json::object& req) {
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *self->state.cfg;
   const auto& tree = *self->state.tree;
   bool want_resources = true, want_disabled = true;
   auto fields = strings_arg(req, "fields");
-  if (!fields.empty()) {
+  if (!fields) return std::move(fields).error();
+  if (!fields->empty()) {
     want_resources = want_disabled = false;
-    for (const auto& f : fields) {
+    for (const auto& f : *fields) {
       if (f == "resources")
         want_resources = true;
       else if (f == "disabled")
         want_disabled = true;
       else
-        throw monitor_error{"Unknown field name: " + f};
+        return bad_request("Unknown field name: " + f);
     }
   }
   auto names = strings_arg(req, "nodes");
+  if (!names) return std::move(names).error();
   std::vector<node_id> nodes;
-  if (names.empty()) {
+  if (names->empty()) {
     for (std::size_t n = 0; n < tree.size(); ++n)
       nodes.push_back(static_cast<node_id>(n));
   } else {
-    for (const auto& name : names)
+    for (const auto& name : *names)
       if (auto n = tree.find(name)) nodes.push_back(*n);
   }
   json::object results;
@@ -226,10 +191,12 @@ json::value handle_nodes(scheduler_ptr self, const json::object& req) {
   return json::object{{"results", std::move(results)}};
 }
 
-json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_running_tasks(scheduler_ptr self,
+                                                 const json::object& req) {
   const auto& st = self->state;
   auto names = strings_arg(req, "jobs");
-  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  if (!names) return std::move(names).error();
+  std::unordered_set<std::string> wanted(names->begin(), names->end());
   json::object out;
   for (const auto& [id, run] : st.running) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
@@ -249,11 +216,12 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
 
 /// Job -> node -> seconds it has run (Bistro's older running_tasks, which
 /// its web UI still asks for).
-json::value handle_job_node_runtime(scheduler_ptr self,
-                                    const json::object& req) {
+monitor_result<json::value> handle_job_node_runtime(scheduler_ptr self,
+                                                    const json::object& req) {
   const auto& st = self->state;
   auto names = strings_arg(req, "jobs");
-  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  if (!names) return std::move(names).error();
+  std::unordered_set<std::string> wanted(names->begin(), names->end());
   auto now_s = now_ms(self) / 1000;
   json::object out;
   for (const auto& [id, run] : st.running) {
@@ -267,29 +235,36 @@ json::value handle_job_node_runtime(scheduler_ptr self,
 
 /// Bistro's histograms (bistro_monitor_format.hpp); a job with errors has
 /// none, as in Bistro.
-json::value handle_histogram(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_histogram(scheduler_ptr self,
+                                             const json::object& req) {
   const auto& st = self->state;
   auto num_samples = int_arg(req, "num_samples", 0);
-  if (num_samples < 0) throw monitor_error{"num_samples: must be >= 0"};
+  if (!num_samples) return std::move(num_samples).error();
+  if (*num_samples < 0) return bad_request("num_samples: must be >= 0");
+  auto jobs = requested_jobs(self, req);
+  if (!jobs) return std::move(jobs).error();
   json::object histograms, samples;
-  for (auto j : requested_jobs(self, req)) {
+  for (auto j : *jobs) {
     const auto& job = st.cfg->jobs[j];
     if (!job.errors.empty()) continue;
     auto h = make_bistro_histogram(*st.cfg, *st.tree, j, *st.rows[j],
                                    exclusions(self), now_ms(self),
-                                   static_cast<std::size_t>(num_samples));
+                                   static_cast<std::size_t>(*num_samples));
     histograms[job.name] = std::move(h.counts);
     samples[job.name] = std::move(h.samples);
   }
   json::object out{{"histograms", std::move(histograms)}};
-  if (num_samples > 0) out["samples"] = std::move(samples);
+  if (*num_samples > 0) out["samples"] = std::move(samples);
   return out;
 }
 
-json::value handle_forgive(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_forgive(scheduler_ptr self,
+                                           const json::object& req) {
   auto& st = self->state;
-  need_config(self);
-  for (const auto& name : strings_arg(req, "jobs")) {
+  if (auto no = need_config(self)) return std::move(*no);
+  auto names = strings_arg(req, "jobs");
+  if (!names) return std::move(names).error();
+  for (const auto& name : *names) {
     auto j = job_index_of(self, name);
     if (!j) continue;  // as Bistro: unknown jobs are no error
     auto& row = *st.rows[*j];
@@ -305,18 +280,23 @@ json::value handle_forgive(scheduler_ptr self, const json::object& req) {
   return "forgiven";
 }
 
-json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_kill_task(scheduler_ptr self,
+                                             const json::object& req) {
   auto& st = self->state;
-  const auto& cfg = need_config(self);
-  auto job_name = string_arg(req, "job_id");
-  auto node_name = string_arg(req, "node_id");
-  const auto* job = cfg.find_job(job_name);
-  if (!job) throw monitor_error{"Unknown job " + job_name};
+  if (auto no = need_config(self)) return std::move(*no);
+  auto job_arg = string_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  auto node_arg = string_arg(req, "node_id");
+  if (!node_arg) return std::move(node_arg).error();
+  const auto& job_name = *job_arg;
+  const auto& node_name = *node_arg;
+  const auto* job = st.cfg->find_job(job_name);
+  if (!job) return not_found("Unknown job " + job_name);
   for (auto& [id, run] : st.running) {
     if (run.job != job_name || run.node != node_name) continue;
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
-      throw monitor_error{"the worker of " + job_name + ", " + node_name +
-                          " is gone"};
+      return unavailable("the worker of " + job_name + ", " + node_name +
+                         " is gone");
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
     note_kill_sent(self, run);
     record_event(self, "kill", run.job + " " + run.node,
@@ -325,7 +305,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
                kill_order{run.job, run.node, id, job->kill_subprocess});
     return "signaled";
   }
-  throw monitor_error{"Unknown running task " + job_name + ", " + node_name};
+  return not_found("Unknown running task " + job_name + ", " + node_name);
 }
 
 /// Workers counted by health name (the in-process worker is HEALTHY).
@@ -344,7 +324,7 @@ json::object workers_by_health(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_status(scheduler_ptr self) {
+monitor_result<json::value> handle_status(scheduler_ptr self) {
   const auto& st = self->state;
   auto now = now_ms(self);
   json::object counts;
@@ -390,11 +370,16 @@ json::value handle_status(scheduler_ptr self) {
                       {"tasks_per_s", tasks_per_s}};
 }
 
-json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_job_summary(scheduler_ptr self,
+                                               const json::object& req) {
   const auto& st = self->state;
-  auto failed_limit = int_arg(req, "failed_limit", 20);
+  auto limit_arg = int_arg(req, "failed_limit", 20);
+  if (!limit_arg) return std::move(limit_arg).error();
+  auto failed_limit = *limit_arg;
+  auto jobs = requested_jobs(self, req);
+  if (!jobs) return std::move(jobs).error();
   json::object out;
-  for (auto j : requested_jobs(self, req)) {
+  for (auto j : *jobs) {
     const auto& job = st.cfg->jobs[j];
     json::array errors, backoff, depends, failed;
     for (const auto& e : job.errors) errors.emplace_back(e);
@@ -433,18 +418,25 @@ json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
   return out;
 }
 
-std::size_t page_limit(const json::object& req) {
+monitor_result<std::size_t> page_limit(const json::object& req) {
   auto limit = int_arg(req, "limit", 100);
-  if (limit < 1 || limit > 10000)
-    throw monitor_error{"limit: must be between 1 and 10000"};
-  return static_cast<std::size_t>(limit);
+  if (!limit) return std::move(limit).error();
+  if (*limit < 1 || *limit > 10000)
+    return bad_request("limit: must be between 1 and 10000");
+  return static_cast<std::size_t>(*limit);
 }
 
-json::value handle_tasks(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_tasks(scheduler_ptr self,
+                                         const json::object& req) {
   const auto& st = self->state;
-  const auto& cfg = need_config(self);
-  auto job_filter = string_arg(req, "job");
-  auto state_name = string_arg(req, "state");
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *st.cfg;
+  auto job_arg = string_arg(req, "job");
+  if (!job_arg) return std::move(job_arg).error();
+  auto state_arg = string_arg(req, "state");
+  if (!state_arg) return std::move(state_arg).error();
+  const auto& job_filter = *job_arg;
+  auto state_name = *state_arg;
   // A status label, or a reason the job does not run on a node.
   std::optional<status_label> state;
   exclusion excluded_state = exclusion::none;
@@ -457,21 +449,24 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     if (state)
       state_name = to_string(*state);  // `backoff` is error_backoff
     else if (excluded_state == exclusion::none)
-      throw monitor_error{"state: unknown status " + state_name};
+      return bad_request("state: unknown status " + state_name);
     else
       state = status_label::never_started;
   }
   const auto& ex = exclusions(self);
-  auto limit = page_limit(req);
+  auto limit_arg = page_limit(req);
+  if (!limit_arg) return std::move(limit_arg).error();
+  auto limit = *limit_arg;
   // The cursor is "JOB/NODE" of the last task of the previous page (job
   // names never contain '/').
   auto after = string_arg(req, "after");
+  if (!after) return std::move(after).error();
   std::string after_job, after_node;
-  if (!after.empty()) {
-    auto tab = after.find('/');
-    if (tab == std::string::npos) throw monitor_error{"after: not a cursor"};
-    after_job = after.substr(0, tab);
-    after_node = after.substr(tab + 1);
+  if (!after->empty()) {
+    auto tab = after->find('/');
+    if (tab == std::string::npos) return bad_request("after: not a cursor");
+    after_job = after->substr(0, tab);
+    after_node = after->substr(tab + 1);
   }
   json::array tasks;
   // Tasks of the page that run: their run details are filled in below, in
@@ -536,25 +531,36 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
   return json::object{{"tasks", std::move(tasks)}, {"next", next}};
 }
 
-json::value handle_node_page(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
+monitor_result<json::value> handle_node_page(scheduler_ptr self,
+                                             const json::object& req) {
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *self->state.cfg;
   const auto& tree = *self->state.tree;
-  auto level_name = string_arg(req, "level");
-  auto prefix = string_arg(req, "prefix");
-  auto after = string_arg(req, "after");
-  auto limit = page_limit(req);
+  auto level_arg = string_arg(req, "level");
+  if (!level_arg) return std::move(level_arg).error();
+  auto prefix_arg = string_arg(req, "prefix");
+  if (!prefix_arg) return std::move(prefix_arg).error();
+  auto after_arg = string_arg(req, "after");
+  if (!after_arg) return std::move(after_arg).error();
+  auto limit_arg = page_limit(req);
+  if (!limit_arg) return std::move(limit_arg).error();
+  const auto& level_name = *level_arg;
+  const auto& prefix = *prefix_arg;
+  const auto& after = *after_arg;
+  auto limit = *limit_arg;
   std::vector<level_id> levels;
   if (level_name.empty()) {
     for (level_id l = 0; l < tree.num_levels(); ++l) levels.push_back(l);
   } else {
     auto l = cfg.find_level(level_name);
-    if (!l) throw monitor_error{"level: unknown level " + level_name};
+    if (!l) return bad_request("level: unknown level " + level_name);
     levels.push_back(*l);
   }
   std::optional<node_id> after_id;
   if (!after.empty()) {
     after_id = tree.find(after);
-    if (!after_id) throw monitor_error{"after: unknown node " + after};
+    // A node named in the request that does not exist: 404 over HTTP.
+    if (!after_id) return not_found("after: unknown node " + after);
   }
   json::array nodes;
   std::size_t total = 0;
@@ -619,7 +625,7 @@ json::object worker_resources_json(scheduler_ptr self, worker_index w) {
   return out;
 }
 
-json::value handle_workers(scheduler_ptr self) {
+monitor_result<json::value> handle_workers(scheduler_ptr self) {
   const auto& st = self->state;
   std::vector<std::size_t> running(st.workers.size(), 0);
   for (const auto& [id, run] : st.running)
@@ -657,7 +663,7 @@ json::value handle_workers(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_config(scheduler_ptr self) {
+monitor_result<json::value> handle_config(scheduler_ptr self) {
   const auto& st = self->state;
   json::array errors;
   if (auto it = st.errors.find("config"); it != st.errors.end())
@@ -691,7 +697,7 @@ json::value handle_config(scheduler_ptr self) {
                       {"config", std::move(cfg_json)}};
 }
 
-json::value handle_metrics(scheduler_ptr self) {
+monitor_result<json::value> handle_metrics(scheduler_ptr self) {
   const auto& st = self->state;
   json::object tasks;
   if (st.cfg && st.tree)
@@ -723,35 +729,62 @@ json::value handle_metrics(scheduler_ptr self) {
                       {"worker_usage", worker_usage_json(self)}};
 }
 
-/// task_logs: asks every worker, merges their pages into one.
-void handle_task_logs(scheduler_ptr self, const json::object& req,
-                      const std::string& key, pending_ptr reply) {
-  auto& st = self->state;
+/// task_logs' request to every worker, read from the entry.
+monitor_result<log_request> log_request_of(const json::object& req) {
   if (arg(req, "columns"))
-    throw monitor_error{"Custom columns are currently not supported."};
-  auto type = parse_log_type(string_arg(req, "log_type"));
+    return bad_request("Custom columns are currently not supported.");
+  auto type_name = string_arg(req, "log_type");
+  if (!type_name) return std::move(type_name).error();
+  auto type = parse_log_type(*type_name);
   if (!type)
-    throw monitor_error{"log_type: expected stdout, stderr or statuses"};
+    return bad_request("log_type: expected stdout, stderr or statuses");
   log_request lr;
   lr.type = *type;
-  lr.jobs = strings_arg(req, "jobs");
-  lr.nodes = strings_arg(req, "nodes");
+  auto jobs = strings_arg(req, "jobs");
+  if (!jobs) return std::move(jobs).error();
+  lr.jobs = std::move(*jobs);
+  auto nodes = strings_arg(req, "nodes");
+  if (!nodes) return std::move(nodes).error();
+  lr.nodes = std::move(*nodes);
   auto sort = string_arg(req, "sort", "desc");
-  if (sort == "asc" || sort == "ASC")
+  if (!sort) return std::move(sort).error();
+  if (*sort == "asc" || *sort == "ASC")
     lr.ascending = true;
-  else if (sort == "desc" || sort == "DESC")
+  else if (*sort == "desc" || *sort == "DESC")
     lr.ascending = false;
   else
-    throw monitor_error{"Unknown sort order: " + sort};
+    return bad_request("Unknown sort order: " + *sort);
   if (arg(req, "time") && arg(req, "line_id"))
-    throw monitor_error{"Cannot specify both time and line_id"};
-  if (arg(req, "time")) lr.time_ms = int_arg(req, "time", 0) * 1000;
-  if (arg(req, "line_id")) lr.line_id = int_arg(req, "line_id", -1);
+    return bad_request("Cannot specify both time and line_id");
+  if (arg(req, "time")) {
+    auto time = int_arg(req, "time", 0);
+    if (!time) return std::move(time).error();
+    lr.time_ms = *time * 1000;
+  }
+  if (arg(req, "line_id")) {
+    auto line_id = int_arg(req, "line_id", -1);
+    if (!line_id) return std::move(line_id).error();
+    lr.line_id = *line_id;
+  }
   auto limit = int_arg(req, "limit", 1000);
-  if (limit < 1 || limit > 100000)
-    throw monitor_error{"limit: must be between 1 and 100000"};
-  lr.limit = static_cast<std::uint64_t>(limit);
-  lr.regex_filter = string_arg(req, "regex_filter");
+  if (!limit) return std::move(limit).error();
+  if (*limit < 1 || *limit > 100000)
+    return bad_request("limit: must be between 1 and 100000");
+  lr.limit = static_cast<std::uint64_t>(*limit);
+  auto regex = string_arg(req, "regex_filter");
+  if (!regex) return std::move(regex).error();
+  lr.regex_filter = std::move(*regex);
+  return lr;
+}
+
+/// task_logs: asks every worker, merges their pages into one.
+monitor_check handle_task_logs(scheduler_ptr self, const json::object& req,
+                               const std::string& key, pending_ptr reply) {
+  auto& st = self->state;
+  auto request = log_request_of(req);
+  if (!request) return std::move(request).error();
+  const auto& lr = *request;
+  auto limit = static_cast<std::int64_t>(lr.limit);
 
   struct merge_state {
     std::vector<log_reply_line> lines;
@@ -783,7 +816,7 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
       std::string message;
       for (const auto& [shard, why] : m.unanswered)
         message += (message.empty() ? "" : "; ") + shard + ": " + why;
-      reply->out[key] = json::object{{"error", message}};
+      reply->out[key] = error_entry(unavailable(message));
     } else {
       json::array lines;
       for (auto& l : m.lines)
@@ -808,7 +841,7 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
     if (w.handle) targets.emplace_back(w.handle, w.shard);
   if (targets.empty()) {
     finish();
-    return;
+    return std::nullopt;
   }
   merge->waiting = targets.size();
   // One deadline per worker: a dead one costs every query this long, not
@@ -841,65 +874,79 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
               if (--m.waiting == 0) finish();
             });
   }
+  return std::nullopt;
 }
 
 /// Has the config watcher set `job` to `text` ("" deletes it) and answers
 /// `done` once the file is replaced.
-void save_through_watcher(scheduler_ptr self, const std::string& job,
-                          const std::string& text, const char* done,
-                          const std::string& key, pending_ptr reply) {
+monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
+                                   const std::string& text, const char* done,
+                                   const std::string& key, pending_ptr reply) {
   auto& st = self->state;
   if (!st.watcher)
-    throw monitor_error{"this scheduler has no config file to edit"};
+    return bad_request("this scheduler has no config file to edit");
   self->request(st.watcher, ask_timeout, save_atom_v, job, text)
       .then(
-          [=](const std::string& error) {
+          [=](const std::string& error, bool job_missing) {
             if (error.empty())
               reply->out[key] = json::object{{"data", done}};
             else
-              reply->out[key] = json::object{{"error", error}};
+              reply->out[key] =
+                  error_entry({job_missing ? monitor_errc::not_found
+                                           : monitor_errc::bad_request,
+                               error});
             reply->entry_done();
           },
           [=](const caf::error& err) {
-            reply->out[key] = json::object{
-                {"error", "config watcher: " + self->system().render(err)}};
+            reply->out[key] = error_entry(
+                unavailable("config watcher: " + self->system().render(err)));
             reply->entry_done();
           });
+  return std::nullopt;
 }
 
 /// save_job / delete_job: the config watcher rewrites the file.
-void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
-                     const std::string& key, pending_ptr reply) {
+monitor_check handle_edit_job(scheduler_ptr self, const json::object& req,
+                              bool save, const std::string& key,
+                              pending_ptr reply) {
   auto job = string_arg(req, "job_id");
+  if (!job) return std::move(job).error();
   std::string text;
   if (save) {
     const auto* v = arg(req, "job");
-    if (!v || !v->is_object()) throw monitor_error{"job: expected an object"};
+    if (!v || !v->is_object()) return bad_request("job: expected an object");
     text = json::serialize(*v);
   }
-  save_through_watcher(self, job, text, save ? "saved" : "deleted", key,
-                       std::move(reply));
+  return save_through_watcher(self, *job, text, save ? "saved" : "deleted", key,
+                              std::move(reply));
 }
 
 /// enable_job {job_id, enabled}: the job's own object with "enabled" set,
 /// saved as save_job saves.
-void handle_enable_job(scheduler_ptr self, const json::object& req,
-                       const std::string& key, pending_ptr reply) {
+monitor_check handle_enable_job(scheduler_ptr self, const json::object& req,
+                                const std::string& key, pending_ptr reply) {
   auto job = string_arg(req, "job_id");
+  if (!job) return std::move(job).error();
   const auto* v = arg(req, "enabled");
-  if (!v || !v->is_bool()) throw monitor_error{"enabled: expected a boolean"};
-  need_config(self);
+  if (!v || !v->is_bool()) return bad_request("enabled: expected a boolean");
+  if (auto no = need_config(self)) return no;
   auto enabled = v->as_bool();
-  save_through_watcher(self, job, job_text_with_enabled(self, job, enabled),
-                       enabled ? "enabled" : "disabled", key, std::move(reply));
+  auto text = job_text_with_enabled(self, *job, enabled);
+  if (!text) return std::move(text).error();
+  return save_through_watcher(self, *job, *text,
+                              enabled ? "enabled" : "disabled", key,
+                              std::move(reply));
 }
 
 /// A handler that answers at once.
-using answer_now = json::value (*)(scheduler_ptr, const json::object& req);
+using answer_now = monitor_result<json::value> (*)(scheduler_ptr,
+                                                   const json::object& req);
 /// A handler that answers `reply->out[key]` later, then calls
-/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`.
-using answer_later = void (*)(scheduler_ptr, const json::object& req,
-                              const std::string& key, pending_ptr reply);
+/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`. A
+/// refusal it returns is the entry's answer, and nothing is pending.
+using answer_later = monitor_check (*)(scheduler_ptr, const json::object& req,
+                                       const std::string& key,
+                                       pending_ptr reply);
 
 /// One row of the dispatch table: the name of the handler's role (whether
 /// it mutates is actors/protocol/monitor_roles.hpp's) and its function:
@@ -921,10 +968,11 @@ constexpr monitor_handler later(std::string_view name, answer_later f) {
 
 /// A `later` handler from another file, which answers through a
 /// monitor_entry_done (scheduler_history.hpp).
-template <void (*Ask)(scheduler_ptr, const json::object&, monitor_entry_done)>
-void answer_through(scheduler_ptr self, const json::object& req,
-                    const std::string& key, pending_ptr reply) {
-  Ask(self, req, [key, reply](json::object entry) {
+template <monitor_check (*Ask)(scheduler_ptr, const json::object&,
+                               monitor_entry_done)>
+monitor_check answer_through(scheduler_ptr self, const json::object& req,
+                             const std::string& key, pending_ptr reply) {
+  return Ask(self, req, [key, reply](json::object entry) {
     reply->out[key] = std::move(entry);
     reply->entry_done();
   });
@@ -941,11 +989,11 @@ constexpr bool is_role(std::string_view name) {
 /// The dispatch table: on_monitor looks every entry's handler up here.
 constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("errors",
-        [](scheduler_ptr self, const json::object&) -> json::value {
-          return errors_json(self);
-        }),
+        [](scheduler_ptr self, const json::object&)
+            -> monitor_result<json::value> { return errors_json(self); }),
     now("refresh_time",
-        [](scheduler_ptr self, const json::object&) -> json::value {
+        [](scheduler_ptr self,
+           const json::object&) -> monitor_result<json::value> {
           return self->state.snapshot_ms / 1000;
         }),
     now("jobs", handle_jobs),
@@ -963,12 +1011,12 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     later("save_job",
           [](scheduler_ptr self, const json::object& req,
              const std::string& key, pending_ptr reply) {
-            handle_edit_job(self, req, true, key, std::move(reply));
+            return handle_edit_job(self, req, true, key, std::move(reply));
           }),
     later("delete_job",
           [](scheduler_ptr self, const json::object& req,
              const std::string& key, pending_ptr reply) {
-            handle_edit_job(self, req, false, key, std::move(reply));
+            return handle_edit_job(self, req, false, key, std::move(reply));
           }),
     now("status", [](scheduler_ptr self,
                      const json::object&) { return handle_status(self); }),
@@ -1012,31 +1060,31 @@ const monitor_handler* find_handler(std::string_view name) {
 
 /// Answers one entry at once, or starts its asynchronous answer (and
 /// counts it in `reply->waiting`).
-void handle_entry(scheduler_ptr self, const std::string& key,
-                  const json::value& entry, const pending_ptr& reply) {
-  try {
-    if (!entry.is_object()) throw monitor_error{"expected an object"};
-    const auto& req = entry.as_object();
-    auto name = string_arg(req, "handler");
-    if (name.empty()) throw monitor_error{"handler: missing"};
-    const auto* handler = find_handler(name);
-    if (!handler) throw monitor_error{"Unknown handler: " + name};
-    if (handler->deferred) {
-      ++reply->waiting;
-      try {
-        handler->later(self, req, key, reply);
-      } catch (...) {
-        --reply->waiting;
-        throw;
-      }
-      return;
+monitor_check handle_entry(scheduler_ptr self, const std::string& key,
+                           const json::value& entry, const pending_ptr& reply) {
+  if (!entry.is_object()) return bad_request("expected an object");
+  const auto& req = entry.as_object();
+  auto name = string_arg(req, "handler");
+  if (!name) return std::move(name).error();
+  if (name->empty()) return bad_request("handler: missing");
+  const auto* handler = find_handler(*name);
+  if (!handler) return bad_request("Unknown handler: " + *name);
+  if (handler->deferred) {
+    ++reply->waiting;
+    monitor_check refused;
+    try {
+      refused = handler->later(self, req, key, reply);
+    } catch (...) {
+      --reply->waiting;  // on_monitor answers the entry with the error
+      throw;
     }
-    reply->out[key] = json::object{{"data", handler->now(self, req)}};
-  } catch (const monitor_error& e) {
-    reply->out[key] = json::object{{"error", e.what}};
-  } catch (const std::exception& e) {
-    reply->out[key] = json::object{{"error", e.what()}};
+    if (refused) --reply->waiting;
+    return refused;
   }
+  auto answer = handler->now(self, req);
+  if (!answer) return std::move(answer).error();
+  reply->out[key] = json::object{{"data", std::move(*answer)}};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -1055,7 +1103,17 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
   reply->waiting = 1;  // this function's own share, released below
   for (const auto& [key, entry] : doc.as_object()) {
     if (key == "prefs") continue;
-    handle_entry(self, std::string{key}, entry, reply);
+    std::string name{key};
+    monitor_check refused;
+    // Expected refusals are values; this only keeps a bug (or a bad_alloc)
+    // in one entry from taking the scheduler down.
+    try {
+      refused = handle_entry(self, name, entry, reply);
+    } catch (const std::exception& e) {
+      refused = monitor_error{monitor_errc::internal,
+                              std::string{"internal error: "} + e.what()};
+    }
+    if (refused) reply->out[name] = error_entry(*refused);
   }
   if (reply->waiting == 1) return json_text(reply->out);
   reply->promise = self->make_response_promise<std::string>();
