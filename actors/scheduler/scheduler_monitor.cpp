@@ -1,18 +1,22 @@
 // The scheduler's answers to monitor requests (actors/protocol/monitor.md):
-// Bistro's handlers and ours, read from the scheduler's own state on its
-// own thread. Most answer at once; `task_logs` asks every worker and
+// the dispatch table, and the handlers that still read the scheduler's own
+// state (status rows, runs, workers) on its own thread. Handlers that need
+// only a read view are plain functions in actors/monitor, called through
+// `on_view`. Most answer at once; `task_logs` asks every worker and
 // `save_job`/`delete_job` ask the config watcher, so a request answers
-// through a promise once its last asynchronous entry is in.
+// through a promise once its last asynchronous entry is in. Refusals are
+// monitor_error values, never exceptions.
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/json.hpp>
 
+#include "actors/monitor/activity_handlers.hpp"
+#include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
-#include "actors/scheduler/scheduler_activity.hpp"
 #include "actors/scheduler/scheduler_history.hpp"
 #include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
@@ -43,28 +47,34 @@ const json::value* arg(const json::object& req, std::string_view key) {
   return req.if_contains(key);
 }
 
-/// Refuses a request that needs the config before one is loaded.
-monitor_check need_config(scheduler_ptr self) {
-  if (!self->state.cfg || !self->state.tree)
-    return unavailable("no config loaded yet");
-  return std::nullopt;
+/// The read view of this scheduler's state for one monitor request.
+monitor_view view_of(scheduler_ptr self) {
+  const auto& st = self->state;
+  return monitor_view{.cfg = st.cfg.get(),
+                      .tree = st.tree.get(),
+                      .snapshot_ms = st.snapshot_ms,
+                      .now_ms = now_ms(self),
+                      .config_file = st.options.config_file,
+                      .errors = st.errors,
+                      .activity = st.activity,
+                      .events = st.events};
 }
 
-/// The jobs a request names (unknown names skipped, as Bistro), or all.
+/// A handler over the read view (actors/monitor), as a row of the table.
+template <monitor_result<json::value> (*Answer)(const monitor_view&,
+                                                const json::object&)>
+monitor_result<json::value> on_view(scheduler_ptr self,
+                                    const json::object& req) {
+  return Answer(view_of(self), req);
+}
+
+monitor_check need_config(scheduler_ptr self) {
+  return need_config(view_of(self));
+}
+
 monitor_result<std::vector<std::size_t>> requested_jobs(
     scheduler_ptr self, const json::object& req) {
-  if (auto no = need_config(self)) return std::move(*no);
-  const auto& cfg = *self->state.cfg;
-  std::vector<std::size_t> out;
-  auto names = strings_arg(req, "jobs");
-  if (!names) return std::move(names).error();
-  if (names->empty()) {
-    for (std::size_t j = 0; j < cfg.jobs.size(); ++j) out.push_back(j);
-  } else {
-    for (const auto& n : *names)
-      if (auto j = job_index_of(self, n)) out.push_back(*j);
-  }
-  return out;
+  return requested_jobs(view_of(self), req);
 }
 
 /// The nodes each job does not run on, for the current snapshot.
@@ -95,100 +105,6 @@ json::object job_counts(scheduler_ptr self, std::size_t j) {
   if (excluded.disabled)
     out[to_string(exclusion::disabled)] = excluded.disabled;
   return out;
-}
-
-json::object errors_json(scheduler_ptr self) {
-  json::object out;
-  for (const auto& [source, e] : self->state.errors) out[source] = e.first;
-  if (self->state.cfg)
-    for (const auto& job : self->state.cfg->jobs)
-      if (!job.errors.empty()) {
-        std::string message;
-        for (const auto& e : job.errors)
-          message += (message.empty() ? "" : "; ") + e;
-        out["job " + job.name] = message;
-      }
-  return out;
-}
-
-monitor_result<json::value> handle_jobs(scheduler_ptr self,
-                                        const json::object& req) {
-  auto jobs = requested_jobs(self, req);
-  if (!jobs) return std::move(jobs).error();
-  const auto& cfg = *self->state.cfg;
-  json::object out;
-  for (auto j : *jobs) {
-    const auto& job = cfg.jobs[j];
-    auto o = bistro_job_json(cfg, job);
-    // Ours: why a valid job never runs (a depends_on cycle).
-    if (!job.blocked.empty()) o["blocked"] = job.blocked;
-    out[job.name] = std::move(o);
-  }
-  return out;
-}
-
-monitor_result<json::value> handle_sorted_node_names(scheduler_ptr self) {
-  if (auto no = need_config(self)) return std::move(*no);
-  const auto& cfg = *self->state.cfg;
-  const auto& tree = *self->state.tree;
-  json::object out;
-  for (level_id l = 0; l < tree.num_levels(); ++l) {
-    json::array names;
-    for (auto n : tree.nodes_at_level(l)) names.emplace_back(tree.name(n));
-    out[cfg.levels[l]] = std::move(names);
-  }
-  return out;
-}
-
-monitor_result<json::value> handle_nodes(scheduler_ptr self,
-                                         const json::object& req) {
-  if (auto no = need_config(self)) return std::move(*no);
-  const auto& cfg = *self->state.cfg;
-  const auto& tree = *self->state.tree;
-  bool want_resources = true, want_disabled = true;
-  auto fields = strings_arg(req, "fields");
-  if (!fields) return std::move(fields).error();
-  if (!fields->empty()) {
-    want_resources = want_disabled = false;
-    for (const auto& f : *fields) {
-      if (f == "resources")
-        want_resources = true;
-      else if (f == "disabled")
-        want_disabled = true;
-      else
-        return bad_request("Unknown field name: " + f);
-    }
-  }
-  auto names = strings_arg(req, "nodes");
-  if (!names) return std::move(names).error();
-  std::vector<node_id> nodes;
-  if (names->empty()) {
-    for (std::size_t n = 0; n < tree.size(); ++n)
-      nodes.push_back(static_cast<node_id>(n));
-  } else {
-    for (const auto& name : *names)
-      if (auto n = tree.find(name)) nodes.push_back(*n);
-  }
-  json::object results;
-  for (auto n : nodes) {
-    auto level = tree.level(n);
-    auto& by_level = results[cfg.levels[level]];
-    if (!by_level.is_object()) by_level = json::object{};
-    json::object node;
-    if (want_resources) {
-      json::object resources;
-      for (auto r : cfg.resources_by_level[level]) {
-        const auto& rc = cfg.resources[r];
-        json::object o{{"default", rc.default_amount}, {"limit", rc.limit}};
-        if (rc.weight > 0) o["weight"] = rc.weight;
-        resources[rc.name] = std::move(o);
-      }
-      node["resources"] = std::move(resources);
-    }
-    if (want_disabled && !tree.enabled(n)) node["disabled"] = true;
-    by_level.as_object()[tree.name(n)] = std::move(node);
-  }
-  return json::object{{"results", std::move(results)}};
 }
 
 monitor_result<json::value> handle_running_tasks(scheduler_ptr self,
@@ -356,7 +272,7 @@ monitor_result<json::value> handle_status(scheduler_ptr self) {
                       {"startup_wait", std::move(startup_wait)},
                       {"config_ms", st.snapshot_ms},
                       {"enabled", st.cfg && st.cfg->enabled},
-                      {"errors", errors_json(self)},
+                      {"errors", errors_json(view_of(self))},
                       {"counts", std::move(counts)},
                       {"jobs", jobs},
                       {"invalid_jobs", invalid_jobs},
@@ -663,40 +579,6 @@ monitor_result<json::value> handle_workers(scheduler_ptr self) {
   return out;
 }
 
-monitor_result<json::value> handle_config(scheduler_ptr self) {
-  const auto& st = self->state;
-  json::array errors;
-  if (auto it = st.errors.find("config"); it != st.errors.end())
-    errors.emplace_back(it->second.first);
-  json::array warnings;
-  json::object cfg_json;
-  if (st.cfg) {
-    const auto& cfg = *st.cfg;
-    for (const auto& w : cfg.warnings) warnings.emplace_back(w);
-    json::array levels, resources, jobs;
-    for (const auto& l : cfg.levels) levels.emplace_back(l);
-    for (const auto& r : cfg.resources)
-      resources.emplace_back(json::object{{"name", r.name},
-                                          {"level", cfg.levels[r.level]},
-                                          {"limit", r.limit},
-                                          {"default", r.default_amount},
-                                          {"weight", r.weight}});
-    for (const auto& j : cfg.jobs) jobs.emplace_back(j.name);
-    cfg_json = json::object{{"enabled", cfg.enabled},
-                            {"scheduler", cfg.scheduler},
-                            {"working_wait", cfg.working_wait_sec},
-                            {"idle_wait", cfg.idle_wait_sec},
-                            {"levels", std::move(levels)},
-                            {"resources", std::move(resources)},
-                            {"jobs", std::move(jobs)}};
-  }
-  return json::object{{"file", st.options.config_file},
-                      {"loaded_ms", st.snapshot_ms},
-                      {"errors", std::move(errors)},
-                      {"warnings", std::move(warnings)},
-                      {"config", std::move(cfg_json)}};
-}
-
 monitor_result<json::value> handle_metrics(scheduler_ptr self) {
   const auto& st = self->state;
   json::object tasks;
@@ -712,7 +594,7 @@ monitor_result<json::value> handle_metrics(scheduler_ptr self) {
                          : json::value("+Inf");
     buckets.emplace_back(json::array{le, cumulative});
   }
-  std::size_t config_errors = errors_json(self).size();
+  std::size_t config_errors = errors_json(view_of(self)).size();
   return json::object{{"tasks", std::move(tasks)},
                       {"running", st.running.size()},
                       {"tasks_started", st.tasks_started},
@@ -988,20 +870,11 @@ constexpr bool is_role(std::string_view name) {
 
 /// The dispatch table: on_monitor looks every entry's handler up here.
 constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
-    now("errors",
-        [](scheduler_ptr self, const json::object&)
-            -> monitor_result<json::value> { return errors_json(self); }),
-    now("refresh_time",
-        [](scheduler_ptr self,
-           const json::object&) -> monitor_result<json::value> {
-          return self->state.snapshot_ms / 1000;
-        }),
-    now("jobs", handle_jobs),
-    now("sorted_node_names",
-        [](scheduler_ptr self, const json::object&) {
-          return handle_sorted_node_names(self);
-        }),
-    now("nodes", handle_nodes),
+    now("errors", on_view<errors_answer>),
+    now("refresh_time", on_view<refresh_time_answer>),
+    now("jobs", on_view<jobs_answer>),
+    now("sorted_node_names", on_view<sorted_node_names_answer>),
+    now("nodes", on_view<nodes_answer>),
     now("running_tasks", handle_running_tasks),
     now("job_node_runtime", handle_job_node_runtime),
     now("histogram", handle_histogram),
@@ -1025,8 +898,7 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("node_page", handle_node_page),
     now("workers", [](scheduler_ptr self,
                       const json::object&) { return handle_workers(self); }),
-    now("config", [](scheduler_ptr self,
-                     const json::object&) { return handle_config(self); }),
+    now("config", on_view<config_answer>),
     now("metrics", [](scheduler_ptr self,
                       const json::object&) { return handle_metrics(self); }),
     now("task", handle_task),
@@ -1035,8 +907,8 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("drain_worker", handle_drain_worker),
     later("task_history", answer_through<ask_task_history>),
     later("job_history", answer_through<ask_job_history>),
-    now("timeseries", handle_timeseries),
-    now("events", handle_events),
+    now("timeseries", on_view<timeseries_answer>),
+    now("events", on_view<events_answer>),
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are
