@@ -168,4 +168,67 @@ monitor_result<json::value> config_answer(const monitor_view& view,
                       {"config", std::move(cfg_json)}};
 }
 
+monitor_result<json::value> node_page_answer(const monitor_view& view,
+                                             const json::object& req) {
+  if (auto no = need_config(view)) return std::move(*no);
+  const auto& cfg = *view.cfg;
+  const auto& tree = *view.tree;
+  auto level_arg = string_arg(req, "level");
+  if (!level_arg) return std::move(level_arg).error();
+  auto prefix_arg = string_arg(req, "prefix");
+  if (!prefix_arg) return std::move(prefix_arg).error();
+  auto after_arg = string_arg(req, "after");
+  if (!after_arg) return std::move(after_arg).error();
+  auto limit_arg = page_limit_arg(req);
+  if (!limit_arg) return std::move(limit_arg).error();
+  const auto& level_name = *level_arg;
+  const auto& prefix = *prefix_arg;
+  const auto& after = *after_arg;
+  auto limit = *limit_arg;
+  std::vector<level_id> levels;
+  if (level_name.empty()) {
+    for (level_id l = 0; l < tree.num_levels(); ++l) levels.push_back(l);
+  } else {
+    auto l = cfg.find_level(level_name);
+    if (!l) return bad_request("level: unknown level " + level_name);
+    levels.push_back(*l);
+  }
+  std::optional<node_id> after_id;
+  if (!after.empty()) {
+    after_id = tree.find(after);
+    // A node named in the request that does not exist: 404 over HTTP.
+    if (!after_id) return not_found("after: unknown node " + after);
+  }
+  json::array nodes;
+  std::size_t total = 0;
+  std::string last;
+  bool more = false;
+  for (auto l : levels) {
+    for (auto n : tree.nodes_at_level(l)) {
+      auto name = tree.name(n);
+      if (!name.starts_with(prefix)) continue;
+      ++total;
+      if (after_id && (tree.level(*after_id) > l ||
+                       (tree.level(*after_id) == l && n <= *after_id)))
+        continue;
+      if (nodes.size() == limit) {
+        more = true;
+        continue;
+      }
+      auto parent = tree.parent(n);
+      nodes.emplace_back(json::object{
+          {"name", name},
+          {"level", cfg.levels[l]},
+          {"parent", parent == no_node ? json::value(nullptr)
+                                       : json::value(tree.name(parent))},
+          {"enabled", tree.enabled(n)}});
+      last = std::string{name};
+    }
+  }
+  json::value next = nullptr;
+  if (more) next = last;
+  return json::object{
+      {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
+}
+
 }  // namespace bistro

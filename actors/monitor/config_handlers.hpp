@@ -38,6 +38,11 @@ monitor_result<boost::json::value> sorted_node_names_answer(
 monitor_result<boost::json::value> nodes_answer(const monitor_view& view,
                                                 const boost::json::object& req);
 
+/// node_page {level, prefix, after, limit (default 100, at most 10000)}:
+/// {"nodes": [{"name", "level", "parent", "enabled"}], "next", "total"}.
+monitor_result<boost::json::value> node_page_answer(
+    const monitor_view& view, const boost::json::object& req);
+
 /// config: {"file", "loaded_ms", "errors", "warnings", "config": {...}}.
 monitor_result<boost::json::value> config_answer(
     const monitor_view& view, const boost::json::object& req);

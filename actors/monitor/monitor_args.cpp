@@ -78,6 +78,14 @@ monitor_result<std::vector<std::string>> strings_arg(const json::object& req,
   return out;
 }
 
+monitor_result<std::size_t> page_limit_arg(const json::object& req) {
+  auto limit = int_arg(req, "limit", 100);
+  if (!limit) return std::move(limit).error();
+  if (*limit < 1 || *limit > 10000)
+    return bad_request("limit: must be between 1 and 10000");
+  return static_cast<std::size_t>(*limit);
+}
+
 monitor_result<bool> bool_arg(const json::object& req, std::string_view key,
                               bool fallback) {
   const auto* v = present(req, key);

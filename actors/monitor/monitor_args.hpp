@@ -40,6 +40,9 @@ monitor_result<std::vector<std::string>> strings_arg(
 monitor_result<bool> bool_arg(const boost::json::object& req,
                               std::string_view key, bool fallback);
 
+/// A page's "limit": from 1 to 10000, 100 when missing.
+monitor_result<std::size_t> page_limit_arg(const boost::json::object& req);
+
 /// The whole text as a decimal integer (leading blanks and one '+' allowed,
 /// as strtoll takes them), or nothing.
 std::optional<std::int64_t> parse_int(std::string_view text);

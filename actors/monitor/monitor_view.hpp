@@ -9,12 +9,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "actors/nodes/node_tree.hpp"
+#include "actors/rounds/status_remap.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 #include "actors/scheduler/activity_series.hpp"
 #include "actors/scheduler/event_log.hpp"
 #include "config/config.hpp"
@@ -31,6 +34,11 @@ struct monitor_view {
   /// first snapshot.
   const config* cfg = nullptr;
   const node_tree* tree = nullptr;
+  /// Every job's status row, by the config's job index (set with cfg).
+  const status_row_set* rows = nullptr;
+  /// The nodes each job does not run on, for that snapshot (built on
+  /// first use; call only when cfg is set).
+  std::function<const task_exclusions&()> exclusions;
   /// When that snapshot arrived (ms since the epoch; 0: none yet).
   std::int64_t snapshot_ms = 0;
   /// The scheduler's clock now.

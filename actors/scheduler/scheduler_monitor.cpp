@@ -13,6 +13,7 @@
 
 #include "actors/monitor/activity_handlers.hpp"
 #include "actors/monitor/config_handlers.hpp"
+#include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
@@ -47,11 +48,21 @@ const json::value* arg(const json::object& req, std::string_view key) {
   return req.if_contains(key);
 }
 
+/// The nodes each job does not run on, for the current snapshot.
+const task_exclusions& exclusions(scheduler_ptr self) {
+  auto& st = self->state;
+  return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
+}
+
 /// The read view of this scheduler's state for one monitor request.
 monitor_view view_of(scheduler_ptr self) {
   const auto& st = self->state;
   return monitor_view{.cfg = st.cfg.get(),
                       .tree = st.tree.get(),
+                      .rows = &st.rows,
+                      .exclusions = [self]() -> const task_exclusions& {
+                        return exclusions(self);
+                      },
                       .snapshot_ms = st.snapshot_ms,
                       .now_ms = now_ms(self),
                       .config_file = st.options.config_file,
@@ -70,41 +81,6 @@ monitor_result<json::value> on_view(scheduler_ptr self,
 
 monitor_check need_config(scheduler_ptr self) {
   return need_config(view_of(self));
-}
-
-monitor_result<std::vector<std::size_t>> requested_jobs(
-    scheduler_ptr self, const json::object& req) {
-  return requested_jobs(view_of(self), req);
-}
-
-/// The nodes each job does not run on, for the current snapshot.
-const task_exclusions& exclusions(scheduler_ptr self) {
-  auto& st = self->state;
-  return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
-}
-
-/// Counts of one job's tasks by shown status (task_exclusions.hpp): nodes
-/// of other levels are not tasks (their entries stay never_started), so
-/// they are taken out, and never-started tasks on nodes the job does not
-/// run on are `avoided` or `disabled`, as Bistro shows them.
-json::object job_counts(scheduler_ptr self, std::size_t j) {
-  const auto& st = self->state;
-  const auto& row = *st.rows[j];
-  auto tasks = st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks).size();
-  auto others = st.tree->size() - tasks;
-  auto excluded = count_excluded_unstarted(exclusions(self), j, row);
-  others += excluded.avoided + excluded.disabled;
-  json::object out;
-  for (std::size_t l = 0; l < num_status_labels; ++l) {
-    auto label = static_cast<status_label>(l);
-    auto n = row.count(label);
-    if (label == status_label::never_started) n = n > others ? n - others : 0;
-    if (n) out[to_string(label)] = n;
-  }
-  if (excluded.avoided) out[to_string(exclusion::avoided)] = excluded.avoided;
-  if (excluded.disabled)
-    out[to_string(exclusion::disabled)] = excluded.disabled;
-  return out;
 }
 
 monitor_result<json::value> handle_running_tasks(scheduler_ptr self,
@@ -146,31 +122,6 @@ monitor_result<json::value> handle_job_node_runtime(scheduler_ptr self,
     if (!by_job.is_object()) by_job = json::object{};
     by_job.as_object()[run.node] = now_s - run.start_ms / 1000;
   }
-  return out;
-}
-
-/// Bistro's histograms (bistro_monitor_format.hpp); a job with errors has
-/// none, as in Bistro.
-monitor_result<json::value> handle_histogram(scheduler_ptr self,
-                                             const json::object& req) {
-  const auto& st = self->state;
-  auto num_samples = int_arg(req, "num_samples", 0);
-  if (!num_samples) return std::move(num_samples).error();
-  if (*num_samples < 0) return bad_request("num_samples: must be >= 0");
-  auto jobs = requested_jobs(self, req);
-  if (!jobs) return std::move(jobs).error();
-  json::object histograms, samples;
-  for (auto j : *jobs) {
-    const auto& job = st.cfg->jobs[j];
-    if (!job.errors.empty()) continue;
-    auto h = make_bistro_histogram(*st.cfg, *st.tree, j, *st.rows[j],
-                                   exclusions(self), now_ms(self),
-                                   static_cast<std::size_t>(*num_samples));
-    histograms[job.name] = std::move(h.counts);
-    samples[job.name] = std::move(h.samples);
-  }
-  json::object out{{"histograms", std::move(histograms)}};
-  if (*num_samples > 0) out["samples"] = std::move(samples);
   return out;
 }
 
@@ -248,8 +199,9 @@ monitor_result<json::value> handle_status(scheduler_ptr self) {
   if (st.cfg && st.tree) {
     jobs = st.cfg->jobs.size();
     for (const auto& job : st.cfg->jobs) invalid_jobs += !job.errors.empty();
+    auto view = view_of(self);
     for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      for (const auto& [label, n] : job_counts(self, j))
+      for (const auto& [label, n] : job_counts(view, j))
         counts[label] = (counts.contains(label) ? counts[label].as_uint64()
                                                 : std::uint64_t{0}) +
                         n.to_number<std::uint64_t>();
@@ -286,62 +238,6 @@ monitor_result<json::value> handle_status(scheduler_ptr self) {
                       {"tasks_per_s", tasks_per_s}};
 }
 
-monitor_result<json::value> handle_job_summary(scheduler_ptr self,
-                                               const json::object& req) {
-  const auto& st = self->state;
-  auto limit_arg = int_arg(req, "failed_limit", 20);
-  if (!limit_arg) return std::move(limit_arg).error();
-  auto failed_limit = *limit_arg;
-  auto jobs = requested_jobs(self, req);
-  if (!jobs) return std::move(jobs).error();
-  json::object out;
-  for (auto j : *jobs) {
-    const auto& job = st.cfg->jobs[j];
-    json::array errors, backoff, depends, failed;
-    for (const auto& e : job.errors) errors.emplace_back(e);
-    for (const auto& d : job.depends_on) depends.emplace_back(d);
-    for (auto s : job.backoff.seconds()) backoff.emplace_back(s);
-    if (job.backoff.repeat())
-      backoff.emplace_back("repeat");
-    else
-      backoff.emplace_back("fail");
-    std::int64_t failed_more = 0;
-    const auto& row = *st.rows[j];
-    if (row.count(status_label::failed) > 0)
-      for (auto n : st.tree->nodes_at_level(job.level_for_tasks)) {
-        if (row.label(n) != status_label::failed) continue;
-        if (static_cast<std::int64_t>(failed.size()) < failed_limit)
-          failed.emplace_back(st.tree->name(n));
-        else
-          ++failed_more;
-      }
-    out[job.name] =
-        json::object{{"enabled", job.enabled},
-                     {"runnable", job.runnable()},
-                     {"state", job_state(job)},
-                     {"errors", std::move(errors)},
-                     {"owner", job.owner},
-                     {"priority", job.priority},
-                     {"level_for_tasks", st.cfg->levels[job.level_for_tasks]},
-                     {"backoff", std::move(backoff)},
-                     {"depends_on", std::move(depends)},
-                     {"counts", job_counts(self, j)},
-                     {"failed_nodes", std::move(failed)},
-                     {"failed_more", failed_more}};
-    if (!job.blocked.empty())
-      out[job.name].as_object()["blocked"] = job.blocked;
-  }
-  return out;
-}
-
-monitor_result<std::size_t> page_limit(const json::object& req) {
-  auto limit = int_arg(req, "limit", 100);
-  if (!limit) return std::move(limit).error();
-  if (*limit < 1 || *limit > 10000)
-    return bad_request("limit: must be between 1 and 10000");
-  return static_cast<std::size_t>(*limit);
-}
-
 monitor_result<json::value> handle_tasks(scheduler_ptr self,
                                          const json::object& req) {
   const auto& st = self->state;
@@ -370,7 +266,7 @@ monitor_result<json::value> handle_tasks(scheduler_ptr self,
       state = status_label::never_started;
   }
   const auto& ex = exclusions(self);
-  auto limit_arg = page_limit(req);
+  auto limit_arg = page_limit_arg(req);
   if (!limit_arg) return std::move(limit_arg).error();
   auto limit = *limit_arg;
   // The cursor is "JOB/NODE" of the last task of the previous page (job
@@ -447,69 +343,6 @@ monitor_result<json::value> handle_tasks(scheduler_ptr self,
   return json::object{{"tasks", std::move(tasks)}, {"next", next}};
 }
 
-monitor_result<json::value> handle_node_page(scheduler_ptr self,
-                                             const json::object& req) {
-  if (auto no = need_config(self)) return std::move(*no);
-  const auto& cfg = *self->state.cfg;
-  const auto& tree = *self->state.tree;
-  auto level_arg = string_arg(req, "level");
-  if (!level_arg) return std::move(level_arg).error();
-  auto prefix_arg = string_arg(req, "prefix");
-  if (!prefix_arg) return std::move(prefix_arg).error();
-  auto after_arg = string_arg(req, "after");
-  if (!after_arg) return std::move(after_arg).error();
-  auto limit_arg = page_limit(req);
-  if (!limit_arg) return std::move(limit_arg).error();
-  const auto& level_name = *level_arg;
-  const auto& prefix = *prefix_arg;
-  const auto& after = *after_arg;
-  auto limit = *limit_arg;
-  std::vector<level_id> levels;
-  if (level_name.empty()) {
-    for (level_id l = 0; l < tree.num_levels(); ++l) levels.push_back(l);
-  } else {
-    auto l = cfg.find_level(level_name);
-    if (!l) return bad_request("level: unknown level " + level_name);
-    levels.push_back(*l);
-  }
-  std::optional<node_id> after_id;
-  if (!after.empty()) {
-    after_id = tree.find(after);
-    // A node named in the request that does not exist: 404 over HTTP.
-    if (!after_id) return not_found("after: unknown node " + after);
-  }
-  json::array nodes;
-  std::size_t total = 0;
-  std::string last;
-  bool more = false;
-  for (auto l : levels) {
-    for (auto n : tree.nodes_at_level(l)) {
-      auto name = tree.name(n);
-      if (!name.starts_with(prefix)) continue;
-      ++total;
-      if (after_id && (tree.level(*after_id) > l ||
-                       (tree.level(*after_id) == l && n <= *after_id)))
-        continue;
-      if (nodes.size() == limit) {
-        more = true;
-        continue;
-      }
-      auto parent = tree.parent(n);
-      nodes.emplace_back(json::object{
-          {"name", name},
-          {"level", cfg.levels[l]},
-          {"parent", parent == no_node ? json::value(nullptr)
-                                       : json::value(tree.name(parent))},
-          {"enabled", tree.enabled(n)}});
-      last = std::string{name};
-    }
-  }
-  json::value next = nullptr;
-  if (more) next = last;
-  return json::object{
-      {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
-}
-
 /// What a remote worker measured of its machine (null for the in-process
 /// worker, which measures nothing for the scheduler).
 json::value physical_json(const worker_slot& slot) {
@@ -582,9 +415,10 @@ monitor_result<json::value> handle_workers(scheduler_ptr self) {
 monitor_result<json::value> handle_metrics(scheduler_ptr self) {
   const auto& st = self->state;
   json::object tasks;
+  auto view = view_of(self);
   if (st.cfg && st.tree)
     for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      tasks[st.cfg->jobs[j].name] = job_counts(self, j);
+      tasks[st.cfg->jobs[j].name] = job_counts(view, j);
   json::array buckets;
   std::uint64_t cumulative = 0;
   for (std::size_t b = 0; b < st.round_buckets.size(); ++b) {
@@ -594,7 +428,7 @@ monitor_result<json::value> handle_metrics(scheduler_ptr self) {
                          : json::value("+Inf");
     buckets.emplace_back(json::array{le, cumulative});
   }
-  std::size_t config_errors = errors_json(view_of(self)).size();
+  std::size_t config_errors = errors_json(view).size();
   return json::object{{"tasks", std::move(tasks)},
                       {"running", st.running.size()},
                       {"tasks_started", st.tasks_started},
@@ -877,7 +711,7 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("nodes", on_view<nodes_answer>),
     now("running_tasks", handle_running_tasks),
     now("job_node_runtime", handle_job_node_runtime),
-    now("histogram", handle_histogram),
+    now("histogram", on_view<histogram_answer>),
     later("task_logs", handle_task_logs),
     now("forgive_jobs", handle_forgive),
     now("kill_task", handle_kill_task),
@@ -893,9 +727,9 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
           }),
     now("status", [](scheduler_ptr self,
                      const json::object&) { return handle_status(self); }),
-    now("job_summary", handle_job_summary),
+    now("job_summary", on_view<job_summary_answer>),
     now("tasks", handle_tasks),
-    now("node_page", handle_node_page),
+    now("node_page", on_view<node_page_answer>),
     now("workers", [](scheduler_ptr self,
                       const json::object&) { return handle_workers(self); }),
     now("config", on_view<config_answer>),

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/jobs/task_status.hpp"
+#include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/scheduler/drained_workers_file.hpp"
 #include "config/json_text.hpp"
@@ -29,13 +30,6 @@ std::string joined(const std::vector<std::string>& parts) {
 }
 
 }  // namespace
-
-const char* job_state(const job_config& job) {
-  if (!job.errors.empty()) return "invalid";
-  if (!job.enabled) return "disabled";
-  if (!job.blocked.empty()) return "blocked";
-  return "ok";
-}
 
 monitor_result<json::value> handle_task(scheduler_ptr self,
                                         const json::object& req) {

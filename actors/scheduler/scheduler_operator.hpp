@@ -14,11 +14,6 @@
 
 namespace bistro::scheduler_detail {
 
-/// What keeps a job from running, in one word: "invalid" (config errors:
-/// its tasks are not pending, they cannot run until the config is fixed),
-/// "disabled", "blocked" (a depends_on cycle), or "ok".
-const char* job_state(const job_config& job);
-
 /// task {job_id, node_id}: its status, its run (worker, start) when it
 /// runs, and what keeps it from running when its job cannot.
 monitor_result<boost::json::value> handle_task(scheduler_ptr self,

@@ -36,6 +36,7 @@ TEST_CASE("config handlers: errors joins the sources and the jobs' errors") {
   REQUIRE(parsed.ok());
   f.cfg = parsed.value;
   f.tree = make_tree(*f.cfg, bistro_nodes());
+  f.reset_rows();
   f.errors["nodes"] = {"nodes: the script failed", 7};
   auto errors = errors_answer(f.view(), {});
   REQUIRE(errors);
@@ -90,4 +91,29 @@ TEST_CASE("config handlers: config names the file, the levels and the jobs") {
   CHECK(c->at("config").at("levels") ==
         json::parse(R"(["instance", "host", "db", "worker"])"));
   CHECK(c->at("config").at("jobs") == json::parse(R"(["a"])"));
+}
+
+TEST_CASE("config handlers: node_page pages a level by prefix") {
+  view_fixture f;
+  auto first = node_page_answer(
+      f.view(), entry(R"({"level": "db", "prefix": "db1", "limit": 1})"));
+  REQUIRE(first);
+  CHECK(first->at("total") == 2);
+  CHECK(first->at("next") == "db11");
+  CHECK(first->at("nodes").at(0).at("parent") == "host1");
+  auto rest = node_page_answer(
+      f.view(), entry(R"({"level": "db", "prefix": "db1", "after": "db11"})"));
+  REQUIRE(rest);
+  CHECK(rest->at("nodes").as_array().size() == 1);
+  CHECK(rest->at("next").is_null());
+  auto level = node_page_answer(f.view(), entry(R"({"level": "rack"})"));
+  REQUIRE_FALSE(level);
+  CHECK(level.error().code == monitor_errc::bad_request);
+  CHECK(level.error().message == "level: unknown level rack");
+  auto after = node_page_answer(f.view(), entry(R"({"after": "db99"})"));
+  REQUIRE_FALSE(after);
+  CHECK(after.error().code == monitor_errc::not_found);
+  CHECK(after.error().message == "after: unknown node db99");
+  CHECK(node_page_answer(f.view(), entry(R"({"limit": 0})")).error().message ==
+        "limit: must be between 1 and 10000");
 }
