@@ -120,7 +120,10 @@ std::optional<std::string> edit_config_job(const std::string& path,
   const auto old_pretty = json_pretty(doc);
   const std::string key = "bistro_job->" + job;
   if (job_json.empty()) {
-    if (top.erase(key) == 0) return "unknown job " + job;
+    if (top.erase(key) == 0) {
+      if (report) report->job_missing = true;
+      return "unknown job " + job;
+    }
   } else {
     auto value = boost::json::parse(job_json, ec);
     if (ec) return "job " + job + ": not JSON: " + ec.message();

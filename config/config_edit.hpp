@@ -36,15 +36,19 @@ struct config_edit_report {
   std::string diff;
   /// Where the previous file is now ("" when no backup is kept).
   std::string backup;
+  /// Set, with the error, when a delete found no such job in the file: the
+  /// monitor answers it as not_found, not as a malformed request.
+  bool job_missing = false;
 };
 
 /// Sets `bistro_job->JOB` to `job_json` (a JSON object's text), or removes
 /// it when `job_json` is empty. Returns the error, naming what was wrong,
 /// or nothing when the file was replaced (then `report`, when given, says
-/// what changed). The file on disk is read like the watcher reads it (a
-/// regular file of at most `max_bytes`), and a result over `max_bytes` is
-/// refused: the watcher would not load it. `keep_backups` earlier versions
-/// are kept (0: none). `policies` as for parse_config.
+/// what changed; on an error, only its `job_missing` is set). The file on disk
+/// is read like the watcher reads it (a regular file of at most `max_bytes`),
+/// and a result over `max_bytes` is refused: the watcher would not load it.
+/// `keep_backups` earlier versions are kept (0: none). `policies` as for
+/// parse_config.
 std::optional<std::string> edit_config_job(
     const std::string& path, const std::string& job,
     const std::string& job_json, const policy_catalog& policies,

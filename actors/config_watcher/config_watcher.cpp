@@ -69,12 +69,13 @@ config_watcher_actor::behavior_type watcher_behavior(
                      std::chrono::milliseconds(self->state.options.update_ms),
                      tick_atom_v);
   return {
-      [=](save_atom, const std::string& job, const std::string& job_json) {
+      [=](save_atom, const std::string& job,
+          const std::string& job_json) -> caf::result<std::string, bool> {
         const auto& o = self->state.options;
         config_edit_report report;
         auto err = edit_config_job(o.path, job, job_json, o.policies,
                                    o.max_bytes, o.backups, &report);
-        if (err) return *err;
+        if (err) return {*err, report.job_missing};
         spdlog::info(
             "config: {} job {} in {} ({}):\n{}",
             job_json.empty() ? "deleted" : "saved", job, o.path,
@@ -82,7 +83,7 @@ config_watcher_actor::behavior_type watcher_behavior(
                                   : "the previous file is " + report.backup,
             report.diff.empty() ? std::string{"(no change)\n"} : report.diff);
         check(self);  // the new file runs from the next round on
-        return std::string{};
+        return {std::string{}, false};
       },
       [=](tick_atom) {
         check(self);

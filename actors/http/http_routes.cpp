@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
 #include <map>
 #include <vector>
 
 #include "actors/http/web_page.hpp"
+#include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/protocol/utf8.hpp"
 #include "config/json_text.hpp"
@@ -19,16 +19,6 @@ namespace {
 
 http_reply json_reply(unsigned status, const json::value& body) {
   return {status, json_text(body), "application/json", {}};
-}
-
-/// A handler's error message -> 404 when it names a missing thing.
-unsigned error_status(std::string_view message) {
-  std::string lower(message);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  for (auto needle : {"unknown job", "unknown running task", "unknown node"})
-    if (lower.find(needle) != std::string::npos) return 404;
-  return 400;
 }
 
 /// The reply's entry `key`: its data, or the HTTP error it becomes.
@@ -44,9 +34,8 @@ entry_result entry_of(const json::value& reply, std::string_view key) {
   if (const auto* e = top.if_contains(key); e && e->is_object()) {
     const auto& o = e->as_object();
     if (const auto* d = o.if_contains("data")) return {d, std::nullopt};
-    if (const auto* err = o.if_contains("error"); err && err->is_string())
-      return {nullptr,
-              json_error(error_status(err->as_string()), err->as_string())};
+    if (auto err = error_of(o))
+      return {nullptr, json_error(http_status(err->code), err->message)};
   }
   if (const auto* err = top.if_contains("error"); err && err->is_string())
     return {nullptr, json_error(400, err->as_string())};
@@ -345,6 +334,20 @@ route_plan api_route(std::string_view method,
 }
 
 }  // namespace
+
+unsigned http_status(monitor_errc code) {
+  switch (code) {
+    case monitor_errc::not_found:
+      return 404;
+    case monitor_errc::unavailable:
+      return 503;
+    case monitor_errc::internal:
+      return 500;
+    case monitor_errc::bad_request:
+      break;
+  }
+  return 400;
+}
 
 http_reply json_error(unsigned status, std::string_view message) {
   return json_reply(status, json::object{{"error", message}});

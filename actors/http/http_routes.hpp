@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "actors/http/prometheus_text.hpp"
+#include "actors/monitor/monitor_error.hpp"
 
 namespace bistro::http {
 
@@ -28,6 +29,11 @@ struct http_reply {
 
 /// {"error": message} with `status`.
 http_reply json_error(unsigned status, std::string_view message);
+
+/// The HTTP status a handler's refusal becomes, from its code alone (the
+/// message is for people): not_found 404, unavailable 503, internal 500,
+/// bad_request 400.
+unsigned http_status(monitor_errc code);
 
 /// How one request is answered.
 struct route_plan {

@@ -230,10 +230,12 @@ using node_source_actor =
 
 /// The config watcher polls the file's mtime; `tick` is its own timer.
 /// `save` (job name, job JSON, or "" to delete the job) rewrites the config
-/// file atomically and reloads it; the answer is "" or the error.
-using config_watcher_actor = caf::typed_actor<
-    caf::reacts_to<tick_atom>,
-    caf::replies_to<save_atom, std::string, std::string>::with<std::string>>;
+/// file atomically and reloads it; the answer is "" or the error, and
+/// whether the error is that a delete found no such job in the file.
+using config_watcher_actor =
+    caf::typed_actor<caf::reacts_to<tick_atom>,
+                     caf::replies_to<save_atom, std::string,
+                                     std::string>::with<std::string, bool>>;
 
 /// The status store actor: `persist` a batch of changed statuses (they are
 /// group-committed every few ms; with `ack`, answered once they are on disk

@@ -1,8 +1,7 @@
 #include "actors/scheduler/scheduler_history.hpp"
 
-#include <stdexcept>
-
 #include "actors/jobs/task_status.hpp"
+#include "actors/monitor/monitor_args.hpp"
 
 namespace bistro::scheduler_detail {
 
@@ -14,18 +13,7 @@ constexpr auto store_timeout = std::chrono::seconds(10);
 constexpr std::int64_t default_job_runs = 100;
 constexpr std::int64_t max_job_runs = 10000;
 
-[[noreturn]] void refuse(std::string what) {
-  throw std::invalid_argument(std::move(what));
-}
-
-std::string name_arg(const json::object& req, std::string_view key) {
-  const auto* v = req.if_contains(key);
-  if (!v || !v->is_string() || v->as_string().empty())
-    refuse(std::string{key} + ": expected a non-empty string");
-  return std::string{v->as_string()};
-}
-
-std::int64_t limit_arg(const json::object& req) {
+monitor_result<std::int64_t> limit_arg(const json::object& req) {
   const auto* v = req.if_contains("limit");
   if (!v || v->is_null()) return default_job_runs;
   std::int64_t n = -1;
@@ -36,31 +24,27 @@ std::int64_t limit_arg(const json::object& req) {
             ? max_job_runs + 1
             : static_cast<std::int64_t>(v->as_uint64());
   else if (v->is_string())
-    try {
-      std::size_t used = 0;
-      std::string text{v->as_string()};
-      n = std::stoll(text, &used);
-      if (used != text.size()) n = -1;
-    } catch (const std::exception&) {
-    }
+    n = parse_int(v->as_string()).value_or(-1);
   if (n < 1 || n > max_job_runs)
-    refuse("limit: expected an integer from 1 to " +
-           std::to_string(max_job_runs));
+    return bad_request("limit: expected an integer from 1 to " +
+                       std::to_string(max_job_runs));
   return n;
 }
 
-/// The store, or the reason this scheduler has no history to read.
-const status_store_actor& store_of(scheduler_ptr self) {
+/// The store, or the reason this scheduler has no history to read: it was
+/// started without one, so asking again will not help (not unavailable).
+monitor_result<status_store_actor> store_of(scheduler_ptr self) {
   const auto& store = self->state.options.store;
   if (!store)
-    refuse(
+    return bad_request(
         "no run history: this scheduler keeps no statuses (--clean_statuses, "
         "--dry_run or --benchmark_run)");
   return store;
 }
 
-json::object error_entry(std::string why) {
-  return json::object{{"error", std::move(why)}};
+/// A failure the store reported (its LMDB read failed).
+json::object store_error(std::string why) {
+  return error_entry(unavailable(std::move(why)));
 }
 
 /// The store's failure, named.
@@ -79,23 +63,28 @@ json::object run_json(const run_history_entry& run) {
                       {"message", run.message}};
 }
 
-void ask_task_history(scheduler_ptr self, const json::object& req,
-                      monitor_entry_done done) {
-  auto job = name_arg(req, "job_id");
-  auto node = name_arg(req, "node_id");
-  const auto& store = store_of(self);
-  self->request(store, store_timeout, history_atom_v, job, node)
+monitor_check ask_task_history(scheduler_ptr self, const json::object& req,
+                               monitor_entry_done done) {
+  auto job_arg = name_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  auto node_arg = name_arg(req, "node_id");
+  if (!node_arg) return std::move(node_arg).error();
+  auto store = store_of(self);
+  if (!store) return std::move(store).error();
+  auto job = *job_arg;
+  auto node = *node_arg;
+  self->request(*store, store_timeout, history_atom_v, job, node)
       .then(
           [=](const run_history_ptr& page) {
-            if (!page->error.empty()) return done(error_entry(page->error));
+            if (!page->error.empty()) return done(store_error(page->error));
             // An unknown name is a typo unless the store remembers runs of
             // it (a job or node since removed).
             const auto& st = self->state;
             if (page->runs.empty() && st.cfg && st.tree) {
               if (!st.cfg->find_job(job))
-                return done(error_entry("Unknown job " + job));
+                return done(error_entry(not_found("Unknown job " + job)));
               if (!st.tree->find(node))
-                return done(error_entry("Unknown node " + node));
+                return done(error_entry(not_found("Unknown node " + node)));
             }
             json::array runs;
             for (const auto& r : page->runs) runs.push_back(run_json(r.run));
@@ -105,23 +94,29 @@ void ask_task_history(scheduler_ptr self, const json::object& req,
                                       {"history", std::move(runs)}}}});
           },
           [=](const caf::error& err) {
-            done(error_entry(store_failed(self, err)));
+            done(store_error(store_failed(self, err)));
           });
+  return std::nullopt;
 }
 
-void ask_job_history(scheduler_ptr self, const json::object& req,
-                     monitor_entry_done done) {
-  auto job = name_arg(req, "job_id");
-  auto limit = limit_arg(req);
-  const auto& store = store_of(self);
-  self->request(store, store_timeout, history_atom_v, job,
+monitor_check ask_job_history(scheduler_ptr self, const json::object& req,
+                              monitor_entry_done done) {
+  auto job_arg = name_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  auto limit_found = limit_arg(req);
+  if (!limit_found) return std::move(limit_found).error();
+  auto store = store_of(self);
+  if (!store) return std::move(store).error();
+  auto job = *job_arg;
+  auto limit = *limit_found;
+  self->request(*store, store_timeout, history_atom_v, job,
                 static_cast<std::uint64_t>(limit))
       .then(
           [=](const run_history_ptr& page) {
-            if (!page->error.empty()) return done(error_entry(page->error));
+            if (!page->error.empty()) return done(store_error(page->error));
             const auto& st = self->state;
             if (page->runs.empty() && st.cfg && !st.cfg->find_job(job))
-              return done(error_entry("Unknown job " + job));
+              return done(error_entry(not_found("Unknown job " + job)));
             json::array runs;
             for (const auto& r : page->runs) {
               auto o = run_json(r.run);
@@ -134,8 +129,9 @@ void ask_job_history(scheduler_ptr self, const json::object& req,
                                       {"runs", std::move(runs)}}}});
           },
           [=](const caf::error& err) {
-            done(error_entry(store_failed(self, err)));
+            done(store_error(store_failed(self, err)));
           });
+  return std::nullopt;
 }
 
 }  // namespace bistro::scheduler_detail

@@ -1,17 +1,23 @@
 // The scheduler's answers to monitor requests (actors/protocol/monitor.md):
-// Bistro's handlers and ours, read from the scheduler's own state on its
-// own thread. Most answer at once; `task_logs` asks every worker and
+// the dispatch table, and the handlers that still read the scheduler's own
+// state (status rows, runs, workers) on its own thread. Handlers that need
+// only a read view are plain functions in actors/monitor, called through
+// `on_view`. Most answer at once; `task_logs` asks every worker and
 // `save_job`/`delete_job` ask the config watcher, so a request answers
-// through a promise once its last asynchronous entry is in.
+// through a promise once its last asynchronous entry is in. Refusals are
+// monitor_error values, never exceptions.
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/json.hpp>
-#include <stdexcept>
 
+#include "actors/monitor/activity_handlers.hpp"
+#include "actors/monitor/config_handlers.hpp"
+#include "actors/monitor/job_handlers.hpp"
+#include "actors/monitor/monitor_args.hpp"
+#include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
-#include "actors/scheduler/scheduler_activity.hpp"
 #include "actors/scheduler/scheduler_history.hpp"
 #include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
@@ -23,11 +29,6 @@ namespace bistro::scheduler_detail {
 namespace json = boost::json;
 
 namespace {
-
-/// A handler's refusal: becomes {"error": what} for its entry.
-struct monitor_error {
-  std::string what;
-};
 
 constexpr auto ask_timeout = std::chrono::seconds(10);
 
@@ -47,189 +48,47 @@ const json::value* arg(const json::object& req, std::string_view key) {
   return req.if_contains(key);
 }
 
-std::string string_arg(const json::object& req, std::string_view key,
-                       std::string fallback = {}) {
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return fallback;
-  if (!v->is_string())
-    throw monitor_error{std::string{key} + ": expected a string"};
-  return std::string{v->as_string()};
-}
-
-std::int64_t int_arg(const json::object& req, std::string_view key,
-                     std::int64_t fallback) {
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return fallback;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= INT64_MAX)
-    return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_string()) {  // JS has no int64: Bistro sends ids as strings
-    try {
-      std::size_t used = 0;
-      auto n = std::stoll(std::string{v->as_string()}, &used);
-      if (used == v->as_string().size()) return n;
-    } catch (const std::exception&) {
-    }
-  }
-  throw monitor_error{std::string{key} + ": expected an integer"};
-}
-
-std::vector<std::string> strings_arg(const json::object& req,
-                                     std::string_view key) {
-  std::vector<std::string> out;
-  const auto* v = arg(req, key);
-  if (!v || v->is_null()) return out;
-  if (!v->is_array())
-    throw monitor_error{std::string{key} + ": expected a list of strings"};
-  for (const auto& s : v->as_array()) {
-    if (!s.is_string())
-      throw monitor_error{std::string{key} + ": expected a list of strings"};
-    out.emplace_back(s.as_string());
-  }
-  return out;
-}
-
-const config& need_config(scheduler_ptr self) {
-  if (!self->state.cfg || !self->state.tree)
-    throw monitor_error{"no config loaded yet"};
-  return *self->state.cfg;
-}
-
-/// The jobs a request names (unknown names skipped, as Bistro), or all.
-std::vector<std::size_t> requested_jobs(scheduler_ptr self,
-                                        const json::object& req) {
-  const auto& cfg = need_config(self);
-  std::vector<std::size_t> out;
-  auto names = strings_arg(req, "jobs");
-  if (names.empty()) {
-    for (std::size_t j = 0; j < cfg.jobs.size(); ++j) out.push_back(j);
-  } else {
-    for (const auto& n : names)
-      if (auto j = job_index_of(self, n)) out.push_back(*j);
-  }
-  return out;
-}
-
 /// The nodes each job does not run on, for the current snapshot.
 const task_exclusions& exclusions(scheduler_ptr self) {
   auto& st = self->state;
   return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
 }
 
-/// Counts of one job's tasks by shown status (task_exclusions.hpp): nodes
-/// of other levels are not tasks (their entries stay never_started), so
-/// they are taken out, and never-started tasks on nodes the job does not
-/// run on are `avoided` or `disabled`, as Bistro shows them.
-json::object job_counts(scheduler_ptr self, std::size_t j) {
+/// The read view of this scheduler's state for one monitor request.
+monitor_view view_of(scheduler_ptr self) {
   const auto& st = self->state;
-  const auto& row = *st.rows[j];
-  auto tasks = st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks).size();
-  auto others = st.tree->size() - tasks;
-  auto excluded = count_excluded_unstarted(exclusions(self), j, row);
-  others += excluded.avoided + excluded.disabled;
-  json::object out;
-  for (std::size_t l = 0; l < num_status_labels; ++l) {
-    auto label = static_cast<status_label>(l);
-    auto n = row.count(label);
-    if (label == status_label::never_started) n = n > others ? n - others : 0;
-    if (n) out[to_string(label)] = n;
-  }
-  if (excluded.avoided) out[to_string(exclusion::avoided)] = excluded.avoided;
-  if (excluded.disabled)
-    out[to_string(exclusion::disabled)] = excluded.disabled;
-  return out;
+  return monitor_view{.cfg = st.cfg.get(),
+                      .tree = st.tree.get(),
+                      .rows = &st.rows,
+                      .exclusions = [self]() -> const task_exclusions& {
+                        return exclusions(self);
+                      },
+                      .snapshot_ms = st.snapshot_ms,
+                      .now_ms = now_ms(self),
+                      .config_file = st.options.config_file,
+                      .errors = st.errors,
+                      .activity = st.activity,
+                      .events = st.events};
 }
 
-json::object errors_json(scheduler_ptr self) {
-  json::object out;
-  for (const auto& [source, e] : self->state.errors) out[source] = e.first;
-  if (self->state.cfg)
-    for (const auto& job : self->state.cfg->jobs)
-      if (!job.errors.empty()) {
-        std::string message;
-        for (const auto& e : job.errors)
-          message += (message.empty() ? "" : "; ") + e;
-        out["job " + job.name] = message;
-      }
-  return out;
+/// A handler over the read view (actors/monitor), as a row of the table.
+template <monitor_result<json::value> (*Answer)(const monitor_view&,
+                                                const json::object&)>
+monitor_result<json::value> on_view(scheduler_ptr self,
+                                    const json::object& req) {
+  return Answer(view_of(self), req);
 }
 
-json::value handle_jobs(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
-  json::object out;
-  for (auto j : requested_jobs(self, req)) {
-    const auto& job = cfg.jobs[j];
-    auto o = bistro_job_json(cfg, job);
-    // Ours: why a valid job never runs (a depends_on cycle).
-    if (!job.blocked.empty()) o["blocked"] = job.blocked;
-    out[job.name] = std::move(o);
-  }
-  return out;
+monitor_check need_config(scheduler_ptr self) {
+  return need_config(view_of(self));
 }
 
-json::value handle_sorted_node_names(scheduler_ptr self) {
-  const auto& cfg = need_config(self);
-  const auto& tree = *self->state.tree;
-  json::object out;
-  for (level_id l = 0; l < tree.num_levels(); ++l) {
-    json::array names;
-    for (auto n : tree.nodes_at_level(l)) names.emplace_back(tree.name(n));
-    out[cfg.levels[l]] = std::move(names);
-  }
-  return out;
-}
-
-json::value handle_nodes(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
-  const auto& tree = *self->state.tree;
-  bool want_resources = true, want_disabled = true;
-  auto fields = strings_arg(req, "fields");
-  if (!fields.empty()) {
-    want_resources = want_disabled = false;
-    for (const auto& f : fields) {
-      if (f == "resources")
-        want_resources = true;
-      else if (f == "disabled")
-        want_disabled = true;
-      else
-        throw monitor_error{"Unknown field name: " + f};
-    }
-  }
-  auto names = strings_arg(req, "nodes");
-  std::vector<node_id> nodes;
-  if (names.empty()) {
-    for (std::size_t n = 0; n < tree.size(); ++n)
-      nodes.push_back(static_cast<node_id>(n));
-  } else {
-    for (const auto& name : names)
-      if (auto n = tree.find(name)) nodes.push_back(*n);
-  }
-  json::object results;
-  for (auto n : nodes) {
-    auto level = tree.level(n);
-    auto& by_level = results[cfg.levels[level]];
-    if (!by_level.is_object()) by_level = json::object{};
-    json::object node;
-    if (want_resources) {
-      json::object resources;
-      for (auto r : cfg.resources_by_level[level]) {
-        const auto& rc = cfg.resources[r];
-        json::object o{{"default", rc.default_amount}, {"limit", rc.limit}};
-        if (rc.weight > 0) o["weight"] = rc.weight;
-        resources[rc.name] = std::move(o);
-      }
-      node["resources"] = std::move(resources);
-    }
-    if (want_disabled && !tree.enabled(n)) node["disabled"] = true;
-    by_level.as_object()[tree.name(n)] = std::move(node);
-  }
-  return json::object{{"results", std::move(results)}};
-}
-
-json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_running_tasks(scheduler_ptr self,
+                                                 const json::object& req) {
   const auto& st = self->state;
   auto names = strings_arg(req, "jobs");
-  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  if (!names) return std::move(names).error();
+  std::unordered_set<std::string> wanted(names->begin(), names->end());
   json::object out;
   for (const auto& [id, run] : st.runs) {
     if (!wanted.empty() && !wanted.count(run.job)) continue;
@@ -249,11 +108,12 @@ json::value handle_running_tasks(scheduler_ptr self, const json::object& req) {
 
 /// Job -> node -> seconds it has run (Bistro's older running_tasks, which
 /// its web UI still asks for).
-json::value handle_job_node_runtime(scheduler_ptr self,
-                                    const json::object& req) {
+monitor_result<json::value> handle_job_node_runtime(scheduler_ptr self,
+                                                    const json::object& req) {
   const auto& st = self->state;
   auto names = strings_arg(req, "jobs");
-  std::unordered_set<std::string> wanted(names.begin(), names.end());
+  if (!names) return std::move(names).error();
+  std::unordered_set<std::string> wanted(names->begin(), names->end());
   auto now_s = now_ms(self) / 1000;
   json::object out;
   for (const auto& [id, run] : st.runs) {
@@ -265,31 +125,13 @@ json::value handle_job_node_runtime(scheduler_ptr self,
   return out;
 }
 
-/// Bistro's histograms (bistro_monitor_format.hpp); a job with errors has
-/// none, as in Bistro.
-json::value handle_histogram(scheduler_ptr self, const json::object& req) {
-  const auto& st = self->state;
-  auto num_samples = int_arg(req, "num_samples", 0);
-  if (num_samples < 0) throw monitor_error{"num_samples: must be >= 0"};
-  json::object histograms, samples;
-  for (auto j : requested_jobs(self, req)) {
-    const auto& job = st.cfg->jobs[j];
-    if (!job.errors.empty()) continue;
-    auto h = make_bistro_histogram(*st.cfg, *st.tree, j, *st.rows[j],
-                                   exclusions(self), now_ms(self),
-                                   static_cast<std::size_t>(num_samples));
-    histograms[job.name] = std::move(h.counts);
-    samples[job.name] = std::move(h.samples);
-  }
-  json::object out{{"histograms", std::move(histograms)}};
-  if (num_samples > 0) out["samples"] = std::move(samples);
-  return out;
-}
-
-json::value handle_forgive(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_forgive(scheduler_ptr self,
+                                           const json::object& req) {
   auto& st = self->state;
-  need_config(self);
-  for (const auto& name : strings_arg(req, "jobs")) {
+  if (auto no = need_config(self)) return std::move(*no);
+  auto names = strings_arg(req, "jobs");
+  if (!names) return std::move(names).error();
+  for (const auto& name : *names) {
     auto j = job_index_of(self, name);
     if (!j) continue;  // as Bistro: unknown jobs are no error
     auto& row = *st.rows[*j];
@@ -305,18 +147,23 @@ json::value handle_forgive(scheduler_ptr self, const json::object& req) {
   return "forgiven";
 }
 
-json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_kill_task(scheduler_ptr self,
+                                             const json::object& req) {
   auto& st = self->state;
-  const auto& cfg = need_config(self);
-  auto job_name = string_arg(req, "job_id");
-  auto node_name = string_arg(req, "node_id");
-  const auto* job = cfg.find_job(job_name);
-  if (!job) throw monitor_error{"Unknown job " + job_name};
+  if (auto no = need_config(self)) return std::move(*no);
+  auto job_arg = string_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  auto node_arg = string_arg(req, "node_id");
+  if (!node_arg) return std::move(node_arg).error();
+  const auto& job_name = *job_arg;
+  const auto& node_name = *node_arg;
+  const auto* job = st.cfg->find_job(job_name);
+  if (!job) return not_found("Unknown job " + job_name);
   for (auto& [id, run] : st.runs) {
     if (run.job != job_name || run.node != node_name) continue;
     if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
-      throw monitor_error{"the worker of " + job_name + ", " + node_name +
-                          " is gone"};
+      return unavailable("the worker of " + job_name + ", " + node_name +
+                         " is gone");
     spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
     note_kill_sent(self, run);
     record_event(self, "kill", run.job + " " + run.node,
@@ -325,7 +172,7 @@ json::value handle_kill_task(scheduler_ptr self, const json::object& req) {
                kill_order{run.job, run.node, id, job->kill_subprocess});
     return "signaled";
   }
-  throw monitor_error{"Unknown running task " + job_name + ", " + node_name};
+  return not_found("Unknown running task " + job_name + ", " + node_name);
 }
 
 /// Workers counted by health name (the in-process worker is HEALTHY).
@@ -344,7 +191,7 @@ json::object workers_by_health(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_status(scheduler_ptr self) {
+monitor_result<json::value> handle_status(scheduler_ptr self) {
   const auto& st = self->state;
   auto now = now_ms(self);
   json::object counts;
@@ -352,8 +199,9 @@ json::value handle_status(scheduler_ptr self) {
   if (st.cfg && st.tree) {
     jobs = st.cfg->jobs.size();
     for (const auto& job : st.cfg->jobs) invalid_jobs += !job.errors.empty();
+    auto view = view_of(self);
     for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      for (const auto& [label, n] : job_counts(self, j))
+      for (const auto& [label, n] : job_counts(view, j))
         counts[label] = (counts.contains(label) ? counts[label].as_uint64()
                                                 : std::uint64_t{0}) +
                         n.to_number<std::uint64_t>();
@@ -368,7 +216,7 @@ json::value handle_status(scheduler_ptr self) {
                       {"startup_wait", std::move(startup_wait)},
                       {"config_ms", st.snapshot_ms},
                       {"enabled", st.cfg && st.cfg->enabled},
-                      {"errors", errors_json(self)},
+                      {"errors", errors_json(view_of(self))},
                       {"counts", std::move(counts)},
                       {"jobs", jobs},
                       {"invalid_jobs", invalid_jobs},
@@ -382,61 +230,17 @@ json::value handle_status(scheduler_ptr self) {
                       {"tasks_per_s", rates.tasks_per_s}};
 }
 
-json::value handle_job_summary(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_tasks(scheduler_ptr self,
+                                         const json::object& req) {
   const auto& st = self->state;
-  auto failed_limit = int_arg(req, "failed_limit", 20);
-  json::object out;
-  for (auto j : requested_jobs(self, req)) {
-    const auto& job = st.cfg->jobs[j];
-    json::array errors, backoff, depends, failed;
-    for (const auto& e : job.errors) errors.emplace_back(e);
-    for (const auto& d : job.depends_on) depends.emplace_back(d);
-    for (auto s : job.backoff.seconds()) backoff.emplace_back(s);
-    if (job.backoff.repeat())
-      backoff.emplace_back("repeat");
-    else
-      backoff.emplace_back("fail");
-    std::int64_t failed_more = 0;
-    const auto& row = *st.rows[j];
-    if (row.count(status_label::failed) > 0)
-      for (auto n : st.tree->nodes_at_level(job.level_for_tasks)) {
-        if (row.label(n) != status_label::failed) continue;
-        if (static_cast<std::int64_t>(failed.size()) < failed_limit)
-          failed.emplace_back(st.tree->name(n));
-        else
-          ++failed_more;
-      }
-    out[job.name] =
-        json::object{{"enabled", job.enabled},
-                     {"runnable", job.runnable()},
-                     {"state", job_state(job)},
-                     {"errors", std::move(errors)},
-                     {"owner", job.owner},
-                     {"priority", job.priority},
-                     {"level_for_tasks", st.cfg->levels[job.level_for_tasks]},
-                     {"backoff", std::move(backoff)},
-                     {"depends_on", std::move(depends)},
-                     {"counts", job_counts(self, j)},
-                     {"failed_nodes", std::move(failed)},
-                     {"failed_more", failed_more}};
-    if (!job.blocked.empty())
-      out[job.name].as_object()["blocked"] = job.blocked;
-  }
-  return out;
-}
-
-std::size_t page_limit(const json::object& req) {
-  auto limit = int_arg(req, "limit", 100);
-  if (limit < 1 || limit > 10000)
-    throw monitor_error{"limit: must be between 1 and 10000"};
-  return static_cast<std::size_t>(limit);
-}
-
-json::value handle_tasks(scheduler_ptr self, const json::object& req) {
-  const auto& st = self->state;
-  const auto& cfg = need_config(self);
-  auto job_filter = string_arg(req, "job");
-  auto state_name = string_arg(req, "state");
+  if (auto no = need_config(self)) return std::move(*no);
+  const auto& cfg = *st.cfg;
+  auto job_arg = string_arg(req, "job");
+  if (!job_arg) return std::move(job_arg).error();
+  auto state_arg = string_arg(req, "state");
+  if (!state_arg) return std::move(state_arg).error();
+  const auto& job_filter = *job_arg;
+  auto state_name = *state_arg;
   // A status label, or a reason the job does not run on a node.
   std::optional<status_label> state;
   exclusion excluded_state = exclusion::none;
@@ -449,21 +253,24 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
     if (state)
       state_name = to_string(*state);  // `backoff` is error_backoff
     else if (excluded_state == exclusion::none)
-      throw monitor_error{"state: unknown status " + state_name};
+      return bad_request("state: unknown status " + state_name);
     else
       state = status_label::never_started;
   }
   const auto& ex = exclusions(self);
-  auto limit = page_limit(req);
+  auto limit_arg = page_limit_arg(req);
+  if (!limit_arg) return std::move(limit_arg).error();
+  auto limit = *limit_arg;
   // The cursor is "JOB/NODE" of the last task of the previous page (job
   // names never contain '/').
   auto after = string_arg(req, "after");
+  if (!after) return std::move(after).error();
   std::string after_job, after_node;
-  if (!after.empty()) {
-    auto tab = after.find('/');
-    if (tab == std::string::npos) throw monitor_error{"after: not a cursor"};
-    after_job = after.substr(0, tab);
-    after_node = after.substr(tab + 1);
+  if (!after->empty()) {
+    auto tab = after->find('/');
+    if (tab == std::string::npos) return bad_request("after: not a cursor");
+    after_job = after->substr(0, tab);
+    after_node = after->substr(tab + 1);
   }
   json::array tasks;
   // Tasks of the page that run: their run details are filled in below, in
@@ -528,58 +335,6 @@ json::value handle_tasks(scheduler_ptr self, const json::object& req) {
   return json::object{{"tasks", std::move(tasks)}, {"next", next}};
 }
 
-json::value handle_node_page(scheduler_ptr self, const json::object& req) {
-  const auto& cfg = need_config(self);
-  const auto& tree = *self->state.tree;
-  auto level_name = string_arg(req, "level");
-  auto prefix = string_arg(req, "prefix");
-  auto after = string_arg(req, "after");
-  auto limit = page_limit(req);
-  std::vector<level_id> levels;
-  if (level_name.empty()) {
-    for (level_id l = 0; l < tree.num_levels(); ++l) levels.push_back(l);
-  } else {
-    auto l = cfg.find_level(level_name);
-    if (!l) throw monitor_error{"level: unknown level " + level_name};
-    levels.push_back(*l);
-  }
-  std::optional<node_id> after_id;
-  if (!after.empty()) {
-    after_id = tree.find(after);
-    if (!after_id) throw monitor_error{"after: unknown node " + after};
-  }
-  json::array nodes;
-  std::size_t total = 0;
-  std::string last;
-  bool more = false;
-  for (auto l : levels) {
-    for (auto n : tree.nodes_at_level(l)) {
-      auto name = tree.name(n);
-      if (!name.starts_with(prefix)) continue;
-      ++total;
-      if (after_id && (tree.level(*after_id) > l ||
-                       (tree.level(*after_id) == l && n <= *after_id)))
-        continue;
-      if (nodes.size() == limit) {
-        more = true;
-        continue;
-      }
-      auto parent = tree.parent(n);
-      nodes.emplace_back(json::object{
-          {"name", name},
-          {"level", cfg.levels[l]},
-          {"parent", parent == no_node ? json::value(nullptr)
-                                       : json::value(tree.name(parent))},
-          {"enabled", tree.enabled(n)}});
-      last = std::string{name};
-    }
-  }
-  json::value next = nullptr;
-  if (more) next = last;
-  return json::object{
-      {"nodes", std::move(nodes)}, {"next", next}, {"total", total}};
-}
-
 /// What a remote worker measured of its machine (null for the in-process
 /// worker, which measures nothing for the scheduler).
 json::value physical_json(const worker_slot& slot) {
@@ -611,7 +366,7 @@ json::object worker_resources_json(scheduler_ptr self, worker_index w) {
   return out;
 }
 
-json::value handle_workers(scheduler_ptr self) {
+monitor_result<json::value> handle_workers(scheduler_ptr self) {
   const auto& st = self->state;
   std::vector<std::size_t> running(st.workers.size(), 0);
   for (const auto& [id, run] : st.runs)
@@ -650,46 +405,13 @@ json::value handle_workers(scheduler_ptr self) {
   return out;
 }
 
-json::value handle_config(scheduler_ptr self) {
-  const auto& st = self->state;
-  json::array errors;
-  if (auto it = st.errors.find("config"); it != st.errors.end())
-    errors.emplace_back(it->second.first);
-  json::array warnings;
-  json::object cfg_json;
-  if (st.cfg) {
-    const auto& cfg = *st.cfg;
-    for (const auto& w : cfg.warnings) warnings.emplace_back(w);
-    json::array levels, resources, jobs;
-    for (const auto& l : cfg.levels) levels.emplace_back(l);
-    for (const auto& r : cfg.resources)
-      resources.emplace_back(json::object{{"name", r.name},
-                                          {"level", cfg.levels[r.level]},
-                                          {"limit", r.limit},
-                                          {"default", r.default_amount},
-                                          {"weight", r.weight}});
-    for (const auto& j : cfg.jobs) jobs.emplace_back(j.name);
-    cfg_json = json::object{{"enabled", cfg.enabled},
-                            {"scheduler", cfg.scheduler},
-                            {"working_wait", cfg.working_wait_sec},
-                            {"idle_wait", cfg.idle_wait_sec},
-                            {"levels", std::move(levels)},
-                            {"resources", std::move(resources)},
-                            {"jobs", std::move(jobs)}};
-  }
-  return json::object{{"file", st.options.config_file},
-                      {"loaded_ms", st.snapshot_ms},
-                      {"errors", std::move(errors)},
-                      {"warnings", std::move(warnings)},
-                      {"config", std::move(cfg_json)}};
-}
-
-json::value handle_metrics(scheduler_ptr self) {
+monitor_result<json::value> handle_metrics(scheduler_ptr self) {
   const auto& st = self->state;
   json::object tasks;
+  auto view = view_of(self);
   if (st.cfg && st.tree)
     for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      tasks[st.cfg->jobs[j].name] = job_counts(self, j);
+      tasks[st.cfg->jobs[j].name] = job_counts(view, j);
   json::array buckets;
   std::uint64_t cumulative = 0;
   const auto& bounds = scheduler_metrics::round_bucket_bounds;
@@ -700,7 +422,7 @@ json::value handle_metrics(scheduler_ptr self) {
         b < bounds.size() ? json::value(bounds[b]) : json::value("+Inf");
     buckets.emplace_back(json::array{le, cumulative});
   }
-  std::size_t config_errors = errors_json(self).size();
+  std::size_t config_errors = errors_json(view).size();
   return json::object{
       {"tasks", std::move(tasks)},
       {"running", st.runs.size()},
@@ -718,35 +440,62 @@ json::value handle_metrics(scheduler_ptr self) {
       {"worker_usage", worker_usage_json(self)}};
 }
 
-/// task_logs: asks every worker, merges their pages into one.
-void handle_task_logs(scheduler_ptr self, const json::object& req,
-                      const std::string& key, pending_ptr reply) {
-  auto& st = self->state;
+/// task_logs' request to every worker, read from the entry.
+monitor_result<log_request> log_request_of(const json::object& req) {
   if (arg(req, "columns"))
-    throw monitor_error{"Custom columns are currently not supported."};
-  auto type = parse_log_type(string_arg(req, "log_type"));
+    return bad_request("Custom columns are currently not supported.");
+  auto type_name = string_arg(req, "log_type");
+  if (!type_name) return std::move(type_name).error();
+  auto type = parse_log_type(*type_name);
   if (!type)
-    throw monitor_error{"log_type: expected stdout, stderr or statuses"};
+    return bad_request("log_type: expected stdout, stderr or statuses");
   log_request lr;
   lr.type = *type;
-  lr.jobs = strings_arg(req, "jobs");
-  lr.nodes = strings_arg(req, "nodes");
+  auto jobs = strings_arg(req, "jobs");
+  if (!jobs) return std::move(jobs).error();
+  lr.jobs = std::move(*jobs);
+  auto nodes = strings_arg(req, "nodes");
+  if (!nodes) return std::move(nodes).error();
+  lr.nodes = std::move(*nodes);
   auto sort = string_arg(req, "sort", "desc");
-  if (sort == "asc" || sort == "ASC")
+  if (!sort) return std::move(sort).error();
+  if (*sort == "asc" || *sort == "ASC")
     lr.ascending = true;
-  else if (sort == "desc" || sort == "DESC")
+  else if (*sort == "desc" || *sort == "DESC")
     lr.ascending = false;
   else
-    throw monitor_error{"Unknown sort order: " + sort};
+    return bad_request("Unknown sort order: " + *sort);
   if (arg(req, "time") && arg(req, "line_id"))
-    throw monitor_error{"Cannot specify both time and line_id"};
-  if (arg(req, "time")) lr.time_ms = int_arg(req, "time", 0) * 1000;
-  if (arg(req, "line_id")) lr.line_id = int_arg(req, "line_id", -1);
+    return bad_request("Cannot specify both time and line_id");
+  if (arg(req, "time")) {
+    auto time = int_arg(req, "time", 0);
+    if (!time) return std::move(time).error();
+    lr.time_ms = *time * 1000;
+  }
+  if (arg(req, "line_id")) {
+    auto line_id = int_arg(req, "line_id", -1);
+    if (!line_id) return std::move(line_id).error();
+    lr.line_id = *line_id;
+  }
   auto limit = int_arg(req, "limit", 1000);
-  if (limit < 1 || limit > 100000)
-    throw monitor_error{"limit: must be between 1 and 100000"};
-  lr.limit = static_cast<std::uint64_t>(limit);
-  lr.regex_filter = string_arg(req, "regex_filter");
+  if (!limit) return std::move(limit).error();
+  if (*limit < 1 || *limit > 100000)
+    return bad_request("limit: must be between 1 and 100000");
+  lr.limit = static_cast<std::uint64_t>(*limit);
+  auto regex = string_arg(req, "regex_filter");
+  if (!regex) return std::move(regex).error();
+  lr.regex_filter = std::move(*regex);
+  return lr;
+}
+
+/// task_logs: asks every worker, merges their pages into one.
+monitor_check handle_task_logs(scheduler_ptr self, const json::object& req,
+                               const std::string& key, pending_ptr reply) {
+  auto& st = self->state;
+  auto request = log_request_of(req);
+  if (!request) return std::move(request).error();
+  const auto& lr = *request;
+  auto limit = static_cast<std::int64_t>(lr.limit);
 
   struct merge_state {
     std::vector<log_reply_line> lines;
@@ -778,7 +527,7 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
       std::string message;
       for (const auto& [shard, why] : m.unanswered)
         message += (message.empty() ? "" : "; ") + shard + ": " + why;
-      reply->out[key] = json::object{{"error", message}};
+      reply->out[key] = error_entry(unavailable(message));
     } else {
       json::array lines;
       for (auto& l : m.lines)
@@ -803,7 +552,7 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
     if (w.handle) targets.emplace_back(w.handle, w.shard);
   if (targets.empty()) {
     finish();
-    return;
+    return std::nullopt;
   }
   merge->waiting = targets.size();
   // One deadline per worker: a dead one costs every query this long, not
@@ -836,65 +585,79 @@ void handle_task_logs(scheduler_ptr self, const json::object& req,
               if (--m.waiting == 0) finish();
             });
   }
+  return std::nullopt;
 }
 
 /// Has the config watcher set `job` to `text` ("" deletes it) and answers
 /// `done` once the file is replaced.
-void save_through_watcher(scheduler_ptr self, const std::string& job,
-                          const std::string& text, const char* done,
-                          const std::string& key, pending_ptr reply) {
+monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
+                                   const std::string& text, const char* done,
+                                   const std::string& key, pending_ptr reply) {
   auto& st = self->state;
   if (!st.watcher)
-    throw monitor_error{"this scheduler has no config file to edit"};
+    return bad_request("this scheduler has no config file to edit");
   self->request(st.watcher, ask_timeout, save_atom_v, job, text)
       .then(
-          [=](const std::string& error) {
+          [=](const std::string& error, bool job_missing) {
             if (error.empty())
               reply->out[key] = json::object{{"data", done}};
             else
-              reply->out[key] = json::object{{"error", error}};
+              reply->out[key] =
+                  error_entry({job_missing ? monitor_errc::not_found
+                                           : monitor_errc::bad_request,
+                               error});
             reply->entry_done();
           },
           [=](const caf::error& err) {
-            reply->out[key] = json::object{
-                {"error", "config watcher: " + self->system().render(err)}};
+            reply->out[key] = error_entry(
+                unavailable("config watcher: " + self->system().render(err)));
             reply->entry_done();
           });
+  return std::nullopt;
 }
 
 /// save_job / delete_job: the config watcher rewrites the file.
-void handle_edit_job(scheduler_ptr self, const json::object& req, bool save,
-                     const std::string& key, pending_ptr reply) {
+monitor_check handle_edit_job(scheduler_ptr self, const json::object& req,
+                              bool save, const std::string& key,
+                              pending_ptr reply) {
   auto job = string_arg(req, "job_id");
+  if (!job) return std::move(job).error();
   std::string text;
   if (save) {
     const auto* v = arg(req, "job");
-    if (!v || !v->is_object()) throw monitor_error{"job: expected an object"};
+    if (!v || !v->is_object()) return bad_request("job: expected an object");
     text = json::serialize(*v);
   }
-  save_through_watcher(self, job, text, save ? "saved" : "deleted", key,
-                       std::move(reply));
+  return save_through_watcher(self, *job, text, save ? "saved" : "deleted", key,
+                              std::move(reply));
 }
 
 /// enable_job {job_id, enabled}: the job's own object with "enabled" set,
 /// saved as save_job saves.
-void handle_enable_job(scheduler_ptr self, const json::object& req,
-                       const std::string& key, pending_ptr reply) {
+monitor_check handle_enable_job(scheduler_ptr self, const json::object& req,
+                                const std::string& key, pending_ptr reply) {
   auto job = string_arg(req, "job_id");
+  if (!job) return std::move(job).error();
   const auto* v = arg(req, "enabled");
-  if (!v || !v->is_bool()) throw monitor_error{"enabled: expected a boolean"};
-  need_config(self);
+  if (!v || !v->is_bool()) return bad_request("enabled: expected a boolean");
+  if (auto no = need_config(self)) return no;
   auto enabled = v->as_bool();
-  save_through_watcher(self, job, job_text_with_enabled(self, job, enabled),
-                       enabled ? "enabled" : "disabled", key, std::move(reply));
+  auto text = job_text_with_enabled(self, *job, enabled);
+  if (!text) return std::move(text).error();
+  return save_through_watcher(self, *job, *text,
+                              enabled ? "enabled" : "disabled", key,
+                              std::move(reply));
 }
 
 /// A handler that answers at once.
-using answer_now = json::value (*)(scheduler_ptr, const json::object& req);
+using answer_now = monitor_result<json::value> (*)(scheduler_ptr,
+                                                   const json::object& req);
 /// A handler that answers `reply->out[key]` later, then calls
-/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`.
-using answer_later = void (*)(scheduler_ptr, const json::object& req,
-                              const std::string& key, pending_ptr reply);
+/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`. A
+/// refusal it returns is the entry's answer, and nothing is pending.
+using answer_later = monitor_check (*)(scheduler_ptr, const json::object& req,
+                                       const std::string& key,
+                                       pending_ptr reply);
 
 /// One row of the dispatch table: the name of the handler's role (whether
 /// it mutates is actors/protocol/monitor_roles.hpp's) and its function:
@@ -916,10 +679,11 @@ constexpr monitor_handler later(std::string_view name, answer_later f) {
 
 /// A `later` handler from another file, which answers through a
 /// monitor_entry_done (scheduler_history.hpp).
-template <void (*Ask)(scheduler_ptr, const json::object&, monitor_entry_done)>
-void answer_through(scheduler_ptr self, const json::object& req,
-                    const std::string& key, pending_ptr reply) {
-  Ask(self, req, [key, reply](json::object entry) {
+template <monitor_check (*Ask)(scheduler_ptr, const json::object&,
+                               monitor_entry_done)>
+monitor_check answer_through(scheduler_ptr self, const json::object& req,
+                             const std::string& key, pending_ptr reply) {
+  return Ask(self, req, [key, reply](json::object entry) {
     reply->out[key] = std::move(entry);
     reply->entry_done();
   });
@@ -935,45 +699,35 @@ constexpr bool is_role(std::string_view name) {
 
 /// The dispatch table: on_monitor looks every entry's handler up here.
 constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
-    now("errors",
-        [](scheduler_ptr self, const json::object&) -> json::value {
-          return errors_json(self);
-        }),
-    now("refresh_time",
-        [](scheduler_ptr self, const json::object&) -> json::value {
-          return self->state.snapshot_ms / 1000;
-        }),
-    now("jobs", handle_jobs),
-    now("sorted_node_names",
-        [](scheduler_ptr self, const json::object&) {
-          return handle_sorted_node_names(self);
-        }),
-    now("nodes", handle_nodes),
+    now("errors", on_view<errors_answer>),
+    now("refresh_time", on_view<refresh_time_answer>),
+    now("jobs", on_view<jobs_answer>),
+    now("sorted_node_names", on_view<sorted_node_names_answer>),
+    now("nodes", on_view<nodes_answer>),
     now("running_tasks", handle_running_tasks),
     now("job_node_runtime", handle_job_node_runtime),
-    now("histogram", handle_histogram),
+    now("histogram", on_view<histogram_answer>),
     later("task_logs", handle_task_logs),
     now("forgive_jobs", handle_forgive),
     now("kill_task", handle_kill_task),
     later("save_job",
           [](scheduler_ptr self, const json::object& req,
              const std::string& key, pending_ptr reply) {
-            handle_edit_job(self, req, true, key, std::move(reply));
+            return handle_edit_job(self, req, true, key, std::move(reply));
           }),
     later("delete_job",
           [](scheduler_ptr self, const json::object& req,
              const std::string& key, pending_ptr reply) {
-            handle_edit_job(self, req, false, key, std::move(reply));
+            return handle_edit_job(self, req, false, key, std::move(reply));
           }),
     now("status", [](scheduler_ptr self,
                      const json::object&) { return handle_status(self); }),
-    now("job_summary", handle_job_summary),
+    now("job_summary", on_view<job_summary_answer>),
     now("tasks", handle_tasks),
-    now("node_page", handle_node_page),
+    now("node_page", on_view<node_page_answer>),
     now("workers", [](scheduler_ptr self,
                       const json::object&) { return handle_workers(self); }),
-    now("config", [](scheduler_ptr self,
-                     const json::object&) { return handle_config(self); }),
+    now("config", on_view<config_answer>),
     now("metrics", [](scheduler_ptr self,
                       const json::object&) { return handle_metrics(self); }),
     now("task", handle_task),
@@ -982,8 +736,8 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("drain_worker", handle_drain_worker),
     later("task_history", answer_through<ask_task_history>),
     later("job_history", answer_through<ask_job_history>),
-    now("timeseries", handle_timeseries),
-    now("events", handle_events),
+    now("timeseries", on_view<timeseries_answer>),
+    now("events", on_view<events_answer>),
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are
@@ -1007,31 +761,31 @@ const monitor_handler* find_handler(std::string_view name) {
 
 /// Answers one entry at once, or starts its asynchronous answer (and
 /// counts it in `reply->waiting`).
-void handle_entry(scheduler_ptr self, const std::string& key,
-                  const json::value& entry, const pending_ptr& reply) {
-  try {
-    if (!entry.is_object()) throw monitor_error{"expected an object"};
-    const auto& req = entry.as_object();
-    auto name = string_arg(req, "handler");
-    if (name.empty()) throw monitor_error{"handler: missing"};
-    const auto* handler = find_handler(name);
-    if (!handler) throw monitor_error{"Unknown handler: " + name};
-    if (handler->deferred) {
-      ++reply->waiting;
-      try {
-        handler->later(self, req, key, reply);
-      } catch (...) {
-        --reply->waiting;
-        throw;
-      }
-      return;
+monitor_check handle_entry(scheduler_ptr self, const std::string& key,
+                           const json::value& entry, const pending_ptr& reply) {
+  if (!entry.is_object()) return bad_request("expected an object");
+  const auto& req = entry.as_object();
+  auto name = string_arg(req, "handler");
+  if (!name) return std::move(name).error();
+  if (name->empty()) return bad_request("handler: missing");
+  const auto* handler = find_handler(*name);
+  if (!handler) return bad_request("Unknown handler: " + *name);
+  if (handler->deferred) {
+    ++reply->waiting;
+    monitor_check refused;
+    try {
+      refused = handler->later(self, req, key, reply);
+    } catch (...) {
+      --reply->waiting;  // on_monitor answers the entry with the error
+      throw;
     }
-    reply->out[key] = json::object{{"data", handler->now(self, req)}};
-  } catch (const monitor_error& e) {
-    reply->out[key] = json::object{{"error", e.what}};
-  } catch (const std::exception& e) {
-    reply->out[key] = json::object{{"error", e.what()}};
+    if (refused) --reply->waiting;
+    return refused;
   }
+  auto answer = handler->now(self, req);
+  if (!answer) return std::move(answer).error();
+  reply->out[key] = json::object{{"data", std::move(*answer)}};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -1050,7 +804,17 @@ caf::result<std::string> on_monitor(scheduler_ptr self,
   reply->waiting = 1;  // this function's own share, released below
   for (const auto& [key, entry] : doc.as_object()) {
     if (key == "prefs") continue;
-    handle_entry(self, std::string{key}, entry, reply);
+    std::string name{key};
+    monitor_check refused;
+    // Expected refusals are values; this only keeps a bug (or a bad_alloc)
+    // in one entry from taking the scheduler down.
+    try {
+      refused = handle_entry(self, name, entry, reply);
+    } catch (const std::exception& e) {
+      refused = monitor_error{monitor_errc::internal,
+                              std::string{"internal error: "} + e.what()};
+    }
+    if (refused) reply->out[name] = error_entry(*refused);
   }
   if (reply->waiting == 1) return json_text(reply->out);
   reply->promise = self->make_response_promise<std::string>();

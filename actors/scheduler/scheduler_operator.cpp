@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <stdexcept>
-
 #include "actors/jobs/task_status.hpp"
+#include "actors/monitor/job_handlers.hpp"
+#include "actors/monitor/monitor_args.hpp"
 #include "actors/scheduler/drained_workers_file.hpp"
 #include "config/json_text.hpp"
 
@@ -14,28 +14,12 @@ namespace json = boost::json;
 
 namespace {
 
-[[noreturn]] void refuse(std::string what) {
-  throw std::invalid_argument(std::move(what));
-}
-
-std::string string_arg(const json::object& req, std::string_view key) {
-  const auto* v = req.if_contains(key);
-  if (!v || !v->is_string() || v->as_string().empty())
-    refuse(std::string{key} + ": expected a non-empty string");
-  return std::string{v->as_string()};
-}
-
-bool bool_arg(const json::object& req, std::string_view key, bool fallback) {
-  const auto* v = req.if_contains(key);
-  if (!v || v->is_null()) return fallback;
-  if (!v->is_bool()) refuse(std::string{key} + ": expected true or false");
-  return v->as_bool();
-}
-
-std::size_t job_named(scheduler_ptr self, const std::string& name) {
-  if (!self->state.cfg || !self->state.tree) refuse("no config loaded yet");
+monitor_result<std::size_t> job_named(scheduler_ptr self,
+                                      const std::string& name) {
+  if (!self->state.cfg || !self->state.tree)
+    return unavailable("no config loaded yet");
   auto j = job_index_of(self, name);
-  if (!j) refuse("Unknown job " + name);
+  if (!j) return not_found("Unknown job " + name);
   return *j;
 }
 
@@ -47,25 +31,26 @@ std::string joined(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-const char* job_state(const job_config& job) {
-  if (!job.errors.empty()) return "invalid";
-  if (!job.enabled) return "disabled";
-  if (!job.blocked.empty()) return "blocked";
-  return "ok";
-}
-
-json::value handle_task(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_task(scheduler_ptr self,
+                                        const json::object& req) {
   const auto& st = self->state;
-  auto job_name = string_arg(req, "job_id");
-  auto node_name = string_arg(req, "node_id");
-  auto j = job_named(self, job_name);
+  auto job_arg = name_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  auto node_arg = name_arg(req, "node_id");
+  if (!node_arg) return std::move(node_arg).error();
+  const auto& job_name = *job_arg;
+  const auto& node_name = *node_arg;
+  auto j_found = job_named(self, job_name);
+  if (!j_found) return std::move(j_found).error();
+  auto j = *j_found;
   const auto& job = st.cfg->jobs[j];
   auto node = st.tree->find(node_name);
-  if (!node) refuse("Unknown node " + node_name);
+  if (!node) return not_found("Unknown node " + node_name);
   if (st.tree->level(*node) != job.level_for_tasks)
-    refuse("node " + node_name + " is on level " +
-           st.cfg->levels[st.tree->level(*node)] + ", and job " + job_name +
-           " runs on level " + st.cfg->levels[job.level_for_tasks]);
+    return bad_request("node " + node_name + " is on level " +
+                       st.cfg->levels[st.tree->level(*node)] + ", and job " +
+                       job_name + " runs on level " +
+                       st.cfg->levels[job.level_for_tasks]);
   json::object out{{"job", job_name},
                    {"node", node_name},
                    {"status", status_to_json(st.rows[j]->record(*node))},
@@ -87,10 +72,15 @@ json::value handle_task(scheduler_ptr self, const json::object& req) {
   return out;
 }
 
-json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_kill_job(scheduler_ptr self,
+                                            const json::object& req) {
   auto& st = self->state;
-  auto job_name = string_arg(req, "job_id");
-  const auto& job = st.cfg->jobs[job_named(self, job_name)];
+  auto job_arg = name_arg(req, "job_id");
+  if (!job_arg) return std::move(job_arg).error();
+  const auto& job_name = *job_arg;
+  auto j = job_named(self, job_name);
+  if (!j) return std::move(j).error();
+  const auto& job = st.cfg->jobs[*j];
   std::int64_t signaled = 0, gone = 0;
   for (auto& [id, run] : st.runs) {
     if (run.job != job_name) continue;
@@ -111,20 +101,25 @@ json::value handle_kill_job(scheduler_ptr self, const json::object& req) {
   return json::object{{"signaled", signaled}, {"worker_gone", gone}};
 }
 
-json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
+monitor_result<json::value> handle_drain_worker(scheduler_ptr self,
+                                                const json::object& req) {
   auto& st = self->state;
-  auto shard = string_arg(req, "worker");
-  bool drain = bool_arg(req, "drain", true);
+  auto shard_arg = name_arg(req, "worker");
+  if (!shard_arg) return std::move(shard_arg).error();
+  const auto& shard = *shard_arg;
+  auto drain_arg = bool_arg(req, "drain", true);
+  if (!drain_arg) return std::move(drain_arg).error();
+  bool drain = *drain_arg;
   auto w = st.workers.index_of(shard);
   // A shard that is not connected may be drained ahead of its return, but
   // only one the scheduler has seen: a typo must not pass silently.
-  if (!st.workers.known(shard)) refuse("Unknown worker " + shard);
+  if (!st.workers.known(shard)) return not_found("Unknown worker " + shard);
   if (st.workers.set_drained(shard, drain) &&
       !st.options.drained_workers_file.empty())
     if (auto err = save_drained_workers(st.options.drained_workers_file,
                                         st.workers.drained_shards())) {
       st.workers.set_drained(shard, !drain);
-      refuse("the drain is not kept: " + *err);
+      return unavailable("the drain is not kept: " + *err);
     }
   std::size_t running = 0;
   if (w) {
@@ -146,9 +141,12 @@ json::value handle_drain_worker(scheduler_ptr self, const json::object& req) {
                       {"connected", w.has_value()}};
 }
 
-std::string job_text_with_enabled(scheduler_ptr self, const std::string& job,
-                                  bool enabled) {
-  auto source = self->state.cfg->jobs[job_named(self, job)].source;
+monitor_result<std::string> job_text_with_enabled(scheduler_ptr self,
+                                                  const std::string& job,
+                                                  bool enabled) {
+  auto j = job_named(self, job);
+  if (!j) return std::move(j).error();
+  auto source = self->state.cfg->jobs[*j].source;
   source["enabled"] = enabled;
   return json_text(source);
 }

@@ -49,6 +49,22 @@ TEST_CASE("save_job adds a job, keeps the previous file as .bak") {
         "unknown job old");
 }
 
+TEST_CASE("a delete of a job the file lacks says so in the report") {
+  bistro::testing::temp_dir dir;
+  auto path = (dir.path / "config.json").string();
+  std::ofstream(path) << base_config;
+  config_edit_report missing;
+  CHECK(edit_config_job(path, "nope", "", builtin_policy_catalog(),
+                        default_config_max_bytes, 0,
+                        &missing) == "unknown job nope");
+  CHECK(missing.job_missing);
+  // Another refusal is not a missing job.
+  config_edit_report invalid;
+  CHECK(edit_config_job(path, "j", "[1]", builtin_policy_catalog(),
+                        default_config_max_bytes, 0, &invalid));
+  CHECK_FALSE(invalid.job_missing);
+}
+
 TEST_CASE("save_job refuses what would not load and changes nothing") {
   bistro::testing::temp_dir dir;
   auto path = (dir.path / "config.json").string();

@@ -147,7 +147,7 @@ TEST_CASE("save rewrites the file and the new job goes out at once") {
   std::string answer = "unset";
   self->request(f.watcher, std::chrono::seconds(10), save_atom_v,
                 std::string{"new"}, std::string{R"({"owner": "me"})"})
-      .receive([&](std::string& r) { answer = r; },
+      .receive([&](std::string& r, bool) { answer = r; },
                [&](caf::error& e) { FAIL(f.sys.render(e)); });
   CHECK(answer.empty());
   REQUIRE(f.box->wait_for([&] { return f.box->configs.size() == 2; }));
@@ -178,7 +178,7 @@ TEST_CASE("a FIFO as the config is refused at once; save still answers") {
   const auto asked = steady_ms();
   self->request(f.watcher, std::chrono::seconds(10), save_atom_v,
                 std::string{"new"}, std::string{R"({"owner": "me"})"})
-      .receive([&](std::string& r) { answer = r; },
+      .receive([&](std::string& r, bool) { answer = r; },
                [&](caf::error& e) { FAIL(f.sys.render(e)); });
   CHECK(steady_ms() - asked < 5000);
   CHECK_THAT(answer, Catch::Contains("FIFO"));

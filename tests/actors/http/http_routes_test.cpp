@@ -127,8 +127,9 @@ TEST_CASE("http: handler errors become 404 for missing things, else 400") {
   CHECK(p.finish(R"({"q":{"data":{"j":{"counts":{}}}}})").body ==
         R"({"counts":{}})");
   p = plan_route("POST", "/api/tasks/j/n/kill", "", no_counts);
-  CHECK(p.finish(R"({"q":{"error":"Unknown running task j, n"}})").status ==
-        404);
+  CHECK(p.finish(R"({"q":{"error":"Unknown running task j, n",)"
+                 R"("error_code":"not_found"}})")
+            .status == 404);
   CHECK(p.finish(R"({"q":{"data":"signaled"}})").body ==
         R"({"result":"signaled"})");
   p = plan_route("GET", "/api/tasks?limit=x", "", no_counts);
@@ -224,5 +225,25 @@ TEST_CASE(
 
   // A task_history error naming a missing node is a 404.
   p = plan_route("GET", "/api/tasks/j/x/history", "", no_counts);
-  CHECK(p.finish(R"({"q":{"error":"Unknown node x"}})").status == 404);
+  CHECK(p.finish(R"({"q":{"error":"Unknown node x","error_code":"not_found"}})")
+            .status == 404);
+}
+
+TEST_CASE("http: an entry's status comes from its error code, not its text") {
+  auto p = plan_route("GET", "/api/tasks/j/n", "", no_counts);
+  // The words of a missing thing without its code: a plain 400.
+  auto text_only = p.finish(R"({"q":{"error":"Unknown job j"}})");
+  CHECK(text_only.status == 400);
+  CHECK(text_only.body == R"({"error":"Unknown job j"})");
+  // The code decides, whatever the message says.
+  CHECK(p.finish(R"({"q":{"error":"gone","error_code":"not_found"}})").status ==
+        404);
+  CHECK(p.finish(R"({"q":{"error":"x","error_code":"unavailable"}})").status ==
+        503);
+  CHECK(p.finish(R"({"q":{"error":"x","error_code":"internal"}})").status ==
+        500);
+  CHECK(p.finish(R"({"q":{"error":"x","error_code":"bad_request"}})").status ==
+        400);
+  // A code this build does not know is a bad request.
+  CHECK(p.finish(R"({"q":{"error":"x","error_code":"teapot"}})").status == 400);
 }

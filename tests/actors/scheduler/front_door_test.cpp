@@ -10,6 +10,8 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <catch2/catch.hpp>
 
+#include "actors/protocol/monitor_roles.hpp"
+
 using namespace bistro;
 
 namespace {
@@ -114,4 +116,24 @@ TEST_CASE("front door: without a configured token mutations pass") {
   CHECK(f.ask(kill, "") == R"({"q": {"data": "ran"}})");
   CHECK(f.ask(kill, "anything") == R"({"q": {"data": "ran"}})");
   CHECK(f.reached->size() == 2);
+}
+
+TEST_CASE(
+    "front door: every mutating role is refused without the token, every "
+    "other one passes") {
+  fixture f("s3cret");
+  std::size_t read_only_roles = 0;
+  for (const auto& role : monitor_roles) {
+    std::string name{role.name};
+    INFO("handler " << name);
+    auto reply = f.ask(R"({"q": {"handler": ")" + name + "\"}}", "");
+    if (role.mutates) {
+      CHECK_THAT(reply, Catch::StartsWith(R"({"error":"refused: )" + name +
+                                          " changes the scheduler"));
+    } else {
+      CHECK(reply == R"({"q": {"data": "ran"}})");
+      ++read_only_roles;
+    }
+  }
+  CHECK(f.reached->size() == read_only_roles);
 }

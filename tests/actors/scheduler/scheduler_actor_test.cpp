@@ -218,6 +218,7 @@ TEST_CASE("monitor: kill_task reaches the worker with the job's kill method") {
   auto unknown = f.monitor(
       R"({"handler": "kill_task", "job_id": "j", "node_id": "nope"})");
   CHECK(unknown["error"] == "Unknown running task j, nope");
+  CHECK(unknown["error_code"] == "not_found");
 }
 
 TEST_CASE("monitor: forgive_jobs makes failed tasks run again") {
@@ -271,6 +272,30 @@ TEST_CASE("monitor: pages, summaries and bad requests") {
             R"({"handler": "save_job", "job_id": "c", "job": {}})")["error"] ==
         "this scheduler has no config file to edit");
   CHECK(f.monitor("[1]")["error"] == "expected an object");
+}
+
+TEST_CASE("monitor: each refusal carries the code of its kind") {
+  fixture f(job("a"));
+  auto code = [&](const std::string& entry) {
+    auto answer = f.monitor(entry);
+    INFO(entry);
+    REQUIRE(answer.contains("error_code"));
+    return std::string{answer["error_code"].as_string()};
+  };
+  CHECK(code(R"({"handler": "nope"})") == "bad_request");
+  CHECK(code(R"({"handler": "tasks", "limit": "x"})") == "bad_request");
+  CHECK(code(R"({"handler": "task", "job_id": "x", "node_id": "db11"})") ==
+        "not_found");
+  CHECK(code(R"({"handler": "task", "job_id": "a", "node_id": "x"})") ==
+        "not_found");
+  CHECK(code(R"({"handler": "kill_job", "job_id": "x"})") == "not_found");
+  CHECK(code(R"({"handler": "drain_worker", "worker": "x"})") == "not_found");
+  CHECK(code(R"({"handler": "enable_job", "job_id": "x", "enabled": true})") ==
+        "not_found");
+  CHECK(code(R"({"handler": "node_page", "level": "x"})") == "bad_request");
+  CHECK(code(R"({"handler": "events", "after": -1})") == "bad_request");
+  CHECK(code(R"({"handler": "task_history", "job_id": "a", "node_id": "n"})") ==
+        "bad_request");  // this scheduler keeps no run history
 }
 
 TEST_CASE(
