@@ -116,19 +116,7 @@ bool cgroup_pool::give_back(const std::string& name) {
 }
 
 std::string cgroup_pool::remove_entry(const std::string& name) {
-  std::string err;
-  for (const auto& dir : dirs_named(name)) {
-    if (layout_.fs == cgroup_fs::fake) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-      if (ec) err += (err.empty() ? "" : "; ") + dir + ": " + ec.message();
-      continue;
-    }
-    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
-      err += (err.empty() ? "cannot remove " : "; ") + dir + ": " +
-             std::strerror(errno);
-  }
-  return err;
+  return remove_cgroup_dirs(layout_.fs, dirs_named(name));
 }
 
 }  // namespace bistro

@@ -427,6 +427,23 @@ task_cgroup::signal_result task_cgroup::signal_all(int sig,
   return signal_result::done;
 }
 
+std::string remove_cgroup_dirs(cgroup_fs fs,
+                               const std::vector<std::string>& dirs) {
+  std::string err;
+  for (const auto& dir : dirs) {
+    if (fs == cgroup_fs::fake) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+      if (ec) err += (err.empty() ? "" : "; ") + dir + ": " + ec.message();
+      continue;
+    }
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+      err += (err.empty() ? "cannot remove " : "; ") + dir + ": " +
+             errno_text(errno);
+  }
+  return err;
+}
+
 std::string task_cgroup::remove() {
   std::string err;
   if (pool_ && !given_back_) given_back_ = pool_->give_back(name_);
@@ -439,17 +456,7 @@ std::string task_cgroup::remove() {
     for (auto& dir : pool_->dirs_named(name_))
       if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
         dirs.push_back(std::move(dir));
-  for (const auto& dir : dirs) {
-    if (layout_.fs == cgroup_fs::fake) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-      if (ec) err += (err.empty() ? "" : "; ") + dir + ": " + ec.message();
-      continue;
-    }
-    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
-      err += (err.empty() ? "cannot remove " : "; ") + dir + ": " +
-             errno_text(errno);
-  }
+  err = remove_cgroup_dirs(layout_.fs, dirs);
   removed_ = err.empty();
   return err;
 }

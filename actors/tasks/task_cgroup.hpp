@@ -157,6 +157,11 @@ cgroup_cleanup clean_leftover_cgroups(const cgroup_layout& layout,
                                       const std::string& prefix,
                                       std::int64_t timeout_ms);
 
+/// Removes cgroup directories (rmdir; a fake tree's whole directory),
+/// those already gone included: "" when all are gone, else what was not.
+std::string remove_cgroup_dirs(cgroup_fs fs,
+                               const std::vector<std::string>& dirs);
+
 /// The processes that hold the pipe `fd` is one end of (by
 /// /proc/<pid>/fd), each as "pid (comm)", without this process: for the
 /// log when a killed task lingers without cgroups.
