@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "actors/runtime/detached_census.hpp"
 #include "actors/store/data_dir_lock.hpp"
 #include "actors/workers/local_worker.hpp"
 #include "actors/workers/worker_link.hpp"
@@ -153,6 +154,13 @@ int main(int argc, char** argv) {
   waiter->monitor(link);
   waiter->receive([](const caf::down_msg&) {});
   caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+  // The task-log writer ends before the actor system stops its clock
+  // (actors/runtime/detached_census.hpp).
+  if (auto left = await_detached(std::chrono::seconds(10)))
+    spdlog::error(
+        "shutdown: {} actor(s) on threads of their own still run "
+        "after 10 s",
+        left);
   // Everything that must outlive the scheduler has been told to stop; do
   // not wait for actors CAF's networking keeps alive for remote peers.
   sys.await_actors_before_shutdown(false);

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/runtime/detached_census.hpp"
 #include "config/config_edit.hpp"
 
 namespace bistro {
@@ -64,6 +65,7 @@ void check(watcher_ptr self) {
 config_watcher_actor::behavior_type watcher_behavior(
     watcher_ptr self, config_watcher_options options) {
   self->state.options = std::move(options);
+  count_detached(self);  // main waits for it (detached_census.hpp)
   check(self);
   self->delayed_send(self,
                      std::chrono::milliseconds(self->state.options.update_ms),

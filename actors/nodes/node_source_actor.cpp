@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/runtime/detached_census.hpp"
 
 namespace bistro {
 
@@ -66,6 +67,7 @@ void fetch(source_ptr self) {
 node_source_actor::behavior_type node_source_behavior(
     source_ptr self, node_source_actor_options options) {
   self->state.options = std::move(options);
+  count_detached(self);  // main waits for it (detached_census.hpp)
   // First report: the time, and for a source that reads the outside an
   // empty fetch, so that the nodes actor names the parents it needs.
   if (self->state.options.source->reads_outside()) {

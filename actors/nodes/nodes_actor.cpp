@@ -9,6 +9,7 @@
 #include "actors/nodes/node_source_registry.hpp"
 #include "actors/nodes/node_tree_loader.hpp"
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/runtime/detached_census.hpp"
 
 namespace bistro {
 
@@ -143,6 +144,7 @@ void merge(nodes_ptr self) {
 nodes_actor::behavior_type nodes_behavior(nodes_ptr self,
                                           nodes_actor_options options) {
   self->state.options = std::move(options);
+  count_detached(self);  // main waits for it (detached_census.hpp)
   return {
       [=](update_atom, config_ptr cfg) {
         auto old_cfg = std::move(self->state.cfg);

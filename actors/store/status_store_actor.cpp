@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "actors/runtime/detached_census.hpp"
+
 namespace bistro {
 
 namespace {
@@ -133,6 +135,7 @@ void take(store_ptr self, status_batch& batch) {
 status_store_actor::behavior_type store_behavior(
     store_ptr self, status_store_actor_options options) {
   self->state.options = std::move(options);
+  count_detached(self);  // main waits for it (detached_census.hpp)
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     // What was handed to us reaches the disk before we go.
     finish(self, msg.reason);

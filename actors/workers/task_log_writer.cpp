@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "actors/protocol/wall_clock.hpp"
+#include "actors/runtime/detached_census.hpp"
 
 namespace bistro {
 
@@ -99,6 +100,7 @@ log_reply query_task_logs(const task_log_store& store, const log_request& req) {
 task_log_writer_actor::behavior_type writer_behavior(
     writer_ptr self, std::shared_ptr<task_log_store> store,
     std::int64_t retention_s, std::int64_t prune_frequency_s) {
+  count_detached(self);  // main waits for it (detached_census.hpp)
   auto& st = self->state;
   st.store = std::move(store);
   st.retention_s = retention_s;
