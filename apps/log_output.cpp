@@ -1,0 +1,90 @@
+#include "apps/log_output.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace bistro {
+
+namespace {
+
+class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  buffered_stdout_sink() : flusher_([this] { flush_periodically(); }) {}
+  ~buffered_stdout_sink() override {
+    {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      stop_ = true;
+    }
+    stop_cv_.notify_one();
+    flusher_.join();
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_out();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    formatter_->format(msg, buffer_);
+    auto now = std::chrono::steady_clock::now();
+    if (buffer_.size() >= max_buffer || msg.level >= spdlog::level::warn ||
+        now - last_write_ >= max_quiet)
+      write_out();
+  }
+  void flush_() override { write_out(); }
+
+ private:
+  static constexpr std::size_t max_buffer = 64 * 1024;
+  static constexpr auto max_quiet = std::chrono::milliseconds(50);
+  static constexpr auto flush_interval = std::chrono::milliseconds(100);
+
+  // spdlog's own flusher (flush_every) counts in whole seconds.
+  void flush_periodically() {
+    std::unique_lock<std::mutex> lock(stop_mutex_);
+    while (!stop_cv_.wait_for(lock, flush_interval, [this] { return stop_; }))
+      flush();
+  }
+
+  void write_out() {
+    last_write_ = std::chrono::steady_clock::now();
+    const char* data = buffer_.data();
+    std::size_t left = buffer_.size();
+    while (left > 0) {
+      auto n = ::write(STDOUT_FILENO, data, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to write to: the lines are dropped
+      data += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+  spdlog::memory_buf_t buffer_;
+  std::chrono::steady_clock::time_point last_write_{};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread flusher_;  // last: started once the rest is built
+};
+
+}  // namespace
+
+void use_buffered_log_output() {
+  static bool done = false;
+  if (done || ::isatty(STDOUT_FILENO)) return;
+  done = true;
+  auto old = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      old->name(), std::make_shared<buffered_stdout_sink>());
+  logger->set_level(old->level());
+  logger->flush_on(spdlog::level::off);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace bistro
