@@ -32,17 +32,14 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     formatter_->format(msg, buffer_);
-    auto now = std::chrono::steady_clock::now();
-    if (buffer_.size() >= max_buffer || msg.level >= spdlog::level::warn ||
-        now - last_write_ >= max_quiet)
+    if (buffer_.size() >= max_buffer || msg.level >= spdlog::level::warn)
       write_out();
   }
   void flush_() override { write_out(); }
 
  private:
   static constexpr std::size_t max_buffer = 64 * 1024;
-  static constexpr auto max_quiet = std::chrono::milliseconds(50);
-  static constexpr auto flush_interval = std::chrono::milliseconds(100);
+  static constexpr auto flush_interval = std::chrono::milliseconds(20);
 
   // spdlog's own flusher (flush_every) counts in whole seconds.
   void flush_periodically() {
@@ -52,7 +49,6 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
   void write_out() {
-    last_write_ = std::chrono::steady_clock::now();
     const char* data = buffer_.data();
     std::size_t left = buffer_.size();
     while (left > 0) {
@@ -66,7 +62,6 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
   spdlog::memory_buf_t buffer_;
-  std::chrono::steady_clock::time_point last_write_{};
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stop_ = false;

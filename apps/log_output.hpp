@@ -4,9 +4,9 @@
 // a buffer and written together: spdlog's stdout sink flushes after every
 // line, one write system call each, which at tens of thousands of lines a
 // second cost the scheduler about a tenth of its CPU. The buffer is written
-// when it holds 64 KiB, when a line comes 50 ms or more after the last
-// write, for every warning or error at once, every 100 ms from the sink's
-// own flusher thread, and at exit; so a line is on its way out within 100 ms.
+// when it holds 64 KiB, for every warning or error at once, every 20 ms
+// from the sink's own flusher thread, and at exit; so a line is on its way
+// out within 20 ms.
 //
 // Thread-safe (a mutex, as spdlog's _mt sinks). Call once, before logging.
 #pragma once
