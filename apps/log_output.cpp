@@ -1,5 +1,6 @@
 #include "apps/log_output.hpp"
 
+#include <signal.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -17,7 +18,17 @@ namespace {
 
 class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  buffered_stdout_sink() : flusher_([this] { flush_periodically(); }) {}
+  buffered_stdout_sink() {
+    // The flusher takes no signal: the apps handle SIGTERM and SIGINT on a
+    // thread of their own, and a process-directed signal goes to any
+    // thread that does not block it (its default action would end the
+    // process).
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    flusher_ = std::thread([this] { flush_periodically(); });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  }
   ~buffered_stdout_sink() override {
     {
       std::lock_guard<std::mutex> lock(stop_mutex_);
@@ -65,7 +76,7 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
-  std::thread flusher_;  // last: started once the rest is built
+  std::thread flusher_;
 };
 
 }  // namespace
