@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -43,7 +44,8 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     formatter_->format(msg, buffer_);
-    if (buffer_.size() >= max_buffer || msg.level >= spdlog::level::warn)
+    if (buffer_.size() >= max_buffer || msg.level >= spdlog::level::warn ||
+        take_token())
       write_out();
   }
   void flush_() override { write_out(); }
@@ -51,6 +53,21 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
  private:
   static constexpr std::size_t max_buffer = 64 * 1024;
   static constexpr auto flush_interval = std::chrono::milliseconds(20);
+  // Immediate writes: a burst of 256, then one per 10 ms.
+  static constexpr double max_tokens = 256;
+  static constexpr double tokens_per_second = 100;
+
+  bool take_token() {
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(
+        max_tokens,
+        tokens_ + std::chrono::duration<double>(now - refilled_).count() *
+                      tokens_per_second);
+    refilled_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
 
   // spdlog's own flusher (flush_every) counts in whole seconds.
   void flush_periodically() {
@@ -73,6 +90,9 @@ class buffered_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
   spdlog::memory_buf_t buffer_;
+  double tokens_ = max_tokens;
+  std::chrono::steady_clock::time_point refilled_ =
+      std::chrono::steady_clock::now();
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
