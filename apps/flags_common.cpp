@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "actors/runtime/affine_sharing.hpp"
+#include "apps/log_output.hpp"
 
 namespace bistro {
 
@@ -56,6 +57,7 @@ bool is_loopback_address(const std::string& address) {
 bool set_log_level(const std::string& level) {
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") return false;
+  use_buffered_log_output();
   spdlog::set_level(parsed);
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   return true;

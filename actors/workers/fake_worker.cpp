@@ -1,8 +1,10 @@
 #include "actors/workers/fake_worker.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <chrono>
 #include <random>
+#include <vector>
 
 #include "actors/jobs/task_status.hpp"
 #include "actors/protocol/wall_clock.hpp"
@@ -11,17 +13,63 @@ namespace bistro {
 
 namespace {
 
+/// A fake run that has not ended yet: its end and where its result waits.
+struct pending_end {
+  std::int64_t end_ms = 0;
+  std::uint32_t slot = 0;
+  /// Heap order: the earliest end on top.
+  bool operator<(const pending_end& o) const { return end_ms > o.end_ms; }
+};
+
 struct fake_worker_state {
   fake_worker_options options;
   std::mt19937_64 rng;
+  /// A heap of runs by end time, the earliest in front; their results in
+  /// `results` (slots reused through `free_slots`).
+  std::vector<pending_end> pending;
+  std::vector<task_result> results;
+  std::vector<std::uint32_t> free_slots;
+  /// When the armed timer fires (0: none armed) and its generation (an
+  /// older timer's tick is ignored).
+  std::int64_t timer_due_ms = 0;
+  std::uint64_t timer_generation = 0;
   static inline const char* name = "fake_worker";
 };
 
-// The fake run's end travels as a result addressed to the sink, delayed by
-// the run's duration: no timer bookkeeping in the worker itself.
-worker_actor::behavior_type fake_worker(
-    worker_actor::stateful_pointer<fake_worker_state> self,
-    fake_worker_options options) {
+using fake_worker_ptr = worker_actor::stateful_pointer<fake_worker_state>;
+
+// One timer for the earliest pending end, not one delayed message per run:
+// at tens of thousands of runs a second, a delayed message each kept CAF's
+// clock thread busy and woke it for every run.
+void arm(fake_worker_ptr self, std::int64_t now) {
+  auto& st = self->state;
+  if (st.pending.empty()) return;
+  auto due = st.pending.front().end_ms;
+  if (st.timer_due_ms != 0 && st.timer_due_ms <= due) return;
+  st.timer_due_ms = due;
+  self->delayed_send(
+      self, std::chrono::milliseconds(std::max<std::int64_t>(due - now, 1)),
+      tick_atom_v, ++st.timer_generation);
+}
+
+/// Sends the results of every run that has ended by now.
+void send_ended(fake_worker_ptr self) {
+  auto& st = self->state;
+  auto now = wall_ms();
+  while (!st.pending.empty() && st.pending.front().end_ms <= now) {
+    std::pop_heap(st.pending.begin(), st.pending.end());
+    auto slot = st.pending.back().slot;
+    st.pending.pop_back();
+    self->send(st.options.sink, result_atom_v, std::move(st.results[slot]));
+    st.free_slots.push_back(slot);
+  }
+  arm(self, now);
+}
+
+// The fake run's end travels as a result addressed to the sink once its
+// duration has passed.
+worker_actor::behavior_type fake_worker(fake_worker_ptr self,
+                                        fake_worker_options options) {
   self->state.options = std::move(options);
   self->state.rng.seed(self->state.options.seed);
   return {
@@ -44,12 +92,22 @@ worker_actor::behavior_type fake_worker(
         r.start_ms = now;
         r.end_ms = now + duration;
         r.worker = st.options.shard;
-        if (duration == 0)
+        if (duration == 0) {
           self->send(st.options.sink, result_atom_v, std::move(r));
-        else
-          self->delayed_send(st.options.sink,
-                             std::chrono::milliseconds(duration), result_atom_v,
-                             std::move(r));
+          return;
+        }
+        std::uint32_t slot;
+        if (st.free_slots.empty()) {
+          slot = static_cast<std::uint32_t>(st.results.size());
+          st.results.push_back(std::move(r));
+        } else {
+          slot = st.free_slots.back();
+          st.free_slots.pop_back();
+          st.results[slot] = std::move(r);
+        }
+        st.pending.push_back(pending_end{now + duration, slot});
+        std::push_heap(st.pending.begin(), st.pending.end());
+        arm(self, now);
       },
       [=](kill_atom, const kill_order&) {
         // Fake runs end on their own schedule; nothing to kill.
@@ -60,7 +118,12 @@ worker_actor::behavior_type fake_worker(
       // Fake runs print nothing: every page is empty.
       [=](logs_atom, const log_request&) { return log_reply{}; },
       [=](tick_atom) {},
-      [=](tick_atom, std::uint64_t) {},
+      [=](tick_atom, std::uint64_t generation) {
+        auto& st = self->state;
+        if (generation != st.timer_generation) return;  // superseded
+        st.timer_due_ms = 0;
+        send_ended(self);
+      },
   };
 }
 
