@@ -47,8 +47,8 @@ TEST_CASE(
                     (dir.path / "log").string());
     CHECK(eventually([&] { return p.log_has("returning"); }, 20000));
     // The actor armed its timer after the clock stopped: the timer's
-    // reference is never dropped. 3 s is ten times the actor's tick.
-    CHECK_FALSE(p.wait(3000));
+    // reference is never dropped. 4 s is four times the actor's tick.
+    CHECK_FALSE(p.wait(4000));
     CHECK_FALSE(p.log_has("actor system destroyed"));
   }
 }

@@ -22,7 +22,7 @@ caf::behavior ticker(caf::event_based_actor* self) {
       [=](caf::atom_value) {
         // Busy past the moment main lets the actor system go, then arms
         // the next tick, as a periodic flush or config check does.
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
         self->delayed_send(self, std::chrono::milliseconds(1),
                            caf::atom_value{caf::atom("tick")});
       },
