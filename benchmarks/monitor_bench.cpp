@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
+#include "actors/monitor/bistro_monitor_format.hpp"
 #include "actors/policies/builtin_policies.hpp"
 #include "actors/rounds/task_eligibility.hpp"
 #include "actors/rounds/task_exclusions.hpp"
-#include "actors/scheduler/bistro_monitor_format.hpp"
 #include "benchmarks/bench_common.hpp"
 
 using namespace bistro;

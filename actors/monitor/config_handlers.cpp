@@ -1,7 +1,7 @@
 #include "actors/monitor/config_handlers.hpp"
 
+#include "actors/monitor/bistro_monitor_format.hpp"
 #include "actors/monitor/monitor_args.hpp"
-#include "actors/scheduler/bistro_monitor_format.hpp"
 
 namespace bistro {
 

@@ -1,8 +1,8 @@
 #include "actors/monitor/job_handlers.hpp"
 
+#include "actors/monitor/bistro_monitor_format.hpp"
 #include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
-#include "actors/scheduler/bistro_monitor_format.hpp"
 
 namespace bistro {
 

@@ -18,8 +18,8 @@
 #include "actors/nodes/node_tree.hpp"
 #include "actors/rounds/status_remap.hpp"
 #include "actors/rounds/task_exclusions.hpp"
-#include "actors/scheduler/activity_series.hpp"
-#include "actors/scheduler/event_log.hpp"
+#include "actors/state/activity_series.hpp"
+#include "actors/state/event_log.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -12,12 +12,12 @@
 #include <boost/json.hpp>
 
 #include "actors/monitor/activity_handlers.hpp"
+#include "actors/monitor/bistro_monitor_format.hpp"
 #include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/monitor/monitor_error.hpp"
 #include "actors/protocol/monitor_roles.hpp"
-#include "actors/scheduler/bistro_monitor_format.hpp"
 #include "actors/scheduler/scheduler_history.hpp"
 #include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"

@@ -21,13 +21,13 @@
 #include "actors/rounds/round_scheduler.hpp"
 #include "actors/rounds/status_remap.hpp"
 #include "actors/rounds/task_exclusions.hpp"
-#include "actors/scheduler/activity_series.hpp"
-#include "actors/scheduler/event_log.hpp"
-#include "actors/scheduler/persist_queue.hpp"
-#include "actors/scheduler/run_table.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
-#include "actors/scheduler/scheduler_metrics.hpp"
 #include "actors/scheduler/worker_directory.hpp"
+#include "actors/state/activity_series.hpp"
+#include "actors/state/event_log.hpp"
+#include "actors/state/persist_queue.hpp"
+#include "actors/state/run_table.hpp"
+#include "actors/state/scheduler_metrics.hpp"
 
 namespace bistro::scheduler_detail {
 

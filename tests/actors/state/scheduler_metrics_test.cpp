@@ -1,6 +1,6 @@
-// The scheduler's counters (actors/scheduler/scheduler_metrics.hpp): round
+// The scheduler's counters (actors/state/scheduler_metrics.hpp): round
 // durations into buckets, finished and failed tasks, rates over samples.
-#include "actors/scheduler/scheduler_metrics.hpp"
+#include "actors/state/scheduler_metrics.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/scheduler/activity_series.hpp"
+#include "actors/state/activity_series.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "actors/scheduler/run_table.hpp"
+#include "actors/state/run_table.hpp"
 
 #include <algorithm>
 

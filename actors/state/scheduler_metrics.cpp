@@ -1,4 +1,4 @@
-#include "actors/scheduler/scheduler_metrics.hpp"
+#include "actors/state/scheduler_metrics.hpp"
 
 namespace bistro {
 

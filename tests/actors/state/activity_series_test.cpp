@@ -1,7 +1,7 @@
-// The scheduler's activity ring (actors/scheduler/activity_series.hpp):
+// The scheduler's activity ring (actors/state/activity_series.hpp):
 // what a sample counts, per job and in total, and that the ring keeps the
 // newest samples only.
-#include "actors/scheduler/activity_series.hpp"
+#include "actors/state/activity_series.hpp"
 
 #include <catch2/catch.hpp>
 

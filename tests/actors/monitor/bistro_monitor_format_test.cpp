@@ -1,6 +1,6 @@
 // The monitor answers in the shape Bistro's web UI reads: a job as Bistro
 // exports it, and Bistro's per-level histograms of status bits.
-#include "actors/scheduler/bistro_monitor_format.hpp"
+#include "actors/monitor/bistro_monitor_format.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

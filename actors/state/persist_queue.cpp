@@ -1,4 +1,4 @@
-#include "actors/scheduler/persist_queue.hpp"
+#include "actors/state/persist_queue.hpp"
 
 namespace bistro {
 

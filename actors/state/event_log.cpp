@@ -1,4 +1,4 @@
-#include "actors/scheduler/event_log.hpp"
+#include "actors/state/event_log.hpp"
 
 #include <algorithm>
 

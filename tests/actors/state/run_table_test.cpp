@@ -1,7 +1,7 @@
-// The run table (actors/scheduler/run_table.hpp): run ids, finishing and
+// The run table (actors/state/run_table.hpp): run ids, finishing and
 // taken results, lost workers, restored runs, and which shard may deliver
 // which late result.
-#include "actors/scheduler/run_table.hpp"
+#include "actors/state/run_table.hpp"
 
 #include <catch2/catch.hpp>
 

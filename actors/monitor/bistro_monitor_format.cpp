@@ -1,4 +1,4 @@
-#include "actors/scheduler/bistro_monitor_format.hpp"
+#include "actors/monitor/bistro_monitor_format.hpp"
 
 #include <algorithm>
 #include <array>

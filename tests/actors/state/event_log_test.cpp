@@ -1,6 +1,6 @@
-// The scheduler's event log (actors/scheduler/event_log.hpp): sequence
+// The scheduler's event log (actors/state/event_log.hpp): sequence
 // numbers, the bound, reading after a sequence number and filters.
-#include "actors/scheduler/event_log.hpp"
+#include "actors/state/event_log.hpp"
 
 #include <catch2/catch.hpp>
 

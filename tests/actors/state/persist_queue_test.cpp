@@ -1,6 +1,6 @@
-// The persist queue (actors/scheduler/persist_queue.hpp): batches,
+// The persist queue (actors/state/persist_queue.hpp): batches,
 // acknowledgements in order, and a failing store's state and counters.
-#include "actors/scheduler/persist_queue.hpp"
+#include "actors/state/persist_queue.hpp"
 
 #include <catch2/catch.hpp>
 
