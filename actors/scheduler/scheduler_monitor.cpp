@@ -7,15 +7,20 @@
 // through a promise once its last asynchronous entry is in. Refusals are
 // monitor_error values, never exceptions.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/json.hpp>
+#include <memory>
+#include <optional>
 
 #include "actors/monitor/activity_handlers.hpp"
 #include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/monitor/monitor_error.hpp"
+#include "actors/monitor/run_handlers.hpp"
+#include "actors/monitor/status_handlers.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
 #include "actors/scheduler/scheduler_history.hpp"
@@ -54,21 +59,60 @@ const task_exclusions& exclusions(scheduler_ptr self) {
   return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
 }
 
+/// Every worker slot as the monitor shows it, by worker_index.
+std::vector<worker_summary> worker_summaries(scheduler_ptr self) {
+  const auto& st = self->state;
+  std::vector<worker_summary> out;
+  out.reserve(st.workers.size());
+  for (worker_index w = 0; w < st.workers.size(); ++w) {
+    const auto& slot = st.workers[w];
+    worker_summary s;
+    s.connected = static_cast<bool>(slot.handle);
+    s.shard = slot.shard;
+    s.host = slot.host;
+    s.remote = slot.remote;
+    s.drained = st.workers.drained(slot.shard);
+    s.start_ms = slot.start_ms;
+    s.pid = static_cast<std::int64_t>(::getpid());
+    if (slot.remote) s.record = st.workers.health().find(slot.shard);
+    s.memory_mb = slot.physical.memory_mb;
+    s.cpu_cores = slot.physical.cpu_cores;
+    for (const auto& g : slot.physical.gpus)
+      s.gpus.push_back({g.name, g.pci_bus_id, g.memory_mb});
+    s.physical_error = slot.physical.error;
+    if (st.cfg && s.connected) s.resource_limits = st.rounds.worker_limits(w);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 /// The read view of this scheduler's state for one monitor request.
 monitor_view view_of(scheduler_ptr self) {
   const auto& st = self->state;
-  return monitor_view{.cfg = st.cfg.get(),
-                      .tree = st.tree.get(),
-                      .rows = &st.rows,
-                      .exclusions = [self]() -> const task_exclusions& {
-                        return exclusions(self);
-                      },
-                      .snapshot_ms = st.snapshot_ms,
-                      .now_ms = now_ms(self),
-                      .config_file = st.options.config_file,
-                      .errors = st.errors,
-                      .activity = st.activity,
-                      .events = st.events};
+  auto workers = std::make_shared<std::optional<std::vector<worker_summary>>>();
+  return monitor_view{
+      .cfg = st.cfg.get(),
+      .tree = st.tree.get(),
+      .rows = &st.rows,
+      .exclusions = [self]() -> const task_exclusions& {
+        return exclusions(self);
+      },
+      .snapshot_ms = st.snapshot_ms,
+      .now_ms = now_ms(self),
+      .config_file = st.options.config_file,
+      .errors = st.errors,
+      .activity = st.activity,
+      .events = st.events,
+      .runs = st.runs,
+      .metrics = st.metrics,
+      .persisted = st.to_persist,
+      .workers = [self, workers]() -> const std::vector<worker_summary>& {
+        if (!*workers) *workers = worker_summaries(self);
+        return **workers;
+      },
+      .started_ms = st.started_ms,
+      .startup_wait_until_ms = st.started_ms + st.options.startup_wait_ms,
+      .startup_wait_reason = st.options.startup_wait_reason};
 }
 
 /// A handler over the read view (actors/monitor), as a row of the table.
@@ -81,48 +125,6 @@ monitor_result<json::value> on_view(scheduler_ptr self,
 
 monitor_check need_config(scheduler_ptr self) {
   return need_config(view_of(self));
-}
-
-monitor_result<json::value> handle_running_tasks(scheduler_ptr self,
-                                                 const json::object& req) {
-  const auto& st = self->state;
-  auto names = strings_arg(req, "jobs");
-  if (!names) return std::move(names).error();
-  std::unordered_set<std::string> wanted(names->begin(), names->end());
-  json::object out;
-  for (const auto& [id, run] : st.runs) {
-    if (!wanted.empty() && !wanted.count(run.job)) continue;
-    auto& by_job = out[run.job];
-    if (!by_job.is_object()) by_job = json::object{};
-    json::object o{
-        {"start_time", run.start_ms / 1000},
-        {"worker_shard",
-         run.worker < st.workers.size() ? st.workers[run.worker].shard : ""},
-        {"run_id", std::to_string(id)}};
-    // What its cgroups use, from its worker's last heartbeat.
-    add_usage_json(self, run, o);
-    by_job.as_object()[run.node] = std::move(o);
-  }
-  return out;
-}
-
-/// Job -> node -> seconds it has run (Bistro's older running_tasks, which
-/// its web UI still asks for).
-monitor_result<json::value> handle_job_node_runtime(scheduler_ptr self,
-                                                    const json::object& req) {
-  const auto& st = self->state;
-  auto names = strings_arg(req, "jobs");
-  if (!names) return std::move(names).error();
-  std::unordered_set<std::string> wanted(names->begin(), names->end());
-  auto now_s = now_ms(self) / 1000;
-  json::object out;
-  for (const auto& [id, run] : st.runs) {
-    if (!wanted.empty() && !wanted.count(run.job)) continue;
-    auto& by_job = out[run.job];
-    if (!by_job.is_object()) by_job = json::object{};
-    by_job.as_object()[run.node] = now_s - run.start_ms / 1000;
-  }
-  return out;
 }
 
 monitor_result<json::value> handle_forgive(scheduler_ptr self,
@@ -173,271 +175,6 @@ monitor_result<json::value> handle_kill_task(scheduler_ptr self,
     return "signaled";
   }
   return not_found("Unknown running task " + job_name + ", " + node_name);
-}
-
-/// Workers counted by health name (the in-process worker is HEALTHY).
-json::object workers_by_health(scheduler_ptr self) {
-  const auto& st = self->state;
-  json::object out;
-  for (const auto& w : st.workers) {
-    if (!w.handle) continue;
-    std::string health = "HEALTHY";
-    if (w.remote)
-      if (const auto* rec = st.workers.health().find(w.shard))
-        health = to_string(rec->health);
-    auto& n = out[health];
-    n = (n.is_int64() ? n.as_int64() : std::int64_t{0}) + 1;
-  }
-  return out;
-}
-
-monitor_result<json::value> handle_status(scheduler_ptr self) {
-  const auto& st = self->state;
-  auto now = now_ms(self);
-  json::object counts;
-  std::size_t jobs = 0, invalid_jobs = 0;
-  if (st.cfg && st.tree) {
-    jobs = st.cfg->jobs.size();
-    for (const auto& job : st.cfg->jobs) invalid_jobs += !job.errors.empty();
-    auto view = view_of(self);
-    for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      for (const auto& [label, n] : job_counts(view, j))
-        counts[label] = (counts.contains(label) ? counts[label].as_uint64()
-                                                : std::uint64_t{0}) +
-                        n.to_number<std::uint64_t>();
-  }
-  auto rates = st.metrics.rates_at(now);
-  auto wait_until = st.started_ms + st.options.startup_wait_ms;
-  json::object startup_wait{{"until_ms", wait_until},
-                            {"over", now >= wait_until},
-                            {"reason", st.options.startup_wait_reason}};
-  return json::object{{"now_ms", now},
-                      {"started_ms", st.started_ms},
-                      {"startup_wait", std::move(startup_wait)},
-                      {"config_ms", st.snapshot_ms},
-                      {"enabled", st.cfg && st.cfg->enabled},
-                      {"errors", errors_json(view_of(self))},
-                      {"counts", std::move(counts)},
-                      {"jobs", jobs},
-                      {"invalid_jobs", invalid_jobs},
-                      {"nodes", st.tree ? st.tree->size() : 0},
-                      {"running", st.runs.size()},
-                      {"workers", workers_by_health(self)},
-                      {"rounds", st.metrics.rounds()},
-                      {"rounds_per_s", rates.rounds_per_s},
-                      {"tasks_started", st.metrics.tasks_started()},
-                      {"tasks_finished", st.metrics.tasks_finished()},
-                      {"tasks_per_s", rates.tasks_per_s}};
-}
-
-monitor_result<json::value> handle_tasks(scheduler_ptr self,
-                                         const json::object& req) {
-  const auto& st = self->state;
-  if (auto no = need_config(self)) return std::move(*no);
-  const auto& cfg = *st.cfg;
-  auto job_arg = string_arg(req, "job");
-  if (!job_arg) return std::move(job_arg).error();
-  auto state_arg = string_arg(req, "state");
-  if (!state_arg) return std::move(state_arg).error();
-  const auto& job_filter = *job_arg;
-  auto state_name = *state_arg;
-  // A status label, or a reason the job does not run on a node.
-  std::optional<status_label> state;
-  exclusion excluded_state = exclusion::none;
-  if (!state_name.empty()) {
-    state = status_label_from_string(state_name);
-    if (state_name == to_string(exclusion::avoided))
-      excluded_state = exclusion::avoided;
-    else if (state_name == to_string(exclusion::disabled))
-      excluded_state = exclusion::disabled;
-    if (state)
-      state_name = to_string(*state);  // `backoff` is error_backoff
-    else if (excluded_state == exclusion::none)
-      return bad_request("state: unknown status " + state_name);
-    else
-      state = status_label::never_started;
-  }
-  const auto& ex = exclusions(self);
-  auto limit_arg = page_limit_arg(req);
-  if (!limit_arg) return std::move(limit_arg).error();
-  auto limit = *limit_arg;
-  // The cursor is "JOB/NODE" of the last task of the previous page (job
-  // names never contain '/').
-  auto after = string_arg(req, "after");
-  if (!after) return std::move(after).error();
-  std::string after_job, after_node;
-  if (!after->empty()) {
-    auto tab = after->find('/');
-    if (tab == std::string::npos) return bad_request("after: not a cursor");
-    after_job = after->substr(0, tab);
-    after_node = after->substr(tab + 1);
-  }
-  json::array tasks;
-  // Tasks of the page that run: their run details are filled in below, in
-  // one pass over the running runs (not a map of all of them per page).
-  // Views into the config and the tree, which outlive this call.
-  std::unordered_map<std::string_view,
-                     std::unordered_map<std::string_view, std::size_t>>
-      running_on_page;
-  std::string last;
-  bool more = false;
-  for (std::size_t j = 0; j < cfg.jobs.size() && !more; ++j) {
-    const auto& job = cfg.jobs[j];
-    if (!job_filter.empty() && job.name != job_filter) continue;
-    if (!after_job.empty() && job.name < after_job) continue;
-    auto nodes = st.tree->nodes_at_level(job.level_for_tasks);
-    std::size_t begin = 0;
-    if (job.name == after_job) {
-      auto n = st.tree->find(after_node);
-      if (n) {
-        auto it = std::upper_bound(nodes.begin(), nodes.end(), *n);
-        begin = static_cast<std::size_t>(it - nodes.begin());
-      }
-    }
-    const auto& row = *st.rows[j];
-    if (state && row.count(*state) == 0) continue;
-    for (std::size_t i = begin; i < nodes.size(); ++i) {
-      auto n = nodes[i];
-      if (state && row.label(n) != *state) continue;
-      auto shown = shown_status(row.label(n), ex.of(j, n));
-      if (state && shown != state_name) continue;
-      if (tasks.size() == limit) {
-        more = true;
-        break;
-      }
-      auto status = status_to_json(row.record(n));
-      if (shown != to_string(row.label(n))) status["label"] = shown;
-      json::object t{{"job", job.name},
-                     {"node", st.tree->name(n)},
-                     {"status", std::move(status)}};
-      if (row.label(n) == status_label::running)
-        running_on_page[job.name].emplace(st.tree->name(n), tasks.size());
-      tasks.emplace_back(std::move(t));
-      last = job.name + '/' + std::string{st.tree->name(n)};
-    }
-  }
-  if (!running_on_page.empty())
-    for (const auto& [id, run] : st.runs) {
-      auto by_job = running_on_page.find(run.job);
-      if (by_job == running_on_page.end()) continue;
-      auto it = by_job->second.find(run.node);
-      if (it == by_job->second.end()) continue;
-      auto& t = tasks[it->second].as_object();
-      if (run.worker < st.workers.size())
-        t["worker"] = st.workers[run.worker].shard;
-      t["start_ms"] = run.start_ms;
-      t["run_id"] = std::to_string(id);
-      // "killing" or "running", and what its cgroups use.
-      add_usage_json(self, run, t);
-    }
-  json::value next = nullptr;
-  if (more) next = last;
-  return json::object{{"tasks", std::move(tasks)}, {"next", next}};
-}
-
-/// What a remote worker measured of its machine (null for the in-process
-/// worker, which measures nothing for the scheduler).
-json::value physical_json(const worker_slot& slot) {
-  if (!slot.remote) return nullptr;
-  const auto& p = slot.physical;
-  json::array gpus;
-  for (const auto& g : p.gpus)
-    gpus.emplace_back(json::object{{"name", g.name},
-                                   {"pci_bus_id", g.pci_bus_id},
-                                   {"memory_mb", g.memory_mb}});
-  json::object o{{"memory_mb", p.memory_mb},
-                 {"cpu_cores", p.cpu_cores},
-                 {"gpus", std::move(gpus)}};
-  if (!p.error.empty()) o["error"] = p.error;
-  return o;
-}
-
-/// The worker's limit of each worker-level resource: the resource's own,
-/// or what its measured machine gives (physical_resources), or its
-/// worker_resources_override.
-json::object worker_resources_json(scheduler_ptr self, worker_index w) {
-  const auto& st = self->state;
-  json::object out;
-  if (!st.cfg) return out;
-  auto limits = st.rounds.worker_limits(w);
-  const auto& ids = st.cfg->resources_by_level[st.cfg->worker_level()];
-  for (std::size_t i = 0; i < ids.size() && i < limits.size(); ++i)
-    out[st.cfg->resources[ids[i]].name] = limits[i];
-  return out;
-}
-
-monitor_result<json::value> handle_workers(scheduler_ptr self) {
-  const auto& st = self->state;
-  std::vector<std::size_t> running(st.workers.size(), 0);
-  for (const auto& [id, run] : st.runs)
-    if (run.worker < running.size()) ++running[run.worker];
-  json::array out;
-  for (std::size_t w = 0; w < st.workers.size(); ++w) {
-    const auto& slot = st.workers[w];
-    if (!slot.handle) continue;
-    json::object o{{"shard", slot.shard},
-                   {"remote", slot.remote},
-                   {"drained", st.workers.drained(slot.shard)},
-                   {"running", running[w]},
-                   {"start_ms", slot.start_ms}};
-    const auto* rec =
-        slot.remote ? st.workers.health().find(slot.shard) : nullptr;
-    if (rec) {
-      o["host"] = rec->host;
-      o["pid"] = rec->pid;
-      o["health"] = to_string(rec->health);
-      o["last_heartbeat_ms"] = rec->last_heartbeat_ms;
-      // By the scheduler's clock: a shell on another host has its own.
-      o["last_heard_ms_ago"] = now_ms(self) - rec->last_heartbeat_ms;
-      o["silent"] = rec->silent;
-    } else {
-      o["host"] = slot.host;
-      o["pid"] = static_cast<std::int64_t>(::getpid());
-      o["health"] = "HEALTHY";
-      o["last_heartbeat_ms"] = nullptr;
-      o["last_heard_ms_ago"] = nullptr;
-      o["silent"] = false;
-    }
-    o["physical"] = physical_json(slot);
-    o["resources"] = worker_resources_json(self, static_cast<worker_index>(w));
-    out.emplace_back(std::move(o));
-  }
-  return out;
-}
-
-monitor_result<json::value> handle_metrics(scheduler_ptr self) {
-  const auto& st = self->state;
-  json::object tasks;
-  auto view = view_of(self);
-  if (st.cfg && st.tree)
-    for (std::size_t j = 0; j < st.cfg->jobs.size(); ++j)
-      tasks[st.cfg->jobs[j].name] = job_counts(view, j);
-  json::array buckets;
-  std::uint64_t cumulative = 0;
-  const auto& bounds = scheduler_metrics::round_bucket_bounds;
-  const auto& counts = st.metrics.round_buckets();
-  for (std::size_t b = 0; b < counts.size(); ++b) {
-    cumulative += counts[b];
-    json::value le =
-        b < bounds.size() ? json::value(bounds[b]) : json::value("+Inf");
-    buckets.emplace_back(json::array{le, cumulative});
-  }
-  std::size_t config_errors = errors_json(view).size();
-  return json::object{
-      {"tasks", std::move(tasks)},
-      {"running", st.runs.size()},
-      {"tasks_started", st.metrics.tasks_started()},
-      {"tasks_finished", st.metrics.tasks_finished()},
-      {"tasks_errors", st.metrics.tasks_errors()},
-      {"round_seconds_buckets", std::move(buckets)},
-      {"round_seconds_sum", st.metrics.round_seconds()},
-      {"round_count", st.metrics.rounds()},
-      {"workers", workers_by_health(self)},
-      {"config_errors", config_errors},
-      {"statuses_persisted", st.to_persist.statuses_persisted()},
-      {"commit_seconds_sum", st.to_persist.commit_seconds()},
-      {"commits", st.to_persist.commits()},
-      {"worker_usage", worker_usage_json(self)}};
 }
 
 /// task_logs' request to every worker, read from the entry.
@@ -704,8 +441,8 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("jobs", on_view<jobs_answer>),
     now("sorted_node_names", on_view<sorted_node_names_answer>),
     now("nodes", on_view<nodes_answer>),
-    now("running_tasks", handle_running_tasks),
-    now("job_node_runtime", handle_job_node_runtime),
+    now("running_tasks", on_view<running_tasks_answer>),
+    now("job_node_runtime", on_view<job_node_runtime_answer>),
     now("histogram", on_view<histogram_answer>),
     later("task_logs", handle_task_logs),
     now("forgive_jobs", handle_forgive),
@@ -720,17 +457,14 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
              const std::string& key, pending_ptr reply) {
             return handle_edit_job(self, req, false, key, std::move(reply));
           }),
-    now("status", [](scheduler_ptr self,
-                     const json::object&) { return handle_status(self); }),
+    now("status", on_view<status_answer>),
     now("job_summary", on_view<job_summary_answer>),
-    now("tasks", handle_tasks),
+    now("tasks", on_view<tasks_answer>),
     now("node_page", on_view<node_page_answer>),
-    now("workers", [](scheduler_ptr self,
-                      const json::object&) { return handle_workers(self); }),
+    now("workers", on_view<workers_answer>),
     now("config", on_view<config_answer>),
-    now("metrics", [](scheduler_ptr self,
-                      const json::object&) { return handle_metrics(self); }),
-    now("task", handle_task),
+    now("metrics", on_view<metrics_answer>),
+    now("task", on_view<task_answer>),
     now("kill_job", handle_kill_job),
     later("enable_job", handle_enable_job),
     now("drain_worker", handle_drain_worker),

@@ -23,54 +23,7 @@ monitor_result<std::size_t> job_named(scheduler_ptr self,
   return *j;
 }
 
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
-  return out;
-}
-
 }  // namespace
-
-monitor_result<json::value> handle_task(scheduler_ptr self,
-                                        const json::object& req) {
-  const auto& st = self->state;
-  auto job_arg = name_arg(req, "job_id");
-  if (!job_arg) return std::move(job_arg).error();
-  auto node_arg = name_arg(req, "node_id");
-  if (!node_arg) return std::move(node_arg).error();
-  const auto& job_name = *job_arg;
-  const auto& node_name = *node_arg;
-  auto j_found = job_named(self, job_name);
-  if (!j_found) return std::move(j_found).error();
-  auto j = *j_found;
-  const auto& job = st.cfg->jobs[j];
-  auto node = st.tree->find(node_name);
-  if (!node) return not_found("Unknown node " + node_name);
-  if (st.tree->level(*node) != job.level_for_tasks)
-    return bad_request("node " + node_name + " is on level " +
-                       st.cfg->levels[st.tree->level(*node)] + ", and job " +
-                       job_name + " runs on level " +
-                       st.cfg->levels[job.level_for_tasks]);
-  json::object out{{"job", job_name},
-                   {"node", node_name},
-                   {"status", status_to_json(st.rows[j]->record(*node))},
-                   {"job_state", job_state(job)},
-                   {"node_enabled", st.tree->enabled(*node)}};
-  if (!job.errors.empty()) out["job_errors"] = joined(job.errors);
-  for (const auto& [id, run] : st.runs) {
-    if (run.job != job_name || run.node != node_name) continue;
-    json::object r{{"run_id", std::to_string(id)}, {"start_ms", run.start_ms}};
-    if (run.worker < st.workers.size()) {
-      const auto& slot = st.workers[run.worker];
-      r["worker"] = slot.shard;
-      r["host"] = slot.host;
-    }
-    if (run.kill_sent) r["kill_sent"] = true;
-    add_usage_json(self, run, r);
-    out["run"] = std::move(r);
-  }
-  return out;
-}
 
 monitor_result<json::value> handle_kill_job(scheduler_ptr self,
                                             const json::object& req) {

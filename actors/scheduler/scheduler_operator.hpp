@@ -1,9 +1,9 @@
 // The monitor handlers an operator's tools use beside Bistro's (actors/
-// protocol/monitor.md): one task in full, kill every run of a job, drain a
-// worker. Called by scheduler_monitor.cpp's dispatch table on the
-// scheduler's own thread; each answers at once, or returns a monitor_error
-// (actors/monitor/monitor_error.hpp) saying what was wrong. Internal to
-// actors/scheduler/.
+// protocol/monitor.md) that change the scheduler's state: kill every run of
+// a job, drain a worker, enable a job. Called by scheduler_monitor.cpp's
+// dispatch table on the scheduler's own thread; each answers at once, or
+// returns a monitor_error (actors/monitor/monitor_error.hpp) saying what was
+// wrong. Internal to actors/scheduler/.
 #pragma once
 
 #include <boost/json.hpp>
@@ -13,11 +13,6 @@
 #include "actors/scheduler/scheduler_state.hpp"
 
 namespace bistro::scheduler_detail {
-
-/// task {job_id, node_id}: its status, its run (worker, start) when it
-/// runs, and what keeps it from running when its job cannot.
-monitor_result<boost::json::value> handle_task(scheduler_ptr self,
-                                               const boost::json::object& req);
 
 /// kill_job {job_id}: kill orders for every running task of the job.
 monitor_result<boost::json::value> handle_kill_job(
