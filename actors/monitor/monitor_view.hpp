@@ -94,6 +94,9 @@ struct monitor_view {
   const persist_queue& persisted;
   /// Every worker slot by worker_index (built on first use).
   std::function<const std::vector<worker_summary>&()> workers;
+  /// Whether the scheduler has seen `shard`: connected, in the health
+  /// registry, or drained ahead of its return.
+  std::function<bool(const std::string&)> known_worker;
   /// When the scheduler started, and until when (and why) it waits for
   /// its workers before it starts tasks (ms since the epoch).
   std::int64_t started_ms = 0;

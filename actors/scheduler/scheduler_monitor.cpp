@@ -1,11 +1,13 @@
 // The scheduler's answers to monitor requests (actors/protocol/monitor.md):
-// the dispatch table, and the handlers that still read the scheduler's own
-// state (status rows, runs, workers) on its own thread. Handlers that need
-// only a read view are plain functions in actors/monitor, called through
-// `on_view`. Most answer at once; `task_logs` asks every worker and
-// `save_job`/`delete_job` ask the config watcher, so a request answers
-// through a promise once its last asynchronous entry is in. Refusals are
-// monitor_error values, never exceptions.
+// the dispatch table, the read view of its state it builds per request
+// (`view_of`), and the effects of the mutating handlers
+// (`scheduler_actions`). The handlers themselves are plain functions in
+// actors/monitor, called through `on_view` (reads) or `on_actions`
+// (changes); `task_logs` asks every worker and `save_job`, `delete_job`
+// and `enable_job` have the config watcher rewrite the file, so a request
+// answers through a promise once its last asynchronous entry is in.
+// Refusals are monitor_error values, never exceptions. Runs on the
+// scheduler actor's thread.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <optional>
 
 #include "actors/monitor/activity_handlers.hpp"
+#include "actors/monitor/change_handlers.hpp"
 #include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
@@ -23,8 +26,8 @@
 #include "actors/monitor/status_handlers.hpp"
 #include "actors/protocol/monitor_roles.hpp"
 #include "actors/scheduler/bistro_monitor_format.hpp"
+#include "actors/scheduler/drained_workers_file.hpp"
 #include "actors/scheduler/scheduler_history.hpp"
-#include "actors/scheduler/scheduler_operator.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
 #include "actors/store/task_log_store.hpp"
 #include "config/json_text.hpp"
@@ -110,6 +113,10 @@ monitor_view view_of(scheduler_ptr self) {
         if (!*workers) *workers = worker_summaries(self);
         return **workers;
       },
+      .known_worker =
+          [self](const std::string& shard) {
+            return self->state.workers.known(shard);
+          },
       .started_ms = st.started_ms,
       .startup_wait_until_ms = st.started_ms + st.options.startup_wait_ms,
       .startup_wait_reason = st.options.startup_wait_reason};
@@ -123,58 +130,79 @@ monitor_result<json::value> on_view(scheduler_ptr self,
   return Answer(view_of(self), req);
 }
 
-monitor_check need_config(scheduler_ptr self) {
-  return need_config(view_of(self));
-}
+/// The scheduler's side of the mutating handlers (monitor_actions.hpp):
+/// applies their decisions to its own state.
+class scheduler_actions final : public monitor_actions {
+ public:
+  explicit scheduler_actions(scheduler_ptr self) : self_(self) {}
 
-monitor_result<json::value> handle_forgive(scheduler_ptr self,
-                                           const json::object& req) {
-  auto& st = self->state;
-  if (auto no = need_config(self)) return std::move(*no);
-  auto names = strings_arg(req, "jobs");
-  if (!names) return std::move(names).error();
-  for (const auto& name : *names) {
-    auto j = job_index_of(self, name);
-    if (!j) continue;  // as Bistro: unknown jobs are no error
-    auto& row = *st.rows[*j];
-    for (auto n : st.tree->nodes_at_level(st.cfg->jobs[*j].level_for_tasks)) {
-      auto before = row.record(n);
-      row.forgive(n);
-      if (row.record(n) != before) persist(self, *j, n, 0, nullptr, 0);
+  void forgive(const std::vector<std::size_t>& jobs) override {
+    auto& st = self_->state;
+    for (auto j : jobs) {
+      auto& row = *st.rows[j];
+      for (auto n : st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks)) {
+        auto before = row.record(n);
+        row.forgive(n);
+        if (row.record(n) != before) persist(self_, j, n, 0, nullptr, 0);
+      }
     }
-    spdlog::info("job {} forgiven", name);
+    flush_persist(self_);
+    poke(self_);
   }
-  flush_persist(self);
-  poke(self);
-  return "forgiven";
-}
 
-monitor_result<json::value> handle_kill_task(scheduler_ptr self,
-                                             const json::object& req) {
-  auto& st = self->state;
-  if (auto no = need_config(self)) return std::move(*no);
-  auto job_arg = string_arg(req, "job_id");
-  if (!job_arg) return std::move(job_arg).error();
-  auto node_arg = string_arg(req, "node_id");
-  if (!node_arg) return std::move(node_arg).error();
-  const auto& job_name = *job_arg;
-  const auto& node_name = *node_arg;
-  const auto* job = st.cfg->find_job(job_name);
-  if (!job) return not_found("Unknown job " + job_name);
-  for (auto& [id, run] : st.runs) {
-    if (run.job != job_name || run.node != node_name) continue;
-    if (run.worker >= st.workers.size() || !st.workers[run.worker].handle)
-      return unavailable("the worker of " + job_name + ", " + node_name +
-                         " is gone");
-    spdlog::info("killing {} on {} (run {}) on request", run.job, run.node, id);
-    note_kill_sent(self, run);
-    record_event(self, "kill", run.job + " " + run.node,
-                 "on request (run " + std::to_string(id) + ")");
-    self->send(st.workers[run.worker].handle, kill_atom_v,
-               kill_order{run.job, run.node, id, job->kill_subprocess});
-    return "signaled";
+  void kill(std::uint64_t id) override {
+    auto& st = self_->state;
+    auto it = st.runs.find(id);
+    if (it == st.runs.end() || !st.cfg) return;
+    auto& run = it->second;
+    const auto* job = st.cfg->find_job(run.job);
+    if (!job || run.worker >= st.workers.size() ||
+        !st.workers[run.worker].handle)
+      return;
+    note_kill_sent(self_, run);
+    self_->send(st.workers[run.worker].handle, kill_atom_v,
+                kill_order{run.job, run.node, id, job->kill_subprocess});
   }
-  return not_found("Unknown running task " + job_name + ", " + node_name);
+
+  monitor_check set_drained(const std::string& shard, bool drain,
+                            std::optional<worker_index> w) override {
+    auto& st = self_->state;
+    if (st.workers.set_drained(shard, drain) &&
+        !st.options.drained_workers_file.empty())
+      if (auto err = save_drained_workers(st.options.drained_workers_file,
+                                          st.workers.drained_shards())) {
+        st.workers.set_drained(shard, !drain);
+        return unavailable("the drain is not kept: " + *err);
+      }
+    if (!w) return std::nullopt;
+    if (drain) {
+      st.rounds.remove_worker(*w);
+    } else if (!st.workers[*w].remote || st.workers.health().usable(shard)) {
+      st.rounds.add_worker(shard, st.workers[*w].host, st.workers[*w].port);
+      poke(self_);
+    }
+    return std::nullopt;
+  }
+
+  void record_event(std::string kind, std::string subject,
+                    std::string message) override {
+    scheduler_detail::record_event(self_, std::move(kind), std::move(subject),
+                                   std::move(message));
+  }
+
+ private:
+  scheduler_ptr self_;
+};
+
+/// A mutating handler (actors/monitor/change_handlers.hpp), as a row of
+/// the table: it decides over the view and acts through the scheduler's
+/// monitor_actions.
+template <monitor_result<json::value> (*Change)(
+    const monitor_view&, monitor_actions&, const json::object&)>
+monitor_result<json::value> on_actions(scheduler_ptr self,
+                                       const json::object& req) {
+  scheduler_actions actions{self};
+  return Change(view_of(self), actions, req);
 }
 
 /// task_logs' request to every worker, read from the entry.
@@ -328,7 +356,8 @@ monitor_check handle_task_logs(scheduler_ptr self, const json::object& req,
 /// Has the config watcher set `job` to `text` ("" deletes it) and answers
 /// `done` once the file is replaced.
 monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
-                                   const std::string& text, const char* done,
+                                   const std::string& text,
+                                   const std::string& done,
                                    const std::string& key, pending_ptr reply) {
   auto& st = self->state;
   if (!st.watcher)
@@ -351,39 +380,6 @@ monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
             reply->entry_done();
           });
   return std::nullopt;
-}
-
-/// save_job / delete_job: the config watcher rewrites the file.
-monitor_check handle_edit_job(scheduler_ptr self, const json::object& req,
-                              bool save, const std::string& key,
-                              pending_ptr reply) {
-  auto job = string_arg(req, "job_id");
-  if (!job) return std::move(job).error();
-  std::string text;
-  if (save) {
-    const auto* v = arg(req, "job");
-    if (!v || !v->is_object()) return bad_request("job: expected an object");
-    text = json::serialize(*v);
-  }
-  return save_through_watcher(self, *job, text, save ? "saved" : "deleted", key,
-                              std::move(reply));
-}
-
-/// enable_job {job_id, enabled}: the job's own object with "enabled" set,
-/// saved as save_job saves.
-monitor_check handle_enable_job(scheduler_ptr self, const json::object& req,
-                                const std::string& key, pending_ptr reply) {
-  auto job = string_arg(req, "job_id");
-  if (!job) return std::move(job).error();
-  const auto* v = arg(req, "enabled");
-  if (!v || !v->is_bool()) return bad_request("enabled: expected a boolean");
-  if (auto no = need_config(self)) return no;
-  auto enabled = v->as_bool();
-  auto text = job_text_with_enabled(self, *job, enabled);
-  if (!text) return std::move(text).error();
-  return save_through_watcher(self, *job, *text,
-                              enabled ? "enabled" : "disabled", key,
-                              std::move(reply));
 }
 
 /// A handler that answers at once.
@@ -412,6 +408,19 @@ constexpr monitor_handler now(std::string_view name, answer_now f) {
 
 constexpr monitor_handler later(std::string_view name, answer_later f) {
   return {name, nullptr, f, true};
+}
+
+/// save_job, delete_job, enable_job: the order a plain function
+/// (change_handlers.hpp) makes of the entry, carried out by the config
+/// watcher.
+template <monitor_result<job_edit> (*Edit)(const monitor_view&,
+                                           const json::object&)>
+monitor_check edit_through_watcher(scheduler_ptr self, const json::object& req,
+                                   const std::string& key, pending_ptr reply) {
+  auto edit = Edit(view_of(self), req);
+  if (!edit) return std::move(edit).error();
+  return save_through_watcher(self, edit->job, edit->text, edit->done, key,
+                              std::move(reply));
 }
 
 /// A `later` handler from another file, which answers through a
@@ -445,18 +454,10 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("job_node_runtime", on_view<job_node_runtime_answer>),
     now("histogram", on_view<histogram_answer>),
     later("task_logs", handle_task_logs),
-    now("forgive_jobs", handle_forgive),
-    now("kill_task", handle_kill_task),
-    later("save_job",
-          [](scheduler_ptr self, const json::object& req,
-             const std::string& key, pending_ptr reply) {
-            return handle_edit_job(self, req, true, key, std::move(reply));
-          }),
-    later("delete_job",
-          [](scheduler_ptr self, const json::object& req,
-             const std::string& key, pending_ptr reply) {
-            return handle_edit_job(self, req, false, key, std::move(reply));
-          }),
+    now("forgive_jobs", on_actions<forgive_jobs_answer>),
+    now("kill_task", on_actions<kill_task_answer>),
+    later("save_job", edit_through_watcher<save_job_edit>),
+    later("delete_job", edit_through_watcher<delete_job_edit>),
     now("status", on_view<status_answer>),
     now("job_summary", on_view<job_summary_answer>),
     now("tasks", on_view<tasks_answer>),
@@ -465,9 +466,9 @@ constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
     now("config", on_view<config_answer>),
     now("metrics", on_view<metrics_answer>),
     now("task", on_view<task_answer>),
-    now("kill_job", handle_kill_job),
-    later("enable_job", handle_enable_job),
-    now("drain_worker", handle_drain_worker),
+    now("kill_job", on_actions<kill_job_answer>),
+    later("enable_job", edit_through_watcher<enable_job_edit>),
+    now("drain_worker", on_actions<drain_worker_answer>),
     later("task_history", answer_through<ask_task_history>),
     later("job_history", answer_through<ask_job_history>),
     now("timeseries", on_view<timeseries_answer>),

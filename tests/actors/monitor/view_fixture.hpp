@@ -3,6 +3,9 @@
 // actor.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "actors/monitor/monitor_view.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
@@ -26,6 +29,9 @@ struct view_fixture {
   persist_queue persisted;
   /// Worker slots by worker_index.
   std::vector<worker_summary> workers;
+  /// Shards the scheduler has seen besides the connected ones (health
+  /// registry, drains).
+  std::set<std::string> known_shards;
   std::int64_t started_ms = 30000;
   std::int64_t startup_wait_until_ms = 60000;
   std::string startup_wait_reason = "waiting for workers";
@@ -77,6 +83,12 @@ struct view_fixture {
         .workers = [this]() -> const std::vector<worker_summary>& {
           return workers;
         },
+        .known_worker =
+            [this](const std::string& shard) {
+              for (const auto& w : workers)
+                if (w.connected && w.shard == shard) return true;
+              return known_shards.count(shard) > 0;
+            },
         .started_ms = started_ms,
         .startup_wait_until_ms = startup_wait_until_ms,
         .startup_wait_reason = startup_wait_reason};
