@@ -392,23 +392,18 @@ using answer_later = monitor_check (*)(scheduler_ptr, const json::object& req,
                                        const std::string& key,
                                        pending_ptr reply);
 
-/// One row of the dispatch table: the name of the handler's role (whether
-/// it mutates is actors/protocol/monitor_roles.hpp's) and its function:
-/// `later` when `deferred`, else `now`.
+/// One row of the dispatch table: the name of the handler's role in
+/// actors/protocol/monitor_roles.hpp, its function (`later` when
+/// `deferred`, else `now`), and whether that function can change anything,
+/// which follows from its kind (see the constructors below) and must equal
+/// the role's `mutates` (checked at compile time).
 struct monitor_handler {
   std::string_view name;
   answer_now now = nullptr;
   answer_later later = nullptr;
   bool deferred = false;
+  bool changes = false;
 };
-
-constexpr monitor_handler now(std::string_view name, answer_now f) {
-  return {name, f, nullptr, false};
-}
-
-constexpr monitor_handler later(std::string_view name, answer_later f) {
-  return {name, nullptr, f, true};
-}
 
 /// save_job, delete_job, enable_job: the order a plain function
 /// (change_handlers.hpp) makes of the entry, carried out by the config
@@ -435,51 +430,80 @@ monitor_check answer_through(scheduler_ptr self, const json::object& req,
   });
 }
 
-/// Whether monitor_roles has `name`. By index and by value: GCC's UBSan
-/// makes a pointer's comparison with null non-constant.
-constexpr bool is_role(std::string_view name) {
+/// A plain handler over the read view (actors/monitor): it cannot change
+/// anything.
+template <monitor_result<json::value> (*Answer)(const monitor_view&,
+                                                const json::object&)>
+constexpr monitor_handler reads(std::string_view name) {
+  return {name, on_view<Answer>, nullptr, false, false};
+}
+
+/// A plain handler that acts through monitor_actions (change_handlers.hpp).
+template <monitor_result<json::value> (*Change)(
+    const monitor_view&, monitor_actions&, const json::object&)>
+constexpr monitor_handler changes(std::string_view name) {
+  return {name, on_actions<Change>, nullptr, false, true};
+}
+
+/// A plain function's order to the config watcher (change_handlers.hpp).
+template <monitor_result<job_edit> (*Edit)(const monitor_view&,
+                                           const json::object&)>
+constexpr monitor_handler edits(std::string_view name) {
+  return {name, nullptr, edit_through_watcher<Edit>, true, true};
+}
+
+/// A read-only question to other actors, answered later.
+constexpr monitor_handler asks(std::string_view name, answer_later f) {
+  return {name, nullptr, f, true, false};
+}
+
+/// The index of role `name` in monitor_roles (its size when none). By
+/// index and by value: GCC's UBSan makes a pointer's comparison with null
+/// non-constant.
+constexpr std::size_t role_index(std::string_view name) {
   for (std::size_t i = 0; i < monitor_roles.size(); ++i)
-    if (monitor_roles[i].name == name) return true;
-  return false;
+    if (monitor_roles[i].name == name) return i;
+  return monitor_roles.size();
 }
 
 /// The dispatch table: on_monitor looks every entry's handler up here.
 constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
-    now("errors", on_view<errors_answer>),
-    now("refresh_time", on_view<refresh_time_answer>),
-    now("jobs", on_view<jobs_answer>),
-    now("sorted_node_names", on_view<sorted_node_names_answer>),
-    now("nodes", on_view<nodes_answer>),
-    now("running_tasks", on_view<running_tasks_answer>),
-    now("job_node_runtime", on_view<job_node_runtime_answer>),
-    now("histogram", on_view<histogram_answer>),
-    later("task_logs", handle_task_logs),
-    now("forgive_jobs", on_actions<forgive_jobs_answer>),
-    now("kill_task", on_actions<kill_task_answer>),
-    later("save_job", edit_through_watcher<save_job_edit>),
-    later("delete_job", edit_through_watcher<delete_job_edit>),
-    now("status", on_view<status_answer>),
-    now("job_summary", on_view<job_summary_answer>),
-    now("tasks", on_view<tasks_answer>),
-    now("node_page", on_view<node_page_answer>),
-    now("workers", on_view<workers_answer>),
-    now("config", on_view<config_answer>),
-    now("metrics", on_view<metrics_answer>),
-    now("task", on_view<task_answer>),
-    now("kill_job", on_actions<kill_job_answer>),
-    later("enable_job", edit_through_watcher<enable_job_edit>),
-    now("drain_worker", on_actions<drain_worker_answer>),
-    later("task_history", answer_through<ask_task_history>),
-    later("job_history", answer_through<ask_job_history>),
-    now("timeseries", on_view<timeseries_answer>),
-    now("events", on_view<events_answer>),
+    reads<errors_answer>("errors"),
+    reads<refresh_time_answer>("refresh_time"),
+    reads<jobs_answer>("jobs"),
+    reads<sorted_node_names_answer>("sorted_node_names"),
+    reads<nodes_answer>("nodes"),
+    reads<running_tasks_answer>("running_tasks"),
+    reads<job_node_runtime_answer>("job_node_runtime"),
+    reads<histogram_answer>("histogram"),
+    asks("task_logs", handle_task_logs),
+    changes<forgive_jobs_answer>("forgive_jobs"),
+    changes<kill_task_answer>("kill_task"),
+    edits<save_job_edit>("save_job"),
+    edits<delete_job_edit>("delete_job"),
+    reads<status_answer>("status"),
+    reads<job_summary_answer>("job_summary"),
+    reads<tasks_answer>("tasks"),
+    reads<node_page_answer>("node_page"),
+    reads<workers_answer>("workers"),
+    reads<config_answer>("config"),
+    reads<metrics_answer>("metrics"),
+    reads<task_answer>("task"),
+    changes<kill_job_answer>("kill_job"),
+    edits<enable_job_edit>("enable_job"),
+    changes<drain_worker_answer>("drain_worker"),
+    asks("task_history", answer_through<ask_task_history>),
+    asks("job_history", answer_through<ask_job_history>),
+    reads<timeseries_answer>("timeseries"),
+    reads<events_answer>("events"),
 }};
 
 /// Every role has exactly one row (the table has as many rows as there are
 /// roles, each row names a role, and no two rows share a name).
 constexpr bool one_row_per_role() {
   for (std::size_t i = 0; i < monitor_handlers.size(); ++i) {
-    if (!is_role(monitor_handlers[i].name)) return false;
+    if (role_index(monitor_handlers[i].name) == monitor_roles.size())
+      return false;
     for (std::size_t j = 0; j < i; ++j)
       if (monitor_handlers[j].name == monitor_handlers[i].name) return false;
   }
@@ -487,6 +511,21 @@ constexpr bool one_row_per_role() {
 }
 static_assert(one_row_per_role(),
               "monitor_handlers: one row per monitor role, one function each");
+
+/// A role mutates exactly when its function is of a kind that can change
+/// something: the token checks derived from monitor_roles cover every
+/// handler that acts.
+constexpr bool mutates_as_its_role() {
+  for (const auto& h : monitor_handlers) {
+    auto r = role_index(h.name);
+    if (r == monitor_roles.size() || monitor_roles[r].mutates != h.changes)
+      return false;
+  }
+  return true;
+}
+static_assert(mutates_as_its_role(),
+              "monitor_handlers: a role's `mutates` (monitor_roles.hpp) must "
+              "match its function's kind (reads/asks or changes/edits)");
 
 const monitor_handler* find_handler(std::string_view name) {
   for (const auto& h : monitor_handlers)
