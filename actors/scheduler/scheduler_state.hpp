@@ -124,20 +124,11 @@ void sample_rates(scheduler_ptr self, std::int64_t now);
 /// each of its runs the scheduler knows (other reports are ignored).
 void note_task_usage(scheduler_ptr self, worker_index w,
                      const std::vector<running_task_report>& running);
-/// A run's state ("running", or "killing" with killing_since_ms) and usage
-/// for the monitor: memory_bytes, cpu_seconds and when they were sampled
-/// (absent when never measured).
-void add_usage_json(scheduler_ptr self, const run_info& run,
-                    boost::json::object& out);
 /// The in-process worker sends no heartbeats: on the worker-health timer
 /// it is asked for its runs (`list`) and their usage is noted the same way.
 void poll_local_usage(scheduler_ptr self);
 /// The scheduler sent a kill order for `run` now.
 void note_kill_sent(scheduler_ptr self, run_info& run);
-/// Per worker shard: the memory and CPU time its measured runs use now,
-/// for /metrics.
-boost::json::object worker_usage_json(scheduler_ptr self);
-
 // scheduler_activity.cpp
 /// Adds an event to the operator's event log (event_log.hpp), at now.
 void record_event(scheduler_ptr self, std::string kind, std::string subject,

@@ -1,6 +1,10 @@
-// A monitor_view a test builds from its own config, tree and rings: the
-// handlers over views run on it without a scheduler actor.
+// A monitor_view a test builds from its own config, tree, runs, counters,
+// workers and rings: the handlers over views run on it without a scheduler
+// actor.
 #pragma once
+
+#include <set>
+#include <string>
 
 #include "actors/monitor/monitor_view.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
@@ -20,6 +24,17 @@ struct view_fixture {
   std::int64_t now_ms = 100000;
   std::int64_t snapshot_ms = 42000;
   std::string config_file = "/etc/bistro.json";
+  run_table runs;
+  scheduler_metrics metrics;
+  persist_queue persisted;
+  /// Worker slots by worker_index.
+  std::vector<worker_summary> workers;
+  /// Shards the scheduler has seen besides the connected ones (health
+  /// registry, drains).
+  std::set<std::string> known_shards;
+  std::int64_t started_ms = 30000;
+  std::int64_t startup_wait_until_ms = 60000;
+  std::string startup_wait_reason = "waiting for workers";
 
   /// Bistro's fixture (levels host, db; host1{db11,db12}, host2{db21,db22})
   /// with `jobs`.
@@ -49,18 +64,58 @@ struct view_fixture {
   }
 
   monitor_view view() {
-    return monitor_view{.cfg = cfg.get(),
-                        .tree = tree.get(),
-                        .rows = &rows,
-                        .exclusions = [this]() -> const task_exclusions& {
-                          return exclusions.get(cfg, tree);
-                        },
-                        .snapshot_ms = snapshot_ms,
-                        .now_ms = now_ms,
-                        .config_file = config_file,
-                        .errors = errors,
-                        .activity = activity,
-                        .events = events};
+    return monitor_view{
+        .cfg = cfg.get(),
+        .tree = tree.get(),
+        .rows = &rows,
+        .exclusions = [this]() -> const task_exclusions& {
+          return exclusions.get(cfg, tree);
+        },
+        .snapshot_ms = snapshot_ms,
+        .now_ms = now_ms,
+        .config_file = config_file,
+        .errors = errors,
+        .activity = activity,
+        .events = events,
+        .runs = runs,
+        .metrics = metrics,
+        .persisted = persisted,
+        .workers = [this]() -> const std::vector<worker_summary>& {
+          return workers;
+        },
+        .known_worker =
+            [this](const std::string& shard) {
+              for (const auto& w : workers)
+                if (w.connected && w.shard == shard) return true;
+              return known_shards.count(shard) > 0;
+            },
+        .started_ms = started_ms,
+        .startup_wait_until_ms = startup_wait_until_ms,
+        .startup_wait_reason = startup_wait_reason};
+  }
+
+  /// Adds a connected worker slot (in-process unless `remote`); its index.
+  worker_index add_worker(const std::string& shard, bool remote = false) {
+    worker_summary w;
+    w.connected = true;
+    w.shard = shard;
+    w.host = shard + ".host";
+    w.remote = remote;
+    w.start_ms = 1000;
+    w.pid = 77;
+    workers.push_back(std::move(w));
+    return static_cast<worker_index>(workers.size() - 1);
+  }
+
+  /// Starts a run of `job` on `node` on worker `w` at `start_ms`; its id.
+  std::uint64_t start_run(const std::string& job, const std::string& node,
+                          worker_index w, std::int64_t start_ms = 90000) {
+    run_info run;
+    run.job = job;
+    run.node = node;
+    run.worker = w;
+    run.start_ms = start_ms;
+    return runs.start(std::move(run)).first;
   }
 
   /// The same, before the first config arrived.
