@@ -30,6 +30,12 @@ inline void require_release_build(const char* program) {
 /// The directory a benchmark writes to: argv[1] if given, else a new one
 /// under /tmp named after `name`. Exits when none can be made.
 inline std::string work_dir(int argc, char** argv, const std::string& name) {
+  if (argc > 1 && argv[1][0] == '-') {
+    // Not a directory: "--help" must not become one in the current dir.
+    std::fprintf(stderr, "%s: unknown option %s; usage: %s [DIR]\n",
+                 name.c_str(), argv[1], name.c_str());
+    std::exit(2);
+  }
   if (argc > 1) return argv[1];
   std::string tmpl = "/tmp/" + name + "_XXXXXX";
   if (!::mkdtemp(tmpl.data())) {
