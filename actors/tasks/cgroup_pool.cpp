@@ -17,9 +17,16 @@ bool is_pooled_subsystem(const std::string& subsystem) {
   return subsystem == "cpu" || subsystem == "cpuacct";
 }
 
-/// True only if `dir/tasks` could be read and lists no thread: a cgroup
-/// that cannot be verified empty is not reused.
+/// True only if `dir/tasks` could be read and lists no thread, and `dir`
+/// holds no cgroup of its own (a task may make one and move a process into
+/// it, where the parent's `tasks` no longer lists it): a cgroup that
+/// cannot be verified empty is not reused.
 bool verified_empty(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it{dir, ec}, end; !ec && it != end;
+       it.increment(ec))
+    if (it->is_directory(ec)) return false;
+  if (ec) return false;
   int fd = ::open((dir + "/tasks").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char c;

@@ -202,6 +202,26 @@ TEST_CASE("v1: a pooled cgroup that lists a thread is removed, not reused") {
 }
 
 TEST_CASE(
+    "v1: a pooled cgroup that holds a cgroup of its own is removed, not "
+    "reused") {
+  // A task can make a child cgroup and move a process into it; the
+  // parent's `tasks` then lists nothing, but the process lives on inside.
+  temp_dir dir;
+  auto root = dir.path / "cg";
+  auto layout = fake_v1(root, {"cpu", "cpuacct"});
+  auto pool = std::make_shared<cgroup_pool>(layout, "idle.", 8);
+  auto cg = make(layout, "t1", {}, pool);
+  fs::create_directories(root / "cpu/s/t1/escaped");
+  put(root / "cpu/s/t1/escaped/tasks", "4242\n");
+  CHECK(cg->remove().empty());  // a fake tree removes whatever it holds
+  CHECK(pool->idle() == 0);
+  for (auto s : {"cpu", "cpuacct"}) {
+    CHECK_FALSE(fs::exists(root / s / "s/t1"));
+    CHECK_FALSE(fs::exists(root / s / "s/idle.0"));
+  }
+}
+
+TEST_CASE(
     "the pool keeps at most its bound of idle cgroups and removes them when "
     "it goes") {
   temp_dir dir;
