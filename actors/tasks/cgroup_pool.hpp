@@ -10,7 +10,8 @@
 // name (v1 renames a cgroup in place, in the same parent), so a task's
 // cgroups carry its name in every hierarchy and an idle one never carries
 // a task's name. It comes back when the task's cgroups are empty: renamed
-// to a new idle name if its `tasks` files list no thread and the pool has
+// to a new idle name if its `tasks` files list no thread, it holds no
+// cgroup of its own, and the pool has
 // room; otherwise the caller removes it. What a task sets in a pooled
 // cgroup (cpu.shares) is written again by the next one, and what the
 // cgroup counts (cpuacct.usage) is read as a difference from its value at
@@ -55,7 +56,8 @@ class cgroup_pool {
   bool take(const std::string& name);
 
   /// The pooled cgroups named `name` (a task's, empty now): renamed to a
-  /// new idle name if each one's `tasks` lists no thread and the pool has
+  /// new idle name if each one's `tasks` lists no thread, none holds a
+  /// cgroup of its own, and the pool has
   /// room, and true; false leaves them, named `name`, for the caller to
   /// remove.
   bool give_back(const std::string& name);
