@@ -11,8 +11,7 @@
 // cgroups carry its name in every hierarchy and an idle one never carries
 // a task's name. It comes back when the task's cgroups are empty: renamed
 // to a new idle name if its `tasks` files list no thread, it holds no
-// cgroup of its own, and the pool has
-// room; otherwise the caller removes it. What a task sets in a pooled
+// cgroup of its own, and the pool has room; otherwise the caller removes it. What a task sets in a pooled
 // cgroup (cpu.shares) is written again by the next one, and what the
 // cgroup counts (cpuacct.usage) is read as a difference from its value at
 // take (task_cgroup). The idle prefix starts with the worker's cgroup name
