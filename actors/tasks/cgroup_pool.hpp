@@ -56,9 +56,8 @@ class cgroup_pool {
 
   /// The pooled cgroups named `name` (a task's, empty now): renamed to a
   /// new idle name if each one's `tasks` lists no thread, none holds a
-  /// cgroup of its own, and the pool has
-  /// room, and true; false leaves them, named `name`, for the caller to
-  /// remove.
+  /// cgroup of its own, and the pool has room, and true; false leaves
+  /// them, named `name`, for the caller to remove.
   bool give_back(const std::string& name);
 
   std::size_t idle() const { return idle_.size(); }
