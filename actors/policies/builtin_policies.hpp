@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 #include "config/policy_catalog.hpp"
 
 namespace bistro {

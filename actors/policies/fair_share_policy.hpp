@@ -29,7 +29,7 @@
 #include <variant>
 #include <vector>
 
-#include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 

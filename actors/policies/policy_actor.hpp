@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/protocol/protocol.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 

@@ -8,7 +8,7 @@
 // platform. Plain logic: no CAF include.
 #pragma once
 
-#include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 

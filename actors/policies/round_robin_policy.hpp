@@ -5,7 +5,7 @@
 // Stateless; safe to share between threads. Plain logic: no CAF include.
 #pragma once
 
-#include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 

@@ -23,8 +23,8 @@
 #include <memory>
 #include <vector>
 
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/level_slots.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -19,9 +19,9 @@
 #include <memory>
 #include <vector>
 
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/level_slots.hpp"
 #include "actors/rounds/resource_ledger.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 #include "actors/rounds/task_eligibility.hpp"
 #include "actors/rounds/worker_roster.hpp"
 

@@ -44,10 +44,10 @@
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/candidate_tracker.hpp"
 #include "actors/rounds/ledger_placer.hpp"
 #include "actors/rounds/round_threads.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "actors/nodes/node_tree.hpp"
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/round_threads.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

@@ -18,8 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/policies/scheduler_policy.hpp"
 #include "actors/rounds/resource_ledger.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 #include "config/config.hpp"
 
 namespace bistro {

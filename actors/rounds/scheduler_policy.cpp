@@ -1,4 +1,4 @@
-#include "actors/policies/scheduler_policy.hpp"
+#include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
 
