@@ -7,6 +7,9 @@
 //   threads      round_1m's full round on 1 thread and on --threads, in
 //                turn, 3 times each, as prepare -> plan -> commit: the
 //                medians, their ratio, and each phase's [1, T] medians
+//                (on T > 1 threads the plan runs on a thread of its own
+//                while the caller parks what it parked, as the scheduler
+//                and its policy actor do)
 //   bytes        scheduler bytes per (job, node) beside the status row's
 // `--threads T` (default 2) sets the round's threads (round_scheduler::
 // set_threads) for every case but the 1-thread half of `threads`.
@@ -16,11 +19,16 @@
 // added, per node and per (job, node). benchmarks/run sweeps N and J with
 // it.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -168,10 +176,57 @@ int run_scale(long long nodes, int jobs, int repeat, unsigned threads) {
   return 0;
 }
 
+// As the scheduler actor and its policy actor run a round on two threads:
+// the plan on a thread of its own (the policy actor's), which hands what it
+// parks back in batches (round_input::park_sink), and the caller (the
+// scheduler) parks each batch as it comes, until the plan is done.
+round_output plan_beside_parking(bench_state& state,
+                                 const scheduler_policy& policy,
+                                 round_input input, bool own_thread) {
+  input.park_batch_size = 16384;
+  if (!own_thread) {
+    // One thread: each batch is parked at once, between the plan's steps.
+    input.park_sink = [&](parked_batch batch) {
+      state.scheduler.park_planned(batch);
+    };
+    return plan_round(policy, std::move(input), state.rng);
+  }
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<parked_batch> batches;
+  bool done = false;
+  input.park_batch_size = 16384;
+  input.park_sink = [&](parked_batch batch) {
+    std::lock_guard<std::mutex> lock(mutex);
+    batches.push_back(std::move(batch));
+    ready.notify_one();
+  };
+  std::optional<round_output> output;
+  std::thread planner([&] {
+    output.emplace(plan_round(policy, std::move(input), state.rng));
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    ready.notify_one();
+  });
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mutex);
+    ready.wait(lock, [&] { return done || !batches.empty(); });
+    if (batches.empty()) break;
+    auto batch = std::move(batches.front());
+    batches.pop_front();
+    lock.unlock();
+    state.scheduler.park_planned(batch);
+  }
+  planner.join();
+  return std::move(*output);
+}
+
 // Full rounds of `state` on 1 thread and on `threads`, in turn, as the
 // scheduler actor runs them: reset (+ 100 workers), prepare_round (the
-// per-job work, and the policy's ledger copy), plan_round (the policy, on
-// one thread whatever `threads` is), commit_round. Medians of 3 per phase.
+// per-job work, and the policy's ledger copy), plan_round (the policy: on
+// one thread alone, or with more threads on one of its own while the
+// caller parks what it parked, plan_beside_parking), commit_round. Medians
+// of 3 per phase.
 void compare_threads(bench_state& state, unsigned threads) {
   struct phases {
     std::vector<double> reset, prepare, plan, commit, total;
@@ -192,7 +247,7 @@ void compare_threads(bench_state& state, unsigned threads) {
       auto input = state.scheduler.prepare_round(state.row_ptrs, 1000);
       p.prepare.push_back(prepare.seconds());
       bench::stopwatch plan;
-      auto output = plan_round(policy, std::move(input), state.rng);
+      auto output = plan_beside_parking(state, policy, std::move(input), t > 1);
       p.plan.push_back(plan.seconds());
       bench::stopwatch commit;
       state.picks =

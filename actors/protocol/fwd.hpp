@@ -26,6 +26,7 @@ struct config;
 class node_tree;
 struct round_input;
 struct round_output;
+struct parked_batch;
 struct stored_status;
 struct log_entry;
 struct fetched_nodes;
@@ -42,6 +43,8 @@ using node_tree_ptr = std::shared_ptr<const node_tree>;
 /// One policy round: handed over whole to the policy actor and back.
 using round_input_ptr = std::shared_ptr<round_input>;
 using round_output_ptr = std::shared_ptr<round_output>;
+/// What a policy parked so far, sent ahead of its output.
+using parked_batch_ptr = std::shared_ptr<const parked_batch>;
 /// Changed statuses on their way to the status store.
 using status_batch = std::vector<stored_status>;
 /// Ended runs read from the status store (actors/store/status_store.hpp),

@@ -64,6 +64,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_input_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::round_output_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::parked_batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::task_log_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::fetched_nodes_ptr)
@@ -271,7 +272,8 @@ using status_store_actor = caf::typed_actor<
 /// (generation 0 = run a round now; otherwise only the newest timer counts);
 /// `stats` its stats-line timer; `check` its worker-health timer; `persist` the
 /// status store's report of a commit (ok, error, statuses, seconds the commit
-/// took).
+/// took); `plan` with a parked batch, what the policy of the round in flight
+/// parked so far, sent ahead of its answer.
 using scheduler_actor = caf::typed_actor<
     caf::reacts_to<result_atom, task_result>,
     caf::replies_to<result_atom, task_result, ack_atom>::with<bool>,
@@ -283,6 +285,7 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<error_atom, std::string, std::string, std::int64_t>,
     caf::reacts_to<join_atom, worker_actor, std::string, std::string>,
     caf::reacts_to<join_atom, config_watcher_actor>,
+    caf::reacts_to<plan_atom, parked_batch_ptr>,
     caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<stats_atom>,
     caf::reacts_to<check_atom>,
     caf::reacts_to<persist_atom, bool, std::string, std::uint64_t, double>>;

@@ -19,7 +19,10 @@
 // A round is prepare (candidates + a ledger copy) -> plan_round (the pure
 // policy run, may happen on another thread) -> commit (re-validates picks
 // against the live ledger, marks them running, parks the rest). `run_round`
-// does all three in place. Time and randomness are parameters.
+// does all three in place. A plan on another thread may stream what it
+// parks back while it goes on (round_input::park_sink): the owner parks
+// those batches (`park_planned`) while the plan runs, so a full round's
+// parking overlaps its planning. Time and randomness are parameters.
 //
 // The per-job part of prepare (validating what changed and backoffs
 // released, the full scan after a reset) and of reset (each job's
@@ -51,6 +54,13 @@
 
 namespace bistro {
 
+/// Candidates a policy run parked, sent ahead of its output.
+struct parked_batch {
+  std::uint64_t generation = 0;
+  std::uint64_t round = 0;
+  std::vector<parked_candidate> parked;
+};
+
 /// Everything one policy run needs; owned or shared-const, so it can move
 /// to another thread.
 struct round_input {
@@ -65,6 +75,15 @@ struct round_input {
   /// tasks of each job (config::jobs order) running as it began.
   std::int64_t now_ms = 0;
   std::vector<std::uint32_t> running_per_job;
+  /// Which of the round_scheduler's rounds this is (park_planned checks
+  /// that a batch belongs to the open round).
+  std::uint64_t round = 0;
+  /// When set, plan_round hands what it parks here in batches of
+  /// `park_batch_size` while it still plans (the rest, and every park
+  /// without a sink, come in the output): the owner parks them meanwhile,
+  /// on its own thread (round_scheduler::park_planned).
+  std::function<void(parked_batch)> park_sink;
+  std::size_t park_batch_size = 0;
 };
 
 /// What the policy run decided.
@@ -135,6 +154,12 @@ class round_scheduler {
   /// in `rows`) and returns them; parks what waits.
   std::vector<task_pick> commit_round(round_output output, status_rows rows,
                                       std::int64_t now_ms);
+  /// Parks what the policy of the open round parked so far (sent through
+  /// round_input::park_sink, ahead of its output); a batch of another
+  /// round or reset is dropped. Call between prepare_round and
+  /// commit_round, in the order the batches were made.
+  void park_planned(const parked_batch& batch);
+
   /// prepare + plan + commit, without copying the ledger.
   std::vector<task_pick> run_round(const scheduler_policy& policy,
                                    status_rows rows, std::int64_t now_ms,
@@ -177,6 +202,9 @@ class round_scheduler {
   }
   void wake(std::uint32_t key);
   void wake_ancestors();
+  /// A candidate the policy could not start waits on its key (or, for
+  /// retry_key, is offered again next round).
+  void park_candidate(const parked_candidate& p);
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
   resource_ledger lent_or_copied_ledger(bool lend);
 
@@ -203,6 +231,7 @@ class round_scheduler {
   bool scan_pending_ = false;
   bool round_open_ = false;
   bool ledger_lent_ = false;
+  std::uint64_t round_ = 0;  // rounds prepared since construction
   std::vector<std::uint32_t> deferred_wakes_;
   // Ancestors that got slots back, and those to look at again next round.
   std::vector<node_id> freed_ancestors_;

@@ -11,6 +11,18 @@ round_output plan_round(
   ledger_placer placer(*input.context, std::move(input.ledger),
                        std::move(input.cursors));
   placer.on_park = on_park;
+  if (!on_park && input.park_sink && input.park_batch_size > 0) {
+    // Full batches go to the sink as they fill; the last, partial one
+    // stays in the output.
+    placer.on_park = [&](const parked_candidate& p) {
+      placer.parked.push_back(p);
+      if (placer.parked.size() < input.park_batch_size) return;
+      parked_batch batch{input.generation, input.round, {}};
+      batch.parked.swap(placer.parked);
+      placer.parked.reserve(input.park_batch_size);
+      input.park_sink(std::move(batch));
+    };
+  }
   policy.schedule(input.jobs, placer, rng);
   return {input.generation,          std::move(placer.ledger),
           std::move(placer.cursors), std::move(placer.picks),
@@ -124,9 +136,16 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
   }
   round_open_ = true;
   ledger_lent_ = lend;
-  round_input input{generation_, context_, lent_or_copied_ledger(lend),
-                    cursors_,    {},       now_ms,
-                    {}};
+  round_input input{generation_,
+                    context_,
+                    lent_or_copied_ledger(lend),
+                    cursors_,
+                    {},
+                    now_ms,
+                    {},
+                    ++round_,
+                    {},
+                    0};
   for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
     auto& active = tracker_.active(j);
     if (active.empty()) continue;
@@ -160,14 +179,9 @@ std::vector<task_pick> round_scheduler::run_round(
     const scheduler_policy& policy, status_rows rows, std::int64_t now_ms,
     std::mt19937_64& rng) {
   // In place: parks go straight to their wait lists.
-  auto output = plan_round(policy, prepare(rows, now_ms, true), rng,
-                           [this](const parked_candidate& p) {
-                             if (p.key == retry_key) {
-                               tracker_.activate(p.job, p.node);
-                             } else {
-                               tracker_.park(p.job, p.node, p.key);
-                             }
-                           });
+  auto output =
+      plan_round(policy, prepare(rows, now_ms, true), rng,
+                 [this](const parked_candidate& p) { park_candidate(p); });
   auto started = commit_round(std::move(output), rows, now_ms);
   // The scheduler actor's rounds copy the ledger: keep a twin from the
   // first round on, so that a prepare_round copies only what changed.
@@ -220,16 +234,26 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       active.insert(active.end(), job.nodes.begin(), job.nodes.end());
     }
   }
-  for (const auto& p : output.parked) {
-    if (p.key == retry_key) {
-      tracker_.activate(p.job, p.node);
-    } else {
-      tracker_.park(p.job, p.node, p.key);
-    }
-  }
+  for (const auto& p : output.parked) park_candidate(p);
   for (auto key : deferred_wakes_) tracker_.wake(key);
   deferred_wakes_.clear();
   return started;
+}
+
+void round_scheduler::park_candidate(const parked_candidate& p) {
+  if (p.key == retry_key) {
+    tracker_.activate(p.job, p.node);
+  } else {
+    tracker_.park(p.job, p.node, p.key);
+  }
+}
+
+void round_scheduler::park_planned(const parked_batch& batch) {
+  // Wakes stay deferred while the round is open, so a slot freed before
+  // the batch came still wakes these at commit.
+  if (!round_open_ || batch.generation != generation_ || batch.round != round_)
+    return;
+  for (const auto& p : batch.parked) park_candidate(p);
 }
 
 }  // namespace bistro

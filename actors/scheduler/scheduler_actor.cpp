@@ -381,6 +381,15 @@ void start_round(scheduler_ptr self) {
   st.round_began = std::chrono::steady_clock::now();
   auto input =
       std::make_shared<round_input>(st.rounds.prepare_round(st.row_ptrs, now));
+  // What the policy parks comes back in batches while it plans, and is
+  // parked here meanwhile: a big round's parking runs beside its planning.
+  input->park_sink = [scheduler = caf::actor_cast<scheduler_actor>(self)](
+                         parked_batch batch) {
+    caf::anon_send(scheduler, plan_atom_v,
+                   parked_batch_ptr{
+                       std::make_shared<const parked_batch>(std::move(batch))});
+  };
+  input->park_batch_size = st.options.park_batch_size;
   // No timeout: CAF keeps a request's timeout in its clock until it
   // expires, answered or not (one per round, for a minute), and a policy
   // that dies is answered with an error anyway.
@@ -617,6 +626,9 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
           self->state.timer_due_ms.reset();
         }
         start_round(self);
+      },
+      [=](plan_atom, const parked_batch_ptr& batch) {
+        self->state.rounds.park_planned(*batch);
       },
   };
 }

@@ -13,8 +13,10 @@
 //
 // Event-based, on CAF's shared threads: it never blocks on I/O. A round's
 // per-job work is spread over `round_threads` helper threads and joined
-// before the policy is asked. Workers, the policy, the nodes actor and the
-// config watcher are separate actors.
+// before the policy is asked; while the policy plans, the scheduler parks
+// what the policy has parked so far (sent back in batches), so a big round's
+// parking runs beside its planning. Workers, the policy, the nodes actor and
+// the config watcher are separate actors.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -66,6 +68,10 @@ struct scheduler_options {
   /// the actor's own pool thread, blocked for the round as before, plus
   /// round_threads - 1 helpers that sleep between rounds.
   unsigned round_threads = 1;
+  /// The policy sends what it parks back in batches of this many while it
+  /// plans, and the scheduler parks them meanwhile (round_input::park_sink);
+  /// a round that parks fewer sends them with its plan.
+  std::size_t park_batch_size = 16384;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

@@ -156,6 +156,115 @@ TEST_CASE("A commit planned before a reset starts nothing") {
   CHECK(h.round().size() == 4);
 }
 
+namespace {
+
+/// Three jobs on 3 hosts x 4 dbs (host limit 2, db limit 1): a first round
+/// starts 6 tasks and parks 30 candidates.
+scheduler_harness three_jobs_on_twelve_dbs() {
+  auto cfg = make_config(bistro_settings(),
+                         job("j1") + ", " + job("j2") + ", " + job("j3"));
+  std::vector<node_spec> nodes;
+  for (int h = 1; h <= 3; ++h) {
+    const auto host = "host" + std::to_string(h);
+    nodes.push_back({host, ""});
+    for (int d = 1; d <= 4; ++d)
+      nodes.push_back({"db" + std::to_string(h) + std::to_string(d), host});
+  }
+  return scheduler_harness(cfg, make_tree(*cfg, nodes));
+}
+
+/// Every (job, db) candidate's state.
+std::vector<candidate_state> db_states(const scheduler_harness& h) {
+  std::vector<candidate_state> out;
+  for (job_index j = 0; j < h.cfg->jobs.size(); ++j)
+    for (node_id n = 0; n < h.tree->size(); ++n)
+      if (h.tree->name(n).substr(0, 2) == "db")
+        out.push_back(h.scheduler.candidates().state(j, n));
+  return out;
+}
+
+std::ptrdiff_t count_parked(const scheduler_harness& h) {
+  auto states = db_states(h);
+  return std::count(states.begin(), states.end(), candidate_state::parked);
+}
+
+/// One round as prepare -> plan -> commit; with a batch size, what the plan
+/// parks is streamed through the sink and parked before the commit.
+picks stepped_round(scheduler_harness& h, std::size_t batch_size,
+                    std::int64_t now_ms, std::size_t* batches = nullptr) {
+  auto input = h.scheduler.prepare_round(h.rows(), now_ms);
+  std::vector<parked_batch> sent;
+  if (batch_size > 0) {
+    input.park_batch_size = batch_size;
+    input.park_sink = [&](parked_batch b) { sent.push_back(std::move(b)); };
+  }
+  auto output = plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  for (const auto& b : sent) h.scheduler.park_planned(b);
+  if (batches) *batches = sent.size();
+  picks out;
+  for (const auto& pick :
+       h.scheduler.commit_round(std::move(output), h.rows(), now_ms))
+    out.emplace_back(h.cfg->jobs[pick.job].name,
+                     std::string{h.tree->name(pick.node)});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Parks streamed while the plan runs leave the waiters a commit does") {
+  auto whole = three_jobs_on_twelve_dbs();
+  auto streamed = three_jobs_on_twelve_dbs();
+  std::size_t batches = 0;
+  auto first = stepped_round(whole, 0, 1000);
+  CHECK(first.size() == 6);
+  CHECK(stepped_round(streamed, 4, 1000, &batches) == first);
+  // 30 parks in batches of 4: 7 sent ahead, the last 2 with the plan.
+  CHECK(batches == 7);
+  CHECK(db_states(streamed) == db_states(whole));
+  CHECK(count_parked(streamed) == 30);
+  // The waiters wake alike as tasks end: the same starts, round by round.
+  for (const auto& [job_name, node] : first) {
+    whole.finish(job_name, node, status_label::done);
+    streamed.finish(job_name, node, status_label::done);
+    auto next = stepped_round(whole, 0, 2000);
+    CHECK(stepped_round(streamed, 4, 2000) == next);
+    CHECK(db_states(streamed) == db_states(whole));
+  }
+}
+
+TEST_CASE("Parks streamed for another round or before a reset are dropped") {
+  auto h = three_jobs_on_twelve_dbs();
+  std::vector<parked_batch> sent;
+  auto plan = [&](std::int64_t now_ms) {
+    auto input = h.scheduler.prepare_round(h.rows(), now_ms);
+    input.park_batch_size = 4;
+    input.park_sink = [&](parked_batch b) { sent.push_back(std::move(b)); };
+    return plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  };
+  auto output = plan(1000);
+  REQUIRE(sent.size() == 7);
+  // A reset came while the plan ran: its parks and its commit are dropped.
+  h.reconfigure(h.cfg);
+  for (const auto& b : sent) h.scheduler.park_planned(b);
+  CHECK(h.scheduler.commit_round(std::move(output), h.rows(), 1000).empty());
+  CHECK(count_parked(h) == 0);
+  // A round whose streamed parks never came: only the 2 parks its output
+  // carried are parked.
+  sent.clear();
+  CHECK(h.scheduler.commit_round(plan(1000), h.rows(), 1000).size() == 6);
+  CHECK(count_parked(h) == 2);
+  // Its batches, late, are dropped in the next round.
+  auto late = std::move(sent);
+  sent.clear();
+  auto next = h.scheduler.prepare_round(h.rows(), 1000);
+  for (const auto& b : late) h.scheduler.park_planned(b);
+  CHECK(count_parked(h) == 2);
+  h.scheduler.commit_round(
+      plan_round(*find_policy("roundrobin"), std::move(next), h.rng), h.rows(),
+      1000);
+}
+
 TEST_CASE("A freed host wakes only what fits and follows up if a waker loses") {
   // One host slot. "blocker" holds it; j waits on the host for dbA and dbB.
   // When it frees, one of j's waiters (dbB) wakes, but "dbonly" (no host

@@ -69,6 +69,10 @@ struct fixture {
     sched.clock().current_time += std::chrono::hours(1);
     scheduler_options opts;
     opts.stats_interval_ms = 0;
+    // Every park the policy makes comes back as a message of its own
+    // while it plans: each test here also checks that streamed parks
+    // schedule exactly as parks sent with the plan.
+    opts.park_batch_size = 1;
     opts.health = health;
     opts.timeouts.heartbeat_grace_ms = health.heartbeat_grace_ms;
     opts.timeouts.healthcheck_period_ms = health.healthcheck_period_ms;
