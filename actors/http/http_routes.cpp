@@ -7,7 +7,7 @@
 
 #include "actors/http/web_page.hpp"
 #include "actors/monitor/monitor_error.hpp"
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 #include "actors/protocol/utf8.hpp"
 #include "config/json_text.hpp"
 
@@ -381,7 +381,7 @@ std::optional<std::string> url_decode(std::string_view text,
 }
 
 bool has_mutating_handler(const std::string& body) {
-  return !mutating_handlers_in(body).empty();
+  return !mutating_handlers_in(body, monitor_roles).empty();
 }
 
 route_plan plan_route(std::string_view method, std::string_view target,

@@ -60,7 +60,7 @@ std::optional<std::string> url_decode(std::string_view text,
                                       bool plus_is_space);
 
 /// True when a monitor request body names a handler that changes
-/// something (a mutating role in actors/protocol/monitor_roles.hpp).
+/// something (a mutating handler of actors/monitor/monitor_table.hpp).
 bool has_mutating_handler(const std::string& body);
 
 }  // namespace bistro::http

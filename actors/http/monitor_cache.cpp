@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 
 namespace bistro::http {
 
@@ -16,7 +16,7 @@ using clock = std::chrono::steady_clock;
 using callback = std::function<void(monitor_answer)>;
 
 bool mutates(std::string_view request) {
-  return !mutating_handlers_in(request).empty();
+  return !mutating_handlers_in(request, monitor_roles).empty();
 }
 
 struct cache {

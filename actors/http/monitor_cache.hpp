@@ -4,7 +4,7 @@
 // runs the rounds — one request: here identical read-only requests share
 // one answer for `ttl`, and those that arrive while one is on its way wait
 // for it instead of sending their own (single flight). A request that names
-// a mutating handler (actors/protocol/monitor_roles.hpp) is never cached and
+// a mutating handler (actors/monitor/monitor_table.hpp) is never cached and
 // empties the cache, so a change made through the API is seen by the next read.
 //
 // Thread-safe: the returned function may be called from any thread; the

@@ -102,6 +102,10 @@ struct monitor_view {
   std::int64_t started_ms = 0;
   std::int64_t startup_wait_until_ms = 0;
   std::string_view startup_wait_reason;
+  /// Whether the scheduler keeps statuses, and so a run history the status
+  /// store can be asked about (not under --clean_statuses, --dry_run or
+  /// --benchmark_run).
+  bool keeps_history = false;
 
   bool has_config() const { return cfg && tree; }
 };

@@ -17,6 +17,7 @@
 
 #include "actors/protocol/fwd.hpp"
 #include "actors/protocol/saturating_add.hpp"
+#include "actors/protocol/task_log_query.hpp"
 #include "config/task_subprocess.hpp"
 
 namespace bistro {
@@ -224,48 +225,17 @@ typename Inspector::result_type inspect(Inspector& f, health_settings& x) {
            x.suicide_backoff_safety_margin_ms);
 }
 
-/// A question to a worker's task-log store (the `task_logs` monitor
-/// handler asks every worker and merges the pages). `line_id` and
-/// `time_ms` are -1 when not given.
-struct log_request {
-  log_type type{1};  // stdout
-  std::vector<std::string> jobs;
-  std::vector<std::string> nodes;
-  bool ascending = false;
-  std::int64_t line_id = -1;
-  std::int64_t time_ms = -1;
-  std::uint64_t limit = 1000;
-  std::string regex_filter;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, log_request& x) {
   return f(caf::meta::type_name("log_request"), x.type, x.jobs, x.nodes,
            x.ascending, x.line_id, x.time_ms, x.limit, x.regex_filter);
 }
 
-/// One stored task-log line, as it crosses the wire.
-struct log_reply_line {
-  std::string job;
-  std::string node;
-  std::int64_t time_ms = 0;
-  std::string line;
-  std::int64_t line_id = 0;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, log_reply_line& x) {
   return f(caf::meta::type_name("log_reply_line"), x.job, x.node, x.time_ms,
            x.line, x.line_id);
 }
-
-/// A worker's page of task-log lines; `next_line_id` is -1 when no line is
-/// left; a non-empty `error` (a bad regex, a store failure) means no page.
-struct log_reply {
-  std::vector<log_reply_line> lines;
-  std::int64_t next_line_id = -1;
-  std::string error;
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, log_reply& x) {

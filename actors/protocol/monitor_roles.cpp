@@ -4,7 +4,8 @@
 
 namespace bistro {
 
-std::vector<std::string> mutating_handlers_in(std::string_view request) {
+std::vector<std::string> mutating_handlers_in(
+    std::string_view request, std::span<const monitor_role> roles) {
   std::vector<std::string> out;
   boost::system::error_code ec;
   auto doc = boost::json::parse(request, ec);
@@ -16,7 +17,8 @@ std::vector<std::string> mutating_handlers_in(std::string_view request) {
     const auto* h = entry.as_object().if_contains("handler");
     if (!h || !h->is_string()) continue;
     std::string_view name = h->as_string();
-    if (const auto* role = find_monitor_role(name); role && role->mutates)
+    if (const auto* role = find_monitor_role(name, roles);
+        role && role->mutates)
       out.emplace_back(name);
   }
   return out;

@@ -6,8 +6,8 @@
 #include <caf/all.hpp>
 #include <memory>
 
+#include "actors/monitor/monitor_table.hpp"
 #include "actors/protocol/access_token.hpp"
-#include "actors/protocol/monitor_roles.hpp"
 
 namespace bistro {
 
@@ -69,7 +69,7 @@ front_door_actor::behavior_type front_door(front_door_actor::pointer self,
       [=](monitor_atom, std::string& request,
           const std::string& token) -> caf::result<std::string> {
         if (!required_token.empty() && !same_token(token, required_token)) {
-          auto refused = mutating_handlers_in(request);
+          auto refused = mutating_handlers_in(request, monitor_roles);
           if (!refused.empty()) return token_refusal(refused, token.empty());
         }
         return ask<std::string>(self, scheduler, monitor_atom_v,

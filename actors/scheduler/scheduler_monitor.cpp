@@ -1,13 +1,14 @@
 // The scheduler's answers to monitor requests (actors/protocol/monitor.md):
-// the dispatch table, the read view of its state it builds per request
-// (`view_of`), and the effects of the mutating handlers
-// (`scheduler_actions`). The handlers themselves are plain functions in
-// actors/monitor, called through `on_view` (reads) or `on_actions`
-// (changes); `task_logs` asks every worker and `save_job`, `delete_job`
-// and `enable_job` have the config watcher rewrite the file, so a request
-// answers through a promise once its last asynchronous entry is in.
-// Refusals are monitor_error values, never exceptions. Runs on the
-// scheduler actor's thread.
+// the dispatcher, the read view of its state it builds per request
+// (`view_of`), the effects of the mutating handlers (`scheduler_actions`),
+// and the sending of the asking handlers' questions. The handlers
+// themselves are plain functions in actors/monitor, looked up in the one
+// table (actors/monitor/monitor_table.hpp) and called by their kind: reads
+// and changes answer at once; edits have the config watcher rewrite the
+// file, and asks send their question to the status store or every worker
+// and hand the answers back, so a request answers through a promise once
+// its last asynchronous entry is in. Refusals are monitor_error values,
+// never exceptions. Runs on the scheduler actor's thread.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -16,20 +17,12 @@
 #include <memory>
 #include <optional>
 
-#include "actors/monitor/activity_handlers.hpp"
-#include "actors/monitor/bistro_monitor_format.hpp"
-#include "actors/monitor/change_handlers.hpp"
-#include "actors/monitor/config_handlers.hpp"
-#include "actors/monitor/job_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
 #include "actors/monitor/monitor_error.hpp"
-#include "actors/monitor/run_handlers.hpp"
-#include "actors/monitor/status_handlers.hpp"
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 #include "actors/scheduler/drained_workers_file.hpp"
-#include "actors/scheduler/scheduler_history.hpp"
 #include "actors/scheduler/scheduler_state.hpp"
-#include "actors/store/task_log_store.hpp"
+#include "actors/store/status_store.hpp"
 #include "config/json_text.hpp"
 
 namespace bistro::scheduler_detail {
@@ -51,10 +44,6 @@ struct pending_reply {
   }
 };
 using pending_ptr = std::shared_ptr<pending_reply>;
-
-const json::value* arg(const json::object& req, std::string_view key) {
-  return req.if_contains(key);
-}
 
 /// The nodes each job does not run on, for the current snapshot.
 const task_exclusions& exclusions(scheduler_ptr self) {
@@ -119,15 +108,8 @@ monitor_view view_of(scheduler_ptr self) {
           },
       .started_ms = st.started_ms,
       .startup_wait_until_ms = st.started_ms + st.options.startup_wait_ms,
-      .startup_wait_reason = st.options.startup_wait_reason};
-}
-
-/// A handler over the read view (actors/monitor), as a row of the table.
-template <monitor_result<json::value> (*Answer)(const monitor_view&,
-                                                const json::object&)>
-monitor_result<json::value> on_view(scheduler_ptr self,
-                                    const json::object& req) {
-  return Answer(view_of(self), req);
+      .startup_wait_reason = st.options.startup_wait_reason,
+      .keeps_history = static_cast<bool>(st.options.store)};
 }
 
 /// The scheduler's side of the mutating handlers (monitor_actions.hpp):
@@ -194,175 +176,120 @@ class scheduler_actions final : public monitor_actions {
   scheduler_ptr self_;
 };
 
-/// A mutating handler (actors/monitor/change_handlers.hpp), as a row of
-/// the table: it decides over the view and acts through the scheduler's
-/// monitor_actions.
-template <monitor_result<json::value> (*Change)(
-    const monitor_view&, monitor_actions&, const json::object&)>
-monitor_result<json::value> on_actions(scheduler_ptr self,
-                                       const json::object& req) {
-  scheduler_actions actions{self};
-  return Change(view_of(self), actions, req);
-}
-
-/// task_logs' request to every worker, read from the entry.
-monitor_result<log_request> log_request_of(const json::object& req) {
-  if (arg(req, "columns"))
-    return bad_request("Custom columns are currently not supported.");
-  auto type_name = string_arg(req, "log_type");
-  if (!type_name) return std::move(type_name).error();
-  auto type = parse_log_type(*type_name);
-  if (!type)
-    return bad_request("log_type: expected stdout, stderr or statuses");
-  log_request lr;
-  lr.type = *type;
-  auto jobs = strings_arg(req, "jobs");
-  if (!jobs) return std::move(jobs).error();
-  lr.jobs = std::move(*jobs);
-  auto nodes = strings_arg(req, "nodes");
-  if (!nodes) return std::move(nodes).error();
-  lr.nodes = std::move(*nodes);
-  auto sort = string_arg(req, "sort", "desc");
-  if (!sort) return std::move(sort).error();
-  if (*sort == "asc" || *sort == "ASC")
-    lr.ascending = true;
-  else if (*sort == "desc" || *sort == "DESC")
-    lr.ascending = false;
+/// An asking handler's answer, once the answers to its question are in:
+/// written into the entry with a view of the state at that time.
+void answer_entry(scheduler_ptr self, const ask_handler& ask,
+                  const monitor_question& question, monitor_answers answers,
+                  const std::string& key, const pending_ptr& reply) {
+  monitor_result<json::value> answer{monitor_error{}};
+  // As in on_monitor: a bug (or a bad_alloc) in the answer is the entry's
+  // internal error, not the scheduler's end.
+  try {
+    answer = ask.answer(view_of(self), question, answers);
+  } catch (const std::exception& e) {
+    answer = monitor_error{monitor_errc::internal,
+                           std::string{"internal error: "} + e.what()};
+  }
+  if (answer)
+    reply->out[key] = json::object{{"data", std::move(*answer)}};
   else
-    return bad_request("Unknown sort order: " + *sort);
-  if (arg(req, "time") && arg(req, "line_id"))
-    return bad_request("Cannot specify both time and line_id");
-  if (arg(req, "time")) {
-    auto time = int_arg(req, "time", 0);
-    if (!time) return std::move(time).error();
-    lr.time_ms = *time * 1000;
-  }
-  if (arg(req, "line_id")) {
-    auto line_id = int_arg(req, "line_id", -1);
-    if (!line_id) return std::move(line_id).error();
-    lr.line_id = *line_id;
-  }
-  auto limit = int_arg(req, "limit", 1000);
-  if (!limit) return std::move(limit).error();
-  if (*limit < 1 || *limit > 100000)
-    return bad_request("limit: must be between 1 and 100000");
-  lr.limit = static_cast<std::uint64_t>(*limit);
-  auto regex = string_arg(req, "regex_filter");
-  if (!regex) return std::move(regex).error();
-  lr.regex_filter = std::move(*regex);
-  return lr;
+    reply->out[key] = error_entry(answer.error());
+  reply->entry_done();
 }
 
-/// task_logs: asks every worker, merges their pages into one.
-monitor_check handle_task_logs(scheduler_ptr self, const json::object& req,
-                               const std::string& key, pending_ptr reply) {
-  auto& st = self->state;
-  auto request = log_request_of(req);
-  if (!request) return std::move(request).error();
-  const auto& lr = *request;
-  auto limit = static_cast<std::int64_t>(lr.limit);
+/// Sends a history question to the status store; answers the entry when
+/// it replies.
+void ask_store(scheduler_ptr self, ask_handler ask,
+               std::shared_ptr<const monitor_question> question,
+               const std::string& key, const pending_ptr& reply) {
+  const auto& q = std::get<history_question>(*question);
+  const auto& store = self->state.options.store;
+  auto done = [=](run_history_ptr page, std::string no_answer) {
+    answer_entry(self, ask, *question,
+                 history_answer{std::move(page), std::move(no_answer)}, key,
+                 reply);
+  };
+  if (!store) return done(nullptr, "this scheduler has no status store");
+  auto on_page = [=](const run_history_ptr& page) { done(page, ""); };
+  auto on_error = [=](const caf::error& err) {
+    done(nullptr, self->system().render(err));
+  };
+  if (q.node)
+    self->request(store, ask_timeout, history_atom_v, q.job, *q.node)
+        .then(on_page, on_error);
+  else
+    self->request(store, ask_timeout, history_atom_v, q.job, q.limit)
+        .then(on_page, on_error);
+}
 
-  struct merge_state {
-    std::vector<log_reply_line> lines;
-    std::optional<std::int64_t> cut;  // where the first incomplete page ends
-    /// (shard, why) of each worker that gave no page.
-    std::vector<std::pair<std::string, std::string>> unanswered;
-    std::size_t answered = 0;
+/// Sends a task-log question to every connected worker, each with its own
+/// deadline (a dead one costs every query this long, not the whole
+/// request's timeout, and is named in the answer); answers the entry when
+/// the last one replied or timed out.
+void ask_workers(scheduler_ptr self, ask_handler ask,
+                 std::shared_ptr<const monitor_question> question,
+                 const std::string& key, const pending_ptr& reply) {
+  const auto& lr = std::get<task_logs_question>(*question).request;
+  struct gathered {
+    task_logs_answers pages;
     std::size_t waiting = 0;
   };
-  auto merge = std::make_shared<merge_state>();
-  auto ascending = lr.ascending;
-  auto finish = [=] {
-    auto& m = *merge;
-    auto before_cut = [&](std::int64_t id) {
-      return !m.cut || (ascending ? id < *m.cut : id > *m.cut);
-    };
-    std::erase_if(m.lines,
-                  [&](const auto& l) { return !before_cut(l.line_id); });
-    std::sort(
-        m.lines.begin(), m.lines.end(), [&](const auto& a, const auto& b) {
-          return ascending ? a.line_id < b.line_id : a.line_id > b.line_id;
-        });
-    std::optional<std::int64_t> next = m.cut;
-    if (m.lines.size() > static_cast<std::size_t>(limit)) {
-      next = m.lines[static_cast<std::size_t>(limit)].line_id;
-      m.lines.resize(static_cast<std::size_t>(limit));
-    }
-    if (m.answered == 0 && !m.unanswered.empty()) {
-      std::string message;
-      for (const auto& [shard, why] : m.unanswered)
-        message += (message.empty() ? "" : "; ") + shard + ": " + why;
-      reply->out[key] = error_entry(unavailable(message));
-    } else {
-      json::array lines;
-      for (auto& l : m.lines)
-        lines.emplace_back(json::array{l.job, l.node, l.time_ms / 1000, l.line,
-                                       std::to_string(l.line_id)});
-      json::object data{{"next_line_id", std::to_string(next.value_or(-1))},
-                        {"lines", std::move(lines)}};
-      // Ours: the lines above lack these workers' lines.
-      if (!m.unanswered.empty()) {
-        json::array unanswered;
-        for (const auto& [shard, why] : m.unanswered)
-          unanswered.emplace_back(
-              json::object{{"worker", shard}, {"why", why}});
-        data["unanswered"] = std::move(unanswered);
-      }
-      reply->out[key] = json::object{{"data", std::move(data)}};
-    }
-    reply->entry_done();
-  };
+  auto got = std::make_shared<gathered>();
   std::vector<std::pair<worker_actor, std::string>> targets;
-  for (const auto& w : st.workers)
+  for (const auto& w : self->state.workers)
     if (w.handle) targets.emplace_back(w.handle, w.shard);
-  if (targets.empty()) {
-    finish();
-    return std::nullopt;
-  }
-  merge->waiting = targets.size();
-  // One deadline per worker: a dead one costs every query this long, not
-  // the whole request's timeout, and is named in the answer.
-  auto deadline = std::chrono::milliseconds(st.options.task_logs_timeout_ms);
+  if (targets.empty())
+    return answer_entry(self, ask, *question, task_logs_answers{}, key, reply);
+  got->waiting = targets.size();
+  auto deadline =
+      std::chrono::milliseconds(self->state.options.task_logs_timeout_ms);
+  auto one_in = [=](worker_log_page page) {
+    got->pages.push_back(std::move(page));
+    if (--got->waiting == 0)
+      answer_entry(self, ask, *question, std::move(got->pages), key, reply);
+  };
   for (auto& [handle, shard] : targets) {
     self->request(handle, deadline, logs_atom_v, lr)
         .then(
-            [=](log_reply& page) {
-              auto& m = *merge;
-              if (!page.error.empty()) {
-                m.unanswered.emplace_back(shard, page.error);
-              } else {
-                ++m.answered;
-                if (page.next_line_id >= 0 &&
-                    (!m.cut || (ascending ? page.next_line_id < *m.cut
-                                          : page.next_line_id > *m.cut)))
-                  m.cut = page.next_line_id;
-                for (auto& l : page.lines) m.lines.push_back(std::move(l));
-              }
-              if (--m.waiting == 0) finish();
+            [=, shard = shard](log_reply& page) {
+              one_in({shard, std::move(page), ""});
             },
-            [=](const caf::error& err) {
-              auto& m = *merge;
-              m.unanswered.emplace_back(
-                  shard, err == caf::sec::request_timeout
-                             ? "no answer within " +
-                                   std::to_string(deadline.count()) + " ms"
-                             : self->system().render(err));
-              if (--m.waiting == 0) finish();
+            [=, shard = shard](const caf::error& err) {
+              one_in({shard, log_reply{},
+                      err == caf::sec::request_timeout
+                          ? "no answer within " +
+                                std::to_string(deadline.count()) + " ms"
+                          : self->system().render(err)});
             });
   }
+}
+
+/// An asking handler (ask_handlers.hpp): the plain function's question,
+/// sent to whom it names; the answer comes later. A refusal of the
+/// question is the entry's answer, and nothing is asked.
+monitor_check ask_for(scheduler_ptr self, const ask_handler& ask,
+                      const json::object& req, const std::string& key,
+                      const pending_ptr& reply) {
+  auto question = ask.question(view_of(self), req);
+  if (!question) return std::move(question).error();
+  auto q = std::make_shared<const monitor_question>(std::move(*question));
+  if (std::holds_alternative<history_question>(*q))
+    ask_store(self, ask, std::move(q), key, reply);
+  else
+    ask_workers(self, ask, std::move(q), key, reply);
   return std::nullopt;
 }
 
 /// Has the config watcher set `job` to `text` ("" deletes it) and answers
 /// `done` once the file is replaced.
-monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
-                                   const std::string& text,
-                                   const std::string& done,
-                                   const std::string& key, pending_ptr reply) {
+monitor_check save_through_watcher(scheduler_ptr self, const job_edit& edit,
+                                   const std::string& key,
+                                   const pending_ptr& reply) {
   auto& st = self->state;
   if (!st.watcher)
     return bad_request("this scheduler has no config file to edit");
-  self->request(st.watcher, ask_timeout, save_atom_v, job, text)
+  auto done = edit.done;
+  self->request(st.watcher, ask_timeout, save_atom_v, edit.job, edit.text)
       .then(
           [=](const std::string& error, bool job_missing) {
             if (error.empty())
@@ -382,159 +309,35 @@ monitor_check save_through_watcher(scheduler_ptr self, const std::string& job,
   return std::nullopt;
 }
 
-/// A handler that answers at once.
-using answer_now = monitor_result<json::value> (*)(scheduler_ptr,
-                                                   const json::object& req);
-/// A handler that answers `reply->out[key]` later, then calls
-/// `reply->entry_done()`; dispatch has counted it in `reply->waiting`. A
-/// refusal it returns is the entry's answer, and nothing is pending.
-using answer_later = monitor_check (*)(scheduler_ptr, const json::object& req,
-                                       const std::string& key,
-                                       pending_ptr reply);
-
-/// One row of the dispatch table: the name of the handler's role in
-/// actors/protocol/monitor_roles.hpp, its function (`later` when
-/// `deferred`, else `now`), and whether that function can change anything,
-/// which follows from its kind (see the constructors below) and must equal
-/// the role's `mutates` (checked at compile time).
-struct monitor_handler {
-  std::string_view name;
-  answer_now now = nullptr;
-  answer_later later = nullptr;
-  bool deferred = false;
-  bool changes = false;
-};
-
-/// save_job, delete_job, enable_job: the order a plain function
-/// (change_handlers.hpp) makes of the entry, carried out by the config
-/// watcher.
-template <monitor_result<job_edit> (*Edit)(const monitor_view&,
-                                           const json::object&)>
-monitor_check edit_through_watcher(scheduler_ptr self, const json::object& req,
-                                   const std::string& key, pending_ptr reply) {
-  auto edit = Edit(view_of(self), req);
-  if (!edit) return std::move(edit).error();
-  return save_through_watcher(self, edit->job, edit->text, edit->done, key,
-                              std::move(reply));
+/// A handler that answers at once (read, change), as the entry's
+/// {"data": ...} or its refusal.
+monitor_check answer_now(const std::string& key,
+                         monitor_result<json::value> answer,
+                         const pending_ptr& reply) {
+  if (!answer) return std::move(answer).error();
+  reply->out[key] = json::object{{"data", std::move(*answer)}};
+  return std::nullopt;
 }
 
-/// A `later` handler from another file, which answers through a
-/// monitor_entry_done (scheduler_history.hpp).
-template <monitor_check (*Ask)(scheduler_ptr, const json::object&,
-                               monitor_entry_done)>
-monitor_check answer_through(scheduler_ptr self, const json::object& req,
-                             const std::string& key, pending_ptr reply) {
-  return Ask(self, req, [key, reply](json::object entry) {
-    reply->out[key] = std::move(entry);
-    reply->entry_done();
-  });
-}
-
-/// A plain handler over the read view (actors/monitor): it cannot change
-/// anything.
-template <monitor_result<json::value> (*Answer)(const monitor_view&,
-                                                const json::object&)>
-constexpr monitor_handler reads(std::string_view name) {
-  return {name, on_view<Answer>, nullptr, false, false};
-}
-
-/// A plain handler that acts through monitor_actions (change_handlers.hpp).
-template <monitor_result<json::value> (*Change)(
-    const monitor_view&, monitor_actions&, const json::object&)>
-constexpr monitor_handler changes(std::string_view name) {
-  return {name, on_actions<Change>, nullptr, false, true};
-}
-
-/// A plain function's order to the config watcher (change_handlers.hpp).
-template <monitor_result<job_edit> (*Edit)(const monitor_view&,
-                                           const json::object&)>
-constexpr monitor_handler edits(std::string_view name) {
-  return {name, nullptr, edit_through_watcher<Edit>, true, true};
-}
-
-/// A read-only question to other actors, answered later.
-constexpr monitor_handler asks(std::string_view name, answer_later f) {
-  return {name, nullptr, f, true, false};
-}
-
-/// The index of role `name` in monitor_roles (its size when none). By
-/// index and by value: GCC's UBSan makes a pointer's comparison with null
-/// non-constant.
-constexpr std::size_t role_index(std::string_view name) {
-  for (std::size_t i = 0; i < monitor_roles.size(); ++i)
-    if (monitor_roles[i].name == name) return i;
-  return monitor_roles.size();
-}
-
-/// The dispatch table: on_monitor looks every entry's handler up here.
-constexpr std::array<monitor_handler, monitor_roles.size()> monitor_handlers{{
-    reads<errors_answer>("errors"),
-    reads<refresh_time_answer>("refresh_time"),
-    reads<jobs_answer>("jobs"),
-    reads<sorted_node_names_answer>("sorted_node_names"),
-    reads<nodes_answer>("nodes"),
-    reads<running_tasks_answer>("running_tasks"),
-    reads<job_node_runtime_answer>("job_node_runtime"),
-    reads<histogram_answer>("histogram"),
-    asks("task_logs", handle_task_logs),
-    changes<forgive_jobs_answer>("forgive_jobs"),
-    changes<kill_task_answer>("kill_task"),
-    edits<save_job_edit>("save_job"),
-    edits<delete_job_edit>("delete_job"),
-    reads<status_answer>("status"),
-    reads<job_summary_answer>("job_summary"),
-    reads<tasks_answer>("tasks"),
-    reads<node_page_answer>("node_page"),
-    reads<workers_answer>("workers"),
-    reads<config_answer>("config"),
-    reads<metrics_answer>("metrics"),
-    reads<task_answer>("task"),
-    changes<kill_job_answer>("kill_job"),
-    edits<enable_job_edit>("enable_job"),
-    changes<drain_worker_answer>("drain_worker"),
-    asks("task_history", answer_through<ask_task_history>),
-    asks("job_history", answer_through<ask_job_history>),
-    reads<timeseries_answer>("timeseries"),
-    reads<events_answer>("events"),
-}};
-
-/// Every role has exactly one row (the table has as many rows as there are
-/// roles, each row names a role, and no two rows share a name).
-constexpr bool one_row_per_role() {
-  for (std::size_t i = 0; i < monitor_handlers.size(); ++i) {
-    if (role_index(monitor_handlers[i].name) == monitor_roles.size())
-      return false;
-    for (std::size_t j = 0; j < i; ++j)
-      if (monitor_handlers[j].name == monitor_handlers[i].name) return false;
+/// A handler that answers later (edit, ask): counted in `reply->waiting`
+/// unless it refused at once.
+template <class Start>
+monitor_check answer_later(const pending_ptr& reply, Start start) {
+  ++reply->waiting;
+  monitor_check refused;
+  try {
+    refused = start();
+  } catch (...) {
+    --reply->waiting;  // on_monitor answers the entry with the error
+    throw;
   }
-  return true;
-}
-static_assert(one_row_per_role(),
-              "monitor_handlers: one row per monitor role, one function each");
-
-/// A role mutates exactly when its function is of a kind that can change
-/// something: the token checks derived from monitor_roles cover every
-/// handler that acts.
-constexpr bool mutates_as_its_role() {
-  for (const auto& h : monitor_handlers) {
-    auto r = role_index(h.name);
-    if (r == monitor_roles.size() || monitor_roles[r].mutates != h.changes)
-      return false;
-  }
-  return true;
-}
-static_assert(mutates_as_its_role(),
-              "monitor_handlers: a role's `mutates` (monitor_roles.hpp) must "
-              "match its function's kind (reads/asks or changes/edits)");
-
-const monitor_handler* find_handler(std::string_view name) {
-  for (const auto& h : monitor_handlers)
-    if (h.name == name) return &h;
-  return nullptr;
+  if (refused) --reply->waiting;
+  return refused;
 }
 
 /// Answers one entry at once, or starts its asynchronous answer (and
-/// counts it in `reply->waiting`).
+/// counts it in `reply->waiting`). The handler comes from the one table
+/// (actors/monitor/monitor_table.hpp), its kind says how it is called.
 monitor_check handle_entry(scheduler_ptr self, const std::string& key,
                            const json::value& entry, const pending_ptr& reply) {
   if (!entry.is_object()) return bad_request("expected an object");
@@ -542,24 +345,24 @@ monitor_check handle_entry(scheduler_ptr self, const std::string& key,
   auto name = string_arg(req, "handler");
   if (!name) return std::move(name).error();
   if (name->empty()) return bad_request("handler: missing");
-  const auto* handler = find_handler(*name);
+  const auto* handler = find_monitor_handler(*name);
   if (!handler) return bad_request("Unknown handler: " + *name);
-  if (handler->deferred) {
-    ++reply->waiting;
-    monitor_check refused;
-    try {
-      refused = handler->later(self, req, key, reply);
-    } catch (...) {
-      --reply->waiting;  // on_monitor answers the entry with the error
-      throw;
-    }
-    if (refused) --reply->waiting;
-    return refused;
+  const auto& f = handler->function;
+  if (const auto* read = std::get_if<read_handler>(&f))
+    return answer_now(key, (*read)(view_of(self), req), reply);
+  if (const auto* change = std::get_if<change_handler>(&f)) {
+    scheduler_actions actions{self};
+    return answer_now(key, (*change)(view_of(self), actions, req), reply);
   }
-  auto answer = handler->now(self, req);
-  if (!answer) return std::move(answer).error();
-  reply->out[key] = json::object{{"data", std::move(*answer)}};
-  return std::nullopt;
+  if (const auto* edit = std::get_if<edit_handler>(&f))
+    return answer_later(reply, [&]() -> monitor_check {
+      auto order = (*edit)(view_of(self), req);
+      if (!order) return std::move(order).error();
+      return save_through_watcher(self, *order, key, reply);
+    });
+  const auto& ask = std::get<ask_handler>(f);
+  return answer_later(reply,
+                      [&] { return ask_for(self, ask, req, key, reply); });
 }
 
 }  // namespace

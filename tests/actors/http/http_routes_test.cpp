@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 
 using namespace bistro::http;
 namespace json = boost::json;
@@ -173,8 +173,9 @@ TEST_CASE("http: a route is mutating exactly when its request is") {
     auto p = plan_route(method, target, body, no_counts);
     INFO(method << " " << target);
     if (p.immediate) continue;
-    CHECK(p.mutating ==
-          !bistro::mutating_handlers_in(p.monitor_request).empty());
+    CHECK(p.mutating == !bistro::mutating_handlers_in(p.monitor_request,
+                                                      bistro::monitor_roles)
+                             .empty());
   }
   CHECK(plan_route("DELETE", "/api/jobs/j", "", no_counts).mutating);
   CHECK(plan_route("POST", "/api/jobs/j/forgive", "", no_counts).mutating);

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 
 using namespace bistro::http;
 

@@ -35,6 +35,8 @@ struct view_fixture {
   std::int64_t started_ms = 30000;
   std::int64_t startup_wait_until_ms = 60000;
   std::string startup_wait_reason = "waiting for workers";
+  /// The scheduler keeps statuses (a status store to ask for history).
+  bool keeps_history = true;
 
   /// Bistro's fixture (levels host, db; host1{db11,db12}, host2{db21,db22})
   /// with `jobs`.
@@ -91,7 +93,8 @@ struct view_fixture {
             },
         .started_ms = started_ms,
         .startup_wait_until_ms = startup_wait_until_ms,
-        .startup_wait_reason = startup_wait_reason};
+        .startup_wait_reason = startup_wait_reason,
+        .keeps_history = keeps_history};
   }
 
   /// Adds a connected worker slot (in-process unless `remote`); its index.

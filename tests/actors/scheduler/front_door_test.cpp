@@ -10,7 +10,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <catch2/catch.hpp>
 
-#include "actors/protocol/monitor_roles.hpp"
+#include "actors/monitor/monitor_table.hpp"
 
 using namespace bistro;
 

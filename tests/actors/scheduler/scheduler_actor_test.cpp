@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
+#include "actors/monitor/monitor_table.hpp"
 #include "actors/policies/policy_switch.hpp"
-#include "actors/protocol/monitor_roles.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;
