@@ -187,7 +187,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_welcome& x) {
 /// `monitor` answers a JSON monitor request (actors/protocol/monitor.md)
 /// for bistro_shell, with the operator's token ("" for none): when the
 /// scheduler has one (--http_auth_token_file), a request naming a mutating
-/// handler (monitor_roles.hpp) without it is refused whole with
+/// handler (actors/monitor/monitor_table.hpp) without it is refused whole with
 /// {"error": why}. It answers as itself, never by delegation, so that no
 /// peer ever learns another actor of the scheduler's process through it.
 using front_door_actor = caf::typed_actor<
