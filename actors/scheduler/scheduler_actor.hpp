@@ -6,10 +6,10 @@
 // flight: prepare here, plan in the policy actor, commit here, then `run`
 // orders go to workers. Statuses from stale runs are ignored.
 //
-// Why the status rows live here and not in one actor per job: a round reads
-// every job's row synchronously to keep its candidates incremental, and
-// jobs are not a concurrency boundary — a message per job per round would
-// only add copies and latency.
+// The status rows live here, not yet in one actor per job: a round reads
+// every job's row synchronously to keep its candidates incremental.
+// ARCHITECTURE.md ("Not yet as DESIGN describes") says which half of the
+// round state a job actor would take and what must be settled first.
 //
 // Event-based, on CAF's shared threads: it never blocks on I/O. A round's
 // per-job work is spread over `round_threads` helper threads and joined
