@@ -401,8 +401,15 @@ void start_round(scheduler_ptr self) {
             finish_round(self, std::move(picks));
           },
           [=](const caf::error& err) {
-            spdlog::error("scheduling round failed: {}",
-                          self->system().render(err));
+            auto& st = self->state;
+            spdlog::error(
+                "scheduling round failed: {}; every candidate is looked "
+                "at again next round",
+                self->system().render(err));
+            // The round's candidates went to the policy and did not come
+            // back: derive them again, as after a new snapshot (running
+            // tasks keep their charges).
+            if (st.cfg && st.tree) st.rounds.reset(st.cfg, st.tree, st.rng);
             finish_round(self, {});
           });
 }

@@ -11,7 +11,9 @@
 #include <limits>
 
 #include "actors/monitor/monitor_table.hpp"
+#include "actors/policies/builtin_policies.hpp"
 #include "actors/policies/policy_switch.hpp"
+#include "actors/rounds/round_scheduler.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 using namespace bistro;
@@ -65,7 +67,8 @@ struct fixture {
   policy_actor policy;
   scheduler_actor scheduler;
 
-  explicit fixture(const std::string& jobs, health_settings health = {}) {
+  explicit fixture(const std::string& jobs, health_settings health = {},
+                   policy_registry policies = policy_registry::builtin()) {
     sched.clock().current_time += std::chrono::hours(1);
     scheduler_options opts;
     opts.stats_interval_ms = 0;
@@ -79,7 +82,7 @@ struct fixture {
     opts.timeouts.healthcheck_grace_ms = health.healthcheck_grace_ms;
     opts.timeouts.lose_unhealthy_worker_after_ms =
         health.lose_unhealthy_worker_after_ms;
-    policy = spawn_policy_switch(sys, policy_registry::builtin(), 1);
+    policy = spawn_policy_switch(sys, std::move(policies), 1);
     opts.policy = policy;
     scheduler = spawn_scheduler(sys, opts);
     worker = sys.spawn(test_worker, local);
@@ -171,6 +174,37 @@ TEST_CASE("every task runs once and an error waits out its backoff exactly") {
   auto counts = status["data"].as_object()["counts"].as_object();
   CHECK(counts["done"].to_number<int>() == 3);
   CHECK(counts["failed"].to_number<int>() == 1);
+}
+
+/// Round robin, except that its first plan fails.
+policy_actor::behavior_type failing_once(policy_actor::pointer) {
+  auto failed = std::make_shared<bool>(false);
+  return {
+      [=](plan_atom, round_input_ptr input) -> caf::result<round_output_ptr> {
+        if (!*failed) {
+          *failed = true;
+          return caf::make_error(caf::sec::runtime_error, "policy crashed");
+        }
+        std::mt19937_64 rng{1};
+        return std::make_shared<round_output>(
+            plan_round(*find_policy("roundrobin"), std::move(*input), rng));
+      },
+  };
+}
+
+TEST_CASE("after a round whose policy failed, its candidates run") {
+  policy_registry policies;
+  REQUIRE_FALSE(
+      policies.add("roundrobin", [](caf::actor_system& sys, std::uint64_t) {
+        return sys.spawn(failing_once);
+      }));
+  fixture f(job("j"), {}, std::move(policies));
+  CHECK(f.local->runs.empty());  // the first round's plan failed
+  // The next round comes on the idle wait (no retry loop on a policy
+  // that keeps failing).
+  f.advance(10000ms);
+  CHECK(nodes_of(f.local->runs) ==
+        std::vector<std::string>{"db11", "db12", "db21", "db22"});
 }
 
 TEST_CASE("a status from a stale run is ignored") {
