@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <system_error>
 
 #include "actors/jobs/bistro_status_bits.hpp"
@@ -93,6 +94,26 @@ std::optional<status_label> label_from_json(const boost::json::object& obj) {
   return std::nullopt;
 }
 
+/// Whether every number in `v` is finite: Boost.JSON reads a number past
+/// the double range (1e400) as infinity and writes it back as `Infinity`,
+/// which is not JSON.
+bool numbers_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& x : v.get_array())
+        if (!numbers_finite(x)) return false;
+      return true;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (!numbers_finite(kv.value())) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
 bool is_empty_data(const boost::json::value& data) {
   return data.is_null() || (data.is_object() && data.as_object().empty());
 }
@@ -140,6 +161,14 @@ parsed_status parse_status_line(std::string_view line) {
   parsed_status status{*label, {}, {}};
   if (const auto* data = obj.if_contains("data");
       data && !is_empty_data(*data)) {
+    if (!numbers_finite(*data)) {
+      auto bad = unparseable(text);
+      bad.message =
+          "cannot parse status: a number in its data is out of the double "
+          "range: " +
+          std::string{quote_prefix(text)};
+      return bad;
+    }
     status.data = boost::json::serialize(*data);
   }
   return status;

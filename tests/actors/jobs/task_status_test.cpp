@@ -87,6 +87,24 @@ TEST_CASE("garbage becomes error_backoff with the exact message") {
         status_label::error_backoff);
 }
 
+TEST_CASE("data with a number past the double range is an error naming it") {
+  // Boost.JSON reads 1e400 as infinity and would write it as `Infinity`,
+  // which no JSON reader takes back (the next run's prev_status).
+  auto s = parse_status_line(R"({"result": "done", "data": {"n": [1e400]}})");
+  CHECK(s.label == status_label::error_backoff);
+  CHECK(s.message ==
+        "cannot parse status: a number in its data is out of the double "
+        R"(range: {"result": "done", "data": {"n": [1e400]}})");
+  CHECK(s.data.empty());
+  CHECK(
+      parse_status_line(R"({"result": "done", "data": {"n": -1e999}})").label ==
+      status_label::error_backoff);
+  // The largest finite double is fine.
+  auto max = parse_status_line(R"({"result": "done", "data": 1.7e308})");
+  CHECK(max.label == status_label::done);
+  CHECK(max.data == "1.7E308");
+}
+
 TEST_CASE("system labels cannot be reported by a task") {
   for (const char* line :
        {"running", "never_started", "was_not_running", "worker_lost",
