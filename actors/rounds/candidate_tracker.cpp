@@ -40,15 +40,16 @@ void candidate_tracker::set_state(job_index job, node_id node,
   current = s;
 }
 
-void candidate_tracker::offer(job_index job, node_id node) {
-  if (!has_space(job)) return;
+bool candidate_tracker::is_task(job_index job, node_id node) const {
   // Status rows span the whole tree; only canonical nodes on the job's
   // level are its tasks.
-  if (node >= slots_->tree().size() ||
-      slots_->tree().level(node) != task_level_[job] ||
-      slots_->canonical(node) != node) {
-    return;
-  }
+  return job < num_jobs_ && has_space(job) && node < slots_->tree().size() &&
+         slots_->tree().level(node) == task_level_[job] &&
+         slots_->canonical(node) == node;
+}
+
+void candidate_tracker::offer(job_index job, node_id node) {
+  if (!is_task(job, node)) return;
   if (state(job, node) != candidate_state::idle) return;
   set_state(job, node, candidate_state::pending);
   pending_[job].push_back(node);

@@ -41,6 +41,9 @@ class candidate_tracker {
   }
   void set_state(job_index job, node_id node, candidate_state s);
 
+  /// Whether `node` is one of `job`'s task nodes (a canonical node on the
+  /// job's task level), so that (job, node) has a candidate id.
+  bool is_task(job_index job, node_id node) const;
   /// Queues (job, node) for validation unless it is already tracked or is
   /// not one of the job's task nodes.
   void offer(job_index job, node_id node);

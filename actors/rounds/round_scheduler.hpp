@@ -156,8 +156,9 @@ class round_scheduler {
                                       std::int64_t now_ms);
   /// Parks what the policy of the open round parked so far (sent through
   /// round_input::park_sink, ahead of its output); a batch of another
-  /// round or reset is dropped. Call between prepare_round and
-  /// commit_round, in the order the batches were made.
+  /// round or reset is dropped, and so is an entry that is not a candidate
+  /// the round offered and has not parked yet. Call between prepare_round
+  /// and commit_round, in the order the batches were made.
   void park_planned(const parked_batch& batch);
 
   /// prepare + plan + commit, without copying the ledger.
@@ -205,6 +206,10 @@ class round_scheduler {
   /// A candidate the policy could not start waits on its key (or, for
   /// retry_key, is offered again next round).
   void park_candidate(const parked_candidate& p);
+  /// park_candidate for what came back from the policy (its output or a
+  /// streamed batch): ignored unless it is a candidate the open round
+  /// offered and has not parked yet.
+  void park_offered(const parked_candidate& p);
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
   resource_ledger lent_or_copied_ledger(bool lend);
 

@@ -234,7 +234,7 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       active.insert(active.end(), job.nodes.begin(), job.nodes.end());
     }
   }
-  for (const auto& p : output.parked) park_candidate(p);
+  for (const auto& p : output.parked) park_offered(p);
   for (auto key : deferred_wakes_) tracker_.wake(key);
   deferred_wakes_.clear();
   return started;
@@ -253,7 +253,19 @@ void round_scheduler::park_planned(const parked_batch& batch) {
   // the batch came still wakes these at commit.
   if (!round_open_ || batch.generation != generation_ || batch.round != round_)
     return;
-  for (const auto& p : batch.parked) park_candidate(p);
+  for (const auto& p : batch.parked) park_offered(p);
+}
+
+void round_scheduler::park_offered(const parked_candidate& p) {
+  // Only what this round offered, once, on a key that exists: another
+  // (job, node) has no candidate id, a candidate parked twice would join
+  // two wait lists, and a key past the worker groups would size a list
+  // for it.
+  const std::size_t keys = slots_->tree().size() + 1 + roster_.num_groups();
+  if (tracker_.is_task(p.job, p.node) &&
+      tracker_.state(p.job, p.node) == candidate_state::active &&
+      (p.key == retry_key || p.key < keys))
+    park_candidate(p);
 }
 
 }  // namespace bistro

@@ -265,6 +265,45 @@ TEST_CASE("Parks streamed for another round or before a reset are dropped") {
       1000);
 }
 
+TEST_CASE("A streamed park of what the round did not offer is ignored") {
+  auto h = three_jobs_on_twelve_dbs();
+  auto input = h.scheduler.prepare_round(h.rows(), 1000);
+  const auto db11 = *h.tree->find("db11");
+  const auto host1 = *h.tree->find("host1");
+  const auto generation = input.generation;
+  std::vector<parked_batch> sent;
+  input.park_batch_size = 4;
+  input.park_sink = [&](parked_batch b) { sent.push_back(std::move(b)); };
+  auto output = plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  for (const auto& b : sent) h.scheduler.park_planned(b);
+  REQUIRE(count_parked(h) == 28);
+  const auto picked = output.picks.front();
+  auto before = db_states(h);
+  // Of this round, but a job and a node out of range, a node that is not
+  // a task of the job (a host), and a key past every worker group.
+  const auto no_key = static_cast<wait_key>(h.tree->size() + 1000);
+  h.scheduler.park_planned({generation,
+                            sent.front().round,
+                            {{7, db11, host1},
+                             {0, 100000, host1},
+                             {0, host1, host1},
+                             {picked.job, picked.node, no_key}}});
+  CHECK(db_states(h) == before);
+  CHECK(h.scheduler.commit_round(std::move(output), h.rows(), 1000).size() ==
+        6);
+  CHECK(count_parked(h) == 30);
+  // The next round did not offer the task that runs: parking it is
+  // ignored (it would wait on a list while it runs).
+  auto next = h.scheduler.prepare_round(h.rows(), 2000);
+  before = db_states(h);
+  h.scheduler.park_planned(
+      {next.generation, next.round, {{picked.job, picked.node, picked.node}}});
+  CHECK(db_states(h) == before);
+  h.scheduler.commit_round(
+      plan_round(*find_policy("roundrobin"), std::move(next), h.rng), h.rows(),
+      2000);
+}
+
 TEST_CASE("A freed host wakes only what fits and follows up if a waker loses") {
   // One host slot. "blocker" holds it; j waits on the host for dbA and dbB.
   // When it frees, one of j's waiters (dbB) wakes, but "dbonly" (no host
