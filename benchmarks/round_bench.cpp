@@ -1,3 +1,5 @@
+
+
 // Scheduling rounds at scale. Prints one JSON line per case:
 //   round_1m     40,000 hosts x 25 dbs, 10 jobs, every pair a candidate,
 //                host limit 2, db limit 1: reset + one full round (< 0.4 s)
@@ -233,8 +235,9 @@ void compare_threads(bench_state& state, unsigned threads) {
   } one, many;
   const auto& policy = *find_policy(state.cfg->scheduler);
   for (int r = 0; r < 3; ++r) {
-    for (unsigned t : {1u, threads}) {
-      auto& p = t == 1 ? one : many;
+    for (bool on_threads : {false, true}) {
+      const unsigned t = on_threads ? threads : 1u;
+      auto& p = on_threads ? many : one;
       state.fresh(t);
       bench::stopwatch reset;
       state.scheduler.reset(state.cfg, state.tree, state.rng);

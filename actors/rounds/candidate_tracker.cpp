@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "actors/rounds/round_threads.hpp"
+
 namespace bistro {
 
 void candidate_tracker::reset(const config& cfg,
-                              std::shared_ptr<const level_slots> slots) {
+                              std::shared_ptr<const level_slots> slots,
+                              round_threads* threads) {
   slots_ = std::move(slots);
   const std::size_t num_jobs = cfg.jobs.size();
   task_level_.clear();
@@ -21,8 +24,26 @@ void candidate_tracker::reset(const config& cfg,
     base_.push_back(static_cast<std::uint32_t>(total));
   }
   tracked_.assign(num_jobs, 0);
-  state_.assign(total, candidate_state::idle);
-  next_.assign(total, end_of_list);
+  // Tens of megabytes at a million nodes, fresh pages after a restart:
+  // filled a slice per thread.
+  state_.clear();
+  state_.resize(total);
+  next_.clear();
+  next_.resize(total);
+  constexpr std::size_t slice = std::size_t{1} << 20;
+  const std::size_t slices = (total + slice - 1) / slice;
+  auto fill = [&](std::size_t k) {
+    const std::size_t from = k * slice;
+    const std::size_t to = std::min<std::size_t>(total, from + slice);
+    std::fill(state_.begin() + from, state_.begin() + to,
+              candidate_state::idle);
+    std::fill(next_.begin() + from, next_.begin() + to, end_of_list);
+  };
+  if (threads) {
+    threads->for_each(slices, fill);
+  } else {
+    for (std::size_t k = 0; k < slices; ++k) fill(k);
+  }
   own_heads_.assign(slots_->tree().size(), end_of_list);
   ancestor_heads_.assign(static_cast<std::size_t>(slots_->tree().num_levels()),
                          {});
@@ -45,7 +66,7 @@ bool candidate_tracker::is_task(job_index job, node_id node) const {
   // level are its tasks.
   return job < num_jobs_ && has_space(job) && node < slots_->tree().size() &&
          slots_->tree().level(node) == task_level_[job] &&
-         slots_->canonical(node) == node;
+         (!slots_->any_replicas() || slots_->canonical(node) == node);
 }
 
 void candidate_tracker::offer(job_index job, node_id node) {

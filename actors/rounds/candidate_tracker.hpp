@@ -21,6 +21,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "actors/rounds/level_slots.hpp"
@@ -31,10 +33,35 @@ namespace bistro {
 
 enum class candidate_state : std::uint8_t { idle, pending, active, parked };
 
+class round_threads;
+
+/// An allocator whose `resize` leaves new elements unwritten: `reset` fills
+/// its per-candidate arrays itself, a slice per thread.
+template <class T>
+struct fill_later_allocator : std::allocator<T> {
+  fill_later_allocator() = default;
+  template <class U>
+  fill_later_allocator(const fill_later_allocator<U>&) noexcept {}
+  template <class U>
+  struct rebind {
+    using other = fill_later_allocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 class candidate_tracker {
  public:
-  /// Every candidate idle; sized for the config's jobs on the tree.
-  void reset(const config& cfg, std::shared_ptr<const level_slots> slots);
+  /// Every candidate idle; sized for the config's jobs on the tree. The
+  /// per-candidate arrays are filled on `threads` when given.
+  void reset(const config& cfg, std::shared_ptr<const level_slots> slots,
+             round_threads* threads = nullptr);
 
   candidate_state state(job_index job, node_id node) const {
     return state_[id(job, node)];
@@ -87,11 +114,12 @@ class candidate_tracker {
   void wake_list(std::uint32_t& head);
 
   std::shared_ptr<const level_slots> slots_;
-  std::vector<level_id> task_level_;      // per job
-  std::vector<std::uint32_t> base_;       // per job, plus the total at the end
-  std::vector<std::size_t> tracked_;      // per job
-  std::vector<candidate_state> state_;    // per candidate id
-  std::vector<std::uint32_t> next_;       // per candidate id: wait list link
+  std::vector<level_id> task_level_;  // per job
+  std::vector<std::uint32_t> base_;   // per job, plus the total at the end
+  std::vector<std::size_t> tracked_;  // per job
+  // Per candidate id: its state, and its wait list link.
+  std::vector<candidate_state, fill_later_allocator<candidate_state>> state_;
+  std::vector<std::uint32_t, fill_later_allocator<std::uint32_t>> next_;
   std::vector<std::uint32_t> own_heads_;  // per node id
   // [level][slot * jobs + job], a level allocated on first use: a host's
   // heads for every job share a cache line.

@@ -1,7 +1,5 @@
 #include "actors/rounds/ledger_placer.hpp"
 
-#include <limits>
-
 namespace bistro {
 
 ledger_placer::ledger_placer(const placement_context& ctx,
@@ -21,19 +19,23 @@ placement_outcome ledger_placer::try_start(job_index job, node_id node) {
     return placement_outcome::blocked;
   }
   bool unknown = false;
-  std::uint32_t group = placement_group(job, chain, unknown);
+  std::uint32_t group = placement_group(ctx_, job, chain, unknown);
   if (unknown) {
     park({job, node, unplaced_key(*ctx_.slots)});
     return placement_outcome::blocked;
   }
-  worker_index w = choose_worker(job, group);
+  const auto& demand = (*ctx_.demands)[job];
+  worker_index w = choose_worker(
+      ctx_, cursors, job, group,
+      [&](worker_index v) { return ledger.worker_fits(demand, v); },
+      [&](worker_index v) { return ledger.weight_left_after(demand, v); });
   if (w == no_worker) {
     // Without placement no worker can take anything of this job this round.
     if (group == no_group) return placement_outcome::job_stalled;
     park({job, node, group_key(*ctx_.slots, group)});
     return placement_outcome::blocked;
   }
-  ledger.take((*ctx_.demands)[job], chain, w);
+  ledger.take(demand, chain, w);
   picks.push_back({job, node, chain, w});
   return placement_outcome::started;
 }
@@ -66,56 +68,22 @@ node_id ledger_placer::fitting_chain(job_index job, node_id node, wait_key& key,
   return no_node;
 }
 
-std::uint32_t ledger_placer::placement_group(job_index job, node_id chain,
-                                             bool& unknown) const {
-  const auto& jc = ctx_.cfg->jobs[job];
+std::uint32_t placement_group(const placement_context& ctx, job_index job,
+                              node_id chain, bool& unknown) {
+  const auto& jc = ctx.cfg->jobs[job];
   std::string_view name;
   if (!jc.host_placement.empty()) {
     name = jc.host_placement;
   } else if (jc.level_for_host_placement) {
-    node_id a = ctx_.slots->ancestor_at(chain, *jc.level_for_host_placement);
+    node_id a = ctx.slots->ancestor_at(chain, *jc.level_for_host_placement);
     if (a == no_node) return no_group;
-    name = ctx_.slots->tree().name(a);
+    name = ctx.slots->tree().name(a);
   } else {
     return no_group;
   }
-  std::uint32_t group = ctx_.workers->group_named(name);
+  std::uint32_t group = ctx.workers->group_named(name);
   unknown = group == no_group;
   return group;
-}
-
-worker_index ledger_placer::choose_worker(job_index job, std::uint32_t group) {
-  const auto& roster = *ctx_.workers;
-  const auto& demand = (*ctx_.demands)[job];
-  const bool all = group == no_group;
-  const std::size_t n = all ? roster.size() : roster.members(group).size();
-  auto member = [&](std::size_t i) {
-    return all ? static_cast<worker_index>(i) : roster.members(group)[i];
-  };
-  auto fits = [&](worker_index w) {
-    return roster.serves(job, w) && ledger.worker_fits(demand, w);
-  };
-  if (n == 0) return no_worker;
-  if (ctx_.cfg->remote_worker_selector == worker_selector::busiest) {
-    worker_index best = no_worker;
-    auto least = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t i = 0; i < n; ++i) {
-      worker_index w = member(i);
-      if (!fits(w)) continue;
-      auto left = ledger.weight_left_after(demand, w);
-      if (left < least) least = left, best = w;
-    }
-    return best;
-  }
-  auto& cursor = cursors[all ? 0 : 1 + group];
-  for (std::size_t k = 0; k < n; ++k) {
-    std::size_t i = (cursor + k) % n;
-    if (fits(member(i))) {
-      cursor = static_cast<std::uint32_t>((i + 1) % n);
-      return member(i);
-    }
-  }
-  return no_worker;
 }
 
 }  // namespace bistro

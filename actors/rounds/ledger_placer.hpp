@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -61,6 +62,55 @@ struct parked_candidate {
   wait_key key = retry_key;
 };
 
+/// The worker placement group a task of `job` on `chain` must run in (host
+/// placement: `host_placement`, or the chain's ancestor on
+/// `level_for_host_placement`), or no_group when any worker may take it.
+/// `unknown` is set when the group named has no known worker.
+std::uint32_t placement_group(const placement_context& ctx, job_index job,
+                              node_id chain, bool& unknown);
+
+/// The worker of `group` (no_group: any worker) a task of `job` goes to, or
+/// no_worker when none that serves the job `fits(w)`. `roundrobin` takes
+/// the next in turn from `cursors` (and moves it on), `busiest` the one
+/// with the least `weight_left(w)`. The ledger is read through `fits` and
+/// `weight_left` so that a plan split by subtree can read it atomically.
+template <class Fits, class WeightLeft>
+worker_index choose_worker(const placement_context& ctx,
+                           std::vector<std::uint32_t>& cursors, job_index job,
+                           std::uint32_t group, Fits&& fits,
+                           WeightLeft&& weight_left) {
+  const auto& roster = *ctx.workers;
+  const bool all = group == no_group;
+  const std::size_t n = all ? roster.size() : roster.members(group).size();
+  auto member = [&](std::size_t i) {
+    return all ? static_cast<worker_index>(i) : roster.members(group)[i];
+  };
+  auto usable = [&](worker_index w) {
+    return roster.serves(job, w) && fits(w);
+  };
+  if (n == 0) return no_worker;
+  if (ctx.cfg->remote_worker_selector == worker_selector::busiest) {
+    worker_index best = no_worker;
+    auto least = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t i = 0; i < n; ++i) {
+      worker_index w = member(i);
+      if (!usable(w)) continue;
+      const std::int64_t left = weight_left(w);
+      if (left < least) least = left, best = w;
+    }
+    return best;
+  }
+  auto& cursor = cursors[all ? 0 : 1 + group];
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t i = (cursor + k) % n;
+    if (usable(member(i))) {
+      cursor = static_cast<std::uint32_t>((i + 1) % n);
+      return member(i);
+    }
+  }
+  return no_worker;
+}
+
 class ledger_placer final : public task_placer {
  public:
   /// `cursors`: round-robin positions, [0] over all workers, [1 + g] in
@@ -87,9 +137,6 @@ class ledger_placer final : public task_placer {
  private:
   node_id fitting_chain(job_index job, node_id node, wait_key& key,
                         bool& stall) const;
-  std::uint32_t placement_group(job_index job, node_id chain,
-                                bool& unknown) const;
-  worker_index choose_worker(job_index job, std::uint32_t group);
   void park(const parked_candidate& p) {
     if (on_park) {
       on_park(p);

@@ -126,10 +126,22 @@ void resource_ledger::relimit_worker(worker_index w, std::string_view shard,
 
 node_id resource_ledger::first_blocking(const job_demand& demand,
                                         node_id chain) const {
+  return first_blocking_up_to(demand, chain, demand.top_level);
+}
+
+node_id resource_ledger::first_blocking_below_instance(const job_demand& demand,
+                                                       node_id chain) const {
+  return first_blocking_up_to(demand, chain,
+                              std::max<level_id>(demand.top_level, 1));
+}
+
+node_id resource_ledger::first_blocking_up_to(const job_demand& demand,
+                                              node_id chain,
+                                              level_id top) const {
   const auto& tree = slots_->tree();
   for (node_id n = chain; n != no_node; n = tree.parent(n)) {
     const level_id level = tree.level(n);
-    if (level < demand.top_level) break;
+    if (level < top) break;
     const auto& amounts = demand.by_level[level];
     if (amounts.empty()) continue;
     const std::int32_t* row =
@@ -139,6 +151,117 @@ node_id resource_ledger::first_blocking(const job_demand& demand,
     }
   }
   return no_node;
+}
+
+namespace {
+
+// Rows shared by the threads of a split plan: read and changed through
+// atomic_ref only while it runs (relaxed: the counts publish nothing else;
+// the threads' join orders them for whoever reads the ledger next).
+bool row_fits_shared(const std::int32_t* row,
+                     const std::vector<std::int32_t>& amounts) {
+  for (std::size_t i = 0; i < amounts.size(); ++i) {
+    std::atomic_ref<std::int32_t> entry(const_cast<std::int32_t&>(row[i]));
+    if (entry.load(std::memory_order_relaxed) < amounts[i]) return false;
+  }
+  return true;
+}
+
+void give_back_shared(std::int32_t* row,
+                      const std::vector<std::int32_t>& amounts,
+                      std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    std::atomic_ref<std::int32_t>(row[i]).fetch_add(amounts[i],
+                                                    std::memory_order_relaxed);
+  }
+}
+
+// Takes every amount or none: an entry short of room gives back what the
+// earlier ones took.
+bool take_shared_row(std::int32_t* row,
+                     const std::vector<std::int32_t>& amounts) {
+  for (std::size_t i = 0; i < amounts.size(); ++i) {
+    std::atomic_ref<std::int32_t> entry(row[i]);
+    std::int32_t v = entry.load(std::memory_order_relaxed);
+    do {
+      if (v < amounts[i]) {
+        give_back_shared(row, amounts, i);
+        return false;
+      }
+    } while (!entry.compare_exchange_weak(v, v - amounts[i],
+                                          std::memory_order_relaxed));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool resource_ledger::instance_fits_shared(const job_demand& demand) const {
+  return demand.top_level > 0 ||
+         row_fits_shared(free_.data() + base_[0], demand.by_level[0]);
+}
+
+bool resource_ledger::worker_fits_shared(const job_demand& demand,
+                                         worker_index w) const {
+  return row_fits_shared(worker_free_.data() + w * demand.worker.size(),
+                         demand.worker);
+}
+
+std::int64_t resource_ledger::weight_left_after_shared(const job_demand& demand,
+                                                       worker_index w) const {
+  const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
+  const std::int32_t* row = worker_free_.data() + w * ids.size();
+  std::int64_t left = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    std::atomic_ref<std::int32_t> entry(const_cast<std::int32_t&>(row[i]));
+    std::int64_t amount = demand.worker.empty() ? 0 : demand.worker[i];
+    left += (entry.load(std::memory_order_relaxed) - amount) *
+            cfg_->resources[ids[i]].weight;
+  }
+  return left;
+}
+
+resource_ledger::shared_take resource_ledger::take_shared(
+    const job_demand& demand, node_id chain, worker_index w,
+    std::vector<std::uint32_t>& journal) {
+  const bool on_instance = demand.top_level == 0 && !demand.by_level[0].empty();
+  std::int32_t* instance = free_.data() + base_[0];
+  if (on_instance && !take_shared_row(instance, demand.by_level[0]))
+    return shared_take::instance_full;
+  if (w != no_worker &&
+      !take_shared_row(worker_free_.data() + w * demand.worker.size(),
+                       demand.worker)) {
+    if (on_instance)
+      give_back_shared(instance, demand.by_level[0], demand.by_level[0].size());
+    return shared_take::worker_full;
+  }
+  if (on_instance) {
+    for (std::size_t i = 0; i < demand.by_level[0].size(); ++i)
+      journal.push_back(static_cast<std::uint32_t>(base_[0] + i));
+  }
+  const auto& tree = slots_->tree();
+  for (node_id n = chain; n != no_node; n = tree.parent(n)) {
+    const level_id level = tree.level(n);
+    if (level < std::max<level_id>(demand.top_level, 1)) break;
+    const auto& amounts = demand.by_level[level];
+    const std::size_t offset = base_[level] + slots_->slot(n) * width_[level];
+    for (std::size_t i = 0; i < amounts.size(); ++i) {
+      free_[offset + i] -= amounts[i];
+      journal.push_back(static_cast<std::uint32_t>(offset + i));
+    }
+  }
+  return shared_take::taken;
+}
+
+void resource_ledger::add_to_journal(
+    const std::vector<std::uint32_t>& offsets) {
+  if (journal_full_) return;
+  if (journal_.size() + offsets.size() > journal_cap()) {
+    journal_full_ = true;
+    journal_.clear();
+    return;
+  }
+  journal_.insert(journal_.end(), offsets.begin(), offsets.end());
 }
 
 std::int64_t resource_ledger::room_on(const job_demand& demand,

@@ -104,6 +104,33 @@ class resource_ledger {
   void take(const job_demand& demand, node_id chain, worker_index w);
   void give_back(const job_demand& demand, node_id chain, worker_index w);
 
+  // A plan split by subtree (subtree_plan.hpp) charges one ledger from
+  // several threads at once. Each thread reads and charges plainly the rows
+  // below the instance of the subtrees it owns; the instance's row and the
+  // workers' rows, which all threads share, are read and taken atomically.
+  // While such a plan runs, nothing else touches the ledger. Each thread
+  // keeps the offsets it changed in a journal of its own, which
+  // `add_to_journal` adds once the threads are joined.
+
+  /// `first_blocking` below the instance only.
+  node_id first_blocking_below_instance(const job_demand& demand,
+                                        node_id chain) const;
+  /// Whether the instance's slots can take `demand` (an atomic read).
+  bool instance_fits_shared(const job_demand& demand) const;
+  /// `worker_fits` and `weight_left_after`, reading the worker atomically.
+  bool worker_fits_shared(const job_demand& demand, worker_index w) const;
+  std::int64_t weight_left_after_shared(const job_demand& demand,
+                                        worker_index w) const;
+  enum class shared_take { taken, instance_full, worker_full };
+  /// Takes `demand` on the instance and on `w` atomically, both or neither
+  /// (reporting which lacked room), then, plainly, on `chain` and its
+  /// ancestors below the instance; appends the offsets it changed to
+  /// `journal`.
+  shared_take take_shared(const job_demand& demand, node_id chain,
+                          worker_index w, std::vector<std::uint32_t>& journal);
+  /// Journals offsets a split plan changed.
+  void add_to_journal(const std::vector<std::uint32_t>& offsets);
+
   std::int32_t free_on_node(node_id n, resource_id r) const;
   std::int32_t free_on_worker(worker_index w, resource_id r) const;
   /// Whether any entry is below zero (only after lowered limits).
@@ -121,6 +148,9 @@ class resource_ledger {
  private:
   void charge(const job_demand& demand, node_id chain, worker_index w,
               std::int32_t sign);
+  /// first_blocking over the levels from `chain`'s up to `top`.
+  node_id first_blocking_up_to(const job_demand& demand, node_id chain,
+                               level_id top) const;
   std::int32_t column(resource_id r) const;
 
   std::shared_ptr<const config> cfg_;

@@ -18,7 +18,7 @@ void round_scheduler::set_threads(unsigned threads,
                                   std::size_t min_parallel_work) {
   min_parallel_work_ = min_parallel_work;
   if (threads != threads_->size()) {
-    threads_ = std::make_unique<round_threads>(threads);
+    threads_ = std::make_shared<round_threads>(threads);
   }
 }
 
@@ -27,13 +27,14 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
                             std::mt19937_64& rng) {
   // Running tasks outlive the indexes: carry them over by name.
   std::vector<running_by_name> carried;
-  for (const auto& [key, task] : running_) {
-    const auto& t = slots_->tree();
-    node_id parent = t.parent(task.chain);
-    carried.push_back(
-        {cfg_->jobs[key >> 32].name, std::string{t.name(key & 0xffffffffu)},
-         std::string{parent == no_node ? "" : t.name(parent)}, task.worker});
-  }
+  running_.for_each(
+      [&](job_index job, node_id node, const running_charges::charge& task) {
+        const auto& t = slots_->tree();
+        node_id parent = t.parent(task.chain);
+        carried.push_back({cfg_->jobs[job].name, std::string{t.name(node)},
+                           std::string{parent == no_node ? "" : t.name(parent)},
+                           task.worker});
+      });
   running_.clear();
 
   cfg_ = std::move(cfg);
@@ -52,7 +53,7 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
     ledger_->add_worker(roster_.shard(w), roster_.host(w), roster_.port(w),
                         roster_.physical(w));
   }
-  tracker_.reset(*cfg_, slots_);
+  tracker_.reset(*cfg_, slots_, threads_.get());
   refresh_context();
 
   const std::size_t num_jobs = cfg_->jobs.size();
@@ -170,7 +171,7 @@ void round_scheduler::remove_worker(worker_index w) {
 void round_scheduler::charge_running(job_index job, node_id node, node_id chain,
                                      worker_index w) {
   ledger_->take((*demands_)[job], chain, w);
-  running_[task_key(job, node)] = {chain, w};
+  running_.set(job, node, {chain, w});
 }
 
 void round_scheduler::adopt_running(job_index job, node_id node,
@@ -180,11 +181,10 @@ void round_scheduler::adopt_running(job_index job, node_id node,
 }
 
 void round_scheduler::task_finished(job_index job, node_id node) {
-  auto it = running_.find(task_key(job, node));
-  if (it != running_.end()) {
+  if (const auto* task = running_.find(job, node)) {
     const auto& demand = (*demands_)[job];
-    const auto [chain, w] = it->second;
-    running_.erase(it);
+    const auto [chain, w] = *task;
+    running_.erase(job, node);
     ledger_->give_back(demand, chain, w);
     const auto& tree = slots_->tree();
     for (node_id n = chain; n != no_node; n = tree.parent(n)) {
@@ -266,7 +266,7 @@ void round_scheduler::wake_ancestors() {
 
 std::size_t round_scheduler::memory_bytes() const {
   return tracker_.memory_bytes() + eligibility_->memory_bytes() +
-         running_.size() * (sizeof(running_task) + 32);
+         running_.memory_bytes();
 }
 
 }  // namespace bistro

@@ -43,13 +43,13 @@
 #include <random>
 #include <span>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/rounds/candidate_tracker.hpp"
 #include "actors/rounds/ledger_placer.hpp"
 #include "actors/rounds/round_threads.hpp"
+#include "actors/rounds/running_charges.hpp"
 #include "actors/rounds/scheduler_policy.hpp"
 
 namespace bistro {
@@ -82,8 +82,17 @@ struct round_input {
   /// `park_batch_size` while it still plans (the rest, and every park
   /// without a sink, come in the output): the owner parks them meanwhile,
   /// on its own thread (round_scheduler::park_planned).
+  /// With a sink, a plan split by subtree (subtree_plan.hpp) calls it
+  /// from several threads at once.
   std::function<void(parked_batch)> park_sink;
   std::size_t park_batch_size = 0;
+  /// The round_scheduler's threads, lent to the plan: a policy that plans
+  /// by subtree (scheduler_policy::plans_by_subtree) splits a round of at
+  /// least `min_split_candidates` candidates over them. Null or one
+  /// thread: the plan runs on the caller's thread alone.
+  std::shared_ptr<round_threads> plan_threads;
+  std::size_t min_split_candidates = default_min_split_candidates;
+  static constexpr std::size_t default_min_split_candidates = 65536;
 };
 
 /// What the policy run decided.
@@ -98,7 +107,9 @@ struct round_output {
 
 /// The pure part of a round: `policy` over the candidates and the ledger.
 /// With `on_park`, parked candidates go there at once instead of into the
-/// output.
+/// output (and the plan stays on the caller's thread). Without it, a big
+/// round of a policy that plans by subtree is split over
+/// `input.plan_threads` (plan_by_subtree).
 round_output plan_round(
     const scheduler_policy& policy, round_input input, std::mt19937_64& rng,
     const std::function<void(const parked_candidate&)>& on_park = {});
@@ -180,13 +191,6 @@ class round_scheduler {
   std::size_t memory_bytes() const;
 
  private:
-  struct running_task {
-    node_id chain;
-    worker_index worker;
-  };
-  static std::uint64_t task_key(job_index job, node_id node) {
-    return (std::uint64_t{job} << 32) | node;
-  }
   void refresh_context();
   void charge_running(job_index job, node_id node, node_id chain,
                       worker_index w);
@@ -201,6 +205,10 @@ class round_scheduler {
     threads_->for_each(cfg_->jobs.size(),
                        [&](std::size_t j) { work(static_cast<job_index>(j)); });
   }
+  /// Marks the started picks running in their jobs' rows (each row on
+  /// one thread).
+  void mark_started(const std::vector<task_pick>& started, status_rows rows,
+                    std::int64_t now_ms);
   void wake(std::uint32_t key);
   void wake_ancestors();
   /// A candidate the policy could not start waits on its key (or, for
@@ -229,8 +237,9 @@ class round_scheduler {
   std::vector<std::vector<job_index>> dependents_;  // per job
   std::vector<std::uint8_t> blocked_job_;           // unknown dependency
   std::vector<std::vector<node_id>> order_;  // per level, when not original
-  std::unordered_map<std::uint64_t, running_task> running_;
-  std::unique_ptr<round_threads> threads_ = std::make_unique<round_threads>();
+  running_charges running_;
+  // Shared with the plan of an open round (round_input::plan_threads).
+  std::shared_ptr<round_threads> threads_ = std::make_shared<round_threads>();
   std::size_t min_parallel_work_ = default_min_parallel_work;
   std::uint64_t generation_ = 0;
   bool scan_pending_ = false;

@@ -2,12 +2,15 @@
 #include <algorithm>
 
 #include "actors/rounds/round_scheduler.hpp"
+#include "actors/rounds/subtree_plan.hpp"
 
 namespace bistro {
 
 round_output plan_round(
     const scheduler_policy& policy, round_input input, std::mt19937_64& rng,
     const std::function<void(const parked_candidate&)>& on_park) {
+  if (!on_park && splits_by_subtree(policy, input))
+    return plan_by_subtree(policy, std::move(input), rng);
   ledger_placer placer(*input.context, std::move(input.ledger),
                        std::move(input.cursors));
   placer.on_park = on_park;
@@ -136,16 +139,10 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
   }
   round_open_ = true;
   ledger_lent_ = lend;
-  round_input input{generation_,
-                    context_,
-                    lent_or_copied_ledger(lend),
-                    cursors_,
-                    {},
-                    now_ms,
-                    {},
-                    ++round_,
-                    {},
-                    0};
+  round_input input{generation_, context_, lent_or_copied_ledger(lend),
+                    cursors_,    {},       now_ms,
+                    {},          ++round_, {},
+                    0,           threads_};
   for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
     auto& active = tracker_.active(j);
     if (active.empty()) continue;
@@ -203,11 +200,11 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   if (output.generation != generation_) return started;  // a reset came
   cursors_ = std::move(output.cursors);
   started.reserve(output.picks.size());
+  running_.reserve(running_.size() + output.picks.size());
   for (const auto& pick : output.picks) {
     const auto& demand = (*demands_)[pick.job];
-    const auto key = task_key(pick.job, pick.node);
-    bool valid =
-        !running_.count(key) && rows[pick.job]->runnable_at(pick.node, now_ms);
+    bool valid = !running_.contains(pick.job, pick.node) &&
+                 rows[pick.job]->runnable_at(pick.node, now_ms);
     if (lent) {
       if (!valid) ledger_->give_back(demand, pick.chain, pick.worker);
     } else {
@@ -222,10 +219,10 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       tracker_.offer(pick.job, pick.node);  // validated again next round
       continue;
     }
-    running_[key] = {pick.chain, pick.worker};
-    rows[pick.job]->mark_running(pick.node, now_ms);
+    running_.set(pick.job, pick.node, {pick.chain, pick.worker});
     started.push_back(pick);
   }
+  mark_started(started, rows, now_ms);
   for (auto& job : output.jobs) {
     auto& active = tracker_.active(job.job);
     if (active.empty()) {
@@ -238,6 +235,21 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   for (auto key : deferred_wakes_) tracker_.wake(key);
   deferred_wakes_.clear();
   return started;
+}
+
+void round_scheduler::mark_started(const std::vector<task_pick>& started,
+                                   status_rows rows, std::int64_t now_ms) {
+  if (started.size() < min_parallel_work_) {
+    for (const auto& pick : started)
+      rows[pick.job]->mark_running(pick.node, now_ms);
+    return;
+  }
+  // A full round starts tens of thousands: each job's row on a thread.
+  std::vector<std::vector<node_id>> by_job(cfg_->jobs.size());
+  for (const auto& pick : started) by_job[pick.job].push_back(pick.node);
+  for_each_job([&](job_index j) {
+    for (node_id n : by_job[j]) rows[j]->mark_running(n, now_ms);
+  });
 }
 
 void round_scheduler::park_candidate(const parked_candidate& p) {

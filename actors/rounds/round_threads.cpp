@@ -23,6 +23,7 @@ void round_threads::for_each(std::size_t items,
     for (std::size_t i = 0; i < items; ++i) work(i);
     return;
   }
+  std::lock_guard turn(turn_);
   {
     std::lock_guard lock(mutex_);
     work_ = &work;

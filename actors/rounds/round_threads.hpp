@@ -8,9 +8,12 @@
 // the caller's thread alone. Which thread runs an item changes nothing in
 // the result.
 //
-// One owner (the round_scheduler) calls `for_each`, one call at a time.
-// With one thread there is no extra thread: items run in order on the
-// caller. Plain logic: no CAF include.
+// The round_scheduler owns one and lends it to the plan of a round
+// (round_input::plan_threads), which may run on another thread: calls to
+// `for_each` from two threads take turns (the second waits for the first
+// to finish). An item must not call `for_each` on its own pool. With one
+// thread there is no extra thread: items run in order on the caller. Plain
+// logic: no CAF include.
 #pragma once
 
 #include <condition_variable>
@@ -44,6 +47,7 @@ class round_threads {
   void helper_loop();
   void run_items();
 
+  std::mutex turn_;  // held by the one `for_each` in progress
   // Everything below under mutex_. The caller waits only for items a
   // helper has taken, never for a helper to wake up: on a machine whose
   // cores are busy, a helper may not run for a whole time slice, and the

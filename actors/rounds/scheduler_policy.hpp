@@ -74,6 +74,14 @@ class scheduler_policy {
   virtual std::size_t schedule(std::vector<job_candidates>& jobs,
                                task_placer& placer,
                                std::mt19937_64& rng) const = 0;
+  /// Whether the policy keeps its meaning when a big round is planned as
+  /// one `schedule` per part of the tree (the subtrees under the
+  /// instance's children), the parts on several threads at once and
+  /// racing only for what they share: the instance's slots and the
+  /// workers. True for an order that is per job and local (round robin:
+  /// each part cycles over the jobs); false, the default, for a global
+  /// order (ranked priority, long tail, fair share).
+  virtual bool plans_by_subtree() const { return false; }
 };
 
 /// What a stateful policy learns of a round before it plans it.
