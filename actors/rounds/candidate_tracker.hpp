@@ -130,6 +130,40 @@ class candidate_tracker {
   std::vector<std::vector<node_id>> active_;
 };
 
+inline bool candidate_tracker::is_task(job_index job, node_id node) const {
+  // Status rows span the whole tree; only canonical nodes on the job's
+  // level are its tasks.
+  return job < num_jobs_ && has_space(job) && node < slots_->tree().size() &&
+         slots_->tree().level(node) == task_level_[job] &&
+         (!slots_->any_replicas() || slots_->canonical(node) == node);
+}
+
+inline std::uint32_t& candidate_tracker::head_of(job_index job,
+                                                 std::uint32_t key) {
+  const auto tree_size = slots_->tree().size();
+  if (key >= tree_size) {
+    auto g = key - tree_size;
+    if (g >= group_heads_.size()) group_heads_.resize(g + 1, end_of_list);
+    return group_heads_[g];
+  }
+  const level_id level = slots_->tree().level(key);
+  if (level == task_level_[job]) return own_heads_[key];
+  auto& heads = ancestor_heads_[level];
+  if (heads.empty())
+    heads.assign(slots_->count(level) * num_jobs_, end_of_list);
+  return heads[slots_->slot(key) * num_jobs_ + job];
+}
+
+inline void candidate_tracker::park(job_index job, node_id node,
+                                    std::uint32_t key) {
+  const auto i = id(job, node);
+  if (state_[i] == candidate_state::idle) ++tracked_[job];
+  state_[i] = candidate_state::parked;
+  auto& head = head_of(job, key);
+  next_[i] = head;
+  head = i;
+}
+
 template <class Use>
 void candidate_tracker::drain(job_index job, node_id node, Use&& use) {
   std::uint32_t* head = find_ancestor_head(job, node);

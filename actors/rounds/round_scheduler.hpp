@@ -205,6 +205,10 @@ class round_scheduler {
     threads_->for_each(cfg_->jobs.size(),
                        [&](std::size_t j) { work(static_cast<job_index>(j)); });
   }
+  /// What commit_round found of a pick in its job's candidates and row.
+  enum class pick_check : std::uint8_t { not_offered, not_runnable, runnable };
+  /// Whether `chain` is `node` or one of its replicas' entries.
+  bool is_entry_of(node_id chain, node_id node) const;
   /// Marks the started picks running in their jobs' rows (each row on
   /// one thread).
   void mark_started(const std::vector<task_pick>& started, status_rows rows,
@@ -217,7 +221,8 @@ class round_scheduler {
   /// park_candidate for what came back from the policy (its output or a
   /// streamed batch): ignored unless it is a candidate the open round
   /// offered and has not parked yet.
-  void park_offered(const parked_candidate& p);
+  /// `keys`: how many wait keys exist (tree size + 1 + worker groups).
+  void park_offered(const parked_candidate& p, std::size_t keys);
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
   resource_ledger lent_or_copied_ledger(bool lend);
 

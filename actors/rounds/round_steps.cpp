@@ -199,24 +199,60 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   std::vector<task_pick> started;
   if (output.generation != generation_) return started;  // a reset came
   cursors_ = std::move(output.cursors);
-  started.reserve(output.picks.size());
-  running_.reserve(running_.size() + output.picks.size());
-  for (const auto& pick : output.picks) {
+  // Per job (on the threads for a big round): which picks are candidates
+  // this round offered, once (a policy actor is code anyone may register:
+  // another (job, node) has no candidate id), and still runnable. Each job
+  // touches only its own candidates and row.
+  const auto& picks = output.picks;
+  std::vector<pick_check> checks(picks.size(), pick_check::not_offered);
+  std::vector<std::vector<std::uint32_t>> by_job(cfg_->jobs.size());
+  for (std::uint32_t i = 0; i < picks.size(); ++i)
+    if (picks[i].job < by_job.size()) by_job[picks[i].job].push_back(i);
+  auto check_job = [&](job_index j) {
+    for (std::uint32_t i : by_job[j]) {
+      const node_id node = picks[i].node;
+      if (!tracker_.is_task(j, node) ||
+          tracker_.state(j, node) != candidate_state::active)
+        continue;
+      tracker_.set_state(j, node, candidate_state::idle);
+      if (rows[j]->runnable_at(node, now_ms)) {
+        checks[i] = pick_check::runnable;
+      } else {
+        checks[i] = pick_check::not_runnable;
+        tracker_.offer(j, node);  // validated again next round
+      }
+    }
+  };
+  if (picks.size() >= min_parallel_work_) {
+    for_each_job(check_job);
+  } else {
+    for (job_index j = 0; j < by_job.size(); ++j) check_job(j);
+  }
+
+  started.reserve(picks.size());
+  running_.reserve(running_.size() + picks.size());
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const auto& pick = picks[i];
+    if (checks[i] == pick_check::not_offered) continue;
     const auto& demand = (*demands_)[pick.job];
-    bool valid = !running_.contains(pick.job, pick.node) &&
-                 rows[pick.job]->runnable_at(pick.node, now_ms);
+    bool valid = checks[i] == pick_check::runnable &&
+                 !running_.contains(pick.job, pick.node);
     if (lent) {
+      // The placer's own picks: charged in this very ledger.
       if (!valid) ledger_->give_back(demand, pick.chain, pick.worker);
     } else {
-      // The live ledger may have changed since prepare_round.
-      valid = valid && roster_.serves(pick.job, pick.worker) &&
+      // The live ledger may have changed since prepare_round, and the
+      // worker and the chain come from the policy.
+      valid = valid && pick.worker < roster_.size() &&
+              is_entry_of(pick.chain, pick.node) &&
+              roster_.serves(pick.job, pick.worker) &&
               ledger_->first_blocking(demand, pick.chain) == no_node &&
               ledger_->worker_fits(demand, pick.worker);
       if (valid) ledger_->take(demand, pick.chain, pick.worker);
     }
-    tracker_.set_state(pick.job, pick.node, candidate_state::idle);
     if (!valid) {
-      tracker_.offer(pick.job, pick.node);  // validated again next round
+      if (checks[i] == pick_check::runnable)
+        tracker_.offer(pick.job, pick.node);
       continue;
     }
     running_.set(pick.job, pick.node, {pick.chain, pick.worker});
@@ -231,10 +267,18 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       active.insert(active.end(), job.nodes.begin(), job.nodes.end());
     }
   }
-  for (const auto& p : output.parked) park_offered(p);
+  const std::size_t keys = slots_->tree().size() + 1 + roster_.num_groups();
+  for (const auto& p : output.parked) park_offered(p, keys);
   for (auto key : deferred_wakes_) tracker_.wake(key);
   deferred_wakes_.clear();
   return started;
+}
+
+bool round_scheduler::is_entry_of(node_id chain, node_id node) const {
+  if (chain == node) return true;
+  if (!slots_->any_replicas()) return false;
+  const auto copies = slots_->copies(node);
+  return std::find(copies.begin(), copies.end(), chain) != copies.end();
 }
 
 void round_scheduler::mark_started(const std::vector<task_pick>& started,
@@ -265,15 +309,16 @@ void round_scheduler::park_planned(const parked_batch& batch) {
   // the batch came still wakes these at commit.
   if (!round_open_ || batch.generation != generation_ || batch.round != round_)
     return;
-  for (const auto& p : batch.parked) park_offered(p);
+  const std::size_t keys = slots_->tree().size() + 1 + roster_.num_groups();
+  for (const auto& p : batch.parked) park_offered(p, keys);
 }
 
-void round_scheduler::park_offered(const parked_candidate& p) {
+void round_scheduler::park_offered(const parked_candidate& p,
+                                   std::size_t keys) {
   // Only what this round offered, once, on a key that exists: another
   // (job, node) has no candidate id, a candidate parked twice would join
   // two wait lists, and a key past the worker groups would size a list
   // for it.
-  const std::size_t keys = slots_->tree().size() + 1 + roster_.num_groups();
   if (tracker_.is_task(p.job, p.node) &&
       tracker_.state(p.job, p.node) == candidate_state::active &&
       (p.key == retry_key || p.key < keys))

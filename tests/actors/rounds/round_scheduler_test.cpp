@@ -304,6 +304,41 @@ TEST_CASE("A streamed park of what the round did not offer is ignored") {
       2000);
 }
 
+TEST_CASE("A pick of what the round did not offer is dropped") {
+  auto h = three_jobs_on_twelve_dbs();
+  auto output = plan_round(*find_policy("roundrobin"),
+                           h.scheduler.prepare_round(h.rows(), 1000), h.rng);
+  REQUIRE(output.picks.size() == 6);
+  REQUIRE(output.parked.size() == 30);
+  const auto good = output.picks.front();
+  const auto db11 = *h.tree->find("db11");
+  const auto db21 = *h.tree->find("db21");
+  const auto host1 = *h.tree->find("host1");
+  // Offered, not started: the policy may not start them on a worker that
+  // does not exist or on a chain that is not an entry of their node.
+  const auto other = output.parked[0];
+  const auto another = output.parked[1];
+  REQUIRE(another.node != db21);
+  // A job and a node out of range, a node that is not a task of the job
+  // (a host), the same pick twice, a worker out of range, a foreign chain.
+  output.picks.push_back({7, db11, db11, good.worker});
+  output.picks.push_back({0, 100000, 100000, good.worker});
+  output.picks.push_back({0, host1, host1, good.worker});
+  output.picks.push_back(good);
+  output.picks.push_back({other.job, other.node, other.node, 999});
+  output.picks.push_back({another.job, another.node, db21, good.worker});
+  const auto started =
+      h.scheduler.commit_round(std::move(output), h.rows(), 1000);
+  CHECK(started.size() == 6);
+  CHECK(h.scheduler.num_running() == 6);
+  CHECK_FALSE(h.scheduler.ledger().any_negative());
+  // The two the policy tried to misplace wait for the next round.
+  CHECK(h.scheduler.candidates().state(other.job, other.node) ==
+        candidate_state::pending);
+  CHECK(h.scheduler.candidates().state(another.job, another.node) ==
+        candidate_state::pending);
+}
+
 TEST_CASE("A freed host wakes only what fits and follows up if a waker loses") {
   // One host slot. "blocker" holds it; j waits on the host for dbA and dbB.
   // When it frees, one of j's waiters (dbB) wakes, but "dbonly" (no host
