@@ -127,19 +127,38 @@ round_output plan_by_subtree(const scheduler_policy& policy, round_input input,
       part_of[n] = part_of[tree.parent(n)];
 
   // [part][k]: the candidates of input.jobs[k] in that part, in the job's
-  // order. Split job by job on the threads: count, then copy.
+  // order. Split job by job on the threads. A job's list runs through the
+  // tree in order (or in shuffled runs of 256 nodes), so it is long runs
+  // of one part: find the runs and count, then copy run by run.
   const std::size_t num_jobs = input.jobs.size();
   std::vector<std::vector<job_candidates>> split(
       parts, std::vector<job_candidates>(num_jobs));
   threads.for_each(num_jobs, [&](std::size_t k) {
     auto& job = input.jobs[k];
+    const auto& nodes = job.nodes;
+    struct run {
+      std::size_t begin, end, part;
+    };
+    std::vector<run> runs;
     std::vector<std::size_t> count(parts, 0);
-    for (node_id n : job.nodes) ++count[part_of[n]];
+    for (std::size_t i = 0; i < nodes.size();) {
+      const std::size_t part = part_of[nodes[i]];
+      std::size_t end = i + 1;
+      while (end < nodes.size() && part_of[nodes[end]] == part) ++end;
+      runs.push_back({i, end, part});
+      count[part] += end - i;
+      i = end;
+    }
     for (std::size_t p = 0; p < parts; ++p) {
       split[p][k] = {job.job, job.priority, job.remaining, {}, false};
       split[p][k].nodes.reserve(count[p]);
     }
-    for (node_id n : job.nodes) split[part_of[n]][k].nodes.push_back(n);
+    for (const auto& r : runs) {
+      auto& into = split[r.part][k].nodes;
+      into.insert(into.end(),
+                  nodes.begin() + static_cast<std::ptrdiff_t>(r.begin),
+                  nodes.begin() + static_cast<std::ptrdiff_t>(r.end));
+    }
     std::vector<node_id>().swap(job.nodes);
   });
 
