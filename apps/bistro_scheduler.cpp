@@ -75,6 +75,7 @@ struct scheduler_flags : gflags_config {
   std::int64_t status_shutdown_retry_ms = 30000;
   bool prune_deleted_job_statuses = false;
   std::int64_t round_threads = 2;
+  std::int64_t round_split_candidates = 65536;
 
   scheduler_flags() {
     opt_group{custom_options_, "global"}
@@ -231,8 +232,14 @@ struct scheduler_flags : gflags_config {
         .add(round_threads, "round_threads",
              "threads for the per-job work of a scheduling round (backoff "
              "expiry, candidates, the scan after a new config or tree), the "
-             "scheduler's own included; picks do not depend on it"
-             " [default: 2]");
+             "scheduler's own included; picks do not depend on it, except "
+             "in a round split by --round_split_candidates"
+             " [default: 2]")
+        .add(round_split_candidates, "round_split_candidates",
+             "a roundrobin round of this many candidates or more is planned "
+             "one part of the tree at a time on the round threads (limits "
+             "hold; which tasks start then depends on timing)"
+             " [default: 65536]");
     opt_group{custom_options_, "global"}
         .add(tls.cert, "tls_cert_file", tls_files::cert_help)
         .add(tls.key, "tls_key_file", tls_files::key_help)
@@ -266,6 +273,10 @@ int main(int argc, char** argv) {
   }
   if (flags.round_threads < 1 || flags.round_threads > 64) {
     std::cerr << "bistro_scheduler: --round_threads must be 1..64\n";
+    return 2;
+  }
+  if (flags.round_split_candidates < 1) {
+    std::cerr << "bistro_scheduler: --round_split_candidates must be >= 1\n";
     return 2;
   }
   // The one list of policy names: the config is checked against it.
@@ -397,6 +408,8 @@ int main(int argc, char** argv) {
   o.status_commit_ms = flags.status_commit_ms;
   o.status_shutdown_retry_ms = flags.status_shutdown_retry_ms;
   o.round_threads = static_cast<unsigned>(flags.round_threads);
+  o.round_split_candidates =
+      static_cast<std::size_t>(flags.round_split_candidates);
 
   flags.add_message_types<caf::id_block::bistro>();
   // TERM and INT stop the scheduler cleanly: the status store commits

@@ -229,6 +229,7 @@ start_result scheduler_system::start(caf::actor_system& sys,
   opts.task_logs_timeout_ms = o.task_logs_timeout_ms;
   opts.activity_sample_ms = o.activity_sample_ms;
   opts.round_threads = o.round_threads;
+  opts.round_split_candidates = o.round_split_candidates;
   opts.drained_workers = std::move(drained.shards);
   opts.drained_workers_file = drained_path;
   opts.exit_when_done = o.exit_when_done;

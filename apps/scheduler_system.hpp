@@ -69,6 +69,8 @@ struct scheduler_system_options {
   std::int64_t task_logs_timeout_ms = 3000;
   /// Threads for a round's per-job work, the scheduler's own included.
   unsigned round_threads = 2;
+  /// A round robin round this big is planned by subtree on those threads.
+  std::size_t round_split_candidates = 65536;
   /// The page's plots: one sample of the activity this often.
   std::int64_t activity_sample_ms = 5000;
   bool exit_when_done = false;

@@ -124,6 +124,8 @@ std::string prometheus_text(
          "tasks_finished");
   scalar("bistro_task_errors_total", "counter",
          "Task runs that ended in error_backoff or failed.", "tasks_errors");
+  scalar("bistro_rounds_split_total", "counter",
+         "Rounds planned by subtree on several threads.", "rounds_split");
 
   if (const auto* buckets = field("round_seconds_buckets");
       buckets && buckets->is_array()) {

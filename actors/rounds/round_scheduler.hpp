@@ -103,6 +103,9 @@ struct round_output {
   std::vector<task_pick> picks;  // in the order the policy made them
   std::vector<parked_candidate> parked;
   std::vector<job_candidates> jobs;  // the untried candidates
+  /// How many parts of the tree the plan was split into (1: planned on one
+  /// thread; subtree_plan.hpp).
+  std::size_t parts = 1;
 };
 
 /// The pure part of a round: `policy` over the candidates and the ledger.

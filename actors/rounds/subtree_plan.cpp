@@ -206,7 +206,8 @@ round_output plan_by_subtree(const scheduler_policy& policy, round_input input,
                       std::move(results.front().cursors),
                       {},
                       {},
-                      {}};
+                      {},
+                      parts};
   std::vector<std::size_t> where(ctx.cfg->jobs.size(),
                                  std::numeric_limits<std::size_t>::max());
   output.jobs.reserve(num_jobs);

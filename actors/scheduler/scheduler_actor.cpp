@@ -303,7 +303,18 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
   });
 }
 
-void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
+void log_stats(scheduler_ptr self) {
+  auto& st = self->state;
+  spdlog::info(
+      "stats: running {} started {} finished {} rounds {} "
+      "round_seconds {:.3f} rounds_split {} persisted {}",
+      st.runs.size(), st.metrics.tasks_started(), st.metrics.tasks_finished(),
+      st.metrics.rounds(), st.metrics.round_seconds(),
+      st.metrics.rounds_split(), st.to_persist.statuses_persisted());
+}
+
+void finish_round(scheduler_ptr self, std::vector<task_pick> picks,
+                  bool split = false) {
   auto& st = self->state;
   auto now = now_ms(self);
   st.round_in_flight = false;
@@ -311,7 +322,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
   st.metrics.round_done(std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - st.round_began)
                             .count(),
-                        picks.size());
+                        picks.size(), split);
   dispatch(self, picks, now);
   flush_persist(self);
   if (!st.runs.orphans().empty()) kill_due_orphans(self, now);
@@ -320,6 +331,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks) {
     poke(self);
   } else if (st.options.exit_when_done && nothing_more_to_do(self)) {
     spdlog::info("nothing left to run: exiting (--exit_when_done)");
+    if (st.options.stats_interval_ms > 0) log_stats(self);
     self->quit();
     return;
   }
@@ -390,15 +402,17 @@ void start_round(scheduler_ptr self) {
                        std::make_shared<const parked_batch>(std::move(batch))});
   };
   input->park_batch_size = st.options.park_batch_size;
+  input->min_split_candidates = st.options.round_split_candidates;
   // No timeout: CAF keeps a request's timeout in its clock until it
   // expires, answered or not (one per round, for a minute), and a policy
   // that dies is answered with an error anyway.
   self->request(st.options.policy, caf::infinite, plan_atom_v, std::move(input))
       .then(
           [=](round_output_ptr output) {
+            const bool split = output->parts > 1;
             auto picks = self->state.rounds.commit_round(
                 std::move(*output), self->state.row_ptrs, now_ms(self));
-            finish_round(self, std::move(picks));
+            finish_round(self, std::move(picks), split);
           },
           [=](const caf::error& err) {
             auto& st = self->state;
@@ -567,15 +581,10 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         return rp;
       },
       [=](stats_atom) {
-        auto& st = self->state;
-        spdlog::info(
-            "stats: running {} started {} finished {} rounds {} "
-            "round_seconds {:.3f} persisted {}",
-            st.runs.size(), st.metrics.tasks_started(),
-            st.metrics.tasks_finished(), st.metrics.rounds(),
-            st.metrics.round_seconds(), st.to_persist.statuses_persisted());
+        log_stats(self);
         self->delayed_send(
-            self, std::chrono::milliseconds(st.options.stats_interval_ms),
+            self,
+            std::chrono::milliseconds(self->state.options.stats_interval_ms),
             stats_atom_v);
       },
       [=](update_atom, config_ptr cfg, node_tree_ptr tree) {

@@ -72,6 +72,10 @@ struct scheduler_options {
   /// plans, and the scheduler parks them meanwhile (round_input::park_sink);
   /// a round that parks fewer sends them with its plan.
   std::size_t park_batch_size = 16384;
+  /// A round of a policy that plans by subtree with this many candidates
+  /// or more is split over the round threads (round_input::
+  /// min_split_candidates).
+  std::size_t round_split_candidates = 65536;
 };
 
 /// Spawns the scheduler. Workers join with `join`; (config, tree) pairs

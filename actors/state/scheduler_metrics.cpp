@@ -2,8 +2,10 @@
 
 namespace bistro {
 
-void scheduler_metrics::round_done(double seconds, std::size_t starts) {
+void scheduler_metrics::round_done(double seconds, std::size_t starts,
+                                   bool split) {
   ++rounds_;
+  if (split) ++rounds_split_;
   tasks_started_ += starts;
   round_seconds_ += seconds;
   std::size_t bucket = 0;

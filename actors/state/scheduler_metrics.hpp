@@ -27,8 +27,9 @@ class scheduler_metrics {
     double tasks_per_s = 0;
   };
 
-  /// A round took `seconds` and started `starts` tasks.
-  void round_done(double seconds, std::size_t starts);
+  /// A round took `seconds` and started `starts` tasks; `split` when its
+  /// plan ran by subtree on several threads.
+  void round_done(double seconds, std::size_t starts, bool split = false);
   /// A run ended; `failed` when it ended error_backoff or failed.
   void task_finished(bool failed);
   /// A run that no round charged ended (it went on while the scheduler was
@@ -42,6 +43,8 @@ class scheduler_metrics {
   rates rates_at(std::int64_t now_ms) const;
 
   std::uint64_t rounds() const { return rounds_; }
+  /// Rounds whose plan ran by subtree on several threads.
+  std::uint64_t rounds_split() const { return rounds_split_; }
   std::uint64_t tasks_started() const { return tasks_started_; }
   std::uint64_t tasks_finished() const { return tasks_finished_; }
   std::uint64_t tasks_errors() const { return tasks_errors_; }
@@ -56,6 +59,7 @@ class scheduler_metrics {
     std::uint64_t finished;
   };
   std::uint64_t rounds_ = 0;
+  std::uint64_t rounds_split_ = 0;
   std::uint64_t tasks_started_ = 0;
   std::uint64_t tasks_finished_ = 0;
   std::uint64_t tasks_errors_ = 0;

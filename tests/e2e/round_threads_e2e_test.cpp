@@ -1,6 +1,8 @@
 // bistro_scheduler --round_threads against the real binary: the flag's
 // bounds, and a run whose rounds spread their per-job work over 3 threads
-// that starts every task once and ends, as with 1 thread.
+// that starts every task once and ends, as with 1 thread; the same with
+// every round robin round planned by subtree (--round_split_candidates).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <regex>
 #include <set>
@@ -53,16 +55,33 @@ std::set<std::string> done_tasks(const std::string& log) {
   return out;
 }
 
-std::set<std::string> run_to_the_end(const std::string& threads) {
+// The largest `rounds_split` of the log's stats lines.
+long rounds_split(const std::string& log) {
+  std::regex stats(R"(stats: .* rounds_split (\d+))");
+  long most = -1;
+  for (std::sregex_iterator it(log.begin(), log.end(), stats), end; it != end;
+       ++it)
+    most = std::max(most, std::stol((*it)[1].str()));
+  return most;
+}
+
+struct run_result {
+  std::set<std::string> done;
+  long rounds_split = -1;
+};
+
+run_result run_to_the_end(const std::string& threads,
+                          const std::string& split = "65536") {
   temp_dir dir;
   auto config = dir.write("config", config_text());
   child_process sched(
       {scheduler_bin, "--config_file=" + config, "--dry_run",
        "--exit_when_done", "--data_dir=" + dir.file("data"),
-       "--instance_node_name=inst", "--seed=3", "--round_threads=" + threads},
+       "--instance_node_name=inst", "--seed=3", "--round_threads=" + threads,
+       "--round_split_candidates=" + split, "--stats_interval_ms=20"},
       dir.file("scheduler.log"));
   REQUIRE(sched.wait(60000) == 0);
-  return done_tasks(sched.log());
+  return {done_tasks(sched.log()), rounds_split(sched.log())};
 }
 
 }  // namespace
@@ -78,11 +97,35 @@ TEST_CASE("round_threads outside 1 to 64 is one line naming the flag") {
   }
 }
 
+TEST_CASE("round_split_candidates below 1 is one line naming the flag") {
+  for (const char* value : {"0", "-5"}) {
+    auto r = run_command(scheduler_bin +
+                         " --config_file=/nonexistent --dry_run"
+                         " --round_split_candidates=" +
+                         value);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output ==
+          "bistro_scheduler: --round_split_candidates must be >= 1\n");
+  }
+}
+
 TEST_CASE("a scheduler on 3 round threads runs every task once, as on 1") {
-  auto three = run_to_the_end("3");
+  auto three = run_to_the_end("3").done;
   // a, b, d on 24 dbs each; c on the 12 even ones.
   CHECK(three.size() == 24 * 3 + 12);
   CHECK(three.count("b on h5db3") == 1);
   CHECK(three.count("c on h0db1") == 0);
-  CHECK(run_to_the_end("1") == three);
+  CHECK(run_to_the_end("1").done == three);
+}
+
+TEST_CASE("round robin rounds split by subtree run every task once") {
+  // Every round of candidates is planned one part of the tree at a time
+  // (6 hosts: 6 parts on 3 threads), the parts' parks streamed to the
+  // scheduler from the round threads: the same tasks end done, once.
+  auto split = run_to_the_end("3", "1");
+  CHECK(split.done.size() == 24 * 3 + 12);
+  CHECK(split.rounds_split > 0);
+  auto one = run_to_the_end("1", "1");  // one thread: nothing to split over
+  CHECK(one.rounds_split == 0);
+  CHECK(split.done == one.done);
 }

@@ -11,7 +11,7 @@ TEST_CASE("http: prometheus_text renders every metric with HELP and TYPE") {
     "tasks": {"a\"b": {"done": 4, "running": 1}},
     "running": 1, "tasks_started": 5, "tasks_finished": 4, "tasks_errors": 0,
     "round_seconds_buckets": [[0.001, 2], [0.5, 3], ["+Inf", 3]],
-    "round_seconds_sum": 0.25, "round_count": 3,
+    "round_seconds_sum": 0.25, "round_count": 3, "rounds_split": 2,
     "workers": {"HEALTHY": 1}, "config_errors": 0, "statuses_persisted": 9,
     "commit_seconds_sum": 0.5, "commits": 2})");
   request_counts counts;
@@ -37,6 +37,10 @@ TEST_CASE("http: prometheus_text renders every metric with HELP and TYPE") {
         "error_backoff or failed.\n"
         "# TYPE bistro_task_errors_total counter\n"
         "bistro_task_errors_total 0\n"
+        "# HELP bistro_rounds_split_total Rounds planned by subtree on "
+        "several threads.\n"
+        "# TYPE bistro_rounds_split_total counter\n"
+        "bistro_rounds_split_total 2\n"
         "# HELP bistro_round_duration_seconds Duration of scheduling rounds.\n"
         "# TYPE bistro_round_duration_seconds histogram\n"
         "bistro_round_duration_seconds_bucket{le=\"0.001\"} 2\n"

@@ -89,9 +89,9 @@ TEST_CASE("status handlers: status sums every job's counts and counters") {
 
 TEST_CASE("status handlers: metrics has cumulative round buckets and usage") {
   view_fixture f;
-  f.metrics.round_done(0.0005, 1);  // first bucket
-  f.metrics.round_done(0.003, 0);   // le 0.005
-  f.metrics.round_done(9.0, 0);     // +Inf
+  f.metrics.round_done(0.0005, 1);     // first bucket
+  f.metrics.round_done(0.003, 0);      // le 0.005
+  f.metrics.round_done(9.0, 0, true);  // +Inf, planned by subtree
   f.metrics.task_finished(true);
   f.persisted.committed(true, 5, 0.25);
   auto w0 = f.add_worker("w0");
@@ -113,6 +113,7 @@ TEST_CASE("status handlers: metrics has cumulative round buckets and usage") {
   CHECK(buckets[2] == json::parse("[0.005, 2]"));
   CHECK(buckets[9] == json::parse(R"(["+Inf", 3])"));
   CHECK(m->at("round_count") == 3);
+  CHECK(m->at("rounds_split") == 1);
   CHECK(m->at("tasks_started") == 1);
   CHECK(m->at("tasks_finished") == 1);
   CHECK(m->at("tasks_errors") == 1);

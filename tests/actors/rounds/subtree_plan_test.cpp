@@ -215,6 +215,7 @@ TEST_CASE("A split round passes no limit where its parts race") {
     REQUIRE(splits_by_subtree(policy, input));
     auto output = plan_round(policy, std::move(input), h.rng);
 
+    CHECK(output.parts == 2 * subtree_parts_per_thread);
     CHECK(output.picks.size() == static_cast<std::size_t>(s.expected));
     std::map<node_id, int> per_host, per_db;
     std::map<worker_index, int> per_worker;

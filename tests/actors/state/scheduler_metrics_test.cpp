@@ -22,6 +22,10 @@ TEST_CASE(
   CHECK(m.rounds() == 4);
   CHECK(m.tasks_started() == 6);
   CHECK(m.round_seconds() == Approx(10.0055));
+  CHECK(m.rounds_split() == 0);
+  m.round_done(0.2, 5, true);  // planned by subtree
+  CHECK(m.rounds_split() == 1);
+  CHECK(m.rounds() == 5);
 }
 
 TEST_CASE(
