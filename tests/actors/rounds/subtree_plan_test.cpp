@@ -276,6 +276,90 @@ TEST_CASE("Split rounds, round after round, run every task once") {
   CHECK(h.split_rounds > 20);  // all but the last few, which have 1 part
 }
 
+TEST_CASE("Split rounds over random shapes pass no limit and run every task") {
+  // Random trees, limits, workers and host placements; each round ends a
+  // random part of what runs, so the ledger carries load from round to
+  // round. After each round what runs must fit every limit, and in the end
+  // every (job, db) has run exactly once.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 gen(seed);
+    auto pick = [&](int n) {
+      return static_cast<int>(gen() % static_cast<std::uint64_t>(n));
+    };
+    const int hosts = 2 + pick(20), dbs = 1 + pick(5), num_jobs = 1 + pick(4);
+    const int num_workers = 1 + pick(4), instance = 1 + pick(30);
+    const int per_worker = 1 + pick(6), host_limit = 1 + pick(3);
+    std::string jobs_text;
+    std::map<std::string, int> placed;  // job -> its worker
+    for (int j = 0; j < num_jobs; ++j) {
+      const std::string name = "job" + std::to_string(j);
+      std::string body;
+      if (pick(3) == 0) {
+        placed[name] = pick(num_workers);
+        body = R"("host_placement": "wh)" + std::to_string(placed[name]) + "\"";
+      }
+      jobs_text += (j ? ", " : "") + job(name, body);
+    }
+    std::string settings = bistro_settings(
+        "", R"("instance": {"instance_slots": {"limit": )" +
+                std::to_string(instance) +
+                R"(, "default": 1}}, "worker": {"worker_slots": {"limit": )" +
+                std::to_string(per_worker) + R"(, "default": 1}})");
+    settings.replace(settings.find("\"limit\": 2"), 10,
+                     "\"limit\": " + std::to_string(host_limit));
+    auto cfg = make_config(settings, jobs_text);
+    INFO("seed " << seed << ": " << hosts << " hosts x " << dbs << " dbs, "
+                 << num_jobs << " jobs, " << num_workers << " workers of "
+                 << per_worker << ", instance " << instance << ", host limit "
+                 << host_limit);
+    split_harness h(cfg, hosts, dbs, num_workers);
+    round_robin_policy policy;
+    std::vector<task_pick> running;
+    std::map<std::pair<job_index, node_id>, int> runs;
+    for (int round = 0;
+         round < 3000 &&
+         runs.size() < static_cast<std::size_t>(num_jobs * hosts * dbs);
+         ++round) {
+      const std::int64_t now = 1000 + round;
+      for (const auto& p : h.split_round(policy, now)) {
+        ++runs[{p.job, p.node}];
+        running.push_back(p);
+        const auto it = placed.find(cfg->jobs[p.job].name);
+        if (it != placed.end())
+          CHECK(h.scheduler.workers().host(p.worker) ==
+                "wh" + std::to_string(it->second));
+      }
+      std::map<node_id, int> per_db, per_host;
+      std::map<worker_index, int> on_worker;
+      for (const auto& p : running) {
+        ++per_db[p.node];
+        ++per_host[h.tree->parent(p.node)];
+        ++on_worker[p.worker];
+      }
+      CHECK(running.size() <= static_cast<std::size_t>(instance));
+      for (const auto& [n, k] : per_db) CHECK(k <= 1);
+      for (const auto& [n, k] : per_host) CHECK(k <= host_limit);
+      for (const auto& [w, k] : on_worker) CHECK(k <= per_worker);
+      // End some of what runs (at least one), done.
+      std::vector<task_pick> still;
+      for (std::size_t i = 0; i < running.size(); ++i) {
+        if (i > 0 && pick(2) == 0) {
+          still.push_back(running[i]);
+          continue;
+        }
+        h.finish(cfg->jobs[running[i].job].name,
+                 std::string{h.tree->name(running[i].node)}, status_label::done,
+                 now);
+      }
+      running = std::move(still);
+    }
+    CHECK(runs.size() == static_cast<std::size_t>(num_jobs * hosts * dbs));
+    CHECK(std::all_of(runs.begin(), runs.end(),
+                      [](const auto& e) { return e.second == 1; }));
+    CHECK(h.split_rounds > 0);
+  }
+}
+
 TEST_CASE("A shared take takes the instance and the worker, both or neither") {
   auto cfg = limited_config(1, 2, 1);
   auto tree = make_tree(*cfg, wide_nodes(2, 2));
