@@ -69,7 +69,7 @@ plot '{nodes}' using 1:2 with linespoints lw 2 pt 7 title "bistro-caf, 10 jobs",
 """)
 
     plot("round_threads", {"one": by_nodes, "two": by_nodes_2}, """
-set title "Full scheduling round, per-job work on 1 and 2 threads, 10 jobs\\n{tail}"
+set title "Full scheduling round as the scheduler runs it, 1 and 2 threads (round robin split by subtree), 10 jobs\\n{tail}"
 set logscale xy
 set xlabel "nodes (hosts x 25 dbs)"
 set ylabel "seconds (median of 3 rounds)"

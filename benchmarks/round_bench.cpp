@@ -17,9 +17,9 @@
 // set_threads) for every case but the 1-thread half of `threads`.
 // With `--nodes N --jobs J [--repeat R]` it prints one "scale" line instead:
 // the median of R full rounds over about N nodes (hosts x 25 dbs) and J
-// jobs on T threads, and the resident memory the tree and the status rows
-// added, per node and per (job, node). benchmarks/run sweeps N and J with
-// it.
+// jobs on T threads, each as the scheduler actor runs it (as in `threads`), and
+// the resident memory the tree and the status rows added, per node and per
+// (job, node). benchmarks/run sweeps N and J with it.
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -139,6 +139,8 @@ void print(const char* name, double seconds, double target,
       name, seconds, target, started);
 }
 
+double scheduler_round_seconds(bench_state& state, unsigned threads);
+
 // One scale point; see the header comment.
 int run_scale(long long nodes, int jobs, int repeat, unsigned threads) {
   const int hosts = static_cast<int>(std::max<long long>(1, nodes / 26));
@@ -155,7 +157,7 @@ int run_scale(long long nodes, int jobs, int repeat, unsigned threads) {
   std::size_t started = 0;
   for (int r = 0; r < repeat; ++r) {
     if (r > 0) state.fresh(threads);
-    rounds.push_back(state.full_round());
+    rounds.push_back(scheduler_round_seconds(state, threads));
     if (r == 0) started = state.picks.size();
   }
   std::sort(rounds.begin(), rounds.end());
@@ -223,41 +225,63 @@ round_output plan_beside_parking(bench_state& state,
   return std::move(*output);
 }
 
-// Full rounds of `state` on 1 thread and on `threads`, in turn, as the
-// scheduler actor runs them: reset (+ 100 workers), prepare_round (the
+// Seconds of each phase of one full round as the scheduler actor runs it.
+struct round_phases {
+  double reset = 0, prepare = 0, plan = 0, commit = 0;
+  double total() const { return reset + prepare + plan + commit; }
+};
+
+// One full round of `state` (fresh: nothing running) on `threads`, as the
+// scheduler actor runs it: reset (+ 100 workers), prepare_round (the
 // per-job work, and the policy's ledger copy), plan_round (the policy: on
-// one thread alone, or with more threads on one of its own while the
-// caller parks what it parked, plan_beside_parking), commit_round. Medians
-// of 3 per phase.
+// one thread alone, or with more threads on one of its own, split by
+// subtree over it and the round's helpers, while the caller parks what it
+// parked: plan_beside_parking), commit_round.
+round_phases scheduler_round(bench_state& state, unsigned threads) {
+  const auto& policy = *find_policy(state.cfg->scheduler);
+  round_phases p;
+  bench::stopwatch reset;
+  state.scheduler.reset(state.cfg, state.tree, state.rng);
+  for (int w = 0; w < 100; ++w) {
+    state.scheduler.add_worker("worker" + std::to_string(w),
+                               "wh" + std::to_string(w));
+  }
+  p.reset = reset.seconds();
+  bench::stopwatch prepare;
+  auto input = state.scheduler.prepare_round(state.row_ptrs, 1000);
+  p.prepare = prepare.seconds();
+  bench::stopwatch plan;
+  auto output =
+      plan_beside_parking(state, policy, std::move(input), threads > 1);
+  p.plan = plan.seconds();
+  bench::stopwatch commit;
+  state.picks =
+      state.scheduler.commit_round(std::move(output), state.row_ptrs, 1000);
+  p.commit = commit.seconds();
+  return p;
+}
+
+double scheduler_round_seconds(bench_state& state, unsigned threads) {
+  return scheduler_round(state, threads).total();
+}
+
+// Full rounds of `state` on 1 thread and on `threads`, in turn
+// (scheduler_round). Medians of 3 per phase.
 void compare_threads(bench_state& state, unsigned threads) {
   struct phases {
     std::vector<double> reset, prepare, plan, commit, total;
   } one, many;
-  const auto& policy = *find_policy(state.cfg->scheduler);
   for (int r = 0; r < 3; ++r) {
     for (bool on_threads : {false, true}) {
       const unsigned t = on_threads ? threads : 1u;
       auto& p = on_threads ? many : one;
       state.fresh(t);
-      bench::stopwatch reset;
-      state.scheduler.reset(state.cfg, state.tree, state.rng);
-      for (int w = 0; w < 100; ++w) {
-        state.scheduler.add_worker("worker" + std::to_string(w),
-                                   "wh" + std::to_string(w));
-      }
-      p.reset.push_back(reset.seconds());
-      bench::stopwatch prepare;
-      auto input = state.scheduler.prepare_round(state.row_ptrs, 1000);
-      p.prepare.push_back(prepare.seconds());
-      bench::stopwatch plan;
-      auto output = plan_beside_parking(state, policy, std::move(input), t > 1);
-      p.plan.push_back(plan.seconds());
-      bench::stopwatch commit;
-      state.picks =
-          state.scheduler.commit_round(std::move(output), state.row_ptrs, 1000);
-      p.commit.push_back(commit.seconds());
-      p.total.push_back(p.reset.back() + p.prepare.back() + p.plan.back() +
-                        p.commit.back());
+      const auto round = scheduler_round(state, t);
+      p.reset.push_back(round.reset);
+      p.prepare.push_back(round.prepare);
+      p.plan.push_back(round.plan);
+      p.commit.push_back(round.commit);
+      p.total.push_back(round.total());
     }
   }
   auto median = [](std::vector<double> v) {
