@@ -14,7 +14,9 @@
 //                and its policy actor do)
 //   bytes        scheduler bytes per (job, node) beside the status row's
 // `--threads T` (default 2) sets the round's threads (round_scheduler::
-// set_threads) for every case but the 1-thread half of `threads`.
+// set_threads) for every case but the 1-thread half of `threads`;
+// `--node-order O` the config's node_order (default original; Bistro's
+// default is random).
 // With `--nodes N --jobs J [--repeat R]` it prints one "scale" line instead:
 // the median of R full rounds over about N nodes (hosts x 25 dbs) and J
 // jobs on T threads, each as the scheduler actor runs it (as in `threads`), and
@@ -43,11 +45,16 @@ using namespace bistro;
 
 namespace {
 
+// `--node-order`: the config's nodes.node_order (original unless given).
+std::string order_name = "original";
+
 std::shared_ptr<const config> bench_config(int num_jobs) {
   std::string text =
       R"({"bistro_settings": {"enabled": true, "scheduler": "roundrobin",)"
       R"( "nodes": {"levels": ["host", "db"], "node_source": "manual",)"
-      R"( "node_order": "original",)"
+      R"( "node_order": ")" +
+      order_name +
+      R"(",)"
       R"( "node_source_prefs": {}}, "resources": {)"
       R"("instance": {"instance_slots": {"limit": 100000000, "default": 1}},)"
       R"( "host": {"host_concurrency": {"limit": 2, "default": 1}},)"
@@ -319,6 +326,10 @@ int main(int argc, char** argv) {
       jobs = std::atoi(argv[i + 1]);
     } else if (flag == "--repeat") {
       repeat = std::atoi(argv[i + 1]);
+    } else if (flag == "--node-order") {
+      order_name = argv[i + 1];
+      bad = bad || (order_name != "original" && order_name != "random" &&
+                    order_name != "lexicographic");
     } else if (flag == "--threads") {
       const int t = std::atoi(argv[i + 1]);
       bad = bad || t <= 0 || t > 64;
@@ -329,7 +340,8 @@ int main(int argc, char** argv) {
   }
   if (bad || jobs <= 0 || repeat <= 0) {
     std::fprintf(stderr,
-                 "usage: round_bench [--threads T] [--nodes N --jobs J "
+                 "usage: round_bench [--threads T] [--node-order "
+                 "original|random|lexicographic] [--nodes N --jobs J "
                  "[--repeat R]]\n");
     return 2;
   }
