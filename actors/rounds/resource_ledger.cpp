@@ -155,14 +155,20 @@ node_id resource_ledger::first_blocking_up_to(const job_demand& demand,
 
 namespace {
 
-// Rows shared by the threads of a split plan: read and changed through
+// Rows shared by the threads of a split plan are read and changed through
 // atomic_ref only while it runs (relaxed: the counts publish nothing else;
 // the threads' join orders them for whoever reads the ledger next).
-bool row_fits_shared(const std::int32_t* row,
-                     const std::vector<std::int32_t>& amounts) {
+std::int32_t read_plain(const std::int32_t& entry) { return entry; }
+std::int32_t read_shared(const std::int32_t& entry) {
+  return std::atomic_ref<std::int32_t>(const_cast<std::int32_t&>(entry))
+      .load(std::memory_order_relaxed);
+}
+
+template <class Read>
+bool row_fits(const std::int32_t* row, const std::vector<std::int32_t>& amounts,
+              Read read) {
   for (std::size_t i = 0; i < amounts.size(); ++i) {
-    std::atomic_ref<std::int32_t> entry(const_cast<std::int32_t&>(row[i]));
-    if (entry.load(std::memory_order_relaxed) < amounts[i]) return false;
+    if (read(row[i]) < amounts[i]) return false;
   }
   return true;
 }
@@ -196,29 +202,33 @@ bool take_shared_row(std::int32_t* row,
 
 }  // namespace
 
-bool resource_ledger::instance_fits_shared(const job_demand& demand) const {
-  return demand.top_level > 0 ||
-         row_fits_shared(free_.data() + base_[0], demand.by_level[0]);
-}
-
-bool resource_ledger::worker_fits_shared(const job_demand& demand,
-                                         worker_index w) const {
-  return row_fits_shared(worker_free_.data() + w * demand.worker.size(),
-                         demand.worker);
-}
-
-std::int64_t resource_ledger::weight_left_after_shared(const job_demand& demand,
-                                                       worker_index w) const {
+template <class Read>
+std::int64_t resource_ledger::weight_left(const job_demand& demand,
+                                          worker_index w, Read read) const {
   const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
   const std::int32_t* row = worker_free_.data() + w * ids.size();
   std::int64_t left = 0;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::atomic_ref<std::int32_t> entry(const_cast<std::int32_t&>(row[i]));
     std::int64_t amount = demand.worker.empty() ? 0 : demand.worker[i];
-    left += (entry.load(std::memory_order_relaxed) - amount) *
-            cfg_->resources[ids[i]].weight;
+    left += (read(row[i]) - amount) * cfg_->resources[ids[i]].weight;
   }
   return left;
+}
+
+bool resource_ledger::instance_fits_shared(const job_demand& demand) const {
+  return demand.top_level > 0 ||
+         row_fits(free_.data() + base_[0], demand.by_level[0], read_shared);
+}
+
+bool resource_ledger::worker_fits_shared(const job_demand& demand,
+                                         worker_index w) const {
+  return row_fits(worker_free_.data() + w * demand.worker.size(), demand.worker,
+                  read_shared);
+}
+
+std::int64_t resource_ledger::weight_left_after_shared(const job_demand& demand,
+                                                       worker_index w) const {
+  return weight_left(demand, w, read_shared);
 }
 
 resource_ledger::shared_take resource_ledger::take_shared(
@@ -280,23 +290,13 @@ std::int64_t resource_ledger::room_on(const job_demand& demand,
 
 bool resource_ledger::worker_fits(const job_demand& demand,
                                   worker_index w) const {
-  const std::int32_t* row = worker_free_.data() + w * demand.worker.size();
-  for (std::size_t i = 0; i < demand.worker.size(); ++i) {
-    if (row[i] < demand.worker[i]) return false;
-  }
-  return true;
+  return row_fits(worker_free_.data() + w * demand.worker.size(), demand.worker,
+                  read_plain);
 }
 
 std::int64_t resource_ledger::weight_left_after(const job_demand& demand,
                                                 worker_index w) const {
-  const auto& ids = cfg_->resources_by_level[cfg_->worker_level()];
-  const std::int32_t* row = worker_free_.data() + w * ids.size();
-  std::int64_t left = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::int64_t amount = demand.worker.empty() ? 0 : demand.worker[i];
-    left += (row[i] - amount) * cfg_->resources[ids[i]].weight;
-  }
-  return left;
+  return weight_left(demand, w, read_plain);
 }
 
 void resource_ledger::take(const job_demand& demand, node_id chain,

@@ -148,6 +148,10 @@ class resource_ledger {
  private:
   void charge(const job_demand& demand, node_id chain, worker_index w,
               std::int32_t sign);
+  /// weight_left_after, each entry read by `read`.
+  template <class Read>
+  std::int64_t weight_left(const job_demand& demand, worker_index w,
+                           Read read) const;
   /// first_blocking over the levels from `chain`'s up to `top`.
   node_id first_blocking_up_to(const job_demand& demand, node_id chain,
                                level_id top) const;

@@ -208,14 +208,27 @@ class round_scheduler {
     threads_->for_each(cfg_->jobs.size(),
                        [&](std::size_t j) { work(static_cast<job_index>(j)); });
   }
-  /// What commit_round found of a pick in its job's candidates and row.
-  enum class pick_check : std::uint8_t { not_offered, not_runnable, runnable };
+  /// `work(j)` for every job: on the round's threads when the jobs hold
+  /// `items` (changed candidates, picks) worth waking a helper for, else
+  /// in order on the caller.
+  template <class Work>
+  void for_each_job_when(std::size_t items, Work&& work) {
+    if (items >= min_parallel_work_) {
+      for_each_job(work);
+    } else {
+      for (job_index j = 0; j < cfg_->jobs.size(); ++j) work(j);
+    }
+  }
+  /// What commit_round found of a pick in its job's candidates and row,
+  /// and then whether it started.
+  enum class pick_check : std::uint8_t {
+    not_offered,
+    not_runnable,
+    runnable,
+    started
+  };
   /// Whether `chain` is `node` or one of its replicas' entries.
   bool is_entry_of(node_id chain, node_id node) const;
-  /// Marks the started picks running in their jobs' rows (each row on
-  /// one thread).
-  void mark_started(const std::vector<task_pick>& started, status_rows rows,
-                    std::int64_t now_ms);
   void wake(std::uint32_t key);
   void wake_ancestors();
   /// A candidate the policy could not start waits on its key (or, for

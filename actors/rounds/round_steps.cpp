@@ -131,11 +131,7 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
       for (node_id n : fresh[j]) tracker_.offer(j, n);
       validate_pending(j, rows, now_ms);
     };
-    if (work >= min_parallel_work_) {
-      for_each_job(job_work);
-    } else {
-      for (job_index j = 0; j < num_jobs; ++j) job_work(j);
-    }
+    for_each_job_when(work, job_work);
   }
   round_open_ = true;
   ledger_lent_ = lend;
@@ -223,11 +219,7 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       }
     }
   };
-  if (picks.size() >= min_parallel_work_) {
-    for_each_job(check_job);
-  } else {
-    for (job_index j = 0; j < by_job.size(); ++j) check_job(j);
-  }
+  for_each_job_when(picks.size(), check_job);
 
   started.reserve(picks.size());
   running_.reserve(running_.size() + picks.size());
@@ -257,8 +249,15 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
     }
     running_.set(pick.job, pick.node, {pick.chain, pick.worker});
     started.push_back(pick);
+    checks[i] = pick_check::started;
   }
-  mark_started(started, rows, now_ms);
+  // Each job's row marks its started tasks running (a full round starts
+  // tens of thousands: each row on a thread).
+  for_each_job_when(started.size(), [&](job_index j) {
+    for (std::uint32_t i : by_job[j])
+      if (checks[i] == pick_check::started)
+        rows[j]->mark_running(picks[i].node, now_ms);
+  });
   for (auto& job : output.jobs) {
     auto& active = tracker_.active(job.job);
     if (active.empty()) {
@@ -279,21 +278,6 @@ bool round_scheduler::is_entry_of(node_id chain, node_id node) const {
   if (!slots_->any_replicas()) return false;
   const auto copies = slots_->copies(node);
   return std::find(copies.begin(), copies.end(), chain) != copies.end();
-}
-
-void round_scheduler::mark_started(const std::vector<task_pick>& started,
-                                   status_rows rows, std::int64_t now_ms) {
-  if (started.size() < min_parallel_work_) {
-    for (const auto& pick : started)
-      rows[pick.job]->mark_running(pick.node, now_ms);
-    return;
-  }
-  // A full round starts tens of thousands: each job's row on a thread.
-  std::vector<std::vector<node_id>> by_job(cfg_->jobs.size());
-  for (const auto& pick : started) by_job[pick.job].push_back(pick.node);
-  for_each_job([&](job_index j) {
-    for (node_id n : by_job[j]) rows[j]->mark_running(n, now_ms);
-  });
 }
 
 void round_scheduler::park_candidate(const parked_candidate& p) {
