@@ -47,11 +47,11 @@ void job_status_row::resize(std::size_t num_nodes) {
   entries_.resize(num_nodes);
   for (auto n = old_size; n < num_nodes; ++n) {
     ++counts_[static_cast<std::size_t>(status_label::never_started)];
-    queue_if_runnable(static_cast<node_id>(n));
+    queue_change(static_cast<node_id>(n));
   }
 }
 
-void job_status_row::mark_running(node_id node, std::int64_t now_ms) {
+void job_status_row::mark_started(node_id node, std::int64_t now_ms) {
   auto& e = entries_[node];
   if (e.label != status_label::running) {
     before_run_.insert_or_assign(
@@ -64,6 +64,11 @@ void job_status_row::mark_running(node_id node, std::int64_t now_ms) {
   e.flags &= static_cast<std::uint8_t>(~overwriteable_flag);
   set_text(messages_, node, has_message_flag, {});
   set_deadline(node, 0);
+}
+
+void job_status_row::mark_running(node_id node, std::int64_t now_ms) {
+  mark_started(node, now_ms);
+  queue_change(node);
 }
 
 void job_status_row::apply(node_id node, const parsed_status& status,
@@ -94,7 +99,7 @@ void job_status_row::apply(node_id node, const parsed_status& status,
     e.flags |= overwriteable_flag;
     set_text(messages_, node, has_message_flag, status.message);
     set_deadline(node, 0);
-    queue_if_runnable(node);
+    queue_change(node);
     return;
   }
   if (status.label == status_label::running) {
@@ -133,7 +138,7 @@ void job_status_row::apply(node_id node, const parsed_status& status,
   }
   set_text(messages_, node, has_message_flag, status.message);
   set_deadline(node, until_ms);
-  queue_if_runnable(node);
+  queue_change(node);
 }
 
 bool job_status_row::mark_worker_lost(node_id node, std::int64_t now_ms,
@@ -149,6 +154,7 @@ bool job_status_row::mark_worker_lost(node_id node, std::int64_t now_ms,
   e.flags |= overwriteable_flag;
   set_text(messages_, node, has_message_flag, std::move(message));
   set_deadline(node, now_ms + wait_ms);
+  queue_change(node);
   return true;
 }
 
@@ -167,7 +173,7 @@ void job_status_row::forgive(node_id node) {
     default:  // worker_lost keeps its safety wait
       return;
   }
-  queue_if_runnable(node);
+  queue_change(node);
 }
 
 void job_status_row::forgive_all() {
@@ -240,7 +246,7 @@ void job_status_row::restore(node_id node, const status_record& record) {
   set_text(data_, node, has_data_flag, record.data);
   set_text(messages_, node, has_message_flag, record.message);
   set_deadline(node, uses_backoff(record.label) ? record.backoff_until_ms : 0);
-  queue_if_runnable(node);
+  queue_change(node);
 }
 
 std::optional<std::int64_t> job_status_row::next_backoff_expiry_ms() const {
@@ -252,30 +258,36 @@ std::optional<std::int64_t> job_status_row::next_backoff_expiry_ms() const {
   return heap_.front().at_ms;
 }
 
-std::vector<node_id> job_status_row::take_newly_runnable(std::int64_t now_ms) {
+std::vector<job_status_row::change> job_status_row::take_changes(
+    std::int64_t now_ms) {
   while (!heap_.empty() && heap_.front().at_ms <= now_ms) {
     auto item = heap_.front();
     std::pop_heap(heap_.begin(), heap_.end(), later_first{});
     heap_.pop_back();
-    if (heap_item_live(item) && !(entries_[item.node].flags & queued_flag)) {
-      entries_[item.node].flags |= queued_flag;
-      pending_.push_back(item.node);
-    }
+    if (heap_item_live(item)) queue_change(item.node);
   }
-  std::vector<node_id> out;
-  out.reserve(pending_.size());
-  for (auto node : pending_) {
+  std::vector<change> out;
+  out.reserve(changed_.size());
+  for (auto node : changed_) {
     // Ids past a shrink, and repeats left by a shrink and regrow, lack the
     // flag (or the entry).
     if (node >= entries_.size()) continue;
     auto& e = entries_[node];
     if (!(e.flags & queued_flag)) continue;
     e.flags &= static_cast<std::uint8_t>(~queued_flag);
-    if (runnable_at(node, now_ms)) out.push_back(node);
+    out.push_back(
+        {node, runnable_at(node, now_ms), e.label == status_label::done});
   }
-  pending_.clear();
+  changed_.clear();
   // After a big burst (a million new nodes), give the memory back.
-  if (pending_.capacity() > 65536) pending_.shrink_to_fit();
+  if (changed_.capacity() > 65536) changed_.shrink_to_fit();
+  return out;
+}
+
+std::vector<node_id> job_status_row::take_newly_runnable(std::int64_t now_ms) {
+  std::vector<node_id> out;
+  for (const auto& c : take_changes(now_ms))
+    if (c.runnable) out.push_back(c.node);
   return out;
 }
 
@@ -285,7 +297,7 @@ std::size_t job_status_row::memory_bytes() const {
       sizeof(void*) * 2 + sizeof(std::pair<node_id, std::string>);
   std::size_t bytes = entries_.capacity() * sizeof(entry) +
                       heap_.capacity() * sizeof(deadline) +
-                      pending_.capacity() * sizeof(node_id);
+                      changed_.capacity() * sizeof(node_id);
   bytes += before_run_.bucket_count() * sizeof(void*) +
            before_run_.size() *
                (sizeof(void*) * 2 + sizeof(std::pair<node_id, prior_status>));
@@ -334,12 +346,11 @@ void job_status_row::set_text(std::unordered_map<node_id, std::string>& table,
   e.flags |= flag;
 }
 
-void job_status_row::queue_if_runnable(node_id node) {
+void job_status_row::queue_change(node_id node) {
   auto& e = entries_[node];
-  if (e.backoff_until_ms != 0 || (e.flags & queued_flag)) return;
-  if (!runnable_at(node, 0)) return;  // running, done or failed
+  if (e.flags & queued_flag) return;
   e.flags |= queued_flag;
-  pending_.push_back(node);
+  changed_.push_back(node);
 }
 
 bool job_status_row::heap_item_live(const deadline& d) const {

@@ -4,9 +4,11 @@
 // Each entry is a fixed 24 bytes (label, backoff step, flags, backoff
 // deadline, last change); `data` and error messages, which most tasks lack,
 // live in sparse side tables. Backoff deadlines also go into a min-heap with
-// lazy deletion, so that the scheduler learns which nodes became runnable
-// (`take_newly_runnable`) and when the next backoff ends without scanning a
-// million nodes.
+// lazy deletion, so that the scheduler learns which nodes changed
+// (`take_changes`: runnable or not, done or not) and when the next backoff
+// ends without scanning a million nodes. The feed is also how a job's done
+// tasks reach the jobs that depend on it, as batches
+// (actors/rounds/dependency_done.hpp): no job reads another's row.
 //
 // Time is always a parameter (ms since the epoch); nothing here reads a
 // clock. Not thread-safe, including the const members (they may drop stale
@@ -46,6 +48,11 @@ class job_status_row {
   /// The task was started. Keeps the backoff step and the last data, and
   /// the status before the run as the record's `before_run`.
   void mark_running(node_id node, std::int64_t now_ms);
+  /// mark_running for a start the round engine made itself: left out of
+  /// the change feed, which would tell the engine only what it did (a
+  /// start makes a task neither runnable nor done; a full round starts
+  /// tens of thousands).
+  void mark_started(node_id node, std::int64_t now_ms);
 
   /// Records how a run ended, applying `backoff`:
   /// - done: finished for good; incomplete: runnable at once, step reset;
@@ -98,13 +105,23 @@ class job_status_row {
     return counts_[static_cast<std::size_t>(label)];
   }
 
-  /// The earliest backoff deadline not yet reported by take_newly_runnable
+  /// The earliest backoff deadline not yet reported by take_changes
   /// (it may already be past); nullopt if none. The scheduler's wake-up time.
   std::optional<std::int64_t> next_backoff_expiry_ms() const;
 
-  /// Nodes that became runnable since the last call: by a status change
-  /// (incomplete, forgive, resize, ...) or by a backoff ending by `now_ms`.
-  /// Each at most once, runnable at `now_ms`; costs O(changes), not O(nodes).
+  /// One node whose status changed, as it stands at the take.
+  struct change {
+    node_id node = 0;
+    /// runnable_at(node, now_ms) of the take.
+    bool runnable = false;
+    bool done = false;
+  };
+  /// Nodes whose status changed since the last call (a start, a result, a
+  /// loss, forgive, restore, resize) or whose backoff ended by `now_ms`:
+  /// each at most once, with whether it is runnable at `now_ms` and done.
+  /// Costs O(changes), not O(nodes).
+  std::vector<change> take_changes(std::int64_t now_ms);
+  /// take_changes, keeping the nodes runnable at `now_ms`.
   std::vector<node_id> take_newly_runnable(std::int64_t now_ms);
 
   /// Approximate heap bytes held, for benchmarks and metrics.
@@ -124,7 +141,7 @@ class job_status_row {
   static constexpr std::uint8_t has_data_flag = 1;
   static constexpr std::uint8_t has_message_flag = 2;
   static constexpr std::uint8_t overwriteable_flag = 4;
-  static constexpr std::uint8_t queued_flag = 8;  // in pending_
+  static constexpr std::uint8_t queued_flag = 8;  // in changed_
 
   struct deadline {
     std::int64_t at_ms;
@@ -135,7 +152,7 @@ class job_status_row {
   void set_deadline(node_id node, std::int64_t until_ms);
   void set_text(std::unordered_map<node_id, std::string>& table, node_id node,
                 std::uint8_t flag, std::string text);
-  void queue_if_runnable(node_id node);
+  void queue_change(node_id node);
   bool heap_item_live(const deadline& d) const;
   void compact_heap();
   std::int64_t current_wait_ms(const entry& e,
@@ -150,7 +167,7 @@ class job_status_row {
   // Min-heap on at_ms; an item is stale once its node's deadline changed.
   mutable std::vector<deadline> heap_;
   std::size_t num_deadlines_ = 0;  // entries with backoff_until_ms != 0
-  std::vector<node_id> pending_;   // maybe newly runnable, queued_flag set
+  std::vector<node_id> changed_;   // changed since the take, queued_flag set
 };
 
 }  // namespace bistro

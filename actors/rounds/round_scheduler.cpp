@@ -72,6 +72,7 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
       dependents_[d].push_back(j);
     }
   }
+  deps_done_.reset(*cfg_, slots_, depends_on_);
 
   // The order in which a job's tasks are first offered (node_order).
   // `random` shuffles runs of 256 neighbouring nodes, not single nodes:
@@ -200,8 +201,8 @@ void round_scheduler::task_finished(job_index job, node_id node) {
       }
     }
   }
-  tracker_.offer(job, node);
-  for (job_index d : dependents_[job]) tracker_.offer(d, node);
+  // The task itself and its dependents are offered when the row's feed
+  // says it is runnable or done (take_changes).
 }
 
 void round_scheduler::wake(std::uint32_t key) {
@@ -265,8 +266,8 @@ void round_scheduler::wake_ancestors() {
 }
 
 std::size_t round_scheduler::memory_bytes() const {
-  return tracker_.memory_bytes() + eligibility_->memory_bytes() +
-         running_.memory_bytes();
+  return tracker_.memory_bytes() + deps_done_.memory_bytes() +
+         eligibility_->memory_bytes() + running_.memory_bytes();
 }
 
 }  // namespace bistro

@@ -5,12 +5,17 @@
 // - `reset` (new config or tree) re-derives everything; the next round then
 //   scans every (job, node) once;
 // - `task_finished` gives a task's slots back and wakes only the candidates
-//   that wait on those slots, plus the task itself and its dependents; on
-//   an ancestor (a host), only as many of each job's waiters as the freed
-//   slots can take, each checked against the live ledger first;
-// - each round asks every job's status row for `take_newly_runnable` (ended
-//   backoffs, forgiven tasks), validates what changed, and hands the active
-//   candidates to the policy.
+//   that wait on those slots; on an ancestor (a host), only as many of each
+//   job's waiters as the freed slots can take, each checked against the
+//   live ledger first;
+// - each round takes every job's row's change feed (`take_changes`:
+//   results, ended backoffs, forgiven tasks, starts made elsewhere), offers
+//   a job its tasks that turned runnable, hands each job's done tasks to
+//   the jobs that depend on it as one batch (dependency_done), validates
+//   what changed, and hands the active candidates to the policy.
+// A job's candidates read its own row and what it was told of its
+// dependencies, never another job's row: `depends_on` crosses jobs only as
+// those batches.
 // A (job, node) is a candidate when the job is runnable, the node is on the
 // job's level_for_tasks, enabled with enabled ancestors that pass the job's
 // filters (task_eligibility), its status is runnable now, and every
@@ -24,13 +29,13 @@
 // those batches (`park_planned`) while the plan runs, so a full round's
 // parking overlaps its planning. Time and randomness are parameters.
 //
-// The per-job part of prepare (validating what changed and backoffs
-// released, the full scan after a reset) and of reset (each job's
-// eligibility) runs on `set_threads` threads (round_threads): each work
-// item touches only its own job's candidate lists (and, in the scan, its
-// own status row), and the items are joined before anything crosses jobs
-// (wake-ups on shared slots, the policy). The result does not depend on
-// the number of threads.
+// The per-job part of prepare (validating what changed, the full scan and
+// what each job is told of its dependencies after a reset) and of reset
+// (each job's eligibility) runs on `set_threads` threads (round_threads):
+// each work item touches only its own job's candidate lists and reads its
+// own row, and the items are joined before anything crosses jobs (done
+// batches to dependents, wake-ups on shared slots, the policy). The result does
+// not depend on the number of threads.
 //
 // Not thread-safe: one owner (the scheduler actor), which may call from
 // any one thread at a time. Plain logic: no CAF.
@@ -47,6 +52,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/rounds/candidate_tracker.hpp"
+#include "actors/rounds/dependency_done.hpp"
 #include "actors/rounds/ledger_placer.hpp"
 #include "actors/rounds/round_threads.hpp"
 #include "actors/rounds/running_charges.hpp"
@@ -197,11 +203,16 @@ class round_scheduler {
   void refresh_context();
   void charge_running(job_index job, node_id node, node_id chain,
                       worker_index w);
-  bool is_candidate(job_index job, node_id node, status_rows rows,
+  /// Reads the job's own row and what it was told of its dependencies.
+  bool is_candidate(job_index job, node_id node, const job_status_row* row,
                     std::int64_t now_ms) const;
   void scan_all(status_rows rows, std::int64_t now_ms);
-  void scan_job(job_index j, status_rows rows, std::int64_t now_ms);
-  void validate_pending(job_index j, status_rows rows, std::int64_t now_ms);
+  void scan_job(job_index j, const job_status_row* row, std::int64_t now_ms);
+  void validate_pending(job_index j, const job_status_row* row,
+                        std::int64_t now_ms);
+  /// Each row's change feed: a job is offered its tasks that turned
+  /// runnable, and its dependents (one batch per job) those that are done.
+  void take_changes(status_rows rows, std::int64_t now_ms);
   /// `work(j)` for every job of the config, on the round's threads.
   template <class Work>
   void for_each_job(Work&& work) {
@@ -253,6 +264,8 @@ class round_scheduler {
   std::optional<resource_ledger> spare_ledger_;
   worker_roster roster_;
   candidate_tracker tracker_;
+  /// What each job was told of its dependencies' done tasks.
+  dependency_done deps_done_;
   std::vector<std::uint32_t> cursors_;
   std::vector<std::vector<job_index>> depends_on_;  // per job
   std::vector<std::vector<job_index>> dependents_;  // per job

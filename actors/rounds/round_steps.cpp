@@ -33,9 +33,8 @@ round_output plan_round(
 }
 
 bool round_scheduler::is_candidate(job_index job, node_id node,
-                                   status_rows rows,
+                                   const job_status_row* row,
                                    std::int64_t now_ms) const {
-  const job_status_row* row = rows[job];
   if (blocked_job_[job] || !row || node >= row->size()) return false;
   auto copies = slots_->any_replicas() ? slots_->copies(node)
                                        : std::span<const node_id>{};
@@ -45,35 +44,33 @@ bool round_scheduler::is_candidate(job_index job, node_id node,
       })) {
     return false;
   }
-  if (!row->runnable_at(node, now_ms)) return false;
-  for (job_index d : depends_on_[job]) {
-    const job_status_row* dep = rows[d];
-    if (!dep || node >= dep->size() || dep->label(node) != status_label::done)
-      return false;
-  }
-  return true;
+  return row->runnable_at(node, now_ms) && deps_done_.all_done(job, node);
 }
 
 void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
   scan_pending_ = false;
-  // Every row's backoffs first (the scan covers what they release), each on
-  // its own row; then, with every row settled, the scans, which also read
-  // the labels of the jobs they depend on.
+  // Each row's feed so far is stale (the scans cover it). First what each
+  // job is told of its dependencies, whole, each job on its own bytes;
+  // then the scans, each reading its own row and what it was told.
   for_each_job([&](job_index j) {
-    if (rows[j]) rows[j]->take_newly_runnable(now_ms);
+    if (rows[j]) rows[j]->take_changes(now_ms);
   });
-  for_each_job([&](job_index j) { scan_job(j, rows, now_ms); });
+  for_each_job([&](job_index j) {
+    for (std::size_t k = 0; k < depends_on_[j].size(); ++k)
+      if (const auto* dep = rows[depends_on_[j][k]])
+        deps_done_.fill(j, k, *dep);
+  });
+  for_each_job([&](job_index j) { scan_job(j, rows[j], now_ms); });
 }
 
-// Touches only job j's tracker range and lists.
-void round_scheduler::scan_job(job_index j, status_rows rows,
+// Touches only job j's tracker range and lists, and reads its own row.
+void round_scheduler::scan_job(job_index j, const job_status_row* row,
                                std::int64_t now_ms) {
   for (node_id n : tracker_.pending(j)) {
     tracker_.set_state(j, n, candidate_state::idle);
   }
   tracker_.pending(j).clear();
   const auto& job = cfg_->jobs[j];
-  const job_status_row* row = rows[j];
   if (!job.runnable() || !row || blocked_job_[j]) return;
   const level_id level = job.level_for_tasks;
   const auto& order = order_[level];
@@ -87,26 +84,62 @@ void round_scheduler::scan_job(job_index j, status_rows rows,
     node_id n = order.empty() ? slots_->node_at(level, i) : order[i];
     if (plain ? n < row->size() && eligibility_->allows(j, n) &&
                     row->runnable_at(n, now_ms)
-              : is_candidate(j, n, rows, now_ms)) {
+              : is_candidate(j, n, row, now_ms)) {
       nodes.push_back(n);
     }
   }
   tracker_.activate_all(j, std::move(nodes));
 }
 
-// Touches only job j's tracker range and lists (and reads the labels of the
-// jobs it depends on).
-void round_scheduler::validate_pending(job_index j, status_rows rows,
+// Touches only job j's tracker range and lists, and reads its own row and
+// what it was told of its dependencies.
+void round_scheduler::validate_pending(job_index j, const job_status_row* row,
                                        std::int64_t now_ms) {
   auto pending = std::move(tracker_.pending(j));
   tracker_.pending(j).clear();
   for (node_id n : pending) {
-    if (is_candidate(j, n, rows, now_ms)) {
+    if (is_candidate(j, n, row, now_ms)) {
       tracker_.activate(j, n);
     } else {
       tracker_.set_state(j, n, candidate_state::idle);
     }
   }
+}
+
+void round_scheduler::take_changes(status_rows rows, std::int64_t now_ms) {
+  const std::size_t num_jobs = cfg_->jobs.size();
+  // Every job's feed, a job that may not run included: its dependents
+  // learn from it what is done.
+  std::vector<std::vector<node_id>> runnable(num_jobs), done(num_jobs);
+  std::size_t work = 0;
+  for (job_index j = 0; j < num_jobs; ++j) {
+    if (!rows[j]) continue;
+    const bool depended_on = !dependents_[j].empty();
+    for (const auto& c : rows[j]->take_changes(now_ms)) {
+      if (c.runnable) runnable[j].push_back(c.node);
+      if (c.done && depended_on) done[j].push_back(c.node);
+    }
+    work += runnable[j].size() + tracker_.pending(j).size();
+  }
+  // What crosses jobs: each job's done tasks, as one batch, to each job
+  // that depends on it, which looks at those tasks again.
+  for (job_index j = 0; j < num_jobs; ++j) {
+    if (done[j].empty()) continue;
+    for (job_index d : dependents_[j]) {
+      const auto& deps = depends_on_[d];
+      for (std::size_t k = 0; k < deps.size(); ++k)
+        if (deps[k] == j) deps_done_.deliver(d, k, done[j]);
+      if (cfg_->jobs[d].runnable())
+        for (node_id n : done[j]) tracker_.offer(d, n);
+      work += done[j].size();
+    }
+  }
+  // Each job's own offers and validation: its own row, what it was told.
+  for_each_job_when(work, [&](job_index j) {
+    if (!rows[j] || !cfg_->jobs[j].runnable()) return;
+    for (node_id n : runnable[j]) tracker_.offer(j, n);
+    validate_pending(j, rows[j], now_ms);
+  });
 }
 
 round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
@@ -115,23 +148,7 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
     scan_all(rows, now_ms);
   } else {
     wake_ancestors();  // crosses jobs: shared slots and wait lists
-    // Each row's expired backoffs and changes (cheap: what changed), then
-    // each job's offers and validation, which read only the labels of the
-    // rows it depends on: on the threads when there is enough of it.
-    const std::size_t num_jobs = cfg_->jobs.size();
-    std::vector<std::vector<node_id>> fresh(num_jobs);
-    std::size_t work = 0;
-    for (job_index j = 0; j < num_jobs; ++j) {
-      if (!rows[j] || !cfg_->jobs[j].runnable()) continue;
-      fresh[j] = rows[j]->take_newly_runnable(now_ms);
-      work += fresh[j].size() + tracker_.pending(j).size();
-    }
-    auto job_work = [&](job_index j) {
-      if (!rows[j] || !cfg_->jobs[j].runnable()) return;
-      for (node_id n : fresh[j]) tracker_.offer(j, n);
-      validate_pending(j, rows, now_ms);
-    };
-    for_each_job_when(work, job_work);
+    take_changes(rows, now_ms);
   }
   round_open_ = true;
   ledger_lent_ = lend;
@@ -255,8 +272,9 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   // tens of thousands: each row on a thread).
   for_each_job_when(started.size(), [&](job_index j) {
     for (std::uint32_t i : by_job[j])
-      if (checks[i] == pick_check::started)
-        rows[j]->mark_running(picks[i].node, now_ms);
+      if (checks[i] == pick_check::started) {
+        rows[j]->mark_started(picks[i].node, now_ms);
+      }
   });
   for (auto& job : output.jobs) {
     auto& active = tracker_.active(job.job);

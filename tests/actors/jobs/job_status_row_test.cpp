@@ -404,3 +404,43 @@ TEST_CASE("a record round-trips through restore") {
   CHECK(sorted(row.take_newly_runnable(t0 + 5 * sec)) ==
         std::vector<node_id>{0, 1});
 }
+
+TEST_CASE("take_changes reports each changed node once, as it stands") {
+  using change = job_status_row::change;
+  auto taken = [](job_status_row& row, std::int64_t now) {
+    std::vector<std::tuple<node_id, bool, bool>> out;
+    for (const change& c : row.take_changes(now))
+      out.emplace_back(c.node, c.runnable, c.done);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using row_of = std::vector<std::tuple<node_id, bool, bool>>;
+  job_status_row row(4);
+  CHECK(taken(row, t0) == row_of{{0, true, false},
+                                 {1, true, false},
+                                 {2, true, false},
+                                 {3, true, false}});
+  CHECK(taken(row, t0).empty());
+  // A start is a change: the task is no longer runnable.
+  row.mark_running(0, t0);
+  row.mark_running(1, t0);
+  row.mark_running(2, t0);
+  CHECK(taken(row, t0) ==
+        row_of{{0, false, false}, {1, false, false}, {2, false, false}});
+  // A result, a loss: changes, reported once even when changed twice.
+  row.apply(0, status(status_label::done), t0, fail_after_three);
+  row.apply(1, status(status_label::error_backoff), t0, fail_after_three);
+  CHECK(row.mark_worker_lost(2, t0, 10 * sec, fail_after_three));
+  row.forgive(3);  // never started: nothing to forgive, no change
+  CHECK(taken(row, t0) ==
+        row_of{{0, false, true}, {1, false, false}, {2, false, false}});
+  // Backoffs that end are reported runnable, each at its time.
+  CHECK(taken(row, t0 + 5 * sec) == row_of{{1, true, false}});
+  CHECK(taken(row, t0 + 10 * sec) == row_of{{2, true, false}});
+  // take_newly_runnable is the same feed, runnable ones only.
+  row.mark_running(1, t0);
+  row.apply(1, status(status_label::incomplete), t0, fail_after_three);
+  row.mark_running(2, t0);
+  CHECK(row.take_newly_runnable(t0) == std::vector<node_id>{1});
+  CHECK(row.take_changes(t0).empty());
+}

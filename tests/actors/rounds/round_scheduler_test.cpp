@@ -68,6 +68,24 @@ TEST_CASE("A task whose dependency is done on its node becomes a candidate") {
   CHECK(h.round() == picks{{"job1", "db11"}, {"job2", "db12"}});
 }
 
+TEST_CASE("A dependency done outside a run's end still frees its dependents") {
+  // A status that reaches the row without the round engine's task_finished
+  // (a late result after a restart, a job that may not run itself): the
+  // row's change feed carries it to the jobs that depend on it.
+  auto cfg = make_config(bistro_settings(R"("scheduler": "ranked_priority")"),
+                         job("job1", R"("depends_on": ["job2"])") + ", " +
+                             job("job2", R"("enabled": false)"));
+  scheduler_harness h(cfg, make_tree(*cfg, bistro_nodes()));
+  CHECK(h.round().empty());
+  auto& job2 = *h.statuses[h.job_of("job2")];
+  const node_id db21 = *h.tree->find("db21");
+  job2.mark_running(db21, 1500);
+  job2.apply(db21, parsed_status{status_label::done, {}, {}}, 1500,
+             cfg->jobs[h.job_of("job2")].backoff);
+  CHECK(h.round(2000) == picks{{"job1", "db21"}});
+  CHECK(h.round(3000).empty());
+}
+
 TEST_CASE("A job depending on an unknown job never runs") {
   auto cfg =
       make_config(bistro_settings(), job("job1", R"("depends_on": ["nope"])"));
