@@ -8,7 +8,7 @@
 // (`take_changes`: runnable or not, done or not) and when the next backoff
 // ends without scanning a million nodes. The feed is also how a job's done
 // tasks reach the jobs that depend on it, as batches
-// (actors/rounds/dependency_done.hpp): no job reads another's row.
+// (actors/rounds/job_round_side.hpp): no job reads another's row.
 //
 // Time is always a parameter (ms since the epoch); nothing here reads a
 // clock. Not thread-safe, including the const members (they may drop stale

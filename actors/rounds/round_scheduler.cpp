@@ -72,17 +72,17 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
       dependents_[d].push_back(j);
     }
   }
-  deps_done_.reset(*cfg_, slots_, depends_on_);
 
   // The order in which a job's tasks are first offered (node_order).
   // `random` shuffles runs of 256 neighbouring nodes, not single nodes:
   // every part of the tree still gets an equal chance to go first, and a
   // round over a million nodes walks memory in order instead of missing the
   // cache on every node (about 8x faster).
-  order_.assign(static_cast<std::size_t>(tree->num_levels()), {});
+  auto orders = std::make_shared<std::vector<std::vector<node_id>>>(
+      static_cast<std::size_t>(tree->num_levels()));
   if (cfg_->order != node_order::original) {
     for (const auto& job : cfg_->jobs) {
-      auto& order = order_[job.level_for_tasks];
+      auto& order = (*orders)[job.level_for_tasks];
       if (!job.runnable() || !order.empty()) continue;
       for (std::uint32_t s = 0; s < slots_->count(job.level_for_tasks); ++s) {
         order.push_back(slots_->node_at(job.level_for_tasks, s));
@@ -109,6 +109,12 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
       }
     }
   }
+  // Each job's half of the round (job_round_side).
+  sides_.resize(num_jobs);
+  const job_round_side::facts shared{slots_, eligibility_, std::move(orders)};
+  for (job_index j = 0; j < num_jobs; ++j)
+    sides_[j].reset(j, cfg_->jobs[j], shared, depends_on_[j].size(),
+                    blocked_job_[j] != 0);
 
   for (const auto& task : carried) {
     const job_config* job = cfg_->find_job(task.job);
@@ -265,8 +271,14 @@ void round_scheduler::wake_ancestors() {
   }
 }
 
+std::size_t round_scheduler::sides_memory_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& side : sides_) bytes += side.memory_bytes();
+  return bytes;
+}
+
 std::size_t round_scheduler::memory_bytes() const {
-  return tracker_.memory_bytes() + deps_done_.memory_bytes() +
+  return tracker_.memory_bytes() + sides_memory_bytes() +
          eligibility_->memory_bytes() + running_.memory_bytes();
 }
 

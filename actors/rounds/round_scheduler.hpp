@@ -11,19 +11,19 @@
 // - each round takes every job's row's change feed (`take_changes`:
 //   results, ended backoffs, forgiven tasks, starts made elsewhere), offers
 //   a job its tasks that turned runnable, hands each job's done tasks to
-//   the jobs that depend on it as one batch (dependency_done), validates
-//   what changed, and hands the active candidates to the policy.
-// A job's candidates read its own row and what it was told of its
-// dependencies, never another job's row: `depends_on` crosses jobs only as
-// those batches.
-// A (job, node) is a candidate when the job is runnable, the node is on the
-// job's level_for_tasks, enabled with enabled ancestors that pass the job's
-// filters (task_eligibility), its status is runnable now, and every
-// depends_on job is done on that node (an unknown dependency never is).
+//   the jobs that depend on it as one batch, validates what changed, and
+//   hands the active candidates to the policy.
+// All a round asks of a job's statuses goes through that job's side
+// (job_round_side: its feed, its scan, validation, its word on a start),
+// in plain values: a job's candidates read its own row and what it was
+// told of its dependencies, never another job's row. The engine keeps for
+// all jobs what is about slots: the ledger, the running charges, the
+// candidate states and the wait lists.
 //
 // A round is prepare (candidates + a ledger copy) -> plan_round (the pure
 // policy run, may happen on another thread) -> commit (re-validates picks
-// against the live ledger, marks them running, parks the rest). `run_round`
+// against the live ledger and takes their slots, asks each job to accept
+// its starts, gives a refused start's slots back, parks the rest). `run_round`
 // does all three in place. A plan on another thread may stream what it
 // parks back while it goes on (round_input::park_sink): the owner parks
 // those batches (`park_planned`) while the plan runs, so a full round's
@@ -52,7 +52,7 @@
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/rounds/candidate_tracker.hpp"
-#include "actors/rounds/dependency_done.hpp"
+#include "actors/rounds/job_round_side.hpp"
 #include "actors/rounds/ledger_placer.hpp"
 #include "actors/rounds/round_threads.hpp"
 #include "actors/rounds/running_charges.hpp"
@@ -203,9 +203,6 @@ class round_scheduler {
   void refresh_context();
   void charge_running(job_index job, node_id node, node_id chain,
                       worker_index w);
-  /// Reads the job's own row and what it was told of its dependencies.
-  bool is_candidate(job_index job, node_id node, const job_status_row* row,
-                    std::int64_t now_ms) const;
   void scan_all(status_rows rows, std::int64_t now_ms);
   void scan_job(job_index j, const job_status_row* row, std::int64_t now_ms);
   void validate_pending(job_index j, const job_status_row* row,
@@ -230,12 +227,12 @@ class round_scheduler {
       for (job_index j = 0; j < cfg_->jobs.size(); ++j) work(j);
     }
   }
-  /// What commit_round found of a pick in its job's candidates and row,
-  /// and then whether it started.
+  /// What commit_round found of a pick: a candidate the round offered, its
+  /// slots taken, then whether its job accepted the start.
   enum class pick_check : std::uint8_t {
     not_offered,
-    not_runnable,
-    runnable,
+    offered,
+    charged,
     started
   };
   /// Whether `chain` is `node` or one of its replicas' entries.
@@ -252,6 +249,7 @@ class round_scheduler {
   void park_offered(const parked_candidate& p, std::size_t keys);
   round_input prepare(status_rows rows, std::int64_t now_ms, bool lend);
   resource_ledger lent_or_copied_ledger(bool lend);
+  std::size_t sides_memory_bytes() const;
 
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const level_slots> slots_;
@@ -264,13 +262,13 @@ class round_scheduler {
   std::optional<resource_ledger> spare_ledger_;
   worker_roster roster_;
   candidate_tracker tracker_;
-  /// What each job was told of its dependencies' done tasks.
-  dependency_done deps_done_;
+  /// Each job's half of the round: its candidates from its own row and
+  /// what it was told of its dependencies, and its word on a start.
+  std::vector<job_round_side> sides_;
   std::vector<std::uint32_t> cursors_;
   std::vector<std::vector<job_index>> depends_on_;  // per job
   std::vector<std::vector<job_index>> dependents_;  // per job
   std::vector<std::uint8_t> blocked_job_;           // unknown dependency
-  std::vector<std::vector<node_id>> order_;  // per level, when not original
   running_charges running_;
   // Shared with the plan of an open round (round_input::plan_threads).
   std::shared_ptr<round_threads> threads_ = std::make_shared<round_threads>();

@@ -32,112 +32,76 @@ round_output plan_round(
           std::move(placer.parked),  std::move(input.jobs)};
 }
 
-bool round_scheduler::is_candidate(job_index job, node_id node,
-                                   const job_status_row* row,
-                                   std::int64_t now_ms) const {
-  if (blocked_job_[job] || !row || node >= row->size()) return false;
-  auto copies = slots_->any_replicas() ? slots_->copies(node)
-                                       : std::span<const node_id>{};
-  if (copies.empty()) copies = std::span<const node_id>{&node, 1};
-  if (std::none_of(copies.begin(), copies.end(), [&](node_id copy) {
-        return eligibility_->allows(job, copy);
-      })) {
-    return false;
-  }
-  return row->runnable_at(node, now_ms) && deps_done_.all_done(job, node);
-}
-
 void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
   scan_pending_ = false;
-  // Each row's feed so far is stale (the scans cover it). First what each
-  // job is told of its dependencies, whole, each job on its own bytes;
-  // then the scans, each reading its own row and what it was told.
+  // Each row's feed so far is stale: the scans cover it.
   for_each_job([&](job_index j) {
     if (rows[j]) rows[j]->take_changes(now_ms);
   });
+  // Each job with dependents tells them its done tasks, whole; then each
+  // job scans, reading its own row and what it was told.
+  const std::size_t num_jobs = cfg_->jobs.size();
+  std::vector<std::vector<node_id>> done(num_jobs);
+  for_each_job([&](job_index j) {
+    if (rows[j] && !dependents_[j].empty())
+      done[j] = sides_[j].done_tasks(*rows[j]);
+  });
   for_each_job([&](job_index j) {
     for (std::size_t k = 0; k < depends_on_[j].size(); ++k)
-      if (const auto* dep = rows[depends_on_[j][k]])
-        deps_done_.fill(j, k, *dep);
+      sides_[j].told_done(k, done[depends_on_[j][k]]);
+    scan_job(j, rows[j], now_ms);
   });
-  for_each_job([&](job_index j) { scan_job(j, rows[j], now_ms); });
 }
 
-// Touches only job j's tracker range and lists, and reads its own row.
+// Touches only job j's tracker range, lists and side.
 void round_scheduler::scan_job(job_index j, const job_status_row* row,
                                std::int64_t now_ms) {
   for (node_id n : tracker_.pending(j)) {
     tracker_.set_state(j, n, candidate_state::idle);
   }
   tracker_.pending(j).clear();
-  const auto& job = cfg_->jobs[j];
-  if (!job.runnable() || !row || blocked_job_[j]) return;
-  const level_id level = job.level_for_tasks;
-  const auto& order = order_[level];
-  const std::uint32_t count = slots_->count(level);
-  // The common case, inlined: no replicas, no dependencies.
-  const bool plain = !slots_->any_replicas() && depends_on_[j].empty();
-  std::vector<node_id> nodes;
-  nodes.reserve(count);
-  // Pushed last-first: policies try the back of the list first.
-  for (std::uint32_t i = count; i-- > 0;) {
-    node_id n = order.empty() ? slots_->node_at(level, i) : order[i];
-    if (plain ? n < row->size() && eligibility_->allows(j, n) &&
-                    row->runnable_at(n, now_ms)
-              : is_candidate(j, n, row, now_ms)) {
-      nodes.push_back(n);
-    }
-  }
-  tracker_.activate_all(j, std::move(nodes));
+  tracker_.activate_all(j, sides_[j].scan(row, now_ms));
 }
 
-// Touches only job j's tracker range and lists, and reads its own row and
-// what it was told of its dependencies.
+// Touches only job j's tracker range, lists and side.
 void round_scheduler::validate_pending(job_index j, const job_status_row* row,
                                        std::int64_t now_ms) {
   auto pending = std::move(tracker_.pending(j));
   tracker_.pending(j).clear();
-  for (node_id n : pending) {
-    if (is_candidate(j, n, row, now_ms)) {
-      tracker_.activate(j, n);
-    } else {
-      tracker_.set_state(j, n, candidate_state::idle);
-    }
-  }
+  for (node_id n : sides_[j].validate(row, pending, now_ms))
+    tracker_.set_state(j, n, candidate_state::idle);
+  for (node_id n : pending) tracker_.activate(j, n);
 }
 
 void round_scheduler::take_changes(status_rows rows, std::int64_t now_ms) {
   const std::size_t num_jobs = cfg_->jobs.size();
   // Every job's feed, a job that may not run included: its dependents
   // learn from it what is done.
-  std::vector<std::vector<node_id>> runnable(num_jobs), done(num_jobs);
+  std::vector<job_round_side::feed> feeds(num_jobs);
   std::size_t work = 0;
   for (job_index j = 0; j < num_jobs; ++j) {
     if (!rows[j]) continue;
-    const bool depended_on = !dependents_[j].empty();
-    for (const auto& c : rows[j]->take_changes(now_ms)) {
-      if (c.runnable) runnable[j].push_back(c.node);
-      if (c.done && depended_on) done[j].push_back(c.node);
-    }
-    work += runnable[j].size() + tracker_.pending(j).size();
+    feeds[j] = sides_[j].take_feed(*rows[j], now_ms, !dependents_[j].empty());
+    work += feeds[j].runnable.size() + tracker_.pending(j).size();
   }
   // What crosses jobs: each job's done tasks, as one batch, to each job
   // that depends on it, which looks at those tasks again.
   for (job_index j = 0; j < num_jobs; ++j) {
-    if (done[j].empty()) continue;
+    const auto& done = feeds[j].done;
+    if (done.empty()) continue;
     for (job_index d : dependents_[j]) {
       const auto& deps = depends_on_[d];
       for (std::size_t k = 0; k < deps.size(); ++k)
-        if (deps[k] == j) deps_done_.deliver(d, k, done[j]);
-      if (cfg_->jobs[d].runnable())
-        for (node_id n : done[j]) tracker_.offer(d, n);
-      work += done[j].size();
+        if (deps[k] == j) sides_[d].told_done(k, done);
+      if (sides_[d].may_run())
+        for (node_id n : done) tracker_.offer(d, n);
+      work += done.size();
     }
   }
-  // Each job's own offers and validation: its own row, what it was told.
+  // Each job's own offers and validation.
   for_each_job_when(work, [&](job_index j) {
     if (!rows[j] || !cfg_->jobs[j].runnable()) return;
-    for (node_id n : runnable[j]) tracker_.offer(j, n);
+    for (node_id n : feeds[j].runnable) tracker_.offer(j, n);
     validate_pending(j, rows[j], now_ms);
   });
 }
@@ -214,38 +178,32 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   cursors_ = std::move(output.cursors);
   // Per job (on the threads for a big round): which picks are candidates
   // this round offered, once (a policy actor is code anyone may register:
-  // another (job, node) has no candidate id), and still runnable. Each job
-  // touches only its own candidates and row.
+  // another (job, node) has no candidate id). Each job touches only its
+  // own candidates.
   const auto& picks = output.picks;
   std::vector<pick_check> checks(picks.size(), pick_check::not_offered);
   std::vector<std::vector<std::uint32_t>> by_job(cfg_->jobs.size());
   for (std::uint32_t i = 0; i < picks.size(); ++i)
     if (picks[i].job < by_job.size()) by_job[picks[i].job].push_back(i);
-  auto check_job = [&](job_index j) {
+  for_each_job_when(picks.size(), [&](job_index j) {
     for (std::uint32_t i : by_job[j]) {
       const node_id node = picks[i].node;
       if (!tracker_.is_task(j, node) ||
           tracker_.state(j, node) != candidate_state::active)
         continue;
       tracker_.set_state(j, node, candidate_state::idle);
-      if (rows[j]->runnable_at(node, now_ms)) {
-        checks[i] = pick_check::runnable;
-      } else {
-        checks[i] = pick_check::not_runnable;
-        tracker_.offer(j, node);  // validated again next round
-      }
+      checks[i] = pick_check::offered;
     }
-  };
-  for_each_job_when(picks.size(), check_job);
+  });
 
-  started.reserve(picks.size());
+  // The slots: each offered pick against the ledger.
+  std::size_t charged = 0;
   running_.reserve(running_.size() + picks.size());
   for (std::size_t i = 0; i < picks.size(); ++i) {
     const auto& pick = picks[i];
     if (checks[i] == pick_check::not_offered) continue;
     const auto& demand = (*demands_)[pick.job];
-    bool valid = checks[i] == pick_check::runnable &&
-                 !running_.contains(pick.job, pick.node);
+    bool valid = !running_.contains(pick.job, pick.node);
     if (lent) {
       // The placer's own picks: charged in this very ledger.
       if (!valid) ledger_->give_back(demand, pick.chain, pick.worker);
@@ -260,22 +218,44 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
       if (valid) ledger_->take(demand, pick.chain, pick.worker);
     }
     if (!valid) {
-      if (checks[i] == pick_check::runnable)
-        tracker_.offer(pick.job, pick.node);
+      tracker_.offer(pick.job, pick.node);  // validated again next round
       continue;
     }
     running_.set(pick.job, pick.node, {pick.chain, pick.worker});
-    started.push_back(pick);
-    checks[i] = pick_check::started;
+    checks[i] = pick_check::charged;
+    ++charged;
   }
-  // Each job's row marks its started tasks running (a full round starts
-  // tens of thousands: each row on a thread).
-  for_each_job_when(started.size(), [&](job_index j) {
-    for (std::uint32_t i : by_job[j])
-      if (checks[i] == pick_check::started) {
-        rows[j]->mark_started(picks[i].node, now_ms);
-      }
+  // Each job's word on its starts: it marks running those its row still
+  // allows (a full round starts tens of thousands: each job on a thread).
+  for_each_job_when(charged, [&](job_index j) {
+    std::vector<node_id> nodes;
+    std::vector<std::uint32_t> which;
+    for (std::uint32_t i : by_job[j]) {
+      if (checks[i] != pick_check::charged) continue;
+      nodes.push_back(picks[i].node);
+      which.push_back(i);
+    }
+    if (nodes.empty() || !rows[j]) return;
+    std::vector<std::uint8_t> accepted;
+    sides_[j].accept_starts(*rows[j], nodes, now_ms, accepted);
+    for (std::size_t k = 0; k < which.size(); ++k)
+      if (accepted[k]) checks[which[k]] = pick_check::started;
   });
+  // A refused start gives its slots back and is looked at again.
+  round_open_ = true;  // its wakes join the round's deferred ones
+  started.reserve(charged);
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const auto& pick = picks[i];
+    if (checks[i] == pick_check::started) {
+      started.push_back(pick);
+    } else if (checks[i] == pick_check::charged) {
+      // As if it ended: what waits on its slots wakes, after the plan's
+      // parks below.
+      task_finished(pick.job, pick.node);
+      tracker_.offer(pick.job, pick.node);
+    }
+  }
+  round_open_ = false;
   for (auto& job : output.jobs) {
     auto& active = tracker_.active(job.job);
     if (active.empty()) {

@@ -174,6 +174,27 @@ TEST_CASE("A commit planned before a reset starts nothing") {
   CHECK(h.round().size() == 4);
 }
 
+TEST_CASE("A start its job refuses gives its slots back to what waits") {
+  auto h = two_jobs();
+  auto input = h.scheduler.prepare_round(h.rows(), 1000);
+  auto output = plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  // Between the plan and the commit, job1's task on db11 became done
+  // without a run's end (a late result of a run whose worker was lost):
+  // job1 refuses that start.
+  auto& job1 = *h.statuses[h.job_of("job1")];
+  const node_id db11 = *h.tree->find("db11");
+  job1.mark_running(db11, 1000);
+  job1.apply(db11, parsed_status{status_label::done, {}, {}}, 1000,
+             h.cfg->jobs[h.job_of("job1")].backoff);
+  auto started = h.scheduler.commit_round(std::move(output), h.rows(), 1000);
+  CHECK(started.size() == 3);
+  CHECK(h.scheduler.num_running() == 3);
+  CHECK(h.free_on("db11", "db_concurrency") == 1);
+  CHECK_FALSE(h.scheduler.ledger().any_negative());
+  // job2's task on db11, parked on that slot by the plan, wakes.
+  CHECK(h.round(2000) == picks{{"job2", "db11"}});
+}
+
 namespace {
 
 /// Three jobs on 3 hosts x 4 dbs (host limit 2, db limit 1): a first round
