@@ -115,13 +115,16 @@ std::vector<node_id> job_round_side::validate(const job_status_row* row,
 void job_round_side::accept_starts(job_status_row& row,
                                    std::span<const node_id> nodes,
                                    std::int64_t now_ms,
-                                   std::vector<std::uint8_t>& accepted) const {
+                                   std::vector<std::uint8_t>& accepted,
+                                   std::vector<status_record>* records) const {
   accepted.assign(nodes.size(), 0);
+  if (records) records->resize(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const node_id n = nodes[i];
     if (n >= row.size() || !row.runnable_at(n, now_ms)) continue;
     row.mark_started(n, now_ms);
     accepted[i] = 1;
+    if (records) (*records)[i] = row.record(n);
   }
 }
 

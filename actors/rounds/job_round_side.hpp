@@ -84,9 +84,12 @@ class job_round_side {
 
   /// The round took slots for `nodes`: marks running each one the row
   /// still allows to start (`accepted[i]` = 1) and refuses the others.
+  /// With `records`, `(*records)[i]` is an accepted start's status as it
+  /// stands now (running, with the status before the run): what its run
+  /// order's `prev_status` and the store need.
   void accept_starts(job_status_row& row, std::span<const node_id> nodes,
-                     std::int64_t now_ms,
-                     std::vector<std::uint8_t>& accepted) const;
+                     std::int64_t now_ms, std::vector<std::uint8_t>& accepted,
+                     std::vector<status_record>* records = nullptr) const;
 
   std::size_t memory_bytes() const;
 

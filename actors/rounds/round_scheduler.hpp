@@ -170,10 +170,14 @@ class round_scheduler {
   const task_eligibility* eligibility() const { return eligibility_.get(); }
 
   round_input prepare_round(status_rows rows, std::int64_t now_ms);
-  /// Starts the picks that still fit the live ledger (marking them running
-  /// in `rows`) and returns them; parks what waits.
-  std::vector<task_pick> commit_round(round_output output, status_rows rows,
-                                      std::int64_t now_ms);
+  /// Starts the picks that still fit the live ledger and that their jobs
+  /// accept (marking them running in `rows`) and returns them; parks what
+  /// waits. With `records`, it also gives each started task's status as
+  /// its job accepted it (running, with the status before the run), in
+  /// the same order.
+  std::vector<task_pick> commit_round(
+      round_output output, status_rows rows, std::int64_t now_ms,
+      std::vector<status_record>* records = nullptr);
   /// Parks what the policy of the open round parked so far (sent through
   /// round_input::park_sink, ahead of its output); a batch of another
   /// round or reset is dropped, and so is an entry that is not a candidate

@@ -163,9 +163,10 @@ std::vector<task_pick> round_scheduler::run_round(
   return started;
 }
 
-std::vector<task_pick> round_scheduler::commit_round(round_output output,
-                                                     status_rows rows,
-                                                     std::int64_t now_ms) {
+std::vector<task_pick> round_scheduler::commit_round(
+    round_output output, status_rows rows, std::int64_t now_ms,
+    std::vector<status_record>* records) {
+  if (records) records->clear();
   const bool lent = ledger_lent_;
   round_open_ = ledger_lent_ = false;
   if (lent) {
@@ -227,6 +228,8 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
   }
   // Each job's word on its starts: it marks running those its row still
   // allows (a full round starts tens of thousands: each job on a thread).
+  std::vector<status_record> by_pick;
+  if (records) by_pick.resize(picks.size());
   for_each_job_when(charged, [&](job_index j) {
     std::vector<node_id> nodes;
     std::vector<std::uint32_t> which;
@@ -237,9 +240,14 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
     }
     if (nodes.empty() || !rows[j]) return;
     std::vector<std::uint8_t> accepted;
-    sides_[j].accept_starts(*rows[j], nodes, now_ms, accepted);
-    for (std::size_t k = 0; k < which.size(); ++k)
-      if (accepted[k]) checks[which[k]] = pick_check::started;
+    std::vector<status_record> accepted_records;
+    sides_[j].accept_starts(*rows[j], nodes, now_ms, accepted,
+                            records ? &accepted_records : nullptr);
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      if (!accepted[k]) continue;
+      checks[which[k]] = pick_check::started;
+      if (records) by_pick[which[k]] = std::move(accepted_records[k]);
+    }
   });
   // A refused start gives its slots back and is looked at again.
   round_open_ = true;  // its wakes join the round's deferred ones
@@ -248,6 +256,7 @@ std::vector<task_pick> round_scheduler::commit_round(round_output output,
     const auto& pick = picks[i];
     if (checks[i] == pick_check::started) {
       started.push_back(pick);
+      if (records) records->push_back(std::move(by_pick[i]));
     } else if (checks[i] == pick_check::charged) {
       // As if it ended: what waits on its slots wakes, after the plan's
       // parks below.

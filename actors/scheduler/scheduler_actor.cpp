@@ -84,13 +84,14 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
 }
 
 void persist(scheduler_ptr self, std::size_t job, node_id node,
-             std::uint64_t run_id, const run_info* run, std::int64_t end_ms) {
+             status_record status, std::uint64_t run_id, const run_info* run,
+             std::int64_t end_ms) {
   auto& st = self->state;
   if (!st.options.store) return;
   stored_status out;
   out.job = st.cfg->jobs[job].name;
   out.node = std::string{st.tree->name(node)};
-  out.status = st.rows[job]->record(node);
+  out.status = std::move(status);
   out.run_id = run_id;
   if (run) {
     if (run->worker < st.workers.size())
@@ -174,7 +175,7 @@ void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
                                        "no worker reported this run after the "
                                        "scheduler restarted"},
                          now, st.cfg->jobs[*job].backoff);
-    persist(self, *job, *node, 0, nullptr, now);
+    persist(self, *job, *node, st.rows[*job]->record(*node), 0, nullptr, now);
   }
   st.runs.settle();
   flush_persist(self);
@@ -258,8 +259,10 @@ void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
   poke(self);
 }
 
+/// `records[i]`: pick i's status as its job accepted the start (running,
+/// with the status before the run).
 void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
-              std::int64_t now) {
+              std::vector<status_record>& records, std::int64_t now) {
   auto& st = self->state;
   const auto& roster = st.rounds.workers();
   // Orders for remote workers leave once their runs' "running" statuses
@@ -267,15 +270,15 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
   // scheduler knows of, so its result counts even if it ends while the
   // scheduler is down. (An in-process worker dies with the scheduler.)
   std::vector<std::pair<worker_actor, task_spec>> remote_orders;
-  for (const auto& pick : picks) {
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const auto& pick = picks[i];
     const auto& job = st.cfg->jobs[pick.job];
     task_spec spec;
     spec.job = job.name;
     spec.node = std::string{st.tree->name(pick.node)};
     spec.command = job.command;  // empty: the worker's --worker_command
     spec.json_arg = task_json_argument(
-        {*st.cfg, job, *st.tree, pick.chain,
-         bistro_prev_status(st.rows[pick.job]->record(pick.node)),
+        {*st.cfg, job, *st.tree, pick.chain, bistro_prev_status(records[i]),
          roster.shard(pick.worker), roster.host(pick.worker)});
     // The run's cgroups travel in `cgroup`, with the limits its resources
     // map to.
@@ -286,7 +289,7 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
     auto [run_id, run] = st.runs.start(
         run_info{job.name, spec.node, pick.worker, now, std::nullopt, false});
     spec.run_id = run_id;
-    persist(self, pick.job, pick.node, run_id, run, 0);
+    persist(self, pick.job, pick.node, std::move(records[i]), run_id, run, 0);
     st.activity.started(spec.job);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  run_id, roster.shard(pick.worker));
@@ -314,7 +317,7 @@ void log_stats(scheduler_ptr self) {
 }
 
 void finish_round(scheduler_ptr self, std::vector<task_pick> picks,
-                  bool split = false) {
+                  std::vector<status_record> records = {}, bool split = false) {
   auto& st = self->state;
   auto now = now_ms(self);
   st.round_in_flight = false;
@@ -323,7 +326,7 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks,
                             std::chrono::steady_clock::now() - st.round_began)
                             .count(),
                         picks.size(), split);
-  dispatch(self, picks, now);
+  dispatch(self, picks, records, now);
   flush_persist(self);
   if (!st.runs.orphans().empty()) kill_due_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
@@ -410,9 +413,11 @@ void start_round(scheduler_ptr self) {
       .then(
           [=](round_output_ptr output) {
             const bool split = output->parts > 1;
+            std::vector<status_record> records;
             auto picks = self->state.rounds.commit_round(
-                std::move(*output), self->state.row_ptrs, now_ms(self));
-            finish_round(self, std::move(picks), split);
+                std::move(*output), self->state.row_ptrs, now_ms(self),
+                &records);
+            finish_round(self, std::move(picks), std::move(records), split);
           },
           [=](const caf::error& err) {
             auto& st = self->state;
@@ -471,7 +476,8 @@ bool on_restored_result(scheduler_ptr self, const task_result& r) {
   // the status changes.
   st.rows[*job]->apply(*node, status, now_ms(self), st.cfg->jobs[*job].backoff);
   run_info run{r.job, r.node, no_worker, r.start_ms, std::nullopt, false};
-  persist(self, *job, *node, r.run_id, &run, r.end_ms);
+  persist(self, *job, *node, st.rows[*job]->record(*node), r.run_id, &run,
+          r.end_ms);
   spdlog::info("{} on {} ended {}: {} (now {})", r.job, r.node, when,
                to_string(status.label), to_string(st.rows[*job]->label(*node)));
   poke(self);
@@ -524,7 +530,8 @@ bool on_result(scheduler_ptr self, const task_result& r) {
     st.rounds.task_finished(static_cast<job_index>(*job), *node);
     now_label = to_string(st.rows[*job]->label(*node));
     // Sent with the next round's batch: a result always pokes a round.
-    persist(self, *job, *node, r.run_id, &run, r.end_ms);
+    persist(self, *job, *node, st.rows[*job]->record(*node), r.run_id, &run,
+            r.end_ms);
   }
   spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
                to_string(label), status.message.empty() ? "" : ": ",

@@ -125,7 +125,8 @@ class scheduler_actions final : public monitor_actions {
       for (auto n : st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks)) {
         auto before = row.record(n);
         row.forgive(n);
-        if (row.record(n) != before) persist(self_, j, n, 0, nullptr, 0);
+        if (auto now = row.record(n); now != before)
+          persist(self_, j, n, std::move(now), 0, nullptr, 0);
       }
     }
     flush_persist(self_);

@@ -101,10 +101,11 @@ bool on_result(scheduler_ptr self, const task_result& r);
 std::optional<std::size_t> job_index_of(scheduler_ptr self,
                                         const std::string& name);
 
-/// Queues (job, node)'s current status for the store; `run` describes
-/// the run it belongs to, if any.
+/// Queues (job, node)'s status `status` (as its row has it now) for the
+/// store; `run` describes the run it belongs to, if any.
 void persist(scheduler_ptr self, std::size_t job, node_id node,
-             std::uint64_t run_id, const run_info* run, std::int64_t end_ms);
+             status_record status, std::uint64_t run_id, const run_info* run,
+             std::int64_t end_ms);
 /// Sends what `persist` queued, as one batch; when acknowledgements wait,
 /// as a request whose answer calls them.
 void flush_persist(scheduler_ptr self);

@@ -61,7 +61,7 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
                                         st.cfg->jobs[*job].backoff,
                                         "worker lost: " + why);
         st.rounds.task_finished(static_cast<job_index>(*job), *node);
-        persist(self, *job, *node, id, &run, now);
+        persist(self, *job, *node, st.rows[*job]->record(*node), id, &run, now);
       });
   flush_persist(self);
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
@@ -129,7 +129,8 @@ void adopt_runs(scheduler_ptr self, worker_index w,
                                 std::nullopt, false});
     busy.insert(task_name_key(report.job, report.node));
     st.rows[*job]->mark_running(*node, report.start_ms);
-    persist(self, *job, *node, report.run_id, &run, 0);
+    persist(self, *job, *node, st.rows[*job]->record(*node), report.run_id,
+            &run, 0);
     st.rounds.adopt_running(static_cast<job_index>(*job), *node, w);
   }
   flush_persist(self);

@@ -123,3 +123,23 @@ TEST_CASE("A job accepts the starts its row allows and refuses the others") {
   s.job2.accept_starts(s.row2, nodes, 2000, accepted);
   CHECK(accepted == std::vector<std::uint8_t>{0, 0, 0});
 }
+
+TEST_CASE("An accepted start comes with its status, for the run order") {
+  sides s;
+  const node_id db21 = s.at("db21");
+  s.row2.mark_running(db21, 1000);
+  s.row2.apply(db21, parsed_status{status_label::incomplete, R"({"n":1})", {}},
+               1000, s.cfg->jobs[1].backoff);
+  const auto nodes = s.at({"db12", "db21"});
+  std::vector<std::uint8_t> accepted;
+  std::vector<status_record> records;
+  s.job2.accept_starts(s.row2, nodes, 2000, accepted, &records);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].label == status_label::running);
+  CHECK(records[1].data == R"({"n":1})");
+  REQUIRE(records[1].before_run);
+  CHECK(records[1].before_run->label == status_label::incomplete);
+  CHECK(records[0].before_run->label == status_label::never_started);
+  CHECK(bistro_prev_status(records[1]) ==
+        bistro_prev_status(s.row2.record(db21)));
+}
