@@ -284,6 +284,18 @@ std::vector<job_status_row::change> job_status_row::take_changes(
   return out;
 }
 
+void job_status_row::skip_changes(std::int64_t now_ms) {
+  while (!heap_.empty() && heap_.front().at_ms <= now_ms) {
+    std::pop_heap(heap_.begin(), heap_.end(), later_first{});
+    heap_.pop_back();
+  }
+  for (auto node : changed_)
+    if (node < entries_.size())
+      entries_[node].flags &= static_cast<std::uint8_t>(~queued_flag);
+  changed_.clear();
+  if (changed_.capacity() > 65536) changed_.shrink_to_fit();
+}
+
 std::vector<node_id> job_status_row::take_newly_runnable(std::int64_t now_ms) {
   std::vector<node_id> out;
   for (const auto& c : take_changes(now_ms))

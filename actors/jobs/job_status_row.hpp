@@ -121,6 +121,9 @@ class job_status_row {
   /// each at most once, with whether it is runnable at `now_ms` and done.
   /// Costs O(changes), not O(nodes).
   std::vector<change> take_changes(std::int64_t now_ms);
+  /// take_changes without the list, for a reader that is about to look at
+  /// every node anyway (a scan after a reset).
+  void skip_changes(std::int64_t now_ms);
   /// take_changes, keeping the nodes runnable at `now_ms`.
   std::vector<node_id> take_newly_runnable(std::int64_t now_ms);
 

@@ -36,7 +36,7 @@ void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
   scan_pending_ = false;
   // Each row's feed so far is stale: the scans cover it.
   for_each_job([&](job_index j) {
-    if (rows[j]) rows[j]->take_changes(now_ms);
+    if (rows[j]) rows[j]->skip_changes(now_ms);
   });
   // Each job with dependents tells them its done tasks, whole; then each
   // job scans, reading its own row and what it was told.
@@ -228,8 +228,9 @@ std::vector<task_pick> round_scheduler::commit_round(
   }
   // Each job's word on its starts: it marks running those its row still
   // allows (a full round starts tens of thousands: each job on a thread).
-  std::vector<status_record> by_pick;
-  if (records) by_pick.resize(picks.size());
+  // With `records`: each job's, in the order of its picks.
+  std::vector<std::vector<status_record>> job_records(
+      records ? cfg_->jobs.size() : 0);
   for_each_job_when(charged, [&](job_index j) {
     std::vector<node_id> nodes;
     std::vector<std::uint32_t> which;
@@ -240,24 +241,24 @@ std::vector<task_pick> round_scheduler::commit_round(
     }
     if (nodes.empty() || !rows[j]) return;
     std::vector<std::uint8_t> accepted;
-    std::vector<status_record> accepted_records;
     sides_[j].accept_starts(*rows[j], nodes, now_ms, accepted,
-                            records ? &accepted_records : nullptr);
-    for (std::size_t k = 0; k < which.size(); ++k) {
-      if (!accepted[k]) continue;
-      checks[which[k]] = pick_check::started;
-      if (records) by_pick[which[k]] = std::move(accepted_records[k]);
-    }
+                            records ? &job_records[j] : nullptr);
+    for (std::size_t k = 0; k < which.size(); ++k)
+      if (accepted[k]) checks[which[k]] = pick_check::started;
   });
   // A refused start gives its slots back and is looked at again.
   round_open_ = true;  // its wakes join the round's deferred ones
   started.reserve(charged);
+  std::vector<std::uint32_t> next_record(job_records.size(), 0);
   for (std::size_t i = 0; i < picks.size(); ++i) {
     const auto& pick = picks[i];
     if (checks[i] == pick_check::started) {
       started.push_back(pick);
-      if (records) records->push_back(std::move(by_pick[i]));
+      if (records)
+        records->push_back(
+            std::move(job_records[pick.job][next_record[pick.job]++]));
     } else if (checks[i] == pick_check::charged) {
+      if (records) ++next_record[pick.job];
       // As if it ended: what waits on its slots wakes, after the plan's
       // parks below.
       task_finished(pick.job, pick.node);

@@ -444,3 +444,16 @@ TEST_CASE("take_changes reports each changed node once, as it stands") {
   CHECK(row.take_newly_runnable(t0) == std::vector<node_id>{1});
   CHECK(row.take_changes(t0).empty());
 }
+
+TEST_CASE("skip_changes drops what changed and the backoffs ended so far") {
+  job_status_row row(3);
+  run(row, 0, t0, status_label::error_backoff, fail_after_three);  // +5 s
+  run(row, 1, t0, status_label::error_backoff, backoff_settings{{30}, true});
+  row.skip_changes(t0 + 5 * sec);
+  CHECK(row.take_changes(t0 + 5 * sec).empty());
+  // A backoff that had not ended yet is still reported when it ends.
+  auto later = row.take_changes(t0 + 30 * sec);
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].node == 1);
+  CHECK(later[0].runnable);
+}

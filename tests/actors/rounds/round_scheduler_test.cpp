@@ -159,10 +159,16 @@ TEST_CASE("Prepare, plan and commit in steps start the same tasks as a round") {
   auto b = two_jobs();
   auto input = b.scheduler.prepare_round(b.rows(), 1000);
   auto output = plan_round(*find_policy("roundrobin"), std::move(input), b.rng);
-  auto started = b.scheduler.commit_round(std::move(output), b.rows(), 1000);
+  std::vector<status_record> records;
+  auto started =
+      b.scheduler.commit_round(std::move(output), b.rows(), 1000, &records);
   a.round();
   CHECK(started == a.last_picks);
   CHECK(b.scheduler.num_running() == 4);
+  // Each started task's status as its job accepted it, in the same order.
+  REQUIRE(records.size() == started.size());
+  for (std::size_t i = 0; i < started.size(); ++i)
+    CHECK(records[i] == b.statuses[started[i].job]->record(started[i].node));
 }
 
 TEST_CASE("A commit planned before a reset starts nothing") {
