@@ -55,7 +55,6 @@ class job_round_side {
 
   /// Whether the job has candidates at all (runnable, not blocked).
   bool may_run() const { return may_run_; }
-  job_index job() const { return job_; }
 
   struct feed {
     std::vector<node_id> runnable;

@@ -23,19 +23,19 @@
 // A round is prepare (candidates + a ledger copy) -> plan_round (the pure
 // policy run, may happen on another thread) -> commit (re-validates picks
 // against the live ledger and takes their slots, asks each job to accept
-// its starts, gives a refused start's slots back, parks the rest). `run_round`
-// does all three in place. A plan on another thread may stream what it
-// parks back while it goes on (round_input::park_sink): the owner parks
-// those batches (`park_planned`) while the plan runs, so a full round's
-// parking overlaps its planning. Time and randomness are parameters.
+// its starts, gives a refused start's slots back, parks the rest).
+// `run_round` does all three in place. A plan on another thread may stream
+// what it parks back while it goes on (round_input::park_sink): the owner
+// parks those batches (`park_planned`) while the plan runs, so a full
+// round's parking overlaps its planning. Time and randomness are parameters.
 //
 // The per-job part of prepare (validating what changed, the full scan and
 // what each job is told of its dependencies after a reset) and of reset
 // (each job's eligibility) runs on `set_threads` threads (round_threads):
 // each work item touches only its own job's candidate lists and reads its
 // own row, and the items are joined before anything crosses jobs (done
-// batches to dependents, wake-ups on shared slots, the policy). The result does
-// not depend on the number of threads.
+// batches to dependents, wake-ups on shared slots, the policy). The result
+// does not depend on the number of threads.
 //
 // Not thread-safe: one owner (the scheduler actor), which may call from
 // any one thread at a time. Plain logic: no CAF.
