@@ -128,6 +128,43 @@ void job_round_side::accept_starts(job_status_row& row,
   }
 }
 
+job_feed job_round_side::answer(job_status_row& row,
+                                const job_feed_question& q) const {
+  job_feed out;
+  if (q.scan) {
+    // The scan that follows covers every change so far.
+    row.skip_changes(q.now_ms);
+    if (q.report_done) out.done = done_tasks(row);
+  } else {
+    out = take_feed(row, q.now_ms, q.report_done);
+  }
+  out.running = static_cast<std::uint32_t>(row.count(status_label::running));
+  out.next_backoff_ms = row.next_backoff_expiry_ms();
+  return out;
+}
+
+job_check job_round_side::answer(const job_status_row* row,
+                                 job_check_question q) {
+  for (const auto& [k, nodes] : q.told)
+    if (k < done_.size() && nodes) told_done(k, *nodes);
+  job_check out;
+  if (q.scan) {
+    out.candidates = scan(row, q.now_ms);
+  } else {
+    out.candidates = std::move(q.pending);
+    out.rest = validate(row, out.candidates, q.now_ms);
+  }
+  return out;
+}
+
+job_started job_round_side::answer(job_status_row& row,
+                                   const job_starts& q) const {
+  job_started out;
+  accept_starts(row, q.nodes, q.now_ms, out.accepted,
+                q.records ? &out.records : nullptr);
+  return out;
+}
+
 std::size_t job_round_side::memory_bytes() const {
   std::size_t bytes = sizeof(*this);
   for (const auto& d : done_) bytes += d.capacity();

@@ -25,16 +25,78 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "actors/jobs/job_status_row.hpp"
 #include "actors/rounds/level_slots.hpp"
+#include "actors/rounds/resource_ledger.hpp"
 #include "actors/rounds/scheduler_policy.hpp"
 #include "actors/rounds/task_eligibility.hpp"
 #include "config/config.hpp"
 
 namespace bistro {
+
+/// A round's first question to a job, at `now_ms`: its change feed; after
+/// a reset (`scan`), its feed is stale (dropped) and only its done tasks
+/// are asked for. `report_done`: the job has dependents, which learn its
+/// done tasks from the answer.
+struct job_feed_question {
+  std::int64_t now_ms = 0;
+  bool scan = false;
+  bool report_done = false;
+};
+
+/// The answer: the tasks that turned runnable since the last feed, the
+/// done ones (when asked: since the last feed, or after a reset all of
+/// them), and the job's running tasks and next backoff end as it answered
+/// (a stateful policy's fact; the scheduler's next wake-up).
+struct job_feed {
+  std::vector<node_id> runnable;
+  std::vector<node_id> done;
+  std::uint32_t running = 0;
+  std::optional<std::int64_t> next_backoff_ms;
+};
+
+/// A round's second question, to a job with something to look at: what
+/// its dependencies are done on (dependency number in depends_on order,
+/// its done tasks, shared by every dependent), and the tasks to look at
+/// again; after a reset (`scan`), every task.
+struct job_check_question {
+  std::int64_t now_ms = 0;
+  bool scan = false;
+  std::vector<
+      std::pair<std::uint32_t, std::shared_ptr<const std::vector<node_id>>>>
+      told;
+  std::vector<node_id> pending;
+  bool empty() const { return !scan && told.empty() && pending.empty(); }
+};
+
+/// The answer: the candidates among them (after a reset: every candidate,
+/// last first) and the rest.
+struct job_check {
+  std::vector<node_id> candidates;
+  std::vector<node_id> rest;
+};
+
+/// A round's last question: it took slots for these tasks; `records`
+/// asks for each accepted start's status.
+struct job_starts {
+  std::int64_t now_ms = 0;
+  std::vector<node_id> nodes;
+  /// Where each would run (by nodes).
+  std::vector<worker_index> workers;
+  bool records = false;
+};
+
+/// The answer: `accepted[i]` for nodes[i]; with records, `records[i]` is
+/// an accepted start's status (running, with the status before the run).
+struct job_started {
+  std::vector<std::uint8_t> accepted;
+  std::vector<status_record> records;
+};
 
 class job_round_side {
  public:
@@ -56,11 +118,7 @@ class job_round_side {
   /// Whether the job has candidates at all (runnable, not blocked).
   bool may_run() const { return may_run_; }
 
-  struct feed {
-    std::vector<node_id> runnable;
-    /// Done tasks, when asked for (the job has dependents).
-    std::vector<node_id> done;
-  };
+  using feed = job_feed;
   /// The row's changes since the last take, as they stand at `now_ms`.
   feed take_feed(job_status_row& row, std::int64_t now_ms,
                  bool report_done) const;
@@ -89,6 +147,12 @@ class job_round_side {
   void accept_starts(job_status_row& row, std::span<const node_id> nodes,
                      std::int64_t now_ms, std::vector<std::uint8_t>& accepted,
                      std::vector<status_record>* records = nullptr) const;
+
+  /// The three questions above, answered over the job's row (null: a job
+  /// without one answers that nothing is a candidate).
+  job_feed answer(job_status_row& row, const job_feed_question& q) const;
+  job_check answer(const job_status_row* row, job_check_question q);
+  job_started answer(job_status_row& row, const job_starts& q) const;
 
   std::size_t memory_bytes() const;
 

@@ -111,9 +111,9 @@ void round_scheduler::reset(std::shared_ptr<const config> cfg,
   }
   // Each job's half of the round (job_round_side).
   sides_.resize(num_jobs);
-  const job_round_side::facts shared{slots_, eligibility_, std::move(orders)};
+  side_facts_ = {slots_, eligibility_, std::move(orders)};
   for (job_index j = 0; j < num_jobs; ++j)
-    sides_[j].reset(j, cfg_->jobs[j], shared, depends_on_[j].size(),
+    sides_[j].reset(j, cfg_->jobs[j], side_facts_, depends_on_[j].size(),
                     blocked_job_[j] != 0);
 
   for (const auto& task : carried) {
@@ -184,7 +184,7 @@ void round_scheduler::charge_running(job_index job, node_id node, node_id chain,
 void round_scheduler::adopt_running(job_index job, node_id node,
                                     worker_index w) {
   // If it is also an active candidate, commit_round's check drops the pick.
-  charge_running(job, node, node, w);
+  if (!running_.contains(job, node)) charge_running(job, node, node, w);
 }
 
 void round_scheduler::task_finished(job_index job, node_id node) {
@@ -208,7 +208,7 @@ void round_scheduler::task_finished(job_index job, node_id node) {
     }
   }
   // The task itself and its dependents are offered when the row's feed
-  // says it is runnable or done (take_changes).
+  // says it is runnable or done (its feed, route_feeds).
 }
 
 void round_scheduler::wake(std::uint32_t key) {

@@ -162,13 +162,54 @@ class round_scheduler {
   /// A running task ended, whatever its status: returns its slots and
   /// re-offers whatever waited on them, the task itself and its dependents.
   void task_finished(job_index job, node_id node);
-  /// A task found running (adopted after a restart): charged unchecked.
+  /// A task found running (adopted after a restart): charged unchecked,
+  /// unless it is charged already.
   void adopt_running(job_index job, node_id node, worker_index w);
 
   /// Which nodes each runnable job may run on, for the current (config,
   /// tree); null before the first reset.
   const task_eligibility* eligibility() const { return eligibility_.get(); }
 
+  /// The round as three exchanges with the jobs (job_round_side's
+  /// questions, in plain values, one per job in config order): the
+  /// scheduler actor sends them to its job actors; prepare_round and
+  /// commit_round answer them in place from `rows`.
+  /// 1. Opens a round at `now_ms`: each job's feed question.
+  std::vector<job_feed_question> open_prepare(std::int64_t now_ms);
+  /// 2. Takes every job's feed (done tasks are moved out) and offers what
+  ///    changed: each job's check question (`empty()`: nothing to ask, its
+  ///    answer stays empty).
+  std::vector<job_check_question> route_feeds(std::vector<job_feed>& feeds,
+                                              std::int64_t now_ms);
+  /// 3. Takes the jobs' checks: the policy's input.
+  round_input close_prepare(std::vector<job_check>& checks, std::int64_t now_ms,
+                            bool lend = false);
+  /// After the plan: re-validates the picks against the live ledger and
+  /// takes their slots; each job's starts to accept (none when a reset
+  /// came since the round was prepared). `records`: ask for the started
+  /// tasks' statuses.
+  std::vector<job_starts> open_commit(round_output output, std::int64_t now_ms,
+                                      bool records);
+  /// Takes each job's word (a job not asked, or that gave no answer,
+  /// accepted nothing): gives a refused start's slots back, parks what
+  /// waits, and returns the started picks (with `records`, each one's
+  /// status in the same order).
+  /// With `positions`, each started pick's index in its job's starts.
+  std::vector<task_pick> close_commit(
+      std::vector<job_started>& answers,
+      std::vector<status_record>* records = nullptr,
+      std::vector<std::uint32_t>* positions = nullptr);
+
+  /// What a job's side is reset with after a reset (job actors keep their
+  /// own side): the shared facts, its number of dependencies, and whether
+  /// an unknown dependency blocks it.
+  const job_round_side::facts& side_facts() const { return side_facts_; }
+  std::size_t num_dependencies(job_index j) const {
+    return depends_on_[j].size();
+  }
+  bool blocked(job_index j) const { return blocked_job_[j] != 0; }
+
+  /// The three exchanges answered in place from `rows`.
   round_input prepare_round(status_rows rows, std::int64_t now_ms);
   /// Starts the picks that still fit the live ledger and that their jobs
   /// accept (marking them running in `rows`) and returns them; parks what
@@ -207,13 +248,6 @@ class round_scheduler {
   void refresh_context();
   void charge_running(job_index job, node_id node, node_id chain,
                       worker_index w);
-  void scan_all(status_rows rows, std::int64_t now_ms);
-  void scan_job(job_index j, const job_status_row* row, std::int64_t now_ms);
-  void validate_pending(job_index j, const job_status_row* row,
-                        std::int64_t now_ms);
-  /// Each row's change feed: a job is offered its tasks that turned
-  /// runnable, and its dependents (one batch per job) those that are done.
-  void take_changes(status_rows rows, std::int64_t now_ms);
   /// `work(j)` for every job of the config, on the round's threads.
   template <class Work>
   void for_each_job(Work&& work) {
@@ -269,6 +303,7 @@ class round_scheduler {
   /// Each job's half of the round: its candidates from its own row and
   /// what it was told of its dependencies, and its word on a start.
   std::vector<job_round_side> sides_;
+  job_round_side::facts side_facts_;
   std::vector<std::uint32_t> cursors_;
   std::vector<std::vector<job_index>> depends_on_;  // per job
   std::vector<std::vector<job_index>> dependents_;  // per job
@@ -279,6 +314,22 @@ class round_scheduler {
   std::size_t min_parallel_work_ = default_min_parallel_work;
   std::uint64_t generation_ = 0;
   bool scan_pending_ = false;
+  /// The open prepare is the scan after a reset.
+  bool scanning_ = false;
+  /// The jobs' running tasks, from their feeds (round_input's).
+  std::vector<std::uint32_t> running_per_job_;
+  /// Between open_commit and close_commit: the picks, what was found of
+  /// each, the charged picks of each job (in the order of its starts),
+  /// and the plan's untried and parked candidates.
+  struct open_commit_state {
+    bool open = false;
+    std::vector<task_pick> picks;
+    std::vector<pick_check> checks;
+    std::vector<std::vector<std::uint32_t>> which;
+    std::vector<job_candidates> untried;
+    std::vector<parked_candidate> parked;
+  };
+  open_commit_state commit_;
   bool round_open_ = false;
   bool ledger_lent_ = false;
   std::uint64_t round_ = 0;  // rounds prepared since construction

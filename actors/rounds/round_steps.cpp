@@ -32,88 +32,73 @@ round_output plan_round(
           std::move(placer.parked),  std::move(input.jobs)};
 }
 
-void round_scheduler::scan_all(status_rows rows, std::int64_t now_ms) {
+std::vector<job_feed_question> round_scheduler::open_prepare(
+    std::int64_t now_ms) {
+  scanning_ = scan_pending_;
   scan_pending_ = false;
-  // Each row's feed so far is stale: the scans cover it.
-  for_each_job([&](job_index j) {
-    if (rows[j]) rows[j]->skip_changes(now_ms);
-  });
-  // Each job with dependents tells them its done tasks, whole; then each
-  // job scans, reading its own row and what it was told.
+  if (!scanning_) wake_ancestors();  // crosses jobs: shared slots, wait lists
+  std::vector<job_feed_question> questions(cfg_->jobs.size());
+  for (job_index j = 0; j < questions.size(); ++j)
+    questions[j] = {now_ms, scanning_, !dependents_[j].empty()};
+  return questions;
+}
+
+std::vector<job_check_question> round_scheduler::route_feeds(
+    std::vector<job_feed>& feeds, std::int64_t now_ms) {
   const std::size_t num_jobs = cfg_->jobs.size();
-  std::vector<std::vector<node_id>> done(num_jobs);
-  for_each_job([&](job_index j) {
-    if (rows[j] && !dependents_[j].empty())
-      done[j] = sides_[j].done_tasks(*rows[j]);
-  });
-  for_each_job([&](job_index j) {
-    for (std::size_t k = 0; k < depends_on_[j].size(); ++k)
-      sides_[j].told_done(k, done[depends_on_[j][k]]);
-    scan_job(j, rows[j], now_ms);
-  });
-}
-
-// Touches only job j's tracker range, lists and side.
-void round_scheduler::scan_job(job_index j, const job_status_row* row,
-                               std::int64_t now_ms) {
-  for (node_id n : tracker_.pending(j)) {
-    tracker_.set_state(j, n, candidate_state::idle);
+  running_per_job_.assign(num_jobs, 0);
+  std::vector<job_check_question> questions(num_jobs);
+  // What crosses jobs: each job's done tasks, as one batch shared by the
+  // jobs that depend on it (after a reset, all of them).
+  std::vector<std::shared_ptr<const std::vector<node_id>>> done(num_jobs);
+  for (job_index j = 0; j < num_jobs && j < feeds.size(); ++j) {
+    running_per_job_[j] = feeds[j].running;
+    if (!feeds[j].done.empty() || (scanning_ && !dependents_[j].empty()))
+      done[j] = std::make_shared<const std::vector<node_id>>(
+          std::move(feeds[j].done));
   }
-  tracker_.pending(j).clear();
-  tracker_.activate_all(j, sides_[j].scan(row, now_ms));
-}
-
-// Touches only job j's tracker range, lists and side.
-void round_scheduler::validate_pending(job_index j, const job_status_row* row,
-                                       std::int64_t now_ms) {
-  auto pending = std::move(tracker_.pending(j));
-  tracker_.pending(j).clear();
-  for (node_id n : sides_[j].validate(row, pending, now_ms))
-    tracker_.set_state(j, n, candidate_state::idle);
-  for (node_id n : pending) tracker_.activate(j, n);
-}
-
-void round_scheduler::take_changes(status_rows rows, std::int64_t now_ms) {
-  const std::size_t num_jobs = cfg_->jobs.size();
-  // Every job's feed, a job that may not run included: its dependents
-  // learn from it what is done.
-  std::vector<job_round_side::feed> feeds(num_jobs);
-  std::size_t work = 0;
   for (job_index j = 0; j < num_jobs; ++j) {
-    if (!rows[j]) continue;
-    feeds[j] = sides_[j].take_feed(*rows[j], now_ms, !dependents_[j].empty());
-    work += feeds[j].runnable.size() + tracker_.pending(j).size();
+    auto& q = questions[j];
+    q.now_ms = now_ms;
+    q.scan = scanning_;
+    for (std::uint32_t k = 0; k < depends_on_[j].size(); ++k)
+      if (const auto& batch = done[depends_on_[j][k]]) {
+        q.told.emplace_back(k, batch);
+        // A dependency done on a task makes it worth a look.
+        if (!scanning_ && sides_[j].may_run())
+          for (node_id n : *batch) tracker_.offer(j, n);
+      }
   }
-  // What crosses jobs: each job's done tasks, as one batch, to each job
-  // that depends on it, which looks at those tasks again.
   for (job_index j = 0; j < num_jobs; ++j) {
-    const auto& done = feeds[j].done;
-    if (done.empty()) continue;
-    for (job_index d : dependents_[j]) {
-      const auto& deps = depends_on_[d];
-      for (std::size_t k = 0; k < deps.size(); ++k)
-        if (deps[k] == j) sides_[d].told_done(k, done);
-      if (sides_[d].may_run())
-        for (node_id n : done) tracker_.offer(d, n);
-      work += done.size();
+    auto& pending = tracker_.pending(j);
+    if (scanning_) {
+      // The scan looks at every task again.
+      for (node_id n : pending) tracker_.set_state(j, n, candidate_state::idle);
+      pending.clear();
+      continue;
     }
+    if (!cfg_->jobs[j].runnable()) continue;
+    if (j < feeds.size())
+      for (node_id n : feeds[j].runnable) tracker_.offer(j, n);
+    questions[j].pending = std::move(pending);
+    pending.clear();
   }
-  // Each job's own offers and validation.
-  for_each_job_when(work, [&](job_index j) {
-    if (!rows[j] || !cfg_->jobs[j].runnable()) return;
-    for (node_id n : feeds[j].runnable) tracker_.offer(j, n);
-    validate_pending(j, rows[j], now_ms);
-  });
+  return questions;
 }
 
-round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
-                                     bool lend) {
-  if (scan_pending_) {
-    scan_all(rows, now_ms);
-  } else {
-    wake_ancestors();  // crosses jobs: shared slots and wait lists
-    take_changes(rows, now_ms);
+round_input round_scheduler::close_prepare(std::vector<job_check>& checks,
+                                           std::int64_t now_ms, bool lend) {
+  for (job_index j = 0; j < cfg_->jobs.size() && j < checks.size(); ++j) {
+    auto& check = checks[j];
+    if (scanning_) {
+      tracker_.activate_all(j, std::move(check.candidates));
+      continue;
+    }
+    for (node_id n : check.rest)
+      tracker_.set_state(j, n, candidate_state::idle);
+    for (node_id n : check.candidates) tracker_.activate(j, n);
   }
+  scanning_ = false;
   round_open_ = true;
   ledger_lent_ = lend;
   round_input input{generation_, context_, lent_or_copied_ledger(lend),
@@ -127,12 +112,44 @@ round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
                           std::move(active), false});
     active.clear();
   }
+  input.running_per_job = std::move(running_per_job_);
   input.running_per_job.resize(cfg_->jobs.size());
-  for (job_index j = 0; j < cfg_->jobs.size(); ++j)
-    if (rows[j])
-      input.running_per_job[j] =
-          static_cast<std::uint32_t>(rows[j]->count(status_label::running));
+  running_per_job_.clear();
   return input;
+}
+
+round_input round_scheduler::prepare(status_rows rows, std::int64_t now_ms,
+                                     bool lend) {
+  // The jobs' answers, in place from their rows: each job's side reads
+  // only its own row (on the round's threads when there is enough work).
+  auto feed_questions = open_prepare(now_ms);
+  const bool scan = !feed_questions.empty() && feed_questions[0].scan;
+  std::vector<job_feed> feeds(cfg_->jobs.size());
+  auto feed = [&](job_index j) {
+    if (rows[j]) feeds[j] = sides_[j].answer(*rows[j], feed_questions[j]);
+  };
+  if (scan) {
+    for_each_job(feed);
+  } else {
+    for (job_index j = 0; j < feeds.size(); ++j) feed(j);
+  }
+  auto check_questions = route_feeds(feeds, now_ms);
+  std::vector<job_check> checks(cfg_->jobs.size());
+  std::size_t work = 0;
+  for (const auto& q : check_questions) {
+    work += q.pending.size();
+    for (const auto& [k, batch] : q.told) work += batch->size();
+  }
+  auto check = [&](job_index j) {
+    if (!check_questions[j].empty())
+      checks[j] = sides_[j].answer(rows[j], std::move(check_questions[j]));
+  };
+  if (scan) {
+    for_each_job(check);
+  } else {
+    for_each_job_when(work, check);
+  }
+  return close_prepare(checks, now_ms, lend);
 }
 
 resource_ledger round_scheduler::lent_or_copied_ledger(bool lend) {
@@ -166,7 +183,23 @@ std::vector<task_pick> round_scheduler::run_round(
 std::vector<task_pick> round_scheduler::commit_round(
     round_output output, status_rows rows, std::int64_t now_ms,
     std::vector<status_record>* records) {
-  if (records) records->clear();
+  auto starts = open_commit(std::move(output), now_ms, records != nullptr);
+  std::size_t work = 0;
+  for (const auto& s : starts) work += s.nodes.size();
+  // Each job's word on its starts, in place from its row (a full round
+  // starts tens of thousands: each job on a thread).
+  std::vector<job_started> answers(starts.size());
+  for_each_job_when(work, [&](job_index j) {
+    if (j < starts.size() && !starts[j].nodes.empty() && rows[j])
+      answers[j] = sides_[j].answer(*rows[j], starts[j]);
+  });
+  return close_commit(answers, records);
+}
+
+std::vector<job_starts> round_scheduler::open_commit(round_output output,
+                                                     std::int64_t now_ms,
+                                                     bool records) {
+  commit_ = {};
   const bool lent = ledger_lent_;
   round_open_ = ledger_lent_ = false;
   if (lent) {
@@ -174,15 +207,17 @@ std::vector<task_pick> round_scheduler::commit_round(
   } else if (output.generation == generation_) {
     spare_ledger_.emplace(std::move(output.ledger));
   }
-  std::vector<task_pick> started;
-  if (output.generation != generation_) return started;  // a reset came
+  std::vector<job_starts> starts;
+  if (output.generation != generation_) return starts;  // a reset came
+  commit_.open = true;
   cursors_ = std::move(output.cursors);
   // Per job (on the threads for a big round): which picks are candidates
   // this round offered, once (a policy actor is code anyone may register:
   // another (job, node) has no candidate id). Each job touches only its
   // own candidates.
-  const auto& picks = output.picks;
-  std::vector<pick_check> checks(picks.size(), pick_check::not_offered);
+  auto& picks = commit_.picks = std::move(output.picks);
+  auto& checks = commit_.checks;
+  checks.assign(picks.size(), pick_check::not_offered);
   std::vector<std::vector<std::uint32_t>> by_job(cfg_->jobs.size());
   for (std::uint32_t i = 0; i < picks.size(); ++i)
     if (picks[i].job < by_job.size()) by_job[picks[i].job].push_back(i);
@@ -198,7 +233,6 @@ std::vector<task_pick> round_scheduler::commit_round(
   });
 
   // The slots: each offered pick against the ledger.
-  std::size_t charged = 0;
   running_.reserve(running_.size() + picks.size());
   for (std::size_t i = 0; i < picks.size(); ++i) {
     const auto& pick = picks[i];
@@ -224,41 +258,64 @@ std::vector<task_pick> round_scheduler::commit_round(
     }
     running_.set(pick.job, pick.node, {pick.chain, pick.worker});
     checks[i] = pick_check::charged;
-    ++charged;
   }
-  // Each job's word on its starts: it marks running those its row still
-  // allows (a full round starts tens of thousands: each job on a thread).
-  // With `records`: each job's, in the order of its picks.
-  std::vector<std::vector<status_record>> job_records(
-      records ? cfg_->jobs.size() : 0);
-  for_each_job_when(charged, [&](job_index j) {
-    std::vector<node_id> nodes;
-    std::vector<std::uint32_t> which;
+  // Each job is asked to accept the starts it got slots for, in the order
+  // of its picks.
+  starts.resize(cfg_->jobs.size());
+  commit_.which.resize(cfg_->jobs.size());
+  for (job_index j = 0; j < cfg_->jobs.size(); ++j) {
+    starts[j].now_ms = now_ms;
+    starts[j].records = records;
     for (std::uint32_t i : by_job[j]) {
       if (checks[i] != pick_check::charged) continue;
-      nodes.push_back(picks[i].node);
-      which.push_back(i);
+      starts[j].nodes.push_back(picks[i].node);
+      starts[j].workers.push_back(picks[i].worker);
+      commit_.which[j].push_back(i);
     }
-    if (nodes.empty() || !rows[j]) return;
-    std::vector<std::uint8_t> accepted;
-    sides_[j].accept_starts(*rows[j], nodes, now_ms, accepted,
-                            records ? &job_records[j] : nullptr);
-    for (std::size_t k = 0; k < which.size(); ++k)
-      if (accepted[k]) checks[which[k]] = pick_check::started;
-  });
+  }
+  commit_.untried = std::move(output.jobs);
+  commit_.parked = std::move(output.parked);
+  return starts;
+}
+
+std::vector<task_pick> round_scheduler::close_commit(
+    std::vector<job_started>& answers, std::vector<status_record>* records,
+    std::vector<std::uint32_t>* positions) {
+  if (records) records->clear();
+  if (positions) positions->clear();
+  std::vector<task_pick> started;
+  if (!commit_.open) return started;
+  commit_.open = false;
+  auto& picks = commit_.picks;
+  auto& checks = commit_.checks;
+  // A job's answer marks its accepted starts; a job that gave none (or a
+  // short one) accepted nothing.
+  std::vector<std::vector<status_record>> job_records(
+      records ? cfg_->jobs.size() : 0);
+  for (job_index j = 0; j < commit_.which.size(); ++j) {
+    const auto& which = commit_.which[j];
+    if (j >= answers.size()) break;
+    auto& answer = answers[j];
+    for (std::size_t k = 0; k < which.size() && k < answer.accepted.size(); ++k)
+      if (answer.accepted[k]) checks[which[k]] = pick_check::started;
+    if (records) {
+      answer.records.resize(which.size());
+      job_records[j] = std::move(answer.records);
+    }
+  }
   // A refused start gives its slots back and is looked at again.
   round_open_ = true;  // its wakes join the round's deferred ones
-  started.reserve(charged);
-  std::vector<std::uint32_t> next_record(job_records.size(), 0);
+  // Each charged pick's index in its job's starts.
+  std::vector<std::uint32_t> next(cfg_->jobs.size(), 0);
   for (std::size_t i = 0; i < picks.size(); ++i) {
     const auto& pick = picks[i];
     if (checks[i] == pick_check::started) {
+      const auto k = next[pick.job]++;
       started.push_back(pick);
-      if (records)
-        records->push_back(
-            std::move(job_records[pick.job][next_record[pick.job]++]));
+      if (records) records->push_back(std::move(job_records[pick.job][k]));
+      if (positions) positions->push_back(k);
     } else if (checks[i] == pick_check::charged) {
-      if (records) ++next_record[pick.job];
+      ++next[pick.job];
       // As if it ended: what waits on its slots wakes, after the plan's
       // parks below.
       task_finished(pick.job, pick.node);
@@ -266,7 +323,7 @@ std::vector<task_pick> round_scheduler::commit_round(
     }
   }
   round_open_ = false;
-  for (auto& job : output.jobs) {
+  for (auto& job : commit_.untried) {
     auto& active = tracker_.active(job.job);
     if (active.empty()) {
       active = std::move(job.nodes);
@@ -275,9 +332,10 @@ std::vector<task_pick> round_scheduler::commit_round(
     }
   }
   const std::size_t keys = slots_->tree().size() + 1 + roster_.num_groups();
-  for (const auto& p : output.parked) park_offered(p, keys);
+  for (const auto& p : commit_.parked) park_offered(p, keys);
   for (auto key : deferred_wakes_) tracker_.wake(key);
   deferred_wakes_.clear();
+  commit_ = {};
   return started;
 }
 

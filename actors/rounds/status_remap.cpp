@@ -2,20 +2,25 @@
 
 namespace bistro {
 
+job_status_row reindex_status_row(job_status_row row, const node_tree& from,
+                                  const node_tree& to) {
+  if (&from == &to) return row;
+  job_status_row moved(to.size());
+  for (node_id n = 0; n < row.size(); ++n) {
+    if (row.label(n) == status_label::never_started) continue;
+    if (auto m = to.find(from.name(n))) moved.restore(*m, row.record(n));
+  }
+  return moved;
+}
+
 namespace {
 
-/// `row`, indexed by `from`'s node ids, re-indexed by `to`'s: statuses move
-/// by node name. One pass over the old row.
 std::unique_ptr<job_status_row> reindex(std::unique_ptr<job_status_row> row,
                                         const node_tree& from,
                                         const node_tree& to) {
   if (&from == &to) return row;
-  auto moved = std::make_unique<job_status_row>(to.size());
-  for (node_id n = 0; n < row->size(); ++n) {
-    if (row->label(n) == status_label::never_started) continue;
-    if (auto m = to.find(from.name(n))) moved->restore(*m, row->record(n));
-  }
-  return moved;
+  return std::make_unique<job_status_row>(
+      reindex_status_row(std::move(*row), from, to));
 }
 
 }  // namespace

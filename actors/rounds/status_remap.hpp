@@ -26,6 +26,12 @@ struct parked_status_row {
 };
 using parked_status_rows = std::map<std::string, parked_status_row>;
 
+/// `row`, indexed by `from`'s node ids, re-indexed by `to`'s: statuses
+/// move by node name (those of nodes `to` lacks are dropped). One pass
+/// over the old row.
+job_status_row reindex_status_row(job_status_row row, const node_tree& from,
+                                  const node_tree& to);
+
 /// New rows for (`new_cfg`, `new_tree`) holding what `old_rows` and
 /// `parked` knew; rows of jobs `new_cfg` lacks move to `parked`.
 /// `old_cfg`/`old_tree` may be null (first config): rows start empty.

@@ -140,12 +140,19 @@ const task_exclusions& task_exclusions_cache::get(
     const std::shared_ptr<const config>& cfg,
     const std::shared_ptr<const node_tree>& tree,
     const task_eligibility* eligibility) {
+  return *shared(cfg, tree, eligibility);
+}
+
+std::shared_ptr<const task_exclusions> task_exclusions_cache::shared(
+    const std::shared_ptr<const config>& cfg,
+    const std::shared_ptr<const node_tree>& tree,
+    const task_eligibility* eligibility) {
   if (!value_ || cfg_.lock() != cfg || tree_.lock() != tree) {
-    value_.emplace(*cfg, *tree, eligibility);
+    value_ = std::make_shared<const task_exclusions>(*cfg, *tree, eligibility);
     cfg_ = cfg;
     tree_ = tree;
   }
-  return *value_;
+  return value_;
 }
 
 }  // namespace bistro

@@ -9,7 +9,8 @@
 // one pass over the nodes per job. Given the round's task_eligibility for
 // the same (config, tree), a filter is evaluated only on a node below one
 // that already fails (to tell which fails lowest); without it, once per
-// node. Then read-only. A task_exclusions is safe to share between threads; the
+// node. Then read-only. A task_exclusions is safe to share between threads
+// (the scheduler hands it to the job actors that answer the monitor); the
 // cache is not (one owner: the scheduler actor). Plain logic: no CAF.
 #pragma once
 
@@ -74,11 +75,16 @@ class task_exclusions_cache {
   const task_exclusions& get(const std::shared_ptr<const config>& cfg,
                              const std::shared_ptr<const node_tree>& tree,
                              const task_eligibility* eligibility = nullptr);
+  /// The same, to share with the job actors (read-only).
+  std::shared_ptr<const task_exclusions> shared(
+      const std::shared_ptr<const config>& cfg,
+      const std::shared_ptr<const node_tree>& tree,
+      const task_eligibility* eligibility = nullptr);
 
  private:
   std::weak_ptr<const config> cfg_;
   std::weak_ptr<const node_tree> tree_;
-  std::optional<task_exclusions> value_;
+  std::shared_ptr<const task_exclusions> value_;
 };
 
 }  // namespace bistro

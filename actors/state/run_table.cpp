@@ -5,10 +5,13 @@
 namespace bistro {
 
 std::pair<std::uint64_t, run_info*> run_table::start(run_info run) {
-  auto id = next_id_++;
+  auto id = reserve(1);
+  return {id, start_reserved(id, std::move(run))};
+}
+
+run_info* run_table::start_reserved(std::uint64_t id, run_info run) {
   if (!lost_.empty()) lost_.erase(task_name_key(run.job, run.node));
-  auto& kept = live_.insert_or_assign(id, std::move(run)).first->second;
-  return {id, &kept};
+  return &live_.insert_or_assign(id, std::move(run)).first->second;
 }
 
 run_info& run_table::adopt(std::uint64_t id, run_info run) {

@@ -92,6 +92,15 @@ class run_table {
   /// A new run: its id, the next one. The task's run given up with a lost
   /// worker no longer counts (the task runs again).
   std::pair<std::uint64_t, run_info*> start(run_info run);
+  /// Ids for `n` runs that may start: consecutive, the first returned. An
+  /// id not started is never used.
+  std::uint64_t reserve(std::size_t n) {
+    auto first = next_id_;
+    next_id_ += n;
+    return first;
+  }
+  /// start, under an id `reserve` gave.
+  run_info* start_reserved(std::uint64_t id, run_info run);
   /// A run a worker reports that the table did not have (after a restart):
   /// kept under its own id; new ids stay above it.
   run_info& adopt(std::uint64_t id, run_info run);

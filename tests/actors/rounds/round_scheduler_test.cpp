@@ -171,6 +171,61 @@ TEST_CASE("Prepare, plan and commit in steps start the same tasks as a round") {
     CHECK(records[i] == b.statuses[started[i].job]->record(started[i].node));
 }
 
+TEST_CASE("The round's exchanges, answered by a job's own side") {
+  // As a job actor answers them: the engine asks, a side the test owns
+  // answers from the job's row, and a job that gives no answer to its
+  // starts accepts none of them.
+  auto cfg = make_config(bistro_settings(), job("job1"));
+  scheduler_harness h(cfg, make_tree(*cfg, bistro_nodes()));
+  job_round_side side;
+  side.reset(0, cfg->jobs[0], h.scheduler.side_facts(),
+             h.scheduler.num_dependencies(0), h.scheduler.blocked(0));
+  auto& row = *h.statuses[0];
+  auto feed_questions = h.scheduler.open_prepare(1000);
+  REQUIRE(feed_questions.size() == 1);
+  CHECK(feed_questions[0].scan);  // after the reset
+  std::vector<job_feed> feeds{side.answer(row, feed_questions[0])};
+  auto check_questions = h.scheduler.route_feeds(feeds, 1000);
+  REQUIRE(check_questions.size() == 1);
+  std::vector<job_check> checks{
+      side.answer(&row, std::move(check_questions[0]))};
+  CHECK(checks[0].candidates.size() == 4);
+  auto input = h.scheduler.close_prepare(checks, 1000);
+  auto output = plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  auto starts = h.scheduler.open_commit(std::move(output), 1000, false);
+  REQUIRE(starts.size() == 1);
+  CHECK(starts[0].nodes.size() == 4);
+  CHECK(starts[0].workers.size() == 4);
+  std::vector<job_started> no_answer(1);
+  CHECK(h.scheduler.close_commit(no_answer).empty());
+  CHECK(h.scheduler.num_running() == 0);
+  CHECK(h.free_on("db11", "db_concurrency") == 1);
+  CHECK(row.count(status_label::running) == 0);
+  // They are offered again: the next round asks the job to check them,
+  // and this time it accepts, marking them running in its own row.
+  feed_questions = h.scheduler.open_prepare(2000);
+  CHECK_FALSE(feed_questions[0].scan);
+  feeds = {side.answer(row, feed_questions[0])};
+  check_questions = h.scheduler.route_feeds(feeds, 2000);
+  CHECK(check_questions[0].pending.size() == 4);
+  checks = {side.answer(&row, std::move(check_questions[0]))};
+  input = h.scheduler.close_prepare(checks, 2000);
+  output = plan_round(*find_policy("roundrobin"), std::move(input), h.rng);
+  starts = h.scheduler.open_commit(std::move(output), 2000, true);
+  std::vector<job_started> answers{side.answer(row, starts[0])};
+  std::vector<status_record> records;
+  std::vector<std::uint32_t> positions;
+  auto started = h.scheduler.close_commit(answers, &records, &positions);
+  CHECK(started.size() == 4);
+  CHECK(h.scheduler.num_running() == 4);
+  CHECK(row.count(status_label::running) == 4);
+  REQUIRE(positions.size() == 4);
+  for (std::size_t i = 0; i < started.size(); ++i) {
+    CHECK(starts[0].nodes[positions[i]] == started[i].node);
+    CHECK(records[i].label == status_label::running);
+  }
+}
+
 TEST_CASE("A commit planned before a reset starts nothing") {
   auto h = two_jobs();
   auto input = h.scheduler.prepare_round(h.rows(), 1000);
