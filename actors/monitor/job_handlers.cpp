@@ -1,5 +1,7 @@
 #include "actors/monitor/job_handlers.hpp"
 
+#include <algorithm>
+
 #include "actors/monitor/bistro_monitor_format.hpp"
 #include "actors/monitor/config_handlers.hpp"
 #include "actors/monitor/monitor_args.hpp"
@@ -15,28 +17,17 @@ const char* job_state(const job_config& job) {
   return "ok";
 }
 
-/// Counts of one job's tasks by shown status (task_exclusions.hpp): nodes
-/// of other levels are not tasks (their entries stay never_started), so
-/// they are taken out, and never-started tasks on nodes the job does not
-/// run on are `avoided` or `disabled`, as Bistro shows them.
+job_answer answer_from_view(const monitor_view& view, const job_question& q) {
+  return answer_job_question(
+      *(*view.rows)[q.job],
+      {*view.cfg, *view.tree, view.exclusions(), view.now_ms}, q);
+}
+
 json::object job_counts(const monitor_view& view, std::size_t j) {
-  const auto& row = *(*view.rows)[j];
-  auto tasks =
-      view.tree->nodes_at_level(view.cfg->jobs[j].level_for_tasks).size();
-  auto others = view.tree->size() - tasks;
-  auto excluded = count_excluded_unstarted(view.exclusions(), j, row);
-  others += excluded.avoided + excluded.disabled;
-  json::object out;
-  for (std::size_t l = 0; l < num_status_labels; ++l) {
-    auto label = static_cast<status_label>(l);
-    auto n = row.count(label);
-    if (label == status_label::never_started) n = n > others ? n - others : 0;
-    if (n) out[to_string(label)] = n;
-  }
-  if (excluded.avoided) out[to_string(exclusion::avoided)] = excluded.avoided;
-  if (excluded.disabled)
-    out[to_string(exclusion::disabled)] = excluded.disabled;
-  return out;
+  job_question q;
+  q.job = j;
+  q.counts = true;
+  return std::move(*answer_from_view(view, q).counts);
 }
 
 /// Bistro's histograms (bistro_monitor_format.hpp); a job with errors has
@@ -52,9 +43,10 @@ monitor_result<json::value> histogram_answer(const monitor_view& view,
   for (auto j : *jobs) {
     const auto& job = view.cfg->jobs[j];
     if (!job.errors.empty()) continue;
-    auto h = make_bistro_histogram(*view.cfg, *view.tree, j, *(*view.rows)[j],
-                                   view.exclusions(), view.now_ms,
-                                   static_cast<std::size_t>(*num_samples));
+    job_question q;
+    q.job = j;
+    q.histogram_samples = static_cast<std::size_t>(*num_samples);
+    auto h = std::move(*answer_from_view(view, q).histogram);
     histograms[job.name] = std::move(h.counts);
     samples[job.name] = std::move(h.samples);
   }
@@ -81,16 +73,15 @@ monitor_result<json::value> job_summary_answer(const monitor_view& view,
       backoff.emplace_back("repeat");
     else
       backoff.emplace_back("fail");
-    std::int64_t failed_more = 0;
-    const auto& row = *(*view.rows)[j];
-    if (row.count(status_label::failed) > 0)
-      for (auto n : view.tree->nodes_at_level(job.level_for_tasks)) {
-        if (row.label(n) != status_label::failed) continue;
-        if (static_cast<std::int64_t>(failed.size()) < failed_limit)
-          failed.emplace_back(view.tree->name(n));
-        else
-          ++failed_more;
-      }
+    job_question q;
+    q.job = j;
+    q.counts = true;
+    // A negative limit names none, as 0 does.
+    q.failed_limit =
+        static_cast<std::size_t>(std::max<std::int64_t>(failed_limit, 0));
+    auto a = answer_from_view(view, q);
+    for (const auto& n : a.failed->names) failed.emplace_back(n);
+    std::int64_t failed_more = a.failed->more;
     out[job.name] =
         json::object{{"enabled", job.enabled},
                      {"runnable", job.runnable()},
@@ -101,7 +92,7 @@ monitor_result<json::value> job_summary_answer(const monitor_view& view,
                      {"level_for_tasks", view.cfg->levels[job.level_for_tasks]},
                      {"backoff", std::move(backoff)},
                      {"depends_on", std::move(depends)},
-                     {"counts", job_counts(view, j)},
+                     {"counts", std::move(*a.counts)},
                      {"failed_nodes", std::move(failed)},
                      {"failed_more", failed_more}};
     if (!job.blocked.empty())

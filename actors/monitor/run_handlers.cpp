@@ -35,6 +35,14 @@ monitor_result<json::value> runs_by_job(const monitor_view& view,
   return out;
 }
 
+/// Node `n`'s status record in job `j`'s row.
+status_record records_of(const monitor_view& view, std::size_t j, node_id n) {
+  job_question q;
+  q.job = j;
+  q.records_of = {n};
+  return std::move(answer_from_view(view, q).records.front());
+}
+
 std::string joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -93,22 +101,18 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
   const auto& job_filter = *job_arg;
   auto state_name = *state_arg;
   // A status label, or a reason the job does not run on a node.
-  std::optional<status_label> state;
-  exclusion excluded_state = exclusion::none;
+  std::optional<task_status_filter> only;
   if (!state_name.empty()) {
-    state = status_label_from_string(state_name);
-    if (state_name == to_string(exclusion::avoided))
-      excluded_state = exclusion::avoided;
-    else if (state_name == to_string(exclusion::disabled))
-      excluded_state = exclusion::disabled;
+    auto state = status_label_from_string(state_name);
     if (state)
       state_name = to_string(*state);  // `backoff` is error_backoff
-    else if (excluded_state == exclusion::none)
-      return bad_request("state: unknown status " + state_name);
-    else
+    else if (state_name == to_string(exclusion::avoided) ||
+             state_name == to_string(exclusion::disabled))
       state = status_label::never_started;
+    else
+      return bad_request("state: unknown status " + state_name);
+    only = task_status_filter{*state, state_name};
   }
-  const auto& ex = view.exclusions();
   auto limit_arg = page_limit_arg(req);
   if (!limit_arg) return std::move(limit_arg).error();
   auto limit = *limit_arg;
@@ -126,9 +130,9 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
   json::array tasks;
   // Tasks of the page that run: their run details are filled in below, in
   // one pass over the running runs (not a map of all of them per page).
-  // Views into the config and the tree, which outlive this call.
+  // Views into the config, which outlives this call.
   std::unordered_map<std::string_view,
-                     std::unordered_map<std::string_view, std::size_t>>
+                     std::unordered_map<std::string, std::size_t>>
       running_on_page;
   std::string last;
   bool more = false;
@@ -136,35 +140,25 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
     const auto& job = cfg.jobs[j];
     if (!job_filter.empty() && job.name != job_filter) continue;
     if (!after_job.empty() && job.name < after_job) continue;
-    auto nodes = tree.nodes_at_level(job.level_for_tasks);
-    std::size_t begin = 0;
-    if (job.name == after_job) {
-      auto n = tree.find(after_node);
-      if (n) {
-        auto it = std::upper_bound(nodes.begin(), nodes.end(), *n);
-        begin = static_cast<std::size_t>(it - nodes.begin());
-      }
-    }
-    const auto& row = *(*view.rows)[j];
-    if (state && row.count(*state) == 0) continue;
-    for (std::size_t i = begin; i < nodes.size(); ++i) {
-      auto n = nodes[i];
-      if (state && row.label(n) != *state) continue;
-      auto shown = shown_status(row.label(n), ex.of(j, n));
-      if (state && shown != state_name) continue;
+    job_question q;
+    q.job = j;
+    auto& page = q.page.emplace();
+    if (job.name == after_job) page.after = tree.find(after_node);
+    page.only = only;
+    // One more than the page has room for: whether there are more.
+    page.limit = limit - tasks.size() + 1;
+    auto a = answer_from_view(view, q);
+    for (auto& t : a.page) {
       if (tasks.size() == limit) {
         more = true;
         break;
       }
-      auto status = status_to_json(row.record(n));
-      if (shown != to_string(row.label(n))) status["label"] = shown;
-      json::object t{{"job", job.name},
-                     {"node", tree.name(n)},
-                     {"status", std::move(status)}};
-      if (row.label(n) == status_label::running)
-        running_on_page[job.name].emplace(tree.name(n), tasks.size());
-      tasks.emplace_back(std::move(t));
-      last = job.name + '/' + std::string{tree.name(n)};
+      if (t.label == status_label::running)
+        running_on_page[job.name].emplace(t.node, tasks.size());
+      last = job.name + '/' + t.node;
+      tasks.emplace_back(json::object{{"job", job.name},
+                                      {"node", std::move(t.node)},
+                                      {"status", std::move(t.status)}});
     }
   }
   if (!running_on_page.empty()) {
@@ -209,7 +203,7 @@ monitor_result<json::value> task_answer(const monitor_view& view,
                        " runs on level " + cfg.levels[job->level_for_tasks]);
   json::object out{{"job", job_name},
                    {"node", node_name},
-                   {"status", status_to_json((*view.rows)[j]->record(*node))},
+                   {"status", status_to_json(records_of(view, j, *node))},
                    {"job_state", job_state(*job)},
                    {"node_enabled", tree.enabled(*node)}};
   if (!job->errors.empty()) out["job_errors"] = joined(job->errors);

@@ -3,9 +3,11 @@
 // actor.
 #pragma once
 
+#include <boost/json.hpp>
 #include <set>
 #include <string>
 
+#include "actors/monitor/job_questions.hpp"
 #include "actors/monitor/monitor_view.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
@@ -119,6 +121,11 @@ struct view_fixture {
     run.worker = w;
     run.start_ms = start_ms;
     return runs.start(std::move(run)).first;
+  }
+
+  /// What a job's answer reads besides its row, as the scheduler gives it.
+  job_answer_facts facts() {
+    return {*cfg, *tree, exclusions.get(cfg, tree), now_ms};
   }
 
   /// The same, before the first config arrived.
