@@ -119,6 +119,29 @@ monitor_result<const run_history_page*> page_of(const history_answer& a) {
 
 }  // namespace
 
+monitor_result<asked_jobs> asked_jobs_of(std::string_view handler,
+                                         const monitor_view& view,
+                                         const monitor_question& question,
+                                         const monitor_answers& answers) {
+  auto found = matched<jobs_question, jobs_answers>(handler, question, answers);
+  if (!found) return std::move(found).error();
+  const auto& [q, a] = *found;
+  auto wrong = [&](std::string what) {
+    return monitor_error{monitor_errc::internal,
+                         std::string{handler} + ": " + std::move(what)};
+  };
+  if (a->answers.size() != q->questions.size())
+    return wrong("not one answer a job asked");
+  const auto jobs = view.cfg ? view.cfg->jobs.size() : 0;
+  for (std::size_t i = 0; i < q->questions.size(); ++i) {
+    if (q->questions[i].job >= jobs)
+      return wrong("a job the config does not have");
+    if (a->answers[i].job != q->questions[i].job)
+      return wrong("the answers are not in the question's order");
+  }
+  return asked_jobs{q, a};
+}
+
 json::object run_json(const run_history_entry& run) {
   return json::object{{"run_id", std::to_string(run.run_id)},
                       {"label", to_string(run.label)},

@@ -1,13 +1,16 @@
-// The monitor handlers that ask other actors (actors/protocol/monitor.md):
-// `task_logs` asks every connected worker for a page of its task logs,
-// `task_history` and `job_history` ask the status store for ended runs.
-// Each is two plain functions: one turns the request and the read view
-// into the question (what to ask whom; a refusal is a monitor_error and
-// nothing is asked), the other turns the gathered answers into the
-// entry's answer (merging the workers' pages, naming the workers that gave
-// none). The scheduler only sends the question and hands the answers back
-// (actors/scheduler/scheduler_monitor.cpp); registered in monitor_table.hpp
-// as `asks`.
+// The monitor handlers that ask other actors (actors/protocol/monitor.md)
+// and the questions they ask: `task_logs` asks every connected worker for a
+// page of its task logs, `task_history` and `job_history` ask the status
+// store for ended runs, and the handlers that read the jobs' status rows
+// (`histogram`, `job_summary`, `status`, `metrics`, `tasks`, `task`, in
+// job_handlers.hpp, status_handlers.hpp and run_handlers.hpp) ask each job
+// of a jobs_question (job_questions.hpp). Each is two plain functions: one
+// turns the request and the read view into the question (what to ask whom;
+// a refusal is a monitor_error and nothing is asked), the other turns the
+// gathered answers into the entry's answer (merging the workers' pages,
+// naming the workers that gave none). The scheduler only sends the
+// question and hands the answers back (actors/scheduler/
+// scheduler_monitor.cpp); registered in monitor_table.hpp as `asks`.
 //
 // Plain logic: no CAF. Thread contract: as the view's (the caller's
 // thread, during the call).
@@ -17,9 +20,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
+#include "actors/monitor/job_questions.hpp"
 #include "actors/monitor/monitor_error.hpp"
 #include "actors/monitor/monitor_view.hpp"
 #include "actors/protocol/task_log_query.hpp"
@@ -41,8 +46,28 @@ struct task_logs_question {
   log_request request;
 };
 
+/// Questions to jobs about their status rows (job_questions.hpp), in the
+/// order the reply reads their answers.
+struct jobs_question {
+  std::vector<job_question> questions;
+  /// What the reply needs besides the answers (also when no job is
+  /// asked). tasks: the page's size across the jobs (each job is asked for
+  /// one more, so that the reply can tell whether there are more).
+  std::size_t page_limit = 0;
+  /// histogram: whether the reply has "samples".
+  bool samples = false;
+
+  /// A new question to job `job`, asking nothing yet: set its parts.
+  job_question& ask(std::size_t job) {
+    auto& q = questions.emplace_back();
+    q.job = job;
+    return q;
+  }
+};
+
 /// What an asking handler wants to know, and of whom.
-using monitor_question = std::variant<history_question, task_logs_question>;
+using monitor_question =
+    std::variant<history_question, task_logs_question, jobs_question>;
 
 /// The status store's answer: its page, or (page null) why none came.
 struct history_answer {
@@ -65,9 +90,30 @@ struct worker_log_page {
 /// Every asked worker's answer, in the order they came.
 using task_logs_answers = std::vector<worker_log_page>;
 
+/// The jobs' answers to a jobs_question, one a question, in its order.
+struct jobs_answers {
+  std::vector<job_answer> answers;
+};
+
 /// What came back for a monitor_question (the alternative of the same
 /// index).
-using monitor_answers = std::variant<history_answer, task_logs_answers>;
+using monitor_answers =
+    std::variant<history_answer, task_logs_answers, jobs_answers>;
+
+/// A jobs_question and its answers, checked against each other and the
+/// view: one answer a question, for a job of the view's config.
+struct asked_jobs {
+  const jobs_question* question = nullptr;
+  const jobs_answers* answers = nullptr;
+};
+
+/// `question` and `answers` as asked_jobs, or an internal error naming
+/// `handler` when the dispatcher handed back something else (answers of
+/// another kind, or not one a question, or a job the view does not have).
+monitor_result<asked_jobs> asked_jobs_of(std::string_view handler,
+                                         const monitor_view& view,
+                                         const monitor_question& question,
+                                         const monitor_answers& answers);
 
 /// task_logs {log_type, jobs, nodes, sort, time | line_id, limit,
 /// regex_filter}: the question to every worker.

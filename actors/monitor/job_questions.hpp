@@ -1,11 +1,13 @@
 // What the monitor asks of one job's status row, and that job's answer, as
 // plain values: the part of a monitor answer that only the row's owner can
 // give (its counts by shown status, Bistro's histogram, its failed nodes, a
-// page of its tasks, the records of some of its tasks). The monitor
-// handlers that read the rows (job_handlers.hpp, run_handlers.hpp) take
-// every per-job part of their answer from `answer_job_question`, so that,
-// once each job is an actor owning its row, the same values can travel as
-// messages to it.
+// page of its tasks, the records of some of its tasks). The monitor's
+// asking handlers (job_handlers.hpp, status_handlers.hpp, run_handlers.hpp)
+// put one `job_question` per job into their question, the row's owner
+// answers each with `answer_job_question`, and the handlers combine the
+// answers with what the scheduler's read view holds. Today the owner is
+// the scheduler (actors/scheduler/scheduler_monitor.cpp, `ask_jobs`); once
+// each job is an actor, the same values travel as messages to it.
 //
 // Plain logic: no CAF. Thread contract: answer_job_question reads the row,
 // which is not thread-safe (job_status_row.hpp), so it runs on the row

@@ -46,7 +46,8 @@ using change_handler = monitor_result<boost::json::value> (*)(
 using edit_handler = monitor_result<job_edit> (*)(
     const monitor_view&, const boost::json::object& req);
 
-/// Asks other actors, read-only (ask_handlers.hpp): `question` says what
+/// Asks other actors (the status store, every worker) or the jobs about
+/// their status rows, read-only (ask_handlers.hpp): `question` says what
 /// to ask whom, the scheduler asks and hands the answers to `answer`
 /// (with a view of the state at that time).
 struct ask_handler {
@@ -103,22 +104,22 @@ inline constexpr std::array<monitor_handler, 28> monitor_table{{
     reads("nodes", nodes_answer),
     reads("running_tasks", running_tasks_answer),
     reads("job_node_runtime", job_node_runtime_answer),
-    reads("histogram", histogram_answer),
+    asks("histogram", histogram_question_of, histogram_reply),
     asks("task_logs", task_logs_question_of, task_logs_reply),
     changes("forgive_jobs", forgive_jobs_answer),
     changes("kill_task", kill_task_answer),
     edits("save_job", save_job_edit),
     edits("delete_job", delete_job_edit),
     // ours
-    reads("status", status_answer),
-    reads("job_summary", job_summary_answer),
-    reads("tasks", tasks_answer),
+    asks("status", job_counts_question_of, status_reply),
+    asks("job_summary", job_summary_question_of, job_summary_reply),
+    asks("tasks", tasks_question_of, tasks_reply),
     reads("node_page", node_page_answer),
     reads("workers", workers_answer),
     reads("config", config_answer),
-    reads("metrics", metrics_answer),
+    asks("metrics", job_counts_question_of, metrics_reply),
     // ours, for an operator (bistro_shell)
-    reads("task", task_answer),
+    asks("task", task_question_of, task_reply),
     changes("kill_job", kill_job_answer),
     edits("enable_job", enable_job_edit),
     changes("drain_worker", drain_worker_answer),

@@ -1,9 +1,10 @@
 // What a monitor handler may read of the scheduler: a read-only view the
 // scheduler builds over its own state for one request (references and
 // pointers into it; only the workers' summaries are copied, on first use,
-// so that the view holds no CAF handle). Handlers over a view are plain
-// functions, tested with a view a test builds from its own config, tree,
-// runs, counters, workers and rings, without an actor.
+// so that the view holds no CAF handle). It has no job's status row: a
+// handler that needs one asks the job (job_questions.hpp). Handlers over a
+// view are plain functions, tested with a view a test builds from its own
+// config, tree, runs, counters, workers and rings, without an actor.
 //
 // Thread contract: a view is valid only during the call it is built for,
 // on the thread that owns what it points to (the scheduler's).
@@ -18,8 +19,6 @@
 #include <vector>
 
 #include "actors/nodes/node_tree.hpp"
-#include "actors/rounds/status_remap.hpp"
-#include "actors/rounds/task_exclusions.hpp"
 #include "actors/state/activity_series.hpp"
 #include "actors/state/event_log.hpp"
 #include "actors/state/persist_queue.hpp"
@@ -72,11 +71,6 @@ struct monitor_view {
   /// first snapshot.
   const config* cfg = nullptr;
   const node_tree* tree = nullptr;
-  /// Every job's status row, by the config's job index (set with cfg).
-  const status_row_set* rows = nullptr;
-  /// The nodes each job does not run on, for that snapshot (built on
-  /// first use; call only when cfg is set).
-  std::function<const task_exclusions&()> exclusions;
   /// When that snapshot arrived (ms since the epoch; 0: none yet).
   std::int64_t snapshot_ms = 0;
   /// The scheduler's clock now.

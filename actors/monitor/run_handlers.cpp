@@ -1,6 +1,5 @@
 #include "actors/monitor/run_handlers.hpp"
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -33,14 +32,6 @@ monitor_result<json::value> runs_by_job(const monitor_view& view,
     by_job.as_object()[run.node] = value(id, run);
   }
   return out;
-}
-
-/// Node `n`'s status record in job `j`'s row.
-status_record records_of(const monitor_view& view, std::size_t j, node_id n) {
-  job_question q;
-  q.job = j;
-  q.records_of = {n};
-  return std::move(answer_from_view(view, q).records.front());
 }
 
 std::string joined(const std::vector<std::string>& parts) {
@@ -89,8 +80,8 @@ monitor_result<json::value> job_node_runtime_answer(const monitor_view& view,
   });
 }
 
-monitor_result<json::value> tasks_answer(const monitor_view& view,
-                                         const json::object& req) {
+monitor_result<monitor_question> tasks_question_of(const monitor_view& view,
+                                                   const json::object& req) {
   if (auto no = need_config(view)) return std::move(*no);
   const auto& cfg = *view.cfg;
   const auto& tree = *view.tree;
@@ -115,7 +106,6 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
   }
   auto limit_arg = page_limit_arg(req);
   if (!limit_arg) return std::move(limit_arg).error();
-  auto limit = *limit_arg;
   // The cursor is "JOB/NODE" of the last task of the previous page (job
   // names never contain '/').
   auto after = string_arg(req, "after");
@@ -127,39 +117,49 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
     after_job = after->substr(0, tab);
     after_node = after->substr(tab + 1);
   }
-  json::array tasks;
-  // Tasks of the page that run: their run details are filled in below, in
-  // one pass over the running runs (not a map of all of them per page).
-  // Views into the config, which outlives this call.
-  std::unordered_map<std::string_view,
-                     std::unordered_map<std::string, std::size_t>>
-      running_on_page;
-  std::string last;
-  bool more = false;
-  for (std::size_t j = 0; j < cfg.jobs.size() && !more; ++j) {
+  jobs_question out;
+  out.page_limit = *limit_arg;
+  for (std::size_t j = 0; j < cfg.jobs.size(); ++j) {
     const auto& job = cfg.jobs[j];
     if (!job_filter.empty() && job.name != job_filter) continue;
     if (!after_job.empty() && job.name < after_job) continue;
-    job_question q;
-    q.job = j;
-    auto& page = q.page.emplace();
+    auto& page = out.ask(j).page.emplace();
     if (job.name == after_job) page.after = tree.find(after_node);
     page.only = only;
-    // One more than the page has room for: whether there are more.
-    page.limit = limit - tasks.size() + 1;
-    auto a = answer_from_view(view, q);
-    for (auto& t : a.page) {
+    page.limit = *limit_arg + 1;
+  }
+  return monitor_question{std::move(out)};
+}
+
+monitor_result<json::value> tasks_reply(const monitor_view& view,
+                                        const monitor_question& question,
+                                        const monitor_answers& answers) {
+  auto asked = asked_jobs_of("tasks", view, question, answers);
+  if (!asked) return std::move(asked).error();
+  const auto limit = asked->question->page_limit;
+  json::array tasks;
+  // Tasks of the page that run: their run details are filled in below, in
+  // one pass over the running runs (not a map of all of them per page).
+  // Views into the config and the answers, which outlive this call.
+  std::unordered_map<std::string_view,
+                     std::unordered_map<std::string_view, std::size_t>>
+      running_on_page;
+  std::string last;
+  bool more = false;
+  for (const auto& a : asked->answers->answers) {
+    const auto& job = view.cfg->jobs[a.job];
+    for (const auto& t : a.page) {
       if (tasks.size() == limit) {
         more = true;
         break;
       }
+      json::object o{{"job", job.name}, {"node", t.node}, {"status", t.status}};
       if (t.label == status_label::running)
         running_on_page[job.name].emplace(t.node, tasks.size());
+      tasks.emplace_back(std::move(o));
       last = job.name + '/' + t.node;
-      tasks.emplace_back(json::object{{"job", job.name},
-                                      {"node", std::move(t.node)},
-                                      {"status", std::move(t.status)}});
     }
+    if (more) break;
   }
   if (!running_on_page.empty()) {
     const auto& workers = view.workers();
@@ -181,8 +181,8 @@ monitor_result<json::value> tasks_answer(const monitor_view& view,
   return json::object{{"tasks", std::move(tasks)}, {"next", next}};
 }
 
-monitor_result<json::value> task_answer(const monitor_view& view,
-                                        const json::object& req) {
+monitor_result<monitor_question> task_question_of(const monitor_view& view,
+                                                  const json::object& req) {
   auto job_arg = name_arg(req, "job_id");
   if (!job_arg) return std::move(job_arg).error();
   auto node_arg = name_arg(req, "node_id");
@@ -201,14 +201,34 @@ monitor_result<json::value> task_answer(const monitor_view& view,
     return bad_request("node " + node_name + " is on level " +
                        cfg.levels[tree.level(*node)] + ", and job " + job_name +
                        " runs on level " + cfg.levels[job->level_for_tasks]);
-  json::object out{{"job", job_name},
+  jobs_question out;
+  out.ask(j).records_of = {*node};
+  return monitor_question{std::move(out)};
+}
+
+monitor_result<json::value> task_reply(const monitor_view& view,
+                                       const monitor_question& question,
+                                       const monitor_answers& answers) {
+  auto asked = asked_jobs_of("task", view, question, answers);
+  if (!asked) return std::move(asked).error();
+  const auto& questions = asked->question->questions;
+  const auto& job_answers = asked->answers->answers;
+  if (questions.size() != 1 || questions[0].records_of.size() != 1 ||
+      job_answers[0].records.size() != 1)
+    return monitor_error{monitor_errc::internal,
+                         "task: not one task's record asked and answered"};
+  const auto& job = view.cfg->jobs[questions[0].job];
+  const auto node = questions[0].records_of[0];
+  const auto& tree = *view.tree;
+  std::string node_name{tree.name(node)};
+  json::object out{{"job", job.name},
                    {"node", node_name},
-                   {"status", status_to_json(records_of(view, j, *node))},
-                   {"job_state", job_state(*job)},
-                   {"node_enabled", tree.enabled(*node)}};
-  if (!job->errors.empty()) out["job_errors"] = joined(job->errors);
+                   {"status", status_to_json(job_answers[0].records[0])},
+                   {"job_state", job_state(job)},
+                   {"node_enabled", tree.enabled(node)}};
+  if (!job.errors.empty()) out["job_errors"] = joined(job.errors);
   for (const auto& [id, run] : view.runs) {
-    if (run.job != job_name || run.node != node_name) continue;
+    if (run.job != job.name || run.node != node_name) continue;
     json::object r{{"run_id", std::to_string(id)}, {"start_ms", run.start_ms}};
     const auto& workers = view.workers();
     if (run.worker < workers.size()) {

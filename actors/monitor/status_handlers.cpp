@@ -5,7 +5,6 @@
 #include <string>
 
 #include "actors/monitor/config_handlers.hpp"
-#include "actors/monitor/job_handlers.hpp"
 #include "actors/protocol/saturating_add.hpp"
 
 namespace bistro {
@@ -90,19 +89,32 @@ json::object worker_usage_json(const monitor_view& view) {
   return out;
 }
 
-monitor_result<json::value> status_answer(const monitor_view& view,
-                                          const json::object&) {
+monitor_result<monitor_question> job_counts_question_of(
+    const monitor_view& view, const json::object&) {
+  jobs_question out;
+  if (view.has_config())
+    for (std::size_t j = 0; j < view.cfg->jobs.size(); ++j)
+      out.ask(j).counts = true;
+  return monitor_question{std::move(out)};
+}
+
+monitor_result<json::value> status_reply(const monitor_view& view,
+                                         const monitor_question& question,
+                                         const monitor_answers& answers) {
+  auto asked = asked_jobs_of("status", view, question, answers);
+  if (!asked) return std::move(asked).error();
   auto now = view.now_ms;
   json::object counts;
+  for (const auto& a : asked->answers->answers)
+    if (a.counts)
+      for (const auto& [label, n] : *a.counts)
+        counts[label] = (counts.contains(label) ? counts[label].as_uint64()
+                                                : std::uint64_t{0}) +
+                        n.to_number<std::uint64_t>();
   std::size_t jobs = 0, invalid_jobs = 0;
   if (view.has_config()) {
     jobs = view.cfg->jobs.size();
     for (const auto& job : view.cfg->jobs) invalid_jobs += !job.errors.empty();
-    for (std::size_t j = 0; j < view.cfg->jobs.size(); ++j)
-      for (const auto& [label, n] : job_counts(view, j))
-        counts[label] = (counts.contains(label) ? counts[label].as_uint64()
-                                                : std::uint64_t{0}) +
-                        n.to_number<std::uint64_t>();
   }
   auto rates = view.metrics.rates_at(now);
   json::object startup_wait{{"until_ms", view.startup_wait_until_ms},
@@ -127,12 +139,14 @@ monitor_result<json::value> status_answer(const monitor_view& view,
                       {"tasks_per_s", rates.tasks_per_s}};
 }
 
-monitor_result<json::value> metrics_answer(const monitor_view& view,
-                                           const json::object&) {
+monitor_result<json::value> metrics_reply(const monitor_view& view,
+                                          const monitor_question& question,
+                                          const monitor_answers& answers) {
+  auto asked = asked_jobs_of("metrics", view, question, answers);
+  if (!asked) return std::move(asked).error();
   json::object tasks;
-  if (view.has_config())
-    for (std::size_t j = 0; j < view.cfg->jobs.size(); ++j)
-      tasks[view.cfg->jobs[j].name] = job_counts(view, j);
+  for (const auto& a : asked->answers->answers)
+    tasks[view.cfg->jobs[a.job].name] = a.counts.value_or(json::object{});
   json::array buckets;
   std::uint64_t cumulative = 0;
   const auto& bounds = scheduler_metrics::round_bucket_bounds;

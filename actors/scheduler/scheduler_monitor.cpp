@@ -7,8 +7,10 @@
 // and changes answer at once; edits have the config watcher rewrite the
 // file, and asks send their question to the status store or every worker
 // and hand the answers back, so a request answers through a promise once
-// its last asynchronous entry is in. Refusals are monitor_error values,
-// never exceptions. Runs on the scheduler actor's thread.
+// its last asynchronous entry is in; the asks that read the jobs' status
+// rows are answered by the scheduler itself, from its own rows (`ask_jobs`),
+// until jobs own their rows. Refusals are monitor_error values, never
+// exceptions. Runs on the scheduler actor's thread.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -85,10 +87,6 @@ monitor_view view_of(scheduler_ptr self) {
   return monitor_view{
       .cfg = st.cfg.get(),
       .tree = st.tree.get(),
-      .rows = &st.rows,
-      .exclusions = [self]() -> const task_exclusions& {
-        return exclusions(self);
-      },
       .snapshot_ms = st.snapshot_ms,
       .now_ms = now_ms(self),
       .config_file = st.options.config_file,
@@ -265,6 +263,31 @@ void ask_workers(scheduler_ptr self, ask_handler ask,
   }
 }
 
+/// Asks each job of a jobs_question about its status row
+/// (job_questions.hpp) and answers the entry with the answers, in the
+/// question's order. The scheduler owns every row today, so it answers
+/// them itself, at once, on its own thread, against the current snapshot
+/// (the one the question was made from). This is the one place that
+/// becomes a message to each job's actor once jobs own their rows.
+void ask_jobs(scheduler_ptr self, ask_handler ask,
+              std::shared_ptr<const monitor_question> question,
+              const std::string& key, const pending_ptr& reply) {
+  const auto& st = self->state;
+  const auto& questions = std::get<jobs_question>(*question).questions;
+  jobs_answers answers;
+  // No config, no job to ask (and then the answers do not match, which
+  // the answer reports).
+  if (!questions.empty() && st.cfg && st.tree) {
+    const job_answer_facts facts{*st.cfg, *st.tree, exclusions(self),
+                                 now_ms(self)};
+    answers.answers.reserve(questions.size());
+    for (const auto& q : questions)
+      answers.answers.push_back(
+          answer_job_question(*st.rows.at(q.job), facts, q));
+  }
+  answer_entry(self, ask, *question, std::move(answers), key, reply);
+}
+
 /// An asking handler (ask_handlers.hpp): the plain function's question,
 /// sent to whom it names; the answer comes later. A refusal of the
 /// question is the entry's answer, and nothing is asked.
@@ -276,8 +299,10 @@ monitor_check ask_for(scheduler_ptr self, const ask_handler& ask,
   auto q = std::make_shared<const monitor_question>(std::move(*question));
   if (std::holds_alternative<history_question>(*q))
     ask_store(self, ask, std::move(q), key, reply);
-  else
+  else if (std::holds_alternative<task_logs_question>(*q))
     ask_workers(self, ask, std::move(q), key, reply);
+  else
+    ask_jobs(self, ask, std::move(q), key, reply);
   return std::nullopt;
 }
 

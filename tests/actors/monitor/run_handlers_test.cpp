@@ -65,7 +65,7 @@ TEST_CASE("run handlers: tasks pages a job's tasks with their runs") {
   f.set("j", "db12", status_label::running);
   auto id = f.start_run("j", "db12", w, 91000);
   f.set("k", "db21", status_label::done);
-  auto page = tasks_answer(f.view(), entry(R"({"limit": 3})"));
+  auto page = f.ask("tasks", entry(R"({"limit": 3})"));
   REQUIRE(page);
   const auto& tasks = page->at("tasks").as_array();
   REQUIRE(tasks.size() == 3);
@@ -79,38 +79,68 @@ TEST_CASE("run handlers: tasks pages a job's tasks with their runs") {
   CHECK(tasks[1].at("state") == "running");
   CHECK(page->at("next") == "j/db21");
   // The next page starts after the cursor and ends with the last task.
-  auto rest = tasks_answer(f.view(), entry(R"({"after": "j/db21"})"));
+  auto rest = f.ask("tasks", entry(R"({"after": "j/db21"})"));
   REQUIRE(rest);
   CHECK(rest->at("tasks").as_array().size() == 5);
   CHECK(rest->at("tasks").as_array()[0].at("node") == "db22");
   CHECK(rest->at("next").is_null());
   // By job and state (`backoff` names error_backoff).
-  auto done = tasks_answer(f.view(), entry(R"({"state": "done"})"));
+  auto done = f.ask("tasks", entry(R"({"state": "done"})"));
   REQUIRE(done);
   REQUIRE(done->at("tasks").as_array().size() == 1);
   CHECK(done->at("tasks").as_array()[0].at("job") == "k");
-  auto k = tasks_answer(f.view(), entry(R"({"job": "k"})"));
+  auto k = f.ask("tasks", entry(R"({"job": "k"})"));
   REQUIRE(k);
   CHECK(k->at("tasks").as_array().size() == 4);
 }
 
+TEST_CASE("run handlers: tasks pages across jobs in the config's order") {
+  view_fixture f{job("j") + ", " + job("k") + ", " + job("m")};
+  f.set("k", "db12", status_label::failed);
+  // A page that ends with a job's last task: more when a later job has one.
+  auto j = f.ask("tasks", entry(R"({"limit": 4})"));
+  REQUIRE(j);
+  CHECK(j->at("tasks").as_array().back().at("node") == "db22");
+  CHECK(j->at("next") == "j/db22");
+  auto k = f.ask("tasks", entry(R"({"limit": 5, "after": "j/db22"})"));
+  REQUIRE(k);
+  const auto& tasks = k->at("tasks").as_array();
+  REQUIRE(tasks.size() == 5);
+  CHECK(tasks[0].at("job") == "k");
+  CHECK(tasks[1].at("status").at("label") == "failed");
+  CHECK(tasks[4].at("job") == "m");
+  CHECK(tasks[4].at("node") == "db11");
+  CHECK(k->at("next") == "m/db11");
+  // The last page: no more.
+  auto m = f.ask("tasks", entry(R"({"limit": 3, "after": "m/db11"})"));
+  REQUIRE(m);
+  CHECK(m->at("tasks").as_array().size() == 3);
+  CHECK(m->at("next").is_null());
+  // A filter that only a later job matches, and then nothing more.
+  auto failed = f.ask("tasks", entry(R"({"limit": 1, "state": "failed"})"));
+  REQUIRE(failed);
+  CHECK(failed->at("tasks") == json::parse(R"([{"job": "k", "node": "db12",
+    "status": {"label": "failed"}}])"));
+  CHECK(failed->at("next").is_null());
+}
+
 TEST_CASE("run handlers: tasks names what it cannot read") {
   view_fixture f{job("j", R"("filters": {"db": {"whitelist": ["db11"]}})")};
-  auto avoided = tasks_answer(f.view(), entry(R"({"state": "avoided"})"));
+  auto avoided = f.ask("tasks", entry(R"({"state": "avoided"})"));
   REQUIRE(avoided);
   CHECK(avoided->at("tasks").as_array().size() == 3);
   CHECK(avoided->at("tasks").as_array()[0].at("status").at("label") ==
         "avoided");
-  auto state = tasks_answer(f.view(), entry(R"({"state": "sleepy"})"));
+  auto state = f.ask("tasks", entry(R"({"state": "sleepy"})"));
   REQUIRE_FALSE(state);
   CHECK(state.error().message == "state: unknown status sleepy");
-  auto cursor = tasks_answer(f.view(), entry(R"({"after": "j"})"));
+  auto cursor = f.ask("tasks", entry(R"({"after": "j"})"));
   REQUIRE_FALSE(cursor);
   CHECK(cursor.error().message == "after: not a cursor");
-  auto limit = tasks_answer(f.view(), entry(R"({"limit": 0})"));
+  auto limit = f.ask("tasks", entry(R"({"limit": 0})"));
   REQUIRE_FALSE(limit);
   CHECK(limit.error().code == monitor_errc::bad_request);
-  auto none = tasks_answer(f.view_without_config(), {});
+  auto none = f.ask("tasks", {}, f.view_without_config());
   REQUIRE_FALSE(none);
   CHECK(none.error().code == monitor_errc::unavailable);
 }
@@ -121,8 +151,7 @@ TEST_CASE("run handlers: task shows its status and its run") {
   f.set("j", "db21", status_label::running);
   auto id = f.start_run("j", "db21", w, 92000);
   f.runs.at(id).kill_sent = true;
-  auto t =
-      task_answer(f.view(), entry(R"({"job_id": "j", "node_id": "db21"})"));
+  auto t = f.ask("task", entry(R"({"job_id": "j", "node_id": "db21"})"));
   REQUIRE(t);
   CHECK(t->at("status").at("label") == "running");
   CHECK(t->at("job_state") == "ok");
@@ -131,8 +160,7 @@ TEST_CASE("run handlers: task shows its status and its run") {
                                     R"(", "start_ms": 92000, "worker": "w0",
                                     "host": "w0.host", "kill_sent": true,
                                     "state": "running"})"));
-  auto idle =
-      task_answer(f.view(), entry(R"({"job_id": "off", "node_id": "db11"})"));
+  auto idle = f.ask("task", entry(R"({"job_id": "off", "node_id": "db11"})"));
   REQUIRE(idle);
   CHECK(idle->at("job_state") == "disabled");
   CHECK_FALSE(idle->as_object().contains("run"));
@@ -140,25 +168,22 @@ TEST_CASE("run handlers: task shows its status and its run") {
 
 TEST_CASE("run handlers: task refuses with a code and a reason") {
   view_fixture f;
-  auto missing = task_answer(f.view(), entry(R"({"job_id": "j"})"));
+  auto missing = f.ask("task", entry(R"({"job_id": "j"})"));
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message == "node_id: expected a non-empty string");
-  auto job =
-      task_answer(f.view(), entry(R"({"job_id": "x", "node_id": "db11"})"));
+  auto job = f.ask("task", entry(R"({"job_id": "x", "node_id": "db11"})"));
   REQUIRE_FALSE(job);
   CHECK(job.error().code == monitor_errc::not_found);
   CHECK(job.error().message == "Unknown job x");
-  auto node =
-      task_answer(f.view(), entry(R"({"job_id": "j", "node_id": "db99"})"));
+  auto node = f.ask("task", entry(R"({"job_id": "j", "node_id": "db99"})"));
   REQUIRE_FALSE(node);
   CHECK(node.error().code == monitor_errc::not_found);
-  auto level =
-      task_answer(f.view(), entry(R"({"job_id": "j", "node_id": "host1"})"));
+  auto level = f.ask("task", entry(R"({"job_id": "j", "node_id": "host1"})"));
   REQUIRE_FALSE(level);
   CHECK(level.error().message ==
         "node host1 is on level host, and job j runs on level db");
-  auto none = task_answer(f.view_without_config(),
-                          entry(R"({"job_id": "j", "node_id": "db11"})"));
+  auto none = f.ask("task", entry(R"({"job_id": "j", "node_id": "db11"})"),
+                    f.view_without_config());
   REQUIRE_FALSE(none);
   CHECK(none.error().code == monitor_errc::unavailable);
 }

@@ -56,7 +56,7 @@ TEST_CASE("status handlers: status sums every job's counts and counters") {
   f.metrics.round_done(0.2, 0);
   f.metrics.task_finished(false);
   f.now_ms = 70000;
-  auto s = status_answer(f.view(), {});
+  auto s = f.ask("status");
   REQUIRE(s);
   CHECK(s->at("now_ms") == 70000);
   CHECK(s->at("started_ms") == 30000);
@@ -78,7 +78,7 @@ TEST_CASE("status handlers: status sums every job's counts and counters") {
   CHECK(s->at("errors").as_object().contains("job bad"));
   // Before the first config: counters, no jobs.
   f.startup_wait_until_ms = 80000;
-  auto early = status_answer(f.view_without_config(), {});
+  auto early = f.ask("status", {}, f.view_without_config());
   REQUIRE(early);
   CHECK(early->at("startup_wait").at("over") == false);
   CHECK(early->at("jobs") == 0);
@@ -105,7 +105,7 @@ TEST_CASE("status handlers: metrics has cumulative round buckets and usage") {
   f.start_run("j", "db21", w1);  // never measured
   auto c = f.start_run("j", "db22", 2);
   f.runs.at(c).memory_bytes = 1;  // on a worker that is gone
-  auto m = metrics_answer(f.view(), {});
+  auto m = f.ask("metrics");
   REQUIRE(m);
   const auto& buckets = m->at("round_seconds_buckets").as_array();
   REQUIRE(buckets.size() == 10);

@@ -1,6 +1,8 @@
 // A monitor_view a test builds from its own config, tree, runs, counters,
-// workers and rings: the handlers over views run on it without a scheduler
-// actor.
+// workers and rings, and the jobs' status rows it answers jobs_questions
+// from, as the scheduler does: the handlers over views, and the asking ones
+// through question, each job's answer and reply, run on it without a
+// scheduler actor.
 #pragma once
 
 #include <boost/json.hpp>
@@ -8,7 +10,10 @@
 #include <string>
 
 #include "actors/monitor/job_questions.hpp"
+#include "actors/monitor/monitor_table.hpp"
 #include "actors/monitor/monitor_view.hpp"
+#include "actors/rounds/status_remap.hpp"
+#include "actors/rounds/task_exclusions.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
 
 namespace bistro::testing {
@@ -71,10 +76,6 @@ struct view_fixture {
     return monitor_view{
         .cfg = cfg.get(),
         .tree = tree.get(),
-        .rows = &rows,
-        .exclusions = [this]() -> const task_exclusions& {
-          return exclusions.get(cfg, tree);
-        },
         .snapshot_ms = snapshot_ms,
         .now_ms = now_ms,
         .config_file = config_file,
@@ -126,6 +127,36 @@ struct view_fixture {
   /// What a job's answer reads besides its row, as the scheduler gives it.
   job_answer_facts facts() {
     return {*cfg, *tree, exclusions.get(cfg, tree), now_ms};
+  }
+
+  /// Each job's answer from its row, in the question's order: what the
+  /// scheduler's `ask_jobs` hands back.
+  jobs_answers answer_jobs(const jobs_question& q) {
+    jobs_answers out;
+    for (const auto& jq : q.questions)
+      out.answers.push_back(answer_job_question(*rows.at(jq.job), facts(), jq));
+    return out;
+  }
+
+  /// The asking handler `name` of the table, as the scheduler runs it over
+  /// `v`: its question, then (for a jobs_question) each job's answer from
+  /// the rows, then its reply.
+  monitor_result<boost::json::value> ask(std::string_view name,
+                                         const boost::json::object& req,
+                                         const monitor_view& v) {
+    const auto* h = find_monitor_handler(name);
+    REQUIRE(h);
+    const auto* asks = std::get_if<ask_handler>(&h->function);
+    REQUIRE(asks);
+    auto question = asks->question(v, req);
+    if (!question) return std::move(question).error();
+    const auto* jobs = std::get_if<jobs_question>(&*question);
+    REQUIRE(jobs);
+    return asks->answer(v, *question, answer_jobs(*jobs));
+  }
+  monitor_result<boost::json::value> ask(std::string_view name,
+                                         const boost::json::object& req = {}) {
+    return ask(name, req, view());
   }
 
   /// The same, before the first config arrived.
