@@ -55,4 +55,26 @@ using fetched_nodes_ptr = std::shared_ptr<const fetched_nodes>;
 
 struct task_log_batch;
 
+/// A round's questions to a job actor and its answers
+/// (actors/rounds/job_round_side.hpp), and what else the scheduler tells
+/// a job actor (actors/jobs/job_actor.hpp): local only, moved, not shared.
+struct job_feed;
+struct job_check_question;
+struct job_check;
+struct job_start_order;
+struct job_started;
+struct job_reset;
+struct job_event;
+struct job_monitor_question;
+struct job_answer;
+using job_feed_ptr = std::shared_ptr<job_feed>;
+using job_check_question_ptr = std::shared_ptr<job_check_question>;
+using job_check_ptr = std::shared_ptr<job_check>;
+using job_start_order_ptr = std::shared_ptr<const job_start_order>;
+using job_started_ptr = std::shared_ptr<job_started>;
+using job_reset_ptr = std::shared_ptr<const job_reset>;
+using job_event_ptr = std::shared_ptr<const job_event>;
+using job_monitor_question_ptr = std::shared_ptr<const job_monitor_question>;
+using job_answer_ptr = std::shared_ptr<job_answer>;
+
 }  // namespace bistro

@@ -59,6 +59,7 @@ CAF_ADD_ATOM(bistro, bistro, logs_atom, "logs")
 CAF_ADD_ATOM(bistro, bistro, save_atom, "save")
 CAF_ADD_ATOM(bistro, bistro, ack_atom, "ack")
 CAF_ADD_ATOM(bistro, bistro, history_atom, "history")
+CAF_ADD_ATOM(bistro, bistro, feed_atom, "feed")
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::config_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::node_tree_ptr)
@@ -69,6 +70,15 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::status_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::task_log_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::fetched_nodes_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::run_history_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_feed_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_check_question_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_check_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_start_order_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_started_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_reset_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_monitor_question_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_answer_ptr)
 
 namespace bistro {
 
@@ -238,17 +248,23 @@ using config_watcher_actor =
                      caf::replies_to<save_atom, std::string,
                                      std::string>::with<std::string, bool>>;
 
-/// The status store actor: `persist` a batch of changed statuses (they are
-/// group-committed every few ms; with `ack`, answered once they are on disk
-/// with everything sent before), `persist` a remote worker's secret hash
-/// (shard, hash: written at once), `prune` the statuses of jobs not named,
-/// `stop` commits what it holds and ends it (an ordinary message, so that
-/// batches sent before it are committed first); `tick` is its commit timer.
-/// `history` reads the run history, after committing what it holds: (job,
-/// node) answers that task's ended runs, oldest first; (job, limit) the
-/// job's newest `limit` ended runs across its nodes, newest first; a store
-/// that cannot read says why in the page's `error`.
+/// Who hears how the status store's commits go: the scheduler.
+using store_report_actor = caf::typed_actor<
+    caf::reacts_to<persist_atom, bool, std::string, std::uint64_t, double>>;
+
+/// The status store actor: `join` names who hears how its commits go (the
+/// scheduler; without one, the first sender of a batch); `persist` a batch of
+/// changed statuses (they are group-committed every few ms; with `ack`,
+/// answered once they are on disk with everything sent before), `persist` a
+/// remote worker's secret hash (shard, hash: written at once), `prune` the
+/// statuses of jobs not named, `stop` commits what it holds and ends it (an
+/// ordinary message, so that batches sent before it are committed first);
+/// `tick` is its commit timer. `history` reads the run history, after
+/// committing what it holds: (job, node) answers that task's ended runs, oldest
+/// first; (job, limit) the job's newest `limit` ended runs across its nodes,
+/// newest first; a store that cannot read says why in the page's `error`.
 using status_store_actor = caf::typed_actor<
+    caf::reacts_to<join_atom, store_report_actor>,
     caf::reacts_to<persist_atom, status_batch>,
     caf::replies_to<persist_atom, status_batch, ack_atom>::with<bool>,
     caf::reacts_to<persist_atom, std::string, std::string>,
@@ -258,6 +274,29 @@ using status_store_actor = caf::typed_actor<
                     std::string>::with<run_history_ptr>,
     caf::replies_to<history_atom, std::string,
                     std::uint64_t>::with<run_history_ptr>>;
+
+/// A job's actor, one per job the scheduler has seen, spawned and linked
+/// by the scheduler, which alone talks to it: it owns the job's status row
+/// and its half of a round (actors/rounds/job_round_side.hpp) and queues
+/// its status changes for the status store. `update` gives it a new
+/// (config, tree) (its job's index, the round's shared facts, statuses to
+/// restore, runs going on); `feed` (time, scan, report done), `check` and
+/// `run` are the round's three questions; `result` an event of one of its
+/// tasks (a result, a late one, a loss, an adoption, runs no worker
+/// reported, forgive); `persist` sends what it queued to the store; with
+/// `ack`, answered once everything it queued so far is on disk (what it
+/// queued goes with the next `persist`; with nothing queued, at once);
+/// `monitor` answers the monitor's question about its statuses
+/// (actors/monitor/job_questions.hpp).
+using job_actor = caf::typed_actor<
+    caf::reacts_to<update_atom, job_reset_ptr>,
+    caf::replies_to<feed_atom, std::int64_t, bool, bool>::with<job_feed_ptr>,
+    caf::replies_to<check_atom, job_check_question_ptr>::with<job_check_ptr>,
+    caf::replies_to<run_atom, job_start_order_ptr>::with<job_started_ptr>,
+    caf::reacts_to<result_atom, job_event_ptr>, caf::reacts_to<persist_atom>,
+    caf::replies_to<persist_atom, ack_atom>::with<bool>,
+    caf::replies_to<monitor_atom,
+                    job_monitor_question_ptr>::with<job_answer_ptr>>;
 
 /// The scheduler: the broker. Never published and never sent to a peer:
 /// only actors of its own process reach it. Gets (config, tree) pairs,

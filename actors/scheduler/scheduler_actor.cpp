@@ -60,9 +60,8 @@ std::int64_t next_wait_ms(scheduler_ptr self, std::int64_t now) {
   double wait_sec = st.last_round_starts > 0 ? st.cfg->working_wait_sec
                                              : st.cfg->idle_wait_sec;
   auto wait = static_cast<std::int64_t>(wait_sec * 1000);
-  for (auto* row : st.row_ptrs)
-    if (auto expiry = row->next_backoff_expiry_ms())
-      wait = std::min(wait, *expiry - now);
+  for (const auto& expiry : st.backoff_due)
+    if (expiry) wait = std::min(wait, *expiry - now);
   return wait;
 }
 
@@ -71,8 +70,8 @@ bool nothing_more_to_do(scheduler_ptr self) {
   if (!st.cfg || !st.runs.empty() || st.last_round_starts > 0 ||
       st.round_in_flight || st.dirty)
     return false;
-  for (auto* row : st.row_ptrs)
-    if (row->next_backoff_expiry_ms()) return false;
+  for (const auto& expiry : st.backoff_due)
+    if (expiry) return false;
   return true;
 }
 
@@ -83,75 +82,78 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
   return static_cast<std::size_t>(job - self->state.cfg->jobs.data());
 }
 
-void persist(scheduler_ptr self, std::size_t job, node_id node,
-             status_record status, std::uint64_t run_id, const run_info* run,
-             std::int64_t end_ms) {
+void tell_job(scheduler_ptr self, std::size_t job, job_event event) {
   auto& st = self->state;
-  if (!st.options.store) return;
-  stored_status out;
-  out.job = st.cfg->jobs[job].name;
-  out.node = std::string{st.tree->name(node)};
-  out.status = std::move(status);
-  out.run_id = run_id;
-  if (run) {
-    if (run->worker < st.workers.size())
-      out.worker = st.workers[run->worker].shard;
-    out.start_ms = run->start_ms;
-  }
-  out.end_ms = end_ms;
-  st.to_persist.push(std::move(out));
+  self->send(st.jobs[job], result_atom_v,
+             std::make_shared<const job_event>(std::move(event)));
+  st.unflushed[job] = 1;
 }
 
-void flush_persist(scheduler_ptr self) {
+void flush_jobs(scheduler_ptr self) {
   auto& st = self->state;
-  if (!st.options.store) return;
-  if (st.to_persist.empty()) return;
-  auto batch = st.to_persist.take();
-  if (!batch.acks.empty()) {
-    // No timeout: the store answers once the batch is on disk, however
-    // long a full disk takes; the workers keep their results meanwhile.
-    self->request(st.options.store, caf::infinite, persist_atom_v,
-                  std::move(batch.statuses), ack_atom_v)
-        .then(
-            [acks = std::move(batch.acks)](bool ok) {
-              for (const auto& ack : acks) ack(ok);
-            },
-            [](const caf::error&) {
-              // The store is gone (shutdown): nobody is acknowledged, so
-              // the workers keep their results and send them again.
-            });
-  } else {
-    self->send(st.options.store, persist_atom_v, std::move(batch.statuses));
+  for (std::size_t j = 0; j < st.jobs.size(); ++j) {
+    if (!st.unflushed[j]) continue;
+    st.unflushed[j] = 0;
+    self->send(st.jobs[j], persist_atom_v);
   }
 }
 
-void after_persist(scheduler_ptr self, std::function<void(bool)> ack) {
-  if (!self->state.options.store) {
-    ack(true);
+/// `done(all ok)` once each of `jobs` answered that what it queued so far
+/// is on disk (within `timeout`; a job that does not answer counts as a
+/// failure).
+template <class Timeout>
+void after_kept(scheduler_ptr self, const std::vector<job_actor>& jobs,
+                Timeout timeout, std::function<void(bool)> done) {
+  if (jobs.empty()) {
+    done(true);
     return;
   }
-  self->state.to_persist.after(std::move(ack));
+  struct gather {
+    std::size_t left;
+    bool ok = true;
+    std::function<void(bool)> done;
+  };
+  auto g = std::make_shared<gather>(gather{jobs.size(), true, std::move(done)});
+  for (const auto& job : jobs) {
+    self->send(job, persist_atom_v);  // what it queued goes now
+    self->request(job, timeout, persist_atom_v, ack_atom_v)
+        .then(
+            [g](bool ok) {
+              g->ok = g->ok && ok;
+              if (--g->left == 0) g->done(g->ok);
+            },
+            [g](const caf::error&) {
+              g->ok = false;
+              if (--g->left == 0) g->done(false);
+            });
+  }
 }
 
-/// Applies the statuses loaded at start-up to the first config and tree.
-/// Those of jobs or nodes that are gone stay on disk, untouched.
-void restore_statuses(scheduler_ptr self) {
+void after_jobs_kept(scheduler_ptr self, std::function<void(bool)> done) {
   auto& st = self->state;
-  if (!st.options.restored) return;
-  std::size_t applied = 0;
-  for (const auto& s : *st.options.restored) {
-    auto job = job_index_of(self, s.job);
-    auto node = st.tree->find(s.node);
-    if (!job || !node) continue;
-    st.rows[*job]->restore(*node, s.status);
-    ++applied;
-    if (s.status.label == status_label::running)
-      st.runs.restore(s.job, s.node, s.run_id,
-                      restored_run{s.job, s.node, s.worker, s.start_ms});
+  std::vector<job_actor> jobs;
+  for (std::size_t j = 0; j < st.jobs.size(); ++j) {
+    if (!st.unflushed[j]) continue;
+    st.unflushed[j] = 0;
+    jobs.push_back(st.jobs[j]);
   }
-  spdlog::info("restored {} of {} stored statuses ({} were running)", applied,
-               st.options.restored->size(), st.runs.unconfirmed().size());
-  st.options.restored.reset();
+  // No timeout: the store answers once the statuses are on disk, however
+  // long a full disk takes.
+  after_kept(self, jobs, caf::infinite, std::move(done));
+}
+
+void stop(scheduler_ptr self, caf::error reason) {
+  auto& st = self->state;
+  if (st.stopping) return;
+  st.stopping = true;
+  std::vector<job_actor> jobs = st.jobs;
+  for (const auto& [name, job] : st.parked_jobs) jobs.push_back(job);
+  // Bounded: a store that cannot write keeps what it got and names it in
+  // the log as it stops (status_store_actor.hpp).
+  after_kept(self, jobs, std::chrono::seconds(10),
+             [self, reason = std::move(reason)](bool) mutable {
+               self->quit(std::move(reason));
+             });
 }
 
 /// After the start-up wait: restored runs that no worker reported are not
@@ -159,26 +161,22 @@ void restore_statuses(scheduler_ptr self) {
 void settle_unconfirmed(scheduler_ptr self, std::int64_t now) {
   auto& st = self->state;
   auto busy = st.runs.busy_tasks();
+  std::vector<runs_unconfirmed> by_job(st.jobs.size());
   for (const auto& [job_name, node_name] : st.runs.unconfirmed()) {
     bool reported = busy.count(task_name_key(job_name, node_name)) > 0;
     auto job = job_index_of(self, job_name);
     auto node = st.tree->find(node_name);
-    if (reported || !job || !node ||
-        st.rows[*job]->label(*node) != status_label::running)
-      continue;
-    spdlog::warn(
-        "{} on {} was running before the restart and no worker "
-        "reported it: it was not running",
-        job_name, node_name);
-    st.rows[*job]->apply(*node,
-                         parsed_status{status_label::was_not_running, "",
-                                       "no worker reported this run after the "
-                                       "scheduler restarted"},
-                         now, st.cfg->jobs[*job].backoff);
-    persist(self, *job, *node, st.rows[*job]->record(*node), 0, nullptr, now);
+    if (reported || !job || !node) continue;
+    by_job[*job].nodes.push_back(*node);
+  }
+  // Each job marks those still running before the restart as not running.
+  for (std::size_t j = 0; j < by_job.size(); ++j) {
+    if (by_job[j].nodes.empty()) continue;
+    by_job[j].now_ms = now;
+    tell_job(self, j, job_event{std::move(by_job[j])});
   }
   st.runs.settle();
-  flush_persist(self);
+  flush_jobs(self);
 }
 
 /// Kills orphaned runs whose kill_orphan_tasks_after_sec has passed.
@@ -232,37 +230,92 @@ void find_orphans(scheduler_ptr self, std::int64_t now) {
   kill_due_orphans(self, now);
 }
 
+/// Each job of `cfg` gets its actor: the one it had (by name, also while
+/// parked) or a new one; the actors of jobs `cfg` lacks are parked.
+void assign_job_actors(scheduler_ptr self, const config& cfg) {
+  auto& st = self->state;
+  std::map<std::string, job_actor> known = std::move(st.parked_jobs);
+  st.parked_jobs.clear();
+  for (std::size_t j = 0; j < st.jobs.size(); ++j)
+    known[st.cfg->jobs[j].name] = std::move(st.jobs[j]);
+  st.jobs.clear();
+  for (const auto& job : cfg.jobs) {
+    auto it = known.find(job.name);
+    if (it == known.end()) {
+      st.jobs.push_back(spawn_job_actor(self, {st.options.store}));
+      continue;
+    }
+    st.jobs.push_back(std::move(it->second));
+    known.erase(it);
+  }
+  st.parked_jobs = std::move(known);
+  st.unflushed.assign(st.jobs.size(), 1);
+  st.backoff_due.assign(st.jobs.size(), std::nullopt);
+}
+
 void adopt_new_snapshot(scheduler_ptr self, config_ptr cfg,
                         node_tree_ptr tree) {
   auto& st = self->state;
-  st.rows = remap_status_rows(st.cfg.get(), st.tree, st.rows, st.parked_rows,
-                              *cfg, tree);
-  st.row_ptrs.clear();
-  for (auto& row : st.rows) st.row_ptrs.push_back(row.get());
+  assign_job_actors(self, *cfg);
   st.cfg = std::move(cfg);
   st.tree = std::move(tree);
-  restore_statuses(self);
   st.rounds.reset(st.cfg, st.tree, st.rng);
+  std::vector<job_reset> resets(st.jobs.size());
+  // The statuses loaded at start-up go to the first config's jobs. Those
+  // of jobs or nodes that are gone stay on disk, untouched.
+  if (st.options.restored) {
+    std::size_t applied = 0;
+    for (auto& s : *st.options.restored) {
+      auto job = job_index_of(self, s.job);
+      auto node = st.tree->find(s.node);
+      if (!job || !node) continue;
+      ++applied;
+      if (s.status.label == status_label::running)
+        st.runs.restore(s.job, s.node, s.run_id,
+                        restored_run{s.job, s.node, s.worker, s.start_ms});
+      resets[*job].restored.emplace_back(*node, std::move(s.status));
+    }
+    spdlog::info("restored {} of {} stored statuses ({} were running)", applied,
+                 st.options.restored->size(), st.runs.unconfirmed().size());
+    st.options.restored.reset();
+  }
   join_early_workers(self);
-  // Running tasks keep their slots: the round state re-charges those it
+  // Running tasks keep their slots: the round state re-charged those it
   // knew by name. A run whose job or node came back after a config that
-  // dropped it is charged again here, so it is never started twice.
+  // dropped it is charged again here, so it is never started twice, and
+  // its task shows it running.
   for (auto& [run_id, run] : st.runs) {
     auto job = job_index_of(self, run.job);
     auto node = st.tree->find(run.node);
-    if (job && node && st.rows[*job]->label(*node) != status_label::running) {
-      st.rows[*job]->mark_running(*node, run.start_ms);
-      st.rounds.adopt_running(static_cast<job_index>(*job), *node, run.worker);
-    }
+    if (!job || !node) continue;
+    resets[*job].running.emplace_back(*node, run.start_ms);
+    st.rounds.adopt_running(static_cast<job_index>(*job), *node, run.worker);
+  }
+  for (std::size_t j = 0; j < st.jobs.size(); ++j) {
+    auto& r = resets[j];
+    r.job = static_cast<job_index>(j);
+    r.cfg = st.cfg;
+    r.tree = st.tree;
+    r.facts = st.rounds.side_facts();
+    r.num_dependencies = st.rounds.num_dependencies(r.job);
+    r.blocked = st.rounds.blocked(r.job);
+    self->send(st.jobs[j], update_atom_v,
+               std::make_shared<const job_reset>(std::move(r)));
   }
   find_orphans(self, now_ms(self));
   poke(self);
 }
 
-/// `records[i]`: pick i's status as its job accepted the start (running,
-/// with the status before the run).
-void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
-              std::vector<status_record>& records, std::int64_t now) {
+/// A round's started tasks: `records[i]` is pick i's status as its job
+/// accepted the start (running, with the status before the run), and
+/// `run_ids[i]` the run its job stored it with.
+struct round_starts {
+  std::vector<task_pick> picks;
+  std::vector<status_record> records;
+  std::vector<std::uint64_t> run_ids;
+};
+
+void dispatch(scheduler_ptr self, round_starts& starts, std::int64_t now) {
   auto& st = self->state;
   const auto& roster = st.rounds.workers();
   // Orders for remote workers leave once their runs' "running" statuses
@@ -270,29 +323,30 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
   // scheduler knows of, so its result counts even if it ends while the
   // scheduler is down. (An in-process worker dies with the scheduler.)
   std::vector<std::pair<worker_actor, task_spec>> remote_orders;
-  for (std::size_t i = 0; i < picks.size(); ++i) {
-    const auto& pick = picks[i];
+  for (std::size_t i = 0; i < starts.picks.size(); ++i) {
+    const auto& pick = starts.picks[i];
     const auto& job = st.cfg->jobs[pick.job];
     task_spec spec;
     spec.job = job.name;
     spec.node = std::string{st.tree->name(pick.node)};
     spec.command = job.command;  // empty: the worker's --worker_command
-    spec.json_arg = task_json_argument(
-        {*st.cfg, job, *st.tree, pick.chain, bistro_prev_status(records[i]),
-         roster.shard(pick.worker), roster.host(pick.worker)});
+    spec.json_arg = task_json_argument({*st.cfg, job, *st.tree, pick.chain,
+                                        bistro_prev_status(starts.records[i]),
+                                        roster.shard(pick.worker),
+                                        roster.host(pick.worker)});
     // The run's cgroups travel in `cgroup`, with the limits its resources
     // map to.
     spec.subprocess = job.task_subprocess;
     spec.subprocess.cgroups = {};
     spec.kill = job.kill_subprocess;
     spec.cgroup = cgroup_spec_of(*st.cfg, job);
-    auto [run_id, run] = st.runs.start(
+    spec.run_id = starts.run_ids[i];
+    st.runs.start_reserved(
+        spec.run_id,
         run_info{job.name, spec.node, pick.worker, now, std::nullopt, false});
-    spec.run_id = run_id;
-    persist(self, pick.job, pick.node, std::move(records[i]), run_id, run, 0);
     st.activity.started(spec.job);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
-                 run_id, roster.shard(pick.worker));
+                 spec.run_id, roster.shard(pick.worker));
     if (st.workers[pick.worker].remote && st.options.store)
       remote_orders.emplace_back(st.workers[pick.worker].handle,
                                  std::move(spec));
@@ -300,10 +354,11 @@ void dispatch(scheduler_ptr self, const std::vector<task_pick>& picks,
       self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
   }
   if (remote_orders.empty()) return;
-  after_persist(self, [self, orders = std::move(remote_orders)](bool) mutable {
-    for (auto& [worker, spec] : orders)
-      self->send(worker, run_atom_v, std::move(spec));
-  });
+  after_jobs_kept(self,
+                  [self, orders = std::move(remote_orders)](bool) mutable {
+                    for (auto& [worker, spec] : orders)
+                      self->send(worker, run_atom_v, std::move(spec));
+                  });
 }
 
 void log_stats(scheduler_ptr self) {
@@ -316,18 +371,18 @@ void log_stats(scheduler_ptr self) {
       st.metrics.rounds_split(), st.to_persist.statuses_persisted());
 }
 
-void finish_round(scheduler_ptr self, std::vector<task_pick> picks,
-                  std::vector<status_record> records = {}, bool split = false) {
+void finish_round(scheduler_ptr self, round_starts starts = {},
+                  bool split = false) {
   auto& st = self->state;
   auto now = now_ms(self);
   st.round_in_flight = false;
-  st.last_round_starts = picks.size();
+  st.last_round_starts = starts.picks.size();
   st.metrics.round_done(std::chrono::duration<double>(
                             std::chrono::steady_clock::now() - st.round_began)
                             .count(),
-                        picks.size(), split);
-  dispatch(self, picks, records, now);
-  flush_persist(self);
+                        starts.picks.size(), split);
+  dispatch(self, starts, now);
+  flush_jobs(self);
   if (!st.runs.orphans().empty()) kill_due_orphans(self, now);
   if (st.rounds.has_follow_up()) st.dirty = true;
   if (st.dirty) {
@@ -335,11 +390,49 @@ void finish_round(scheduler_ptr self, std::vector<task_pick> picks,
   } else if (st.options.exit_when_done && nothing_more_to_do(self)) {
     spdlog::info("nothing left to run: exiting (--exit_when_done)");
     if (st.options.stats_interval_ms > 0) log_stats(self);
-    self->quit();
+    stop(self, caf::error{});
     return;
   }
   arm_timer(self, next_wait_ms(self, now));
 }
+
+/// Asks the job actors `which` (job indexes) with `ask(j)` (a request) and
+/// awaits every answer: nothing else is handled meanwhile, so no result
+/// lands between a round's questions. Then `done(answers)`, by job index
+/// (a job not asked, or whose request failed, has the default answer).
+template <class Answer, class Ask, class Done>
+void await_jobs(scheduler_ptr self, const std::vector<std::size_t>& which,
+                Ask ask, Done done) {
+  struct gather {
+    std::vector<Answer> answers;
+    std::size_t left = 0;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(
+      gather{std::vector<Answer>(self->state.jobs.size()), which.size(),
+             std::move(done)});
+  if (which.empty()) {
+    g->done(g->answers);
+    return;
+  }
+  for (auto j : which)
+    ask(j).await(
+        [g, j](const std::shared_ptr<Answer>& answer) {
+          if (answer) g->answers[j] = std::move(*answer);
+          if (--g->left == 0) g->done(g->answers);
+        },
+        [self, g, j](const caf::error& err) {
+          spdlog::error("job {} gave no answer in a round: {}", j,
+                        self->system().render(err));
+          if (--g->left == 0) g->done(g->answers);
+        });
+}
+
+void check_candidates(scheduler_ptr self,
+                      std::vector<job_check_question> questions,
+                      std::int64_t now);
+void plan(scheduler_ptr self, round_input prepared);
+void start_picks(scheduler_ptr self, round_output output, bool split);
 
 /// Bistro's CAUTION_exit_initial_wait_before_timestamp: while the clock is
 /// before that time, the wait for workers to report is over at once.
@@ -360,6 +453,7 @@ bool startup_wait_skipped(scheduler_ptr self, std::int64_t now) {
 
 void start_round(scheduler_ptr self) {
   auto& st = self->state;
+  if (st.stopping) return;
   if (st.round_in_flight) {
     st.dirty = true;
     return;
@@ -383,8 +477,8 @@ void start_round(scheduler_ptr self) {
       now < st.started_ms + st.options.startup_wait_ms) {
     // Statuses changed since the last round go to the store now; a round
     // that runs sends them with the statuses of the runs it starts, as
-    // one batch (finish_round).
-    flush_persist(self);
+    // one batch per job (finish_round).
+    flush_jobs(self);
     arm_timer(self, st.cfg
                         ? std::min<std::int64_t>(
                               next_wait_ms(self, now),
@@ -394,8 +488,49 @@ void start_round(scheduler_ptr self) {
   }
   st.round_in_flight = true;
   st.round_began = std::chrono::steady_clock::now();
-  auto input =
-      std::make_shared<round_input>(st.rounds.prepare_round(st.row_ptrs, now));
+  // The round's first question to every job: its feed.
+  auto questions = st.rounds.open_prepare(now);
+  std::vector<std::size_t> all(questions.size());
+  for (std::size_t j = 0; j < all.size(); ++j) all[j] = j;
+  await_jobs<job_feed>(
+      self, all,
+      [self, questions](std::size_t j) {
+        const auto& q = questions[j];
+        return self->request(self->state.jobs[j], caf::infinite, feed_atom_v,
+                             q.now_ms, q.scan, q.report_done);
+      },
+      [self, now](std::vector<job_feed>& feeds) {
+        for (std::size_t j = 0; j < feeds.size(); ++j)
+          self->state.backoff_due[j] = feeds[j].next_backoff_ms;
+        check_candidates(self, self->state.rounds.route_feeds(feeds, now), now);
+      });
+}
+
+/// The round's second question, to the jobs with something to look at;
+/// then the plan.
+void check_candidates(scheduler_ptr self,
+                      std::vector<job_check_question> questions,
+                      std::int64_t now) {
+  std::vector<std::size_t> asked;
+  auto shared =
+      std::make_shared<std::vector<job_check_question>>(std::move(questions));
+  for (std::size_t j = 0; j < shared->size(); ++j)
+    if (!(*shared)[j].empty()) asked.push_back(j);
+  await_jobs<job_check>(
+      self, asked,
+      [self, shared](std::size_t j) {
+        return self->request(
+            self->state.jobs[j], caf::infinite, check_atom_v,
+            std::make_shared<job_check_question>(std::move((*shared)[j])));
+      },
+      [self, now](std::vector<job_check>& checks) {
+        plan(self, self->state.rounds.close_prepare(checks, now));
+      });
+}
+
+void plan(scheduler_ptr self, round_input prepared) {
+  auto& st = self->state;
+  auto input = std::make_shared<round_input>(std::move(prepared));
   // What the policy parks comes back in batches while it plans, and is
   // parked here meanwhile: a big round's parking runs beside its planning.
   input->park_sink = [scheduler = caf::actor_cast<scheduler_actor>(self)](
@@ -413,11 +548,7 @@ void start_round(scheduler_ptr self) {
       .then(
           [=](round_output_ptr output) {
             const bool split = output->parts > 1;
-            std::vector<status_record> records;
-            auto picks = self->state.rounds.commit_round(
-                std::move(*output), self->state.row_ptrs, now_ms(self),
-                &records);
-            finish_round(self, std::move(picks), std::move(records), split);
+            start_picks(self, std::move(*output), split);
           },
           [=](const caf::error& err) {
             auto& st = self->state;
@@ -429,68 +560,113 @@ void start_round(scheduler_ptr self) {
             // back: derive them again, as after a new snapshot (running
             // tasks keep their charges).
             if (st.cfg && st.tree) st.rounds.reset(st.cfg, st.tree, st.rng);
-            finish_round(self, {});
+            finish_round(self);
           });
+}
+
+/// The round's last question: each job accepts the starts the round took
+/// slots for, and stores their "running" statuses under the runs that
+/// will start them.
+void start_picks(scheduler_ptr self, round_output output, bool split) {
+  auto& st = self->state;
+  const auto now = now_ms(self);
+  auto starts = st.rounds.open_commit(std::move(output), now, true);
+  std::size_t total = 0;
+  for (const auto& s : starts) total += s.nodes.size();
+  // Run ids for every start the jobs may accept: a refused one's id is
+  // never used.
+  auto first_id = std::make_shared<std::vector<std::uint64_t>>(starts.size());
+  std::uint64_t id = st.runs.reserve(total);
+  const auto& roster = st.rounds.workers();
+  std::vector<std::size_t> asked;
+  auto orders =
+      std::make_shared<std::vector<job_start_order_ptr>>(starts.size());
+  for (std::size_t j = 0; j < starts.size(); ++j) {
+    (*first_id)[j] = id;
+    if (starts[j].nodes.empty()) continue;
+    job_start_order order;
+    for (std::size_t k = 0; k < starts[j].nodes.size(); ++k)
+      order.runs.push_back(run_note{
+          id++, std::string{roster.shard(starts[j].workers[k])}, now, 0});
+    order.starts = std::move(starts[j]);
+    (*orders)[j] = std::make_shared<const job_start_order>(std::move(order));
+    asked.push_back(j);
+    st.unflushed[j] = 1;  // its accepted starts' statuses
+  }
+  await_jobs<job_started>(
+      self, asked,
+      [self, orders](std::size_t j) {
+        return self->request(self->state.jobs[j], caf::infinite, run_atom_v,
+                             (*orders)[j]);
+      },
+      [self, first_id, split](std::vector<job_started>& answers) {
+        round_starts started;
+        std::vector<std::uint32_t> positions;
+        started.picks = self->state.rounds.close_commit(
+            answers, &started.records, &positions);
+        for (std::size_t i = 0; i < started.picks.size(); ++i)
+          started.run_ids.push_back((*first_id)[started.picks[i].job] +
+                                    positions[i]);
+        finish_round(self, std::move(started), split);
+      });
+}
+
+/// The status a result carries. The label comes off the wire: one a task
+/// may not report (a system label, or past the enum) is the worker's
+/// error, not the task's outcome.
+parsed_status status_of(const task_result& r) {
+  if (is_task_reported(r.label)) return {r.label, r.data, r.message};
+  spdlog::warn("worker {} sent unknown status label {} for {} on {}", r.worker,
+               static_cast<unsigned>(r.label), r.job, r.node);
+  return {status_label::error_backoff,
+          {},
+          "worker " + r.worker + " sent unknown status label " +
+              std::to_string(static_cast<unsigned>(r.label))};
 }
 
 /// A result for a run the scheduler no longer tracks but whose status it
 /// may still take, from the worker that ran it: one that went on while the
 /// scheduler was down (restored as running), or one given up with its lost
-/// worker while the task has not run again since.
-bool on_restored_result(scheduler_ptr self, const task_result& r) {
+/// worker while the task has not run again since. Its job decides by the
+/// task's status. The index of that job, or none.
+std::optional<std::size_t> on_late_result(scheduler_ptr self,
+                                          const task_result& r) {
   auto& st = self->state;
-  const char* when = nullptr;
   bool restored = false;
   switch (st.runs.claim_late(r.run_id, r.job, r.node, r.worker)) {
     case run_table::late_result::restored:
-      when = "while the scheduler was down";
       restored = true;
       break;
     case run_table::late_result::lost:
-      when = "after its worker was given up";
       break;
     case run_table::late_result::none:
-      break;
+      return std::nullopt;
   }
-  if (!when) return false;
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
-  if (!job || !node) return false;
-  // A restored run's task still shows it running; a lost run's task shows
-  // the loss (anything else: its status moved on, and this result is old).
-  auto label = st.rows[*job]->label(*node);
-  if (restored ? label != status_label::running
-               : label == status_label::running || label == status_label::done)
-    return false;
-  parsed_status status{r.label, r.data, r.message};
-  if (!is_task_reported(r.label))
-    status =
-        parsed_status{status_label::error_backoff,
-                      {},
-                      "worker " + r.worker + " sent unknown status label " +
-                          std::to_string(static_cast<unsigned>(r.label))};
+  if (!job || !node) return std::nullopt;
+  auto status = status_of(r);
+  st.runs.note_taken(r.run_id);
   st.metrics.late_task_finished();
   st.activity.finished(r.job, status.label == status_label::error_backoff ||
                                   status.label == status_label::failed);
   // The round state never charged this run (it was not adopted), so only
   // the status changes.
-  st.rows[*job]->apply(*node, status, now_ms(self), st.cfg->jobs[*job].backoff);
-  run_info run{r.job, r.node, no_worker, r.start_ms, std::nullopt, false};
-  persist(self, *job, *node, st.rows[*job]->record(*node), r.run_id, &run,
-          r.end_ms);
-  spdlog::info("{} on {} ended {}: {} (now {})", r.job, r.node, when,
-               to_string(status.label), to_string(st.rows[*job]->label(*node)));
+  tell_job(self, *job,
+           job_event{late_task_ended{
+               task_ended{*node, std::move(status), now_ms(self),
+                          run_note{r.run_id, {}, r.start_ms, r.end_ms}},
+               restored, r.job + " on " + r.node}});
   poke(self);
-  return true;
+  return job;
 }
 
-bool on_result(scheduler_ptr self, const task_result& r) {
+std::optional<std::size_t> on_result(scheduler_ptr self, const task_result& r) {
   auto& st = self->state;
+  if (!st.cfg) return std::nullopt;
   auto it = st.runs.find(r.run_id);
-  if (it == st.runs.end() && on_restored_result(self, r)) {
-    st.runs.note_taken(r.run_id);
-    return true;
-  }
+  if (it == st.runs.end())
+    if (auto job = on_late_result(self, r)) return job;
   if (it == st.runs.end() || it->second.job != r.job ||
       it->second.node != r.node ||
       st.workers[it->second.worker].shard != r.worker) {
@@ -500,21 +676,10 @@ bool on_result(scheduler_ptr self, const task_result& r) {
     else
       spdlog::warn("ignoring a status for unknown run {} ({} on {})", r.run_id,
                    r.job, r.node);
-    return false;
+    return std::nullopt;
   }
   auto run = st.runs.finish(it);
-  parsed_status status{r.label, r.data, r.message};
-  // The label comes off the wire: one a task may not report (a system
-  // label, or past the enum) is the worker's error, not the task's outcome.
-  if (!is_task_reported(r.label)) {
-    spdlog::warn("worker {} sent unknown status label {} for {} on {}",
-                 r.worker, static_cast<unsigned>(r.label), r.job, r.node);
-    status =
-        parsed_status{status_label::error_backoff,
-                      {},
-                      "worker " + r.worker + " sent unknown status label " +
-                          std::to_string(static_cast<unsigned>(r.label))};
-  }
+  auto status = status_of(r);
   const auto label = status.label;
   const bool failed =
       label == status_label::error_backoff || label == status_label::failed;
@@ -522,22 +687,22 @@ bool on_result(scheduler_ptr self, const task_result& r) {
   st.activity.finished(r.job, failed);
   auto job = job_index_of(self, r.job);
   auto node = st.tree->find(r.node);
-  std::string_view now_label = "dropped: its job or node is gone";
-  if (job && node) {
-    // Backoffs count from the scheduler's clock, not the worker's.
-    st.rows[*job]->apply(*node, status, now_ms(self),
-                         st.cfg->jobs[*job].backoff);
-    st.rounds.task_finished(static_cast<job_index>(*job), *node);
-    now_label = to_string(st.rows[*job]->label(*node));
-    // Sent with the next round's batch: a result always pokes a round.
-    persist(self, *job, *node, st.rows[*job]->record(*node), r.run_id, &run,
-            r.end_ms);
+  poke(self);  // a result always pokes a round, which stores its status
+  if (!job || !node) {
+    spdlog::info(
+        "{} on {} ended: {}{}{} (now dropped: its job or node is "
+        "gone)",
+        r.job, r.node, to_string(label), status.message.empty() ? "" : ": ",
+        status.message);
+    return std::nullopt;
   }
-  spdlog::info("{} on {} ended: {}{}{} (now {})", r.job, r.node,
-               to_string(label), status.message.empty() ? "" : ": ",
-               status.message, now_label);
-  poke(self);
-  return true;
+  st.rounds.task_finished(static_cast<job_index>(*job), *node);
+  // Backoffs count from the scheduler's clock, not the worker's.
+  tell_job(self, *job,
+           job_event{task_ended{*node, std::move(status), now_ms(self),
+                                run_note{r.run_id, st.workers[run.worker].shard,
+                                         run.start_ms, r.end_ms}}});
+  return job;
 }
 
 scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
@@ -563,9 +728,14 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   for (const auto& shard : st.workers.drained_shards())
     spdlog::info("worker {} is drained (kept in {}): it gets no new task",
                  shard, st.options.drained_workers_file);
+  // The status store tells the scheduler how its commits go.
+  if (st.options.store)
+    self->send(st.options.store, join_atom_v,
+               caf::actor_cast<store_report_actor>(self));
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    flush_persist(self);  // nothing queued for the store is left behind
-    self->quit(msg.reason);
+    // Nothing queued for the store is left behind: the job actors send
+    // theirs first.
+    stop(self, msg.reason);
   });
   if (st.options.startup_wait_ms > 0)
     spdlog::info(
@@ -580,12 +750,20 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
   return {
       [=](result_atom, const task_result& r) { on_result(self, r); },
       [=](result_atom, const task_result& r, ack_atom) -> caf::result<bool> {
-        // Answered once the result's status is on disk (or at once when it
-        // was ignored and nothing waits): the worker keeps it until then.
-        on_result(self, r);
-        auto rp = self->make_response_promise<bool>();
-        after_persist(self, [rp](bool ok) mutable { rp.deliver(ok); });
-        return rp;
+        // Answered by the task's job once the result's status is on disk
+        // (the worker keeps it until then); an ignored result, once what
+        // its job queued so far is (an earlier copy of it among them), or
+        // at once when its job is unknown.
+        auto& st = self->state;
+        std::optional<std::size_t> job = on_result(self, r);
+        if (job) {
+          st.unflushed[*job] = 1;
+          return self->delegate(st.jobs[*job], persist_atom_v, ack_atom_v);
+        }
+        if (st.cfg)
+          if (auto known = job_index_of(self, r.job))
+            return self->delegate(st.jobs[*known], persist_atom_v, ack_atom_v);
+        return true;
       },
       [=](stats_atom) {
         log_stats(self);

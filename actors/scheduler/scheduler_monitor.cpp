@@ -7,10 +7,9 @@
 // and changes answer at once; edits have the config watcher rewrite the
 // file, and asks send their question to the status store or every worker
 // and hand the answers back, so a request answers through a promise once
-// its last asynchronous entry is in; the asks that read the jobs' status
-// rows are answered by the scheduler itself, from its own rows (`ask_jobs`),
-// until jobs own their rows. Refusals are monitor_error values, never
-// exceptions. Runs on the scheduler actor's thread.
+// its last asynchronous entry is in; the asks that read the jobs' statuses
+// ask the job actors, which own them (`ask_jobs`). Refusals are monitor_error
+// values, never exceptions. Runs on the scheduler actor's thread.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -46,12 +45,6 @@ struct pending_reply {
   }
 };
 using pending_ptr = std::shared_ptr<pending_reply>;
-
-/// The nodes each job does not run on, for the current snapshot.
-const task_exclusions& exclusions(scheduler_ptr self) {
-  auto& st = self->state;
-  return st.exclusions.get(st.cfg, st.tree, st.rounds.eligibility());
-}
 
 /// Every worker slot as the monitor shows it, by worker_index.
 std::vector<worker_summary> worker_summaries(scheduler_ptr self) {
@@ -117,17 +110,9 @@ class scheduler_actions final : public monitor_actions {
   explicit scheduler_actions(scheduler_ptr self) : self_(self) {}
 
   void forgive(const std::vector<std::size_t>& jobs) override {
-    auto& st = self_->state;
-    for (auto j : jobs) {
-      auto& row = *st.rows[j];
-      for (auto n : st.tree->nodes_at_level(st.cfg->jobs[j].level_for_tasks)) {
-        auto before = row.record(n);
-        row.forgive(n);
-        if (auto now = row.record(n); now != before)
-          persist(self_, j, n, std::move(now), 0, nullptr, 0);
-      }
-    }
-    flush_persist(self_);
+    // Each job forgives its tasks and stores what changed.
+    for (auto j : jobs) tell_job(self_, j, job_event{tasks_forgiven{}});
+    flush_jobs(self_);
     poke(self_);
   }
 
@@ -263,29 +248,51 @@ void ask_workers(scheduler_ptr self, ask_handler ask,
   }
 }
 
-/// Asks each job of a jobs_question about its status row
-/// (job_questions.hpp) and answers the entry with the answers, in the
-/// question's order. The scheduler owns every row today, so it answers
-/// them itself, at once, on its own thread, against the current snapshot
-/// (the one the question was made from). This is the one place that
-/// becomes a message to each job's actor once jobs own their rows.
+/// Asks each job of a jobs_question about its statuses (job_questions.hpp):
+/// a request to that job's actor, which owns its row, with the exclusions
+/// of the current (config, tree). The answers are awaited (nothing else is
+/// handled meanwhile, so the snapshot the questions were made from is the
+/// one the reply reads) and go to the entry in the question's order; a job
+/// that gave none leaves the answers short, which the reply reports.
 void ask_jobs(scheduler_ptr self, ask_handler ask,
               std::shared_ptr<const monitor_question> question,
               const std::string& key, const pending_ptr& reply) {
-  const auto& st = self->state;
+  auto& st = self->state;
   const auto& questions = std::get<jobs_question>(*question).questions;
-  jobs_answers answers;
-  // No config, no job to ask (and then the answers do not match, which
-  // the answer reports).
-  if (!questions.empty() && st.cfg && st.tree) {
-    const job_answer_facts facts{*st.cfg, *st.tree, exclusions(self),
-                                 now_ms(self)};
-    answers.answers.reserve(questions.size());
-    for (const auto& q : questions)
-      answers.answers.push_back(
-          answer_job_question(*st.rows.at(q.job), facts, q));
+  if (questions.empty() || !st.cfg || !st.tree)
+    return answer_entry(self, ask, *question, jobs_answers{}, key, reply);
+  struct gathered {
+    std::vector<std::optional<job_answer>> answers;
+    std::size_t waiting = 0;
+  };
+  auto got = std::make_shared<gathered>();
+  got->answers.resize(questions.size());
+  got->waiting = questions.size();
+  auto one_in = [=]() {
+    if (--got->waiting > 0) return;
+    jobs_answers answers;
+    for (auto& a : got->answers)
+      if (a) answers.answers.push_back(std::move(*a));
+    answer_entry(self, ask, *question, std::move(answers), key, reply);
+  };
+  auto ex = st.exclusions.shared(st.cfg, st.tree, st.rounds.eligibility());
+  const auto now = now_ms(self);
+  for (std::size_t i = 0; i < questions.size(); ++i) {
+    auto q = std::make_shared<const job_monitor_question>(
+        job_monitor_question{questions[i], ex, now});
+    self->request(st.jobs.at(questions[i].job), ask_timeout, monitor_atom_v,
+                  std::move(q))
+        .await(
+            [=](const job_answer_ptr& answer) {
+              if (answer) got->answers[i] = std::move(*answer);
+              one_in();
+            },
+            [=](const caf::error& err) {
+              spdlog::error("monitor: job {} gave no answer: {}",
+                            questions[i].job, self->system().render(err));
+              one_in();
+            });
   }
-  answer_entry(self, ask, *question, std::move(answers), key, reply);
 }
 
 /// An asking handler (ask_handlers.hpp): the plain function's question,

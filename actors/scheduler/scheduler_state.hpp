@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "actors/jobs/job_actor.hpp"
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/rounds/round_scheduler.hpp"
 #include "actors/rounds/status_remap.hpp"
@@ -38,10 +39,18 @@ struct scheduler_state {
   actor_wall_clock clock;
   config_ptr cfg;
   node_tree_ptr tree;
-  status_row_set rows;
-  /// Rows of jobs that left the config, kept in case they come back.
-  parked_status_rows parked_rows;
-  std::vector<job_status_row*> row_ptrs;
+  /// Each job's actor (actors/jobs/job_actor.hpp), by the config's job
+  /// index: the owner of its statuses.
+  std::vector<job_actor> jobs;
+  /// The actors of jobs that left the config, by name, with their
+  /// statuses: a job that comes back gets its actor back.
+  std::map<std::string, job_actor> parked_jobs;
+  /// Jobs told a status change since their queue last went to the store.
+  std::vector<std::uint8_t> unflushed;
+  /// Each job's next backoff end, as its last feed said.
+  std::vector<std::optional<std::int64_t>> backoff_due;
+  /// Stopping: the job actors are sending what they queued to the store.
+  bool stopping = false;
   round_scheduler rounds;
   std::mt19937_64 rng;
   /// Workers by worker_index, their health, secrets, drains and early
@@ -50,8 +59,8 @@ struct scheduler_state {
   /// Who runs what: live runs, restored and lost ones, taken results,
   /// orphans (run_table.hpp).
   run_table runs;
-  /// Status changes on their way to the store, the acknowledgements
-  /// waiting for them, and the store's commits (persist_queue.hpp).
+  /// What the store said of its commits: counters and its failing state
+  /// (persist_queue.hpp; the job actors queue the statuses themselves).
   persist_queue to_persist;
   bool startup_checked = false;
   std::int64_t started_ms = 0;
@@ -95,23 +104,26 @@ inline std::int64_t now_ms(scheduler_ptr self) {
 
 /// Something changed: run a round soon (coalesced).
 void poke(scheduler_ptr self);
-/// Applies a run's result; false when it was ignored (a stale or unknown
-/// run, or one sent to another worker than `r.worker`).
-bool on_result(scheduler_ptr self, const task_result& r);
+/// Takes a run's result: frees its slots and tells its job, whose index it
+/// returns; none when it was ignored (a stale or unknown run, or one sent
+/// to another worker than `r.worker`).
+std::optional<std::size_t> on_result(scheduler_ptr self, const task_result& r);
 std::optional<std::size_t> job_index_of(scheduler_ptr self,
                                         const std::string& name);
 
-/// Queues (job, node)'s status `status` (as its row has it now) for the
-/// store; `run` describes the run it belongs to, if any.
-void persist(scheduler_ptr self, std::size_t job, node_id node,
-             status_record status, std::uint64_t run_id, const run_info* run,
-             std::int64_t end_ms);
-/// Sends what `persist` queued, as one batch; when acknowledgements wait,
-/// as a request whose answer calls them.
-void flush_persist(scheduler_ptr self);
-/// Calls `ack` once every status queued so far is on disk (at once when
-/// there is no store).
-void after_persist(scheduler_ptr self, std::function<void(bool)> ack);
+/// Tells job `job`'s actor of an event of its tasks; the status it sets
+/// goes to the store with the job's next batch (flush_jobs).
+void tell_job(scheduler_ptr self, std::size_t job, job_event event);
+/// Every job told a status change since its last batch sends its queue
+/// to the store.
+void flush_jobs(scheduler_ptr self);
+/// Calls `done` once every status the job actors queued so far is on disk
+/// (sending their queues now; at once when nothing is queued or there is
+/// no store); false when a commit failed.
+void after_jobs_kept(scheduler_ptr self, std::function<void(bool)> done);
+/// The job actors send what they queued to the store, then the scheduler
+/// quits with `reason`.
+void stop(scheduler_ptr self, caf::error reason);
 
 // scheduler_monitor.cpp
 /// Answers one monitor request (actors/protocol/monitor.md).

@@ -57,13 +57,13 @@ void lose_worker(scheduler_ptr self, worker_index w, const std::string& why) {
         auto job = job_index_of(self, run.job);
         auto node = st.tree->find(run.node);
         if (!job || !node) return;
-        st.rows[*job]->mark_worker_lost(*node, now, min_wait,
-                                        st.cfg->jobs[*job].backoff,
-                                        "worker lost: " + why);
         st.rounds.task_finished(static_cast<job_index>(*job), *node);
-        persist(self, *job, *node, st.rows[*job]->record(*node), id, &run, now);
+        tell_job(self, *job,
+                 job_event{task_lost{
+                     *node, now, min_wait, "worker lost: " + why,
+                     run_note{id, st.workers[w].shard, run.start_ms, now}}});
       });
-  flush_persist(self);
+  flush_jobs(self);
   spdlog::error("worker {} lost ({}): {} running task(s) marked worker lost",
                 st.workers[w].shard, why, lost);
   record_event(self, "worker_lost", st.workers[w].shard,
@@ -128,12 +128,13 @@ void adopt_runs(scheduler_ptr self, worker_index w,
         report.run_id, run_info{report.job, report.node, w, report.start_ms,
                                 std::nullopt, false});
     busy.insert(task_name_key(report.job, report.node));
-    st.rows[*job]->mark_running(*node, report.start_ms);
-    persist(self, *job, *node, st.rows[*job]->record(*node), report.run_id,
-            &run, 0);
+    tell_job(self, *job,
+             job_event{task_adopted{*node,
+                                    run_note{report.run_id, st.workers[w].shard,
+                                             run.start_ms, 0}}});
     st.rounds.adopt_running(static_cast<job_index>(*job), *node, w);
   }
-  flush_persist(self);
+  flush_jobs(self);
   // Runs we gave this worker that it no longer has ended while the link
   // was down and their results were lost with it: retry them after a
   // backoff rather than wait forever.
@@ -328,8 +329,7 @@ caf::result<worker_welcome> on_hello(scheduler_ptr self, worker_hello& hello) {
   // The worker drops the results its hello carried once welcomed: welcome
   // it once their statuses are on disk.
   auto rp = self->make_response_promise<worker_welcome>();
-  after_persist(self, [rp, welcome](bool) mutable { rp.deliver(welcome); });
-  flush_persist(self);
+  after_jobs_kept(self, [rp, welcome](bool) mutable { rp.deliver(welcome); });
   return rp;
 }
 

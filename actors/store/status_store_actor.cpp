@@ -14,8 +14,9 @@ namespace {
 
 struct store_state {
   status_store_actor_options options;
-  /// Who sent the statuses: the one to tell how commits go.
-  scheduler_actor scheduler;
+  /// Who hears how commits go: the one that joined, else the first sender
+  /// of statuses.
+  store_report_actor scheduler;
   status_batch pending;
   /// Waiting for `pending` to reach the disk.
   std::vector<caf::typed_response_promise<bool>> acks;
@@ -124,7 +125,7 @@ void finish(store_ptr self, caf::error reason) {
 void take(store_ptr self, status_batch& batch) {
   auto& st = self->state;
   if (!st.scheduler)
-    st.scheduler = caf::actor_cast<scheduler_actor>(self->current_sender());
+    st.scheduler = caf::actor_cast<store_report_actor>(self->current_sender());
   if (st.pending.empty())
     st.pending = std::move(batch);
   else
@@ -141,6 +142,9 @@ status_store_actor::behavior_type store_behavior(
     finish(self, msg.reason);
   });
   return {
+      [=](join_atom, store_report_actor scheduler) {
+        self->state.scheduler = std::move(scheduler);
+      },
       [=](persist_atom, status_batch& batch) {
         take(self, batch);
         if (!self->state.failing) schedule(self, self->state.options.commit_ms);

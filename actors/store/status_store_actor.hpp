@@ -1,8 +1,8 @@
-// The status store actor: the scheduler's one writer of task statuses. It
-// gathers the batches the scheduler sends and commits them together every
-// `commit_ms` (one transaction and one fsync per commit, however many
-// statuses), then tells the sender of the statuses (the scheduler) how the
-// commit went. A failed commit
+// The status store actor: the one writer of task statuses. It gathers the
+// batches the job actors send and commits them together every `commit_ms`
+// (one transaction and one fsync per commit, however many statuses), then
+// tells the scheduler (which joins it first) how the commit went. A failed
+// commit
 // (disk full, map at its cap) is logged loudly, kept, and retried every
 // second; nothing is dropped. At shutdown a failing commit is retried for a
 // bounded time; then each status not written is named in the log and the

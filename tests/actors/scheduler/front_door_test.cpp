@@ -11,24 +11,14 @@
 #include <catch2/catch.hpp>
 
 #include "actors/monitor/monitor_table.hpp"
+#include "tests/support/test_coordinator.hpp"
 
 using namespace bistro;
+using namespace bistro::testing;
 
 namespace {
 
-caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
-  cfg.add_message_types<caf::id_block::bistro>();
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  cfg.set("logger.file-verbosity", caf::atom("quiet"));
-  return cfg;
-}
-
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{testing_config(cfg)};
-  caf::scheduler::test_coordinator& sched{
-      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())};
-  caf::scoped_actor self{sys, true};
+struct fixture : test_actor_system {
   std::shared_ptr<std::vector<std::string>> reached =
       std::make_shared<std::vector<std::string>>();
   caf::actor scheduler;

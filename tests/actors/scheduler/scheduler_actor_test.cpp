@@ -15,6 +15,7 @@
 #include "actors/policies/policy_switch.hpp"
 #include "actors/rounds/round_scheduler.hpp"
 #include "tests/support/scheduler_fixtures.hpp"
+#include "tests/support/test_coordinator.hpp"
 
 using namespace bistro;
 using namespace bistro::testing;
@@ -49,19 +50,7 @@ worker_actor::behavior_type test_worker(worker_actor::pointer,
   };
 }
 
-caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
-  cfg.add_message_types<caf::id_block::bistro>();
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  cfg.set("logger.file-verbosity", caf::atom("quiet"));
-  return cfg;
-}
-
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{testing_config(cfg)};
-  caf::scheduler::test_coordinator& sched{
-      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())};
-  caf::scoped_actor self{sys, true};
+struct fixture : test_actor_system {
   std::shared_ptr<worker_log> local = std::make_shared<worker_log>();
   worker_actor worker;
   policy_actor policy;
