@@ -230,10 +230,11 @@ struct scheduler_flags : gflags_config {
              "never"
              " [default: 10000]")
         .add(round_threads, "round_threads",
-             "threads for the per-job work of a scheduling round (backoff "
-             "expiry, candidates, the scan after a new config or tree), the "
-             "scheduler's own included; picks do not depend on it, except "
-             "in a round split by --round_split_candidates"
+             "threads a new config or tree is taken in on (each job's "
+             "filters) and a big roundrobin round is planned on, the "
+             "scheduler's own included (a round's per-job work runs in the "
+             "job actors, on CAF's threads); picks do not depend on it, "
+             "except in a round split by --round_split_candidates"
              " [default: 2]")
         .add(round_split_candidates, "round_split_candidates",
              "a roundrobin round of this many candidates or more is planned "

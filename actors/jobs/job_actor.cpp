@@ -75,9 +75,10 @@ void flush(job_ptr self) {
 }
 
 /// A promise kept once everything queued so far is on disk. Queued
-/// statuses go with the scheduler's next `persist` (after its round, so
-/// that a round's results go to the store as one batch per job); with
-/// none queued, the store is asked now (for what it holds of ours).
+/// statuses go with the next round's `feed` or the scheduler's next
+/// `persist` (so that the results between two rounds go to the store as
+/// one batch per job); with none queued, the store is asked now (for what
+/// it holds of ours).
 caf::result<bool> once_kept(job_ptr self) {
   auto& st = self->state;
   if (!st.options.store) return true;
@@ -186,8 +187,12 @@ job_actor::behavior_type job_behavior(job_ptr self, job_actor_options options) {
       [=](feed_atom, std::int64_t now_ms, bool scan,
           bool report_done) -> job_feed_ptr {
         auto& st = self->state;
-        return std::make_shared<job_feed>(
+        auto out = std::make_shared<job_feed>(
             st.side.answer(st.row, {now_ms, scan, report_done}));
+        // A round begins: the statuses of the events since the last one go
+        // to the store as one batch.
+        flush(self);
+        return out;
       },
       [=](check_atom, const job_check_question_ptr& q) -> job_check_ptr {
         auto& st = self->state;
@@ -206,9 +211,12 @@ job_actor::behavior_type job_behavior(job_ptr self, job_actor_options options) {
           if (out->accepted[i] && i < order->runs.size())
             keep(self, order->starts.nodes[i], order->runs[i]);
         if (!order->starts.records) out->records.clear();
+        flush(self);
         return out;
       },
-      [=](result_atom, const job_event_ptr& event) { apply(self, *event); },
+      [=](result_atom, const job_events_ptr& events) {
+        for (const auto& event : *events) apply(self, event);
+      },
       [=](persist_atom) { flush(self); },
       [=](persist_atom, ack_atom) -> caf::result<bool> {
         return once_kept(self);

@@ -10,8 +10,9 @@
 //
 // Only the scheduler talks to a job actor (protocol.hpp's job_actor): the
 // round's three questions, the events of the job's tasks (results, losses,
-// adoptions), the monitor's questions about its statuses (counts, Bistro's
-// histogram, failed tasks, pages of tasks, single tasks), and `persist` (send
+// adoptions; sent in batches, in order), the monitor's questions about its
+// statuses (counts, Bistro's histogram, failed tasks, pages of tasks,
+// single tasks), and `persist` (send
 // the queue to the store; with `ack`, answered once everything queued so far is
 // on disk). A result's acknowledgement is the worker's request, delegated here
 // by the scheduler after the result: the worker keeps it until this job's batch

@@ -73,7 +73,8 @@ using job_check_ptr = std::shared_ptr<job_check>;
 using job_start_order_ptr = std::shared_ptr<const job_start_order>;
 using job_started_ptr = std::shared_ptr<job_started>;
 using job_reset_ptr = std::shared_ptr<const job_reset>;
-using job_event_ptr = std::shared_ptr<const job_event>;
+/// Events of one job's tasks, in the order they happened.
+using job_events_ptr = std::shared_ptr<const std::vector<job_event>>;
 using job_monitor_question_ptr = std::shared_ptr<const job_monitor_question>;
 using job_answer_ptr = std::shared_ptr<job_answer>;
 

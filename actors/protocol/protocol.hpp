@@ -76,7 +76,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_check_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_start_order_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_started_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_reset_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_events_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_monitor_question_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bistro::job_answer_ptr)
 
@@ -281,8 +281,9 @@ using status_store_actor = caf::typed_actor<
 /// its status changes for the status store. `update` gives it a new
 /// (config, tree) (its job's index, the round's shared facts, statuses to
 /// restore, runs going on); `feed` (time, scan, report done), `check` and
-/// `run` are the round's three questions; `result` an event of one of its
-/// tasks (a result, a late one, a loss, an adoption, runs no worker
+/// `run` are the round's three questions (it sends what it queued to the
+/// store after answering `feed` and `run`); `result` events of its tasks,
+/// in order (results, late ones, losses, adoptions, runs no worker
 /// reported, forgive); `persist` sends what it queued to the store; with
 /// `ack`, answered once everything it queued so far is on disk (what it
 /// queued goes with the next `persist`; with nothing queued, at once);
@@ -293,7 +294,7 @@ using job_actor = caf::typed_actor<
     caf::replies_to<feed_atom, std::int64_t, bool, bool>::with<job_feed_ptr>,
     caf::replies_to<check_atom, job_check_question_ptr>::with<job_check_ptr>,
     caf::replies_to<run_atom, job_start_order_ptr>::with<job_started_ptr>,
-    caf::reacts_to<result_atom, job_event_ptr>, caf::reacts_to<persist_atom>,
+    caf::reacts_to<result_atom, job_events_ptr>, caf::reacts_to<persist_atom>,
     caf::replies_to<persist_atom, ack_atom>::with<bool>,
     caf::replies_to<monitor_atom,
                     job_monitor_question_ptr>::with<job_answer_ptr>>;

@@ -8,34 +8,36 @@
 //   that wait on those slots; on an ancestor (a host), only as many of each
 //   job's waiters as the freed slots can take, each checked against the
 //   live ledger first;
-// - each round takes every job's row's change feed (`take_changes`:
-//   results, ended backoffs, forgiven tasks, starts made elsewhere), offers
-//   a job its tasks that turned runnable, hands each job's done tasks to
-//   the jobs that depend on it as one batch, validates what changed, and
-//   hands the active candidates to the policy.
-// All a round asks of a job's statuses goes through that job's side
-// (job_round_side: its feed, its scan, validation, its word on a start),
-// in plain values: a job's candidates read its own row and what it was
+// - each round asks every job for its change feed (results, ended
+//   backoffs, forgiven tasks, starts made elsewhere), offers a job its
+//   tasks that turned runnable, hands each job's done tasks to the jobs
+//   that depend on it as one shared batch, asks each job which of what
+//   changed are candidates, and hands the active candidates to the policy.
+// All a round asks of a job's statuses is a question in plain values
+// (job_round_side.hpp: feed, check, starts), answered by whoever owns the
+// job's row: its job actor (actors/jobs/job_actor.hpp), or, for the
+// engine's own tests and round_bench, `prepare_round` / `commit_round`
+// from rows in place. A job's candidates read its own row and what it was
 // told of its dependencies, never another job's row. The engine keeps for
 // all jobs what is about slots: the ledger, the running charges, the
 // candidate states and the wait lists.
 //
-// A round is prepare (candidates + a ledger copy) -> plan_round (the pure
-// policy run, may happen on another thread) -> commit (re-validates picks
-// against the live ledger and takes their slots, asks each job to accept
-// its starts, gives a refused start's slots back, parks the rest).
-// `run_round` does all three in place. A plan on another thread may stream
-// what it parks back while it goes on (round_input::park_sink): the owner
-// parks those batches (`park_planned`) while the plan runs, so a full
-// round's parking overlaps its planning. Time and randomness are parameters.
+// A round is prepare (open_prepare -> the jobs' feeds -> route_feeds ->
+// their checks -> close_prepare: candidates + a ledger copy) ->
+// plan_round (the pure policy run, may happen on another thread) ->
+// commit (open_commit re-validates picks against the live ledger and
+// takes their slots -> each job's word on its starts -> close_commit
+// gives a refused start's slots back and parks the rest). `run_round`
+// does all of it in place. A plan on another thread may stream what it
+// parks back while it goes on (round_input::park_sink): the owner parks
+// those batches (`park_planned`) while the plan runs, so a full round's
+// parking overlaps its planning. Time and randomness are parameters.
 //
-// The per-job part of prepare (validating what changed, the full scan and
-// what each job is told of its dependencies after a reset) and of reset
-// (each job's eligibility) runs on `set_threads` threads (round_threads):
-// each work item touches only its own job's candidate lists and reads its
-// own row, and the items are joined before anything crosses jobs (done
-// batches to dependents, wake-ups on shared slots, the policy). The result
-// does not depend on the number of threads.
+// Answered in place, the jobs' answers (and a reset's eligibility) are
+// worked out on `set_threads` threads (round_threads), a job per work
+// item; the engine's own part (offers, wake-ups on shared slots, the
+// ledger) stays on the caller's thread. The result does not depend on the
+// number of threads.
 //
 // Not thread-safe: one owner (the scheduler actor), which may call from
 // any one thread at a time. Plain logic: no CAF.

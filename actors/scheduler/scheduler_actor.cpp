@@ -84,9 +84,16 @@ std::optional<std::size_t> job_index_of(scheduler_ptr self,
 
 void tell_job(scheduler_ptr self, std::size_t job, job_event event) {
   auto& st = self->state;
-  self->send(st.jobs[job], result_atom_v,
-             std::make_shared<const job_event>(std::move(event)));
+  st.told[job].push_back(std::move(event));
   st.unflushed[job] = 1;
+}
+
+void send_told(scheduler_ptr self, std::size_t job) {
+  auto& st = self->state;
+  if (st.told[job].empty()) return;
+  self->send(st.jobs[job], result_atom_v,
+             std::make_shared<const std::vector<job_event>>(
+                 std::exchange(st.told[job], {})));
 }
 
 void flush_jobs(scheduler_ptr self) {
@@ -94,6 +101,7 @@ void flush_jobs(scheduler_ptr self) {
   for (std::size_t j = 0; j < st.jobs.size(); ++j) {
     if (!st.unflushed[j]) continue;
     st.unflushed[j] = 0;
+    send_told(self, j);
     self->send(st.jobs[j], persist_atom_v);
   }
 }
@@ -135,6 +143,7 @@ void after_jobs_kept(scheduler_ptr self, std::function<void(bool)> done) {
   for (std::size_t j = 0; j < st.jobs.size(); ++j) {
     if (!st.unflushed[j]) continue;
     st.unflushed[j] = 0;
+    send_told(self, j);
     jobs.push_back(st.jobs[j]);
   }
   // No timeout: the store answers once the statuses are on disk, however
@@ -146,6 +155,7 @@ void stop(scheduler_ptr self, caf::error reason) {
   auto& st = self->state;
   if (st.stopping) return;
   st.stopping = true;
+  for (std::size_t j = 0; j < st.jobs.size(); ++j) send_told(self, j);
   std::vector<job_actor> jobs = st.jobs;
   for (const auto& [name, job] : st.parked_jobs) jobs.push_back(job);
   // Bounded: a store that cannot write keeps what it got and names it in
@@ -234,6 +244,8 @@ void find_orphans(scheduler_ptr self, std::int64_t now) {
 /// parked) or a new one; the actors of jobs `cfg` lacks are parked.
 void assign_job_actors(scheduler_ptr self, const config& cfg) {
   auto& st = self->state;
+  // Events name nodes of the tree their job has now: they go first.
+  for (std::size_t j = 0; j < st.jobs.size(); ++j) send_told(self, j);
   std::map<std::string, job_actor> known = std::move(st.parked_jobs);
   st.parked_jobs.clear();
   for (std::size_t j = 0; j < st.jobs.size(); ++j)
@@ -249,6 +261,7 @@ void assign_job_actors(scheduler_ptr self, const config& cfg) {
     known.erase(it);
   }
   st.parked_jobs = std::move(known);
+  st.told.assign(st.jobs.size(), {});
   st.unflushed.assign(st.jobs.size(), 1);
   st.backoff_due.assign(st.jobs.size(), std::nullopt);
 }
@@ -323,6 +336,7 @@ void dispatch(scheduler_ptr self, round_starts& starts, std::int64_t now) {
   // scheduler knows of, so its result counts even if it ends while the
   // scheduler is down. (An in-process worker dies with the scheduler.)
   std::vector<std::pair<worker_actor, task_spec>> remote_orders;
+  std::vector<std::uint8_t> remote_jobs(st.jobs.size(), 0);
   for (std::size_t i = 0; i < starts.picks.size(); ++i) {
     const auto& pick = starts.picks[i];
     const auto& job = st.cfg->jobs[pick.job];
@@ -347,18 +361,23 @@ void dispatch(scheduler_ptr self, round_starts& starts, std::int64_t now) {
     st.activity.started(spec.job);
     spdlog::info("starting {} on {} (run {}, worker {})", spec.job, spec.node,
                  spec.run_id, roster.shard(pick.worker));
-    if (st.workers[pick.worker].remote && st.options.store)
+    if (st.workers[pick.worker].remote && st.options.store) {
+      remote_jobs[pick.job] = 1;
       remote_orders.emplace_back(st.workers[pick.worker].handle,
                                  std::move(spec));
-    else
+    } else
       self->send(st.workers[pick.worker].handle, run_atom_v, std::move(spec));
   }
   if (remote_orders.empty()) return;
-  after_jobs_kept(self,
-                  [self, orders = std::move(remote_orders)](bool) mutable {
-                    for (auto& [worker, spec] : orders)
-                      self->send(worker, run_atom_v, std::move(spec));
-                  });
+  // Each job sent its starts' statuses to the store as it accepted them.
+  std::vector<job_actor> jobs;
+  for (std::size_t j = 0; j < remote_jobs.size(); ++j)
+    if (remote_jobs[j]) jobs.push_back(st.jobs[j]);
+  after_kept(self, jobs, caf::infinite,
+             [self, orders = std::move(remote_orders)](bool) mutable {
+               for (auto& [worker, spec] : orders)
+                 self->send(worker, run_atom_v, std::move(spec));
+             });
 }
 
 void log_stats(scheduler_ptr self) {
@@ -496,6 +515,9 @@ void start_round(scheduler_ptr self) {
       self, all,
       [self, questions](std::size_t j) {
         const auto& q = questions[j];
+        // Its events first; it sends its queue to the store once it fed.
+        send_told(self, j);
+        self->state.unflushed[j] = 0;
         return self->request(self->state.jobs[j], caf::infinite, feed_atom_v,
                              q.now_ms, q.scan, q.report_done);
       },
@@ -591,11 +613,11 @@ void start_picks(scheduler_ptr self, round_output output, bool split) {
     order.starts = std::move(starts[j]);
     (*orders)[j] = std::make_shared<const job_start_order>(std::move(order));
     asked.push_back(j);
-    st.unflushed[j] = 1;  // its accepted starts' statuses
   }
   await_jobs<job_started>(
       self, asked,
       [self, orders](std::size_t j) {
+        send_told(self, j);  // what happened during the plan comes first
         return self->request(self->state.jobs[j], caf::infinite, run_atom_v,
                              (*orders)[j]);
       },
@@ -756,13 +778,11 @@ scheduler_actor::behavior_type scheduler_behavior(scheduler_ptr self,
         // at once when its job is unknown.
         auto& st = self->state;
         std::optional<std::size_t> job = on_result(self, r);
+        if (!job && st.cfg) job = job_index_of(self, r.job);
         if (job) {
-          st.unflushed[*job] = 1;
+          send_told(self, *job);
           return self->delegate(st.jobs[*job], persist_atom_v, ack_atom_v);
         }
-        if (st.cfg)
-          if (auto known = job_index_of(self, r.job))
-            return self->delegate(st.jobs[*known], persist_atom_v, ack_atom_v);
         return true;
       },
       [=](stats_atom) {

@@ -278,6 +278,7 @@ void ask_jobs(scheduler_ptr self, ask_handler ask,
   auto ex = st.exclusions.shared(st.cfg, st.tree, st.rounds.eligibility());
   const auto now = now_ms(self);
   for (std::size_t i = 0; i < questions.size(); ++i) {
+    send_told(self, questions[i].job);  // the answer counts every event
     auto q = std::make_shared<const job_monitor_question>(
         job_monitor_question{questions[i], ex, now});
     self->request(st.jobs.at(questions[i].job), ask_timeout, monitor_atom_v,

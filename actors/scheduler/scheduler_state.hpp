@@ -45,7 +45,11 @@ struct scheduler_state {
   /// The actors of jobs that left the config, by name, with their
   /// statuses: a job that comes back gets its actor back.
   std::map<std::string, job_actor> parked_jobs;
-  /// Jobs told a status change since their queue last went to the store.
+  /// Events of each job's tasks not sent to its actor yet: they go as one
+  /// message before anything else the scheduler asks of it (send_told).
+  std::vector<std::vector<job_event>> told;
+  /// Jobs told an event since their last round (whose `feed` sends their
+  /// queue to the store) or `persist`.
   std::vector<std::uint8_t> unflushed;
   /// Each job's next backoff end, as its last feed said.
   std::vector<std::optional<std::int64_t>> backoff_due;
@@ -111,11 +115,15 @@ std::optional<std::size_t> on_result(scheduler_ptr self, const task_result& r);
 std::optional<std::size_t> job_index_of(scheduler_ptr self,
                                         const std::string& name);
 
-/// Tells job `job`'s actor of an event of its tasks; the status it sets
-/// goes to the store with the job's next batch (flush_jobs).
+/// Tells job `job`'s actor of an event of its tasks (sent with the job's
+/// other events before anything else it is asked: send_told); the status
+/// it sets goes to the store with the job's next batch.
 void tell_job(scheduler_ptr self, std::size_t job, job_event event);
-/// Every job told a status change since its last batch sends its queue
-/// to the store.
+/// Sends job `job`'s actor the events told since the last time, as one
+/// message.
+void send_told(scheduler_ptr self, std::size_t job);
+/// Every job told an event since its last batch gets it and sends its
+/// queue to the store.
 void flush_jobs(scheduler_ptr self);
 /// Calls `done` once every status the job actors queued so far is on disk
 /// (sending their queues now; at once when nothing is queued or there is

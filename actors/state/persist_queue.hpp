@@ -1,13 +1,13 @@
 // The persist queue: status changes on their way to the status store, the
 // acknowledgements waiting for them to be on disk, and what the store said
-// of its commits (how many statuses, how long, whether it is failing). The
-// scheduler queues every change of a round, takes the whole queue as one
-// batch, and hears back once per commit; while the store fails, no new
-// task may start (a run whose "running" status cannot be kept would be
-// lost by a restart).
+// of its commits (how many statuses, how long, whether it is failing). Each
+// job actor queues its own status changes and acknowledgements and sends
+// the queue as one batch after each round (actors/jobs/job_actor.hpp); the
+// scheduler keeps one for what the store reports of its commits: while the
+// store fails, no new task may start (a run whose "running" status cannot
+// be kept would be lost by a restart).
 //
-// Plain logic, no CAF: the scheduler actor owns one and only its thread
-// touches it (scheduler_state.hpp).
+// Plain logic, no CAF: each owner's thread alone touches its queue.
 #pragma once
 
 #include <cstdint>

@@ -21,6 +21,9 @@ struct store_state {
   /// Waiting for `pending` to reach the disk.
   std::vector<caf::typed_response_promise<bool>> acks;
   bool tick_scheduled = false;
+  /// A commit is asked for (a `tick` to itself, behind what waits in the
+  /// mailbox).
+  bool commit_queued = false;
   bool failing = false;
   std::chrono::steady_clock::time_point next_history_prune{};
   static inline const char* name = "status_store";
@@ -152,12 +155,18 @@ status_store_actor::behavior_type store_behavior(
       [=](persist_atom, status_batch& batch, ack_atom) -> caf::result<bool> {
         take(self, batch);
         auto& st = self->state;
-        // Someone waits: commit now rather than at the next tick.
-        if (!st.failing) commit(self);
-        // Nothing left: everything sent before is on disk.
-        if (st.pending.empty()) return true;
+        // Nothing held: everything sent before is on disk.
+        if (st.pending.empty() && !st.failing) return true;
         st.acks.push_back(self->make_response_promise<bool>());
-        schedule(self, st.failing ? 1000 : st.options.commit_ms);
+        if (st.failing) {
+          schedule(self, 1000);
+        } else if (!st.commit_queued) {
+          // Someone waits: commit now rather than at the next tick, once
+          // the batches already in the mailbox are taken too (the job
+          // actors of a round send theirs together: one commit for all).
+          st.commit_queued = true;
+          self->send(self, tick_atom_v);
+        }
         return st.acks.back();
       },
       [=](persist_atom, const std::string& shard, const std::string& hash) {
@@ -201,7 +210,10 @@ status_store_actor::behavior_type store_behavior(
         return run_history_ptr{std::move(page)};
       },
       [=](stop_atom) { finish(self, caf::exit_reason::normal); },
-      [=](tick_atom) { commit(self); },
+      [=](tick_atom) {
+        self->state.commit_queued = false;
+        commit(self);
+      },
   };
 }
 

@@ -107,7 +107,8 @@ struct fixture : test_actor_system {
 
   void tell(job_event event) {
     caf::anon_send(job, result_atom_v,
-                   std::make_shared<const job_event>(std::move(event)));
+                   std::make_shared<const std::vector<job_event>>(
+                       std::vector<job_event>{std::move(event)}));
     sched.run();
   }
 
@@ -155,8 +156,7 @@ TEST_CASE("a job actor answers a round's questions from its own row") {
   CHECK(again.accepted == std::vector<std::uint8_t>{0, 0});
   CHECK(f.feed(1000, false, true).running == 2);
 
-  caf::anon_send(f.job, persist_atom_v);
-  f.sched.run();
+  // Sent to the store as the job answered: no `persist` needed.
   REQUIRE(f.store_seen->kept.size() == 2);
   CHECK(f.store_seen->kept[0].node == "db11");
   CHECK(f.store_seen->kept[0].run_id == 7);
@@ -211,11 +211,10 @@ TEST_CASE("a job actor's acknowledgement waits for its batch on disk") {
         .then([acked](bool ok) { *acked = ok; });
   });
   f.sched.run();
-  // The status waits for the scheduler's next `persist`.
+  // The status waits for the next round: its `feed` sends the batch.
   CHECK(f.store_seen->kept.empty());
   CHECK_FALSE(*acked);
-  caf::anon_send(f.job, persist_atom_v);
-  f.sched.run();
+  f.feed(2000, false, false);
   REQUIRE(f.store_seen->kept.size() == 1);
   CHECK(f.store_seen->kept[0].status.label == status_label::done);
   // Sent, not yet on disk: no answer until the store commits.
