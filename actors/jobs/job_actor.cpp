@@ -184,9 +184,11 @@ job_actor::behavior_type job_behavior(job_ptr self, job_actor_options options) {
   });
   return {
       [=](update_atom, const job_reset_ptr& r) { reset(self, *r); },
-      [=](feed_atom, std::int64_t now_ms, bool scan,
-          bool report_done) -> job_feed_ptr {
+      [=](feed_atom, std::int64_t now_ms, bool scan, bool report_done,
+          const job_events_ptr& events) -> job_feed_ptr {
         auto& st = self->state;
+        if (events)
+          for (const auto& event : *events) apply(self, event);
         auto out = std::make_shared<job_feed>(
             st.side.answer(st.row, {now_ms, scan, report_done}));
         // A round begins: the statuses of the events since the last one go

@@ -280,7 +280,8 @@ using status_store_actor = caf::typed_actor<
 /// and its half of a round (actors/rounds/job_round_side.hpp) and queues
 /// its status changes for the status store. `update` gives it a new
 /// (config, tree) (its job's index, the round's shared facts, statuses to
-/// restore, runs going on); `feed` (time, scan, report done), `check` and
+/// restore, runs going on); `feed` (time, scan, report done, the events
+/// since the last ones it got, or null), `check` and
 /// `run` are the round's three questions (it sends what it queued to the
 /// store after answering `feed` and `run`); `result` events of its tasks,
 /// in order (results, late ones, losses, adoptions, runs no worker
@@ -291,7 +292,8 @@ using status_store_actor = caf::typed_actor<
 /// (actors/monitor/job_questions.hpp).
 using job_actor = caf::typed_actor<
     caf::reacts_to<update_atom, job_reset_ptr>,
-    caf::replies_to<feed_atom, std::int64_t, bool, bool>::with<job_feed_ptr>,
+    caf::replies_to<feed_atom, std::int64_t, bool, bool,
+                    job_events_ptr>::with<job_feed_ptr>,
     caf::replies_to<check_atom, job_check_question_ptr>::with<job_check_ptr>,
     caf::replies_to<run_atom, job_start_order_ptr>::with<job_started_ptr>,
     caf::reacts_to<result_atom, job_events_ptr>, caf::reacts_to<persist_atom>,

@@ -515,11 +515,16 @@ void start_round(scheduler_ptr self) {
       self, all,
       [self, questions](std::size_t j) {
         const auto& q = questions[j];
-        // Its events first; it sends its queue to the store once it fed.
-        send_told(self, j);
-        self->state.unflushed[j] = 0;
-        return self->request(self->state.jobs[j], caf::infinite, feed_atom_v,
-                             q.now_ms, q.scan, q.report_done);
+        // Its events come with the question; it sends its queue to the
+        // store once it fed.
+        auto& st = self->state;
+        st.unflushed[j] = 0;
+        job_events_ptr events;
+        if (!st.told[j].empty())
+          events = std::make_shared<const std::vector<job_event>>(
+              std::exchange(st.told[j], {}));
+        return self->request(st.jobs[j], caf::infinite, feed_atom_v, q.now_ms,
+                             q.scan, q.report_done, std::move(events));
       },
       [self, now](std::vector<job_feed>& feeds) {
         for (std::size_t j = 0; j < feeds.size(); ++j)

@@ -97,7 +97,7 @@ struct fixture : test_actor_system {
   }
 
   job_feed feed(std::int64_t now, bool scan, bool report_done) {
-    return ask<job_feed>(feed_atom_v, now, scan, report_done);
+    return ask<job_feed>(feed_atom_v, now, scan, report_done, job_events_ptr{});
   }
 
   job_check check(job_check_question q) {
@@ -247,4 +247,23 @@ TEST_CASE("a late result counts only while its task still shows its run") {
   auto fed = f.feed(1200, false, true);
   CHECK(fed.done.empty());
   CHECK_FALSE(fed.next_backoff_ms);
+}
+
+TEST_CASE(
+    "a round's feed carries the job's events, applied before it answers") {
+  fixture f;
+  auto c = make_config(bistro_settings(), job("j"));
+  f.reset(c, make_tree(*c, bistro_nodes()));
+  f.feed(1000, true, true);
+  auto events =
+      std::make_shared<const std::vector<job_event>>(std::vector<job_event>{
+          {task_ended{f.node("db12"), {status_label::done, "", ""}, 1500, {}}},
+          {task_ended{
+              f.node("db22"), {status_label::failed, "", "no"}, 1500, {}}}});
+  auto fed =
+      f.ask<job_feed>(feed_atom_v, std::int64_t{2000}, false, true, events);
+  CHECK(f.names(fed.done) == std::vector<std::string>{"db12"});
+  // Their statuses went to the store as the job answered.
+  REQUIRE(f.store_seen->kept.size() == 2);
+  CHECK(f.store_seen->kept[1].status.label == status_label::failed);
 }
