@@ -88,15 +88,19 @@ std::vector<job_check_question> round_scheduler::route_feeds(
 
 round_input round_scheduler::close_prepare(std::vector<job_check>& checks,
                                            std::int64_t now_ms, bool lend) {
-  for (job_index j = 0; j < cfg_->jobs.size() && j < checks.size(); ++j) {
-    auto& check = checks[j];
-    if (scanning_) {
-      tracker_.activate_all(j, std::move(check.candidates));
-      continue;
+  if (scanning_) {
+    // Every candidate of every job: each job's on a thread (it touches
+    // only its own candidate range).
+    for_each_job([&](job_index j) {
+      if (j < checks.size())
+        tracker_.activate_all(j, std::move(checks[j].candidates));
+    });
+  } else {
+    for (job_index j = 0; j < cfg_->jobs.size() && j < checks.size(); ++j) {
+      for (node_id n : checks[j].rest)
+        tracker_.set_state(j, n, candidate_state::idle);
+      for (node_id n : checks[j].candidates) tracker_.activate(j, n);
     }
-    for (node_id n : check.rest)
-      tracker_.set_state(j, n, candidate_state::idle);
-    for (node_id n : check.candidates) tracker_.activate(j, n);
   }
   scanning_ = false;
   round_open_ = true;
