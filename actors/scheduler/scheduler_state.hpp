@@ -1,7 +1,9 @@
-// The scheduler actor's state and the functions its two source files share
-// (scheduler_actor.cpp: rounds, results, snapshots; scheduler_workers.cpp:
-// remote workers and their health). Internal to actors/scheduler/; only the
-// scheduler actor's own thread touches this state.
+// The scheduler actor's state and the functions its source files share
+// (scheduler_actor.cpp: snapshots, the job actors, results;
+// scheduler_rounds.cpp: rounds and run orders; scheduler_workers.cpp:
+// remote workers and their health; scheduler_monitor.cpp: the monitor).
+// Internal to actors/scheduler/; only the scheduler actor's own thread touches
+// this state.
 #pragma once
 
 #include <array>
@@ -129,6 +131,21 @@ void flush_jobs(scheduler_ptr self);
 /// (sending their queues now; at once when nothing is queued or there is
 /// no store); false when a commit failed.
 void after_jobs_kept(scheduler_ptr self, std::function<void(bool)> done);
+/// Calls `done` once each of `jobs` has everything it queued so far on
+/// disk (false when a commit failed).
+void after_kept(scheduler_ptr self, const std::vector<job_actor>& jobs,
+                std::function<void(bool)> done);
+/// After the start-up wait: restored runs no worker reported may run again.
+void settle_unconfirmed(scheduler_ptr self, std::int64_t now);
+/// Kills orphaned runs whose kill_orphan_tasks_after_sec has passed.
+void kill_due_orphans(scheduler_ptr self, std::int64_t now);
+
+// scheduler_rounds.cpp
+/// Runs a round now, unless one is in flight (then another follows it).
+void start_round(scheduler_ptr self);
+/// Logs the stats line.
+void log_stats(scheduler_ptr self);
+
 /// The job actors send what they queued to the store, then the scheduler
 /// quits with `reason`.
 void stop(scheduler_ptr self, caf::error reason);
