@@ -19,6 +19,9 @@ void tell_job(scheduler_ptr self, std::size_t job, job_event event) {
   auto& st = self->state;
   st.told[job].push_back(std::move(event));
   st.unflushed[job] = 1;
+  // No round comes any more: the job gets it now, and stores it as it
+  // stops.
+  if (st.stopping) send_told(self, job);
 }
 
 void send_told(scheduler_ptr self, std::size_t job) {

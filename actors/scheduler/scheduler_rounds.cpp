@@ -351,6 +351,12 @@ void plan(scheduler_ptr self, round_input prepared) {
 /// will start them.
 void start_picks(scheduler_ptr self, round_output output, bool split) {
   auto& st = self->state;
+  if (st.stopping) {
+    // The plan came back while the job actors send their last statuses:
+    // nothing starts any more.
+    st.round_in_flight = false;
+    return;
+  }
   const auto now = now_ms(self);
   auto starts = st.rounds.open_commit(std::move(output), now, true);
   std::size_t total = 0;

@@ -165,6 +165,35 @@ TEST_CASE("every task runs once and an error waits out its backoff exactly") {
   CHECK(counts["failed"].to_number<int>() == 1);
 }
 
+TEST_CASE("a plan that comes back while the scheduler stops starts nothing") {
+  fixture f(job("j"));
+  REQUIRE(f.local->runs.size() == 4);
+  auto runs = f.local->runs;
+  f.local->runs.clear();
+  // An incomplete task may run again at once: the next round plans it.
+  task_result r;
+  r.job = runs[0].job;
+  r.node = runs[0].node;
+  r.run_id = runs[0].run_id;
+  r.label = status_label::incomplete;
+  r.worker = "local";
+  caf::anon_send(f.scheduler, result_atom_v, r);
+  // Up to the plan: the policy switch has the round's request and hands
+  // it to the policy actor, which has not planned yet.
+  while (!f.sched.prioritize(f.policy)) {
+    REQUIRE(f.sched.has_job());
+    f.sched.run_once();
+  }
+  f.sched.run_once();
+  // The scheduler is told to stop: its job actors are asked to store what
+  // they hold. The plan comes back before they answer.
+  caf::anon_send_exit(f.scheduler, caf::exit_reason::user_shutdown);
+  REQUIRE(f.sched.prioritize(f.scheduler));
+  f.sched.run_once();
+  f.sched.run();
+  CHECK(f.local->runs.empty());
+}
+
 /// Round robin, except that its first plan fails.
 policy_actor::behavior_type failing_once(policy_actor::pointer) {
   auto failed = std::make_shared<bool>(false);
