@@ -22,7 +22,6 @@
 #include "actors/jobs/job_actor.hpp"
 #include "actors/protocol/wall_clock.hpp"
 #include "actors/rounds/round_scheduler.hpp"
-#include "actors/rounds/status_remap.hpp"
 #include "actors/rounds/task_exclusions.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/worker_directory.hpp"

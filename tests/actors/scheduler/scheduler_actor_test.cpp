@@ -165,6 +165,34 @@ TEST_CASE("every task runs once and an error waits out its backoff exactly") {
   CHECK(counts["failed"].to_number<int>() == 1);
 }
 
+TEST_CASE("a job that leaves the config and comes back keeps its history") {
+  fixture f(job("j"));
+  REQUIRE(f.local->runs.size() == 4);
+  auto runs = f.local->runs;
+  f.local->runs.clear();
+  for (const auto& r : runs) f.finish(r, status_label::done);
+  auto with_j = make_config(bistro_settings(), job("j"));
+  auto without_j = make_config(bistro_settings(), "");
+  // Gone: its actor is parked with its statuses.
+  caf::anon_send(f.scheduler, update_atom_v, without_j,
+                 make_tree(*without_j, bistro_nodes()));
+  f.sched.run();
+  CHECK_FALSE(
+      f.monitor(R"({"handler": "job_summary"})")["data"].as_object().contains(
+          "j"));
+  // Back, on a tree where its nodes have other ids: done, nothing runs.
+  auto nodes = bistro_nodes();
+  nodes.insert(nodes.begin(), {{"host0", ""}, {"db01", "host0"}});
+  caf::anon_send(f.scheduler, update_atom_v, with_j, make_tree(*with_j, nodes));
+  f.sched.run();
+  REQUIRE(f.local->runs.size() == 1);
+  CHECK(f.local->runs[0].node == "db01");
+  auto counts = f.monitor(R"({"handler": "status"})")["data"]
+                    .as_object()["counts"]
+                    .as_object();
+  CHECK(counts["done"].to_number<int>() == 4);
+}
+
 TEST_CASE("a plan that comes back while the scheduler stops starts nothing") {
   fixture f(job("j"));
   REQUIRE(f.local->runs.size() == 4);
