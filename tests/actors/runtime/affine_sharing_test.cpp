@@ -43,7 +43,6 @@ TEST_CASE(
   auto done = std::make_shared<std::promise<void>>();
   auto hop = [=](caf::event_based_actor* self) -> caf::behavior {
     return {
-        [](caf::ok_atom) { return caf::ok_atom_v; },
         [=](int left, caf::actor other) {
           threads->push_back(std::this_thread::get_id());
           if (left == 0) {
@@ -60,15 +59,13 @@ TEST_CASE(
         },
     };
   };
-  auto a = sys.spawn(hop);
-  auto b = sys.spawn(hop);
-  // Both have started and wait for messages: a spawn runs the actor's
-  // start on the pool, which could take the first hops elsewhere.
-  caf::scoped_actor self{sys};
-  for (const auto& actor : {a, b})
-    self->request(actor, patience, caf::ok_atom_v)
-        .receive([](caf::ok_atom) {},
-                 [&](caf::error& e) { FAIL(sys.render(e)); });
+  // Lazy: neither actor runs before its first hop. A plain spawn runs the
+  // actor's start on the pool, and an actor still in that run (or in the
+  // one that answered a "ready?" question) takes a message sent to it
+  // right there, on its own thread, instead of being made ready by the
+  // sender: the chain would start on two threads.
+  auto a = sys.spawn<caf::lazy_init>(hop);
+  auto b = sys.spawn<caf::lazy_init>(hop);
   caf::anon_send(a, hops, b);
   REQUIRE(done->get_future().wait_for(patience) == std::future_status::ready);
   // Each hop waited for its sender's thread. Plain work sharing wakes the
