@@ -5,9 +5,10 @@
 // asking handlers (job_handlers.hpp, status_handlers.hpp, run_handlers.hpp)
 // put one `job_question` per job into their question, the row's owner
 // answers each with `answer_job_question`, and the handlers combine the
-// answers with what the scheduler's read view holds. Today the owner is
-// the scheduler (actors/scheduler/scheduler_monitor.cpp, `ask_jobs`); once
-// each job is an actor, the same values travel as messages to it.
+// answers with what the scheduler's read view holds. The owner is the
+// job's actor (actors/jobs/job_actor.hpp): the scheduler sends each job
+// actor its question and awaits the answers
+// (actors/scheduler/scheduler_monitor.cpp, `ask_jobs`).
 //
 // Plain logic: no CAF. Thread contract: answer_job_question reads the row,
 // which is not thread-safe (job_status_row.hpp), so it runs on the row
