@@ -240,10 +240,14 @@ start_result scheduler_system::start(caf::actor_system& sys,
   opts.restored = restored;
   opts.worker_secret_hashes = std::move(worker_secret_hashes);
   opts.config_file = o.config_file;
-  if (store)
-    p->store = spawn_status_store_actor(
-        sys, {store, o.status_commit_ms, o.status_shutdown_retry_ms,
-              o.log_retention_s * 1000});
+  if (store) {
+    status_store_actor_options store_options;
+    store_options.store = store;
+    store_options.commit_ms = o.status_commit_ms;
+    store_options.shutdown_retry_ms = o.status_shutdown_retry_ms;
+    store_options.history_retention_ms = o.log_retention_s * 1000;
+    p->store = spawn_status_store_actor(sys, std::move(store_options));
+  }
   opts.store = p->store;
   p->scheduler = spawn_scheduler(sys, opts);
   auto& scheduler = p->scheduler;

@@ -12,6 +12,47 @@ namespace bistro {
 
 namespace {
 
+/// Answers run-history questions from the store, each in its own read
+/// transaction, on a thread of its own.
+using history_reader_actor =
+    caf::typed_actor<caf::replies_to<history_atom, std::string,
+                                     std::string>::with<run_history_ptr>,
+                     caf::replies_to<history_atom, std::string,
+                                     std::uint64_t>::with<run_history_ptr>,
+                     caf::reacts_to<stop_atom>>;
+
+history_reader_actor::behavior_type history_reader(
+    history_reader_actor::pointer self, std::shared_ptr<status_store> store,
+    std::function<void()> before_read) {
+  count_detached(self);  // main waits for it (detached_census.hpp)
+  return {
+      [=](history_atom, const std::string& job, const std::string& node) {
+        if (before_read) before_read();
+        auto page = std::make_shared<run_history_page>();
+        auto loaded = store->load_history(job, node);
+        if (auto* err = std::get_if<std::string>(&loaded)) {
+          page->error = std::move(*err);
+        } else {
+          for (auto& run : std::get<0>(loaded))
+            page->runs.push_back(job_run_entry{node, std::move(run)});
+        }
+        return run_history_ptr{std::move(page)};
+      },
+      [=](history_atom, const std::string& job, std::uint64_t limit) {
+        if (before_read) before_read();
+        auto page = std::make_shared<run_history_page>();
+        auto loaded =
+            store->load_job_history(job, static_cast<std::size_t>(limit));
+        if (auto* err = std::get_if<std::string>(&loaded))
+          page->error = std::move(*err);
+        else
+          page->runs = std::move(std::get<0>(loaded));
+        return run_history_ptr{std::move(page)};
+      },
+      [=](stop_atom) { self->quit(); },
+  };
+}
+
 struct store_state {
   status_store_actor_options options;
   /// Who hears how commits go: the one that joined, else the first sender
@@ -26,6 +67,7 @@ struct store_state {
   bool commit_queued = false;
   bool failing = false;
   std::chrono::steady_clock::time_point next_history_prune{};
+  history_reader_actor reader;
   static inline const char* name = "status_store";
 };
 
@@ -140,6 +182,13 @@ status_store_actor::behavior_type store_behavior(
     store_ptr self, status_store_actor_options options) {
   self->state.options = std::move(options);
   count_detached(self);  // main waits for it (detached_census.hpp)
+  auto reader =
+      self->spawn<caf::detached>(history_reader, self->state.options.store,
+                                 self->state.options.before_history_read);
+  self->state.reader = reader;
+  // However the store actor ends, its reader ends after the questions it
+  // was handed.
+  self->attach_functor([reader] { caf::anon_send(reader, stop_atom_v); });
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     // What was handed to us reaches the disk before we go.
     finish(self, msg.reason);
@@ -185,29 +234,19 @@ status_store_actor::behavior_type store_behavior(
         else
           spdlog::info("status store: pruned the statuses of deleted jobs");
       },
-      [=](history_atom, const std::string& job, const std::string& node) {
-        // What was handed over before the question is part of the answer.
+      [=](history_atom, std::string& job,
+          std::string& node) -> caf::delegated<run_history_ptr> {
+        // What was handed over before the question is part of the answer:
+        // committed before the reader's transaction begins.
         if (!self->state.failing) commit(self);
-        auto page = std::make_shared<run_history_page>();
-        auto loaded = self->state.options.store->load_history(job, node);
-        if (auto* err = std::get_if<std::string>(&loaded)) {
-          page->error = std::move(*err);
-        } else {
-          for (auto& run : std::get<0>(loaded))
-            page->runs.push_back(job_run_entry{node, std::move(run)});
-        }
-        return run_history_ptr{std::move(page)};
+        return self->delegate(self->state.reader, history_atom_v,
+                              std::move(job), std::move(node));
       },
-      [=](history_atom, const std::string& job, std::uint64_t limit) {
+      [=](history_atom, std::string& job,
+          std::uint64_t limit) -> caf::delegated<run_history_ptr> {
         if (!self->state.failing) commit(self);
-        auto page = std::make_shared<run_history_page>();
-        auto loaded = self->state.options.store->load_job_history(
-            job, static_cast<std::size_t>(limit));
-        if (auto* err = std::get_if<std::string>(&loaded))
-          page->error = std::move(*err);
-        else
-          page->runs = std::move(std::get<0>(loaded));
-        return run_history_ptr{std::move(page)};
+        return self->delegate(self->state.reader, history_atom_v,
+                              std::move(job), limit);
       },
       [=](stop_atom) { finish(self, caf::exit_reason::normal); },
       [=](tick_atom) {
